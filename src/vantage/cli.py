@@ -1,0 +1,186 @@
+"""The ``vantage`` command line: serve, demo, migrate, version, and each pack's commands."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from vantage import PRODUCT_NAME, __version__
+from vantage.app import enabled_packs
+from vantage.config import Settings, load_settings
+from vantage.core import migrations
+from vantage.core.db import Database
+from vantage.core.demo import DemoLogin, ensure_demo_admin, load_pack_demos
+from vantage.core.packs import Pack, PackError, discover_packs
+
+console = Console(stderr=True)
+
+
+class Scale(StrEnum):
+    SMALL = "small"
+    MEDIUM = "medium"
+    LARGE = "large"
+
+
+HostOption = Annotated[str, typer.Option(help="Interface to bind")]
+PortOption = Annotated[int, typer.Option(help="TCP port", min=1, max=65535)]
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ValueError as error:
+        console.print(f"[red]Invalid configuration:[/red] {error}")
+        raise typer.Exit(2) from error
+
+
+def _migrate(settings: Settings) -> None:
+    with console.status("Migrating the database"):
+        migrations.upgrade(settings.effective_database_url)
+    console.print(f"Database at revision {', '.join(sorted(migrations.head_revisions()))}")
+
+
+def _serve(settings: Settings, host: str, port: int, workers: int = 1, reload: bool = False) -> None:
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Each worker writes its metrics here so /metrics adds up every process.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="vantage-metrics-")
+    uvicorn.run(
+        "vantage.app:create_app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=None if reload else workers,
+        reload=reload,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=int(settings.shutdown_timeout_seconds),
+        # Client addresses come from our own trusted-proxy logic, never from uvicorn's defaults.
+        proxy_headers=False,
+    )
+
+
+def serve(
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes", min=1)] = 1,
+    reload: Annotated[bool, typer.Option(help="Restart on code changes (development)")] = False,
+) -> None:
+    """Serve the API with uvicorn (migrating first unless VANTAGE_MIGRATE_ON_START=false)."""
+    settings = _settings()
+    if settings.migrate_on_start:
+        _migrate(settings)
+    _serve(settings, host, port, workers, reload)
+
+
+def _progress_bar(progress: Progress) -> Callable[[Pack], Callable[[int, int], None]]:
+    def for_pack(pack: Pack) -> Callable[[int, int], None]:
+        task = progress.add_task(pack.title, total=None)
+
+        def update(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        return update
+
+    return for_pack
+
+
+async def _prepare_demo(settings: Settings, packs: list[Pack], scale: Scale) -> DemoLogin:
+    database = Database(settings)
+    try:
+        login = await ensure_demo_admin(settings, database)
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+        )
+        with Progress(*columns, console=console) as progress:
+            summaries = await load_pack_demos(
+                settings, database, packs, scale.value, _progress_bar(progress)
+            )
+        for name, summary in summaries.items():
+            console.print(f"  [bold]{name}[/bold]: {summary}")
+        return login
+    finally:
+        await database.dispose()
+
+
+def _print_welcome(host: str, port: int, login: DemoLogin, packs: list[Pack]) -> None:
+    base = f"http://{host}:{port}"
+    console.print(f"\n[bold]{PRODUCT_NAME} {__version__}[/bold] demo")
+    console.print(f"  API       {base}/")
+    console.print(f"  Docs      {base}/docs")
+    console.print(f"  Health    {base}/health")
+    console.print(f"  Packs     {', '.join(p.name for p in packs) or 'none installed'}")
+    console.print(f"  Login     {login.email}")
+    console.print(f"  Password  {login.password}  (random for this data directory)\n")
+
+
+def demo(
+    serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve when loaded")] = True,
+    scale: Annotated[Scale, typer.Option(help="How much demo data to load")] = Scale.SMALL,
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+) -> None:
+    """Migrate, load demo data of the enabled packs, print the login, and serve."""
+    settings = _settings()
+    try:
+        packs = enabled_packs(settings)
+    except PackError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from error
+    _migrate(settings)
+    login = asyncio.run(_prepare_demo(settings, packs, scale))
+    _print_welcome(host, port, login, packs)
+    if serve_after:
+        _serve(settings, host, port)
+
+
+def migrate(
+    revision: Annotated[str, typer.Argument(help="Target revision")] = "head",
+    down: Annotated[bool, typer.Option("--down", help="Downgrade to REVISION instead")] = False,
+) -> None:
+    """Apply (or with --down, revert) database migrations."""
+    settings = _settings()
+    url = settings.effective_database_url
+    if down:
+        migrations.downgrade(url, revision)
+        console.print(f"Database downgraded to {revision}")
+    elif revision == "head":
+        _migrate(settings)
+    else:
+        migrations.upgrade(url, revision)
+        console.print(f"Database at revision {revision}")
+
+
+def version() -> None:
+    """Print the version."""
+    typer.echo(f"{PRODUCT_NAME} {__version__}")
+
+
+def build_cli(packs: dict[str, Pack] | None = None) -> typer.Typer:
+    """The command tree, with a sub-command group for every installed pack that has one."""
+    app = typer.Typer(help=f"{PRODUCT_NAME}: one analytics backend for many dashboards.",
+                      no_args_is_help=True)
+    app.command()(serve)
+    app.command()(demo)
+    app.command()(migrate)
+    app.command()(version)
+    for name, pack in sorted((packs if packs is not None else discover_packs()).items()):
+        if pack.cli is not None:
+            app.add_typer(pack.cli, name=name, help=pack.title)
+    return app
+
+
+def main() -> None:
+    """Console entry point."""
+    build_cli()()

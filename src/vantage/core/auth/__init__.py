@@ -1,0 +1,1 @@
+"""Tenants, users, credentials and the principal every route acts for."""

@@ -1,0 +1,295 @@
+"""Engines, sessions and the declarative base shared by core and every pack.
+
+SQLite discipline (embedded default): one file in WAL mode, so readers never block the writer.
+SQLite admits one writer at a time, so every write transaction starts with ``BEGIN IMMEDIATE``:
+it takes the write lock up front and waits (``busy_timeout``) instead of failing half-way when
+two deferred transactions both try to upgrade. Reads go through a separate engine whose
+connections are ``query_only`` and begin deferred, so they never queue behind writers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import DateTime, ForeignKey, Integer, MetaData, event, exc, func, text
+from sqlalchemy.engine import URL, Dialect, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from vantage.config import Settings
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always read back timezone-aware (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are ambiguous; pass an aware UTC datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base; constraint names follow one convention so migrations can name them."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class TimestampMixin:
+    """``created_at`` / ``updated_at`` kept by the application in UTC."""
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False
+    )
+
+
+class TenantMixin:
+    """Every domain row belongs to a tenant; repositories filter on this column."""
+
+    @declared_attr
+    def tenant_id(cls) -> Mapped[int]:  # noqa: N805 - declared_attr receives the class
+        return mapped_column(
+            Integer, ForeignKey("tenants.id", ondelete="CASCADE"), index=True, nullable=False
+        )
+
+
+def sqlite_file_of(url: str | URL) -> Path | None:
+    """The database file behind an SQLite URL (None for other databases and memory)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    database = parsed.database or ""
+    if database in ("", ":memory:"):
+        return None
+    if database.startswith("file:"):
+        database = database.removeprefix("file:")
+    return Path(database).resolve()
+
+
+def sqlite_url(path: Path, *, create: bool) -> str:
+    """An aiosqlite URL in URI form; ``mode=rw`` never creates a missing file by accident."""
+    mode = "rwc" if create else "rw"
+    return f"sqlite+aiosqlite:///file:{path}?mode={mode}&uri=true"
+
+
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return (stat.st_dev, stat.st_ino)
+
+
+def _install_sqlite_hooks(engine: AsyncEngine, path: Path, settings: Settings, *, writer: bool) -> None:
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, record: Any) -> None:
+        # Let SQLAlchemy's "begin" hook below decide how transactions start.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        pragmas = ["foreign_keys=ON", f"busy_timeout={settings.sqlite_busy_timeout_ms}"]
+        pragmas += ["journal_mode=WAL", "synchronous=NORMAL"] if writer else ["query_only=ON"]
+        for pragma in pragmas:
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+        record.info["file_identity"] = _file_identity(path)
+
+    @event.listens_for(sync_engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        # A pooled connection keeps a deleted or replaced file open; writing there would be lost.
+        if record.info.get("file_identity") != _file_identity(path):
+            raise exc.DisconnectionError("the database file was removed or replaced")
+
+    @event.listens_for(sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+
+
+def _postgres_engine(url: str, settings: Settings) -> AsyncEngine:
+    return create_async_engine(
+        url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout_seconds,
+        pool_pre_ping=True,
+        connect_args={
+            "timeout": settings.db_connect_timeout_seconds,
+            "server_settings": {
+                "application_name": "vantage",
+                "statement_timeout": str(settings.db_statement_timeout_ms),
+            },
+        },
+    )
+
+
+def _sqlite_engine(path: Path, settings: Settings, *, writer: bool) -> AsyncEngine:
+    engine = create_async_engine(
+        sqlite_url(path, create=False),
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout_seconds,
+        connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000},
+    )
+    _install_sqlite_hooks(engine, path, settings, writer=writer)
+    return engine
+
+
+def create_engine_for(url: str, settings: Settings, *, writer: bool = True) -> AsyncEngine:
+    """An engine for ``url`` with the pool, timeout and SQLite settings of ``settings``."""
+    path = sqlite_file_of(url)
+    if path is not None:
+        return _sqlite_engine(path, settings, writer=writer)
+    if make_url(url).get_backend_name() == "postgresql":
+        return _postgres_engine(url, settings)
+    return create_async_engine(url)
+
+
+class Database:
+    """The write engine, the read engine (a replica, or read-only connections) and sessions."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.url = settings.effective_database_url
+        self.sqlite_path = sqlite_file_of(self.url)
+        self.write_engine = create_engine_for(self.url, settings, writer=True)
+        if settings.read_database_url:
+            self.read_engine = create_engine_for(settings.read_database_url, settings, writer=False)
+        elif self.sqlite_path is not None:
+            self.read_engine = create_engine_for(self.url, settings, writer=False)
+        else:
+            self.read_engine = self.write_engine
+        self.write_sessions = async_sessionmaker(self.write_engine, expire_on_commit=False)
+        self.read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.write_engine.dialect.name
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A write unit of work: commits once when the block succeeds, rolls back otherwise."""
+        async with self.write_sessions() as session:
+            try:
+                yield session
+            except BaseException:
+                await session.rollback()
+                raise
+            await session.commit()
+
+    @asynccontextmanager
+    async def reader(self) -> AsyncIterator[AsyncSession]:
+        """A read-only session (replica when configured); never commits."""
+        async with self.read_sessions() as session:
+            yield session
+
+    async def ping(self, timeout: float) -> float:
+        """Round-trip ``SELECT 1`` on the write engine; returns seconds, raises on failure."""
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        if self.sqlite_path is not None and not self.sqlite_path.exists():
+            raise FileNotFoundError(f"database file {self.sqlite_path} is missing")
+        async with asyncio.timeout(timeout):
+            async with self.write_engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        return loop.time() - began
+
+    async def current_revisions(self, timeout: float) -> set[str]:
+        """The Alembic revisions the database is stamped with."""
+        async with asyncio.timeout(timeout):
+            async with self.write_engine.connect() as connection:
+                rows = await connection.execute(text("SELECT version_num FROM alembic_version"))
+                return {row[0] for row in rows}
+
+    def pool_stats(self) -> dict[str, dict[str, int]]:
+        engines = {"write": self.write_engine}
+        if self.read_engine is not self.write_engine:
+            engines["read"] = self.read_engine
+        stats: dict[str, dict[str, int]] = {}
+        for name, engine in engines.items():
+            pool: Any = engine.sync_engine.pool
+            if hasattr(pool, "checkedout"):
+                stats[name] = {
+                    "size": pool.size(),
+                    "checked_out": pool.checkedout(),
+                    "overflow": max(pool.overflow(), 0),
+                }
+        return stats
+
+    async def dispose(self) -> None:
+        await self.write_engine.dispose()
+        if self.read_engine is not self.write_engine:
+            await self.read_engine.dispose()
+
+
+def database_of(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+async def _write_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with database_of(request).transaction() as session:
+        yield session
+
+
+async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with database_of(request).reader() as session:
+        yield session
+
+
+# scope="function" ends the dependency before the response is sent: a failed commit becomes an
+# error response instead of a success the database never kept.
+WriteSession = Annotated[AsyncSession, Depends(_write_session, scope="function")]
+ReadSession = Annotated[AsyncSession, Depends(_read_session, scope="function")]
+
+
+def is_database_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` means the database cannot be reached right now (vs. a bug)."""
+    if isinstance(error, exc.TimeoutError | exc.DisconnectionError):
+        return True
+    if isinstance(error, exc.DBAPIError):
+        return error.connection_invalidated or isinstance(
+            error, exc.OperationalError | exc.InterfaceError
+        )
+    return isinstance(error, ConnectionError | TimeoutError) or (
+        isinstance(error, OSError) and error.errno is not None and error.errno in _NETWORK_ERRNOS
+    )
+
+
+_NETWORK_ERRNOS = {
+    errno.ECONNREFUSED,
+    errno.ECONNRESET,
+    errno.EHOSTUNREACH,
+    errno.ENETUNREACH,
+    errno.ETIMEDOUT,
+}

@@ -1,0 +1,90 @@
+"""``GET /`` (what this server is), ``GET /api/v1/packs`` and ``GET /metrics``."""
+
+from __future__ import annotations
+
+import os
+
+from fastapi import APIRouter, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
+from prometheus_client.registry import Collector
+from pydantic import BaseModel
+
+from vantage import PRODUCT_NAME, __version__
+from vantage.core.packs import Pack
+
+router = APIRouter()
+metrics_router = APIRouter()
+
+
+class PackOut(BaseModel):
+    name: str
+    title: str
+    version: str
+    description: str
+    depends_on: list[str]
+
+
+class PackList(BaseModel):
+    data: list[PackOut]
+
+
+class RootOut(BaseModel):
+    name: str
+    version: str
+    environment: str
+    packs: list[str]
+    links: dict[str, str]
+
+
+def _enabled_packs(request: Request) -> list[Pack]:
+    packs: list[Pack] = request.app.state.packs
+    return packs
+
+
+@router.get("/", response_model=RootOut, tags=["meta"], summary="Product, version, packs and links")
+async def root(request: Request) -> RootOut:
+    links = {"health": "/health", "packs": "/api/v1/packs", "openapi": "/openapi.json"}
+    if request.app.docs_url:
+        links["docs"] = request.app.docs_url
+    if request.app.state.settings.metrics_enabled:
+        links["metrics"] = "/metrics"
+    return RootOut(
+        name=PRODUCT_NAME,
+        version=__version__,
+        environment=request.app.state.settings.env,
+        packs=[pack.name for pack in _enabled_packs(request)],
+        links=links,
+    )
+
+
+@router.get("/api/v1/packs", response_model=PackList, tags=["meta"], summary="Enabled packs")
+async def list_packs(request: Request) -> PackList:
+    return PackList(
+        data=[
+            PackOut(
+                name=pack.name,
+                title=pack.title,
+                version=pack.version,
+                description=pack.description,
+                depends_on=list(pack.depends_on),
+            )
+            for pack in _enabled_packs(request)
+        ]
+    )
+
+
+def metrics_payload(registry: CollectorRegistry, live: Collector) -> bytes:
+    """Exposition text; with several worker processes, HTTP metrics summed over all of them."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return generate_latest(registry)
+    combined = CollectorRegistry()
+    multiprocess.MultiProcessCollector(combined)
+    combined.register(live)
+    return generate_latest(combined)
+
+
+@metrics_router.get("/metrics", include_in_schema=False)
+async def metrics(request: Request) -> Response:
+    state = request.app.state
+    payload = metrics_payload(state.metrics_registry, state.live_collector)
+    return Response(payload, media_type=CONTENT_TYPE_LATEST)

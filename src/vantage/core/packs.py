@@ -1,0 +1,123 @@
+"""The pack protocol and registry: packs plug in through the ``vantage.packs`` entry point group."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    import typer
+    from fastapi import APIRouter, FastAPI
+
+    from vantage.config import Settings
+    from vantage.core.db import Database
+
+ENTRY_POINT_GROUP = "vantage.packs"
+DemoScale = Literal["small", "medium", "large"]
+
+
+class PackError(RuntimeError):
+    """A pack could not be loaded, or the selection of packs is inconsistent."""
+
+
+@dataclass(frozen=True)
+class PackContext:
+    """What a pack's lifespan receives."""
+
+    app: FastAPI
+    settings: Settings
+    database: Database
+
+
+@dataclass(frozen=True)
+class DemoContext:
+    """What a pack's demo loader receives; ``progress(done, total)`` drives the progress bar."""
+
+    settings: Settings
+    database: Database
+    tenant_id: int
+    scale: DemoScale
+    progress: Callable[[int, int], None] = lambda done, total: None
+
+
+@dataclass(frozen=True)
+class Pack:
+    """A domain pack: its routes, tables, lifespan, demo data and CLI commands."""
+
+    name: str
+    title: str
+    version: str
+    description: str = ""
+    router: APIRouter | None = None
+    models: Sequence[str] = ()
+    lifespan: Callable[[PackContext], AbstractAsyncContextManager[None]] | None = None
+    demo: Callable[[DemoContext], Awaitable[str]] | None = None
+    cli: typer.Typer | None = None
+    depends_on: Sequence[str] = field(default_factory=tuple)
+
+    def import_models(self) -> None:
+        """Import the modules that declare this pack's tables, so they join the metadata."""
+        for module in self.models:
+            importlib.import_module(module)
+
+
+def _load_entry_point(entry: Any) -> Pack:
+    try:
+        loaded = entry.load()
+    except Exception as error:
+        raise PackError(f"pack entry point {entry.name!r} failed to load: {error}") from error
+    pack = loaded() if callable(loaded) and not isinstance(loaded, Pack) else loaded
+    if not isinstance(pack, Pack):
+        raise PackError(f"entry point {entry.name!r} does not name a vantage Pack")
+    if pack.name != entry.name:
+        raise PackError(f"entry point {entry.name!r} names a pack called {pack.name!r}")
+    return pack
+
+
+def discover_packs() -> dict[str, Pack]:
+    """Every pack installed in this environment, by name."""
+    packs: dict[str, Pack] = {}
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        if entry.name in packs:
+            raise PackError(f"two installed packs are called {entry.name!r}")
+        packs[entry.name] = _load_entry_point(entry)
+    return packs
+
+
+def _dependency_order(selected: dict[str, Pack]) -> list[Pack]:
+    ordered: list[Pack] = []
+    state: dict[str, str] = {}
+
+    def visit(pack: Pack, trail: tuple[str, ...]) -> None:
+        if state.get(pack.name) == "done":
+            return
+        if state.get(pack.name) == "visiting":
+            raise PackError(f"packs depend on each other in a cycle: {' -> '.join(trail)}")
+        state[pack.name] = "visiting"
+        for dependency in pack.depends_on:
+            if dependency not in selected:
+                raise PackError(f"pack {pack.name!r} needs pack {dependency!r}, which is not enabled")
+            visit(selected[dependency], (*trail, dependency))
+        state[pack.name] = "done"
+        ordered.append(pack)
+
+    for name in sorted(selected):
+        visit(selected[name], (name,))
+    return ordered
+
+
+def select_packs(available: dict[str, Pack], requested: Iterable[str] | None) -> list[Pack]:
+    """The enabled packs in dependency order; all available ones when nothing is requested."""
+    if requested is None:
+        return _dependency_order(dict(available))
+    names = list(dict.fromkeys(requested))
+    unknown = [name for name in names if name not in available]
+    if unknown:
+        raise PackError(
+            f"unknown pack(s) {', '.join(unknown)}; installed: {', '.join(sorted(available)) or 'none'}"
+        )
+    return _dependency_order({name: available[name] for name in names})

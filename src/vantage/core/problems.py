@@ -1,0 +1,75 @@
+"""Exception handlers that turn every error into an RFC 9457 problem response."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from sqlalchemy import exc as sa_exc
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from vantage.core.db import is_database_unavailable
+from vantage.core.errors import VantageError, problem_response, vantage_error_response
+
+logger = structlog.get_logger("vantage.errors")
+DATABASE_RETRY_AFTER_SECONDS = "2"
+
+
+def _field_errors(error: RequestValidationError) -> list[dict[str, Any]]:
+    return [
+        {"loc": list(item.get("loc", ())), "message": item.get("msg", ""), "type": item.get("type", "")}
+        for item in error.errors()
+    ]
+
+
+async def _on_vantage_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, VantageError)
+    return vantage_error_response(request, exc)
+
+
+async def _on_validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = _field_errors(exc)
+    detail = f"{len(errors)} invalid field{'s' if len(errors) != 1 else ''}"
+    return problem_response(request, status=422, detail=detail, errors=errors)
+
+
+async def _on_http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else None
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"No route matches {request.method} {request.url.path}"
+    elif exc.status_code == 405:
+        detail = f"{request.method} is not allowed on {request.url.path}"
+    return problem_response(request, status=exc.status_code, detail=detail, headers=exc.headers)
+
+
+async def _on_database_error(request: Request, exc: Exception) -> Response:
+    if not is_database_unavailable(exc):
+        raise exc
+    logger.warning("database unavailable", error=str(exc).splitlines()[0][:300])
+    return problem_response(
+        request,
+        status=503,
+        code="UNAVAILABLE",
+        detail="The database is unavailable; retry shortly.",
+        headers={"Retry-After": DATABASE_RETRY_AFTER_SECONDS},
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the problem+json handlers on ``app``."""
+    app.add_exception_handler(VantageError, _on_vantage_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(HTTPException, _on_http_exception)
+    for error_type in (
+        sa_exc.OperationalError,
+        sa_exc.InterfaceError,
+        sa_exc.TimeoutError,
+        sa_exc.DisconnectionError,
+    ):
+        app.add_exception_handler(error_type, _on_database_error)

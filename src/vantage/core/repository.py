@@ -1,0 +1,47 @@
+"""Small query helpers shared by every pack's repository."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from vantage.core.sorting import SortKey
+
+RowT = TypeVar("RowT", bound=tuple[Any, ...])
+
+
+def order_by_keys(
+    columns: dict[str, ColumnElement[Any]], keys: Sequence[SortKey]
+) -> list[ColumnElement[Any]]:
+    """ORDER BY terms for parsed sort keys."""
+    return [columns[k.field].desc() if k.descending else columns[k.field].asc() for k in keys]
+
+
+def keyset_after(
+    columns: Sequence[ColumnElement[Any]], descending: Sequence[bool], values: Sequence[Any]
+) -> ColumnElement[bool]:
+    """Rows strictly after ``values`` in the given ordering (mixed directions allowed).
+
+    Expands to ``(a > x) OR (a = x AND b > y) OR ...`` so any index on the sort columns serves
+    it; the last column must be unique (an id) to make the order total.
+    """
+    if not (len(columns) == len(descending) == len(values)):
+        raise ValueError("keyset columns, directions and values differ in length")
+    clauses = []
+    for position, (column, desc, value) in enumerate(zip(columns, descending, values, strict=True)):
+        equal_prefix = [columns[i] == values[i] for i in range(position)]
+        step = column < value if desc else column > value
+        clauses.append(and_(*equal_prefix, step))
+    return or_(*clauses)
+
+
+async def count_rows(session: AsyncSession, query: Select[Any]) -> int:
+    """The number of rows ``query`` would return, without fetching them."""
+    total = await session.scalar(
+        select(func.count()).select_from(query.order_by(None).limit(None).offset(None).subquery())
+    )
+    return int(total or 0)

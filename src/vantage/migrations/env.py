@@ -1,0 +1,75 @@
+"""Alembic environment: one history for core and every pack, run on an async engine."""
+
+from __future__ import annotations
+
+import asyncio
+
+from alembic import context
+from sqlalchemy import pool, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from vantage.config import load_settings
+from vantage.core.db import Base, sqlite_file_of, sqlite_url
+from vantage.core.models import import_all_models
+
+# Any constant works; every Vantage process agrees on it so only one migrates at a time.
+MIGRATION_LOCK_KEY = 7_273_101
+
+config = context.config
+
+
+def _target_url() -> str:
+    url = config.attributes.get("url") or config.get_main_option("sqlalchemy.url")
+    return str(url or load_settings().effective_database_url)
+
+
+def _migration_url(url: str) -> str:
+    path = sqlite_file_of(url)
+    if path is None:
+        return url
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return sqlite_url(path, create=True)
+
+
+def _run(connection: Connection) -> None:
+    is_postgres = connection.dialect.name == "postgresql"
+    if is_postgres:
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        connection.commit()  # the lock is held by the session; migrations run in their own txns
+    try:
+        context.configure(
+            connection=connection,
+            target_metadata=Base.metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+            transaction_per_migration=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+    finally:
+        if is_postgres:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            connection.commit()
+
+
+async def _run_async(url: str) -> None:
+    engine = create_async_engine(_migration_url(url), poolclass=pool.NullPool)
+    try:
+        async with engine.connect() as connection:
+            await connection.run_sync(_run)
+    finally:
+        await engine.dispose()
+
+
+def _run_offline(url: str) -> None:
+    context.configure(url=url, target_metadata=Base.metadata, literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+import_all_models()
+if context.is_offline_mode():
+    _run_offline(_target_url())
+else:
+    asyncio.run(_run_async(_target_url()))

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from vantage.app import create_app
+from vantage.config import Settings
+from vantage.core import migrations
+from vantage.core.packs import Pack
+from tests.support import databases
+from tests.support.testpack import PACK as TEST_PACK
+
+TEST_SECRET = "test-secret-" + "x" * 40
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return databases.make_sqlite_template(tmp_path_factory.mktemp("sqlite-template"))
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str | None:
+    return databases.require_service(databases.POSTGRES_ENV)
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: str | None) -> Iterator[str | None]:
+    if not postgres_server:
+        yield None
+        return
+    name = databases.create_postgres_database(postgres_server)
+    migrations.upgrade(databases.with_database(postgres_server, name))
+    yield name
+    databases.drop_postgres_database(postgres_server, name)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    sqlite_template: Path,
+    postgres_server: str | None,
+    postgres_template: str | None,
+) -> Iterator[str]:
+    """A migrated database of each kind, fresh for every test."""
+    if request.param == "sqlite":
+        yield databases.copy_sqlite(sqlite_template, tmp_path)
+        return
+    if not postgres_server or not postgres_template:
+        pytest.skip(f"{databases.POSTGRES_ENV} is not set")
+    name = databases.create_postgres_database(postgres_server, template=postgres_template)
+    yield databases.with_database(postgres_server, name)
+    databases.drop_postgres_database(postgres_server, name)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
+    """A migrated SQLite database, for tests that need only the embedded default."""
+    return databases.copy_sqlite(sqlite_template, tmp_path)
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path) -> Callable[..., Settings]:
+    def build(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "data_dir": tmp_path / "data",
+            "jwt_secret": TEST_SECRET,
+            "log_format": "console",
+            "log_level": "WARNING",
+        }
+        values.update(overrides)
+        return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+    return build
+
+
+ClientFactory = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
+
+
+@pytest.fixture
+def client_for(make_settings: Callable[..., Settings]) -> ClientFactory:
+    """Run an app (lifespan included) and talk to it in-process over ASGI."""
+
+    @asynccontextmanager
+    async def run(
+        database_url: str, packs: list[Pack] | None = None, **overrides: Any
+    ) -> AsyncIterator[httpx.AsyncClient]:
+        settings = make_settings(database_url=database_url, **overrides)
+        app = create_app(settings, packs=[TEST_PACK] if packs is None else packs)
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+                client.app = app  # type: ignore[attr-defined]
+                yield client
+
+    return run
+
+
+@pytest.fixture
+async def client(client_for: ClientFactory, database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_for(database_url) as http:
+        yield http
+
+
+@pytest.fixture
+async def sqlite_client(client_for: ClientFactory, sqlite_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_for(sqlite_url) as http:
+        yield http

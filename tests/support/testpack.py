@@ -1,0 +1,126 @@
+"""A third-party style pack used to prove that packs plug in through the registry."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+import typer
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from vantage.core.auth.models import Tenant
+from vantage.core.db import ReadSession, WriteSession
+from vantage.core.errors import NotFound
+from vantage.core.packs import DemoContext, Pack, PackContext
+from vantage.core.pagination import Cursors, Page, Pagination, page_of
+from vantage.core.repository import count_rows, keyset_after, order_by_keys
+from vantage.core.sorting import SortKey, sort_param
+from vantage.core.windows import TimeWindow, WindowOut, window_param
+
+router = APIRouter(prefix="/api/v1/testpack", tags=["testpack"])
+events: list[str] = []
+SORTABLE = {"name": Tenant.name, "slug": Tenant.slug, "id": Tenant.id}
+
+
+class TenantOut(BaseModel):
+    id: int
+    slug: str
+    name: str
+
+
+class WindowEcho(BaseModel):
+    window: WindowOut
+    days: float
+
+
+@router.get("/tenants", response_model=Page[TenantOut])
+async def list_tenants(
+    session: ReadSession,
+    page: Pagination,
+    cursors: Cursors,
+    sort: Annotated[list[SortKey], sort_param(["name", "slug", "id"], default="name")],
+) -> Page[TenantOut]:
+    keys = [*sort, SortKey("id", False)] if all(k.field != "id" for k in sort) else sort
+    scope = "testpack.tenants:" + ",".join(map(str, keys))
+    query = select(Tenant).order_by(*order_by_keys(SORTABLE, keys))
+    total = None
+    if page.cursor:
+        values = cursors.decode(scope, page.cursor)
+        columns = [SORTABLE[k.field] for k in keys]
+        query = query.where(keyset_after(columns, [k.descending for k in keys], values))
+    else:
+        total = await count_rows(session, query)
+        query = query.offset(page.offset)
+    rows = list((await session.scalars(query.limit(page.limit + 1))).all())
+    more = len(rows) > page.limit
+    rows = rows[: page.limit]
+    next_cursor = (
+        cursors.encode(scope, [getattr(rows[-1], k.field) for k in keys]) if more and rows else None
+    )
+    items = [TenantOut(id=t.id, slug=t.slug, name=t.name) for t in rows]
+    return page_of(items, page, total=total, next_cursor=next_cursor)
+
+
+@router.get("/tenants/{tenant_id}", response_model=TenantOut)
+async def get_tenant(tenant_id: int, session: ReadSession) -> TenantOut:
+    tenant = await session.get(Tenant, tenant_id)
+    if tenant is None:
+        raise NotFound(f"tenant {tenant_id} does not exist")
+    return TenantOut(id=tenant.id, slug=tenant.slug, name=tenant.name)
+
+
+@router.post("/tenants", response_model=TenantOut, status_code=201)
+async def create_tenant(
+    slug: Annotated[str, Query(min_length=1, max_length=64)],
+    session: WriteSession,
+    fail_after_write: bool = False,
+) -> TenantOut:
+    tenant = Tenant(slug=slug, name=slug.title())
+    session.add(tenant)
+    await session.flush()
+    if fail_after_write:
+        raise RuntimeError("secret internal detail: boom")
+    return TenantOut(id=tenant.id, slug=tenant.slug, name=tenant.name)
+
+
+@router.get("/window", response_model=WindowEcho)
+async def echo_window(window: Annotated[TimeWindow, window_param(default_days=7)]) -> WindowEcho:
+    return WindowEcho(window=window.out(), days=window.days)
+
+
+@asynccontextmanager
+async def lifespan(context: PackContext) -> AsyncIterator[None]:
+    events.append("start")
+    yield
+    events.append("stop")
+
+
+async def demo(context: DemoContext) -> str:
+    async with context.database.transaction() as session:
+        session.add(Tenant(slug="demo-testpack", name="Demo from testpack"))
+    context.progress(1, 1)
+    return "1 tenant"
+
+
+cli = typer.Typer()
+
+
+@cli.command()
+def hello(name: str) -> None:
+    """Greets, to prove pack commands are mounted."""
+    typer.echo(f"hello {name} from testpack")
+
+
+PACK = Pack(
+    name="testpack",
+    title="Test pack",
+    version="9.9.9",
+    description="Proves third-party packs plug in",
+    router=router,
+    lifespan=lifespan,
+    demo=demo,
+    cli=cli,
+)
