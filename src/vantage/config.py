@@ -52,6 +52,14 @@ class Settings(BaseSettings):
     db_statement_timeout_ms: int = Field(default=30_000, ge=0)
     sqlite_busy_timeout_ms: int = Field(default=5_000, ge=0)
 
+    # --- auth: users, tokens, API keys ---
+
+    # --- http guard: rate limits, body limits, CORS, headers ---
+
+    # --- realtime hub ---
+
+    # --- jobs, caching, shutdown ---
+
     @field_validator("packs", "cors_origins", mode="before")
     @classmethod
     def _comma_lists(cls, value: object) -> object:
