@@ -28,6 +28,7 @@ def create_limit_storage(settings: Settings) -> Storage:
             uri,
             socket_timeout=REDIS_LIMIT_TIMEOUT_SECONDS,
             socket_connect_timeout=REDIS_LIMIT_TIMEOUT_SECONDS,
+            implementation="redispy",
         )
     assert isinstance(storage, Storage)
     return storage
