@@ -8,12 +8,12 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support import databases
+from tests.support.testpack import PACK as TEST_PACK
 from vantage.app import create_app
 from vantage.config import Settings
 from vantage.core import migrations
 from vantage.core.packs import Pack
-from tests.support import databases
-from tests.support.testpack import PACK as TEST_PACK
 
 TEST_SECRET = "test-secret-" + "x" * 40
 
@@ -44,13 +44,16 @@ def database_url(
     request: pytest.FixtureRequest,
     tmp_path: Path,
     sqlite_template: Path,
-    postgres_server: str | None,
-    postgres_template: str | None,
-) -> Iterator[str]:
+) -> str:
     """A migrated database of each kind, fresh for every test."""
     if request.param == "sqlite":
-        yield databases.copy_sqlite(sqlite_template, tmp_path)
-        return
+        return databases.copy_sqlite(sqlite_template, tmp_path)
+    return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str | None, postgres_template: str | None) -> Iterator[str]:
+    """A fresh migrated PostgreSQL database, for PostgreSQL-only tests."""
     if not postgres_server or not postgres_template:
         pytest.skip(f"{databases.POSTGRES_ENV} is not set")
     name = databases.create_postgres_database(postgres_server, template=postgres_template)
@@ -108,6 +111,8 @@ async def client(client_for: ClientFactory, database_url: str) -> AsyncIterator[
 
 
 @pytest.fixture
-async def sqlite_client(client_for: ClientFactory, sqlite_url: str) -> AsyncIterator[httpx.AsyncClient]:
+async def sqlite_client(
+    client_for: ClientFactory, sqlite_url: str
+) -> AsyncIterator[httpx.AsyncClient]:
     async with client_for(sqlite_url) as http:
         yield http

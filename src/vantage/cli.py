@@ -49,7 +49,9 @@ def _migrate(settings: Settings) -> None:
     console.print(f"Database at revision {', '.join(sorted(migrations.head_revisions()))}")
 
 
-def _serve(settings: Settings, host: str, port: int, workers: int = 1, reload: bool = False) -> None:
+def _serve(
+    settings: Settings, host: str, port: int, workers: int = 1, reload: bool = False
+) -> None:
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # Each worker writes its metrics here so /metrics adds up every process.
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="vantage-metrics-")
@@ -126,7 +128,9 @@ def _print_welcome(host: str, port: int, login: DemoLogin, packs: list[Pack]) ->
 
 
 def demo(
-    serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve when loaded")] = True,
+    serve_after: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve when loaded")
+    ] = True,
     scale: Annotated[Scale, typer.Option(help="How much demo data to load")] = Scale.SMALL,
     host: HostOption = "127.0.0.1",
     port: PortOption = 8000,
@@ -169,8 +173,9 @@ def version() -> None:
 
 def build_cli(packs: dict[str, Pack] | None = None) -> typer.Typer:
     """The command tree, with a sub-command group for every installed pack that has one."""
-    app = typer.Typer(help=f"{PRODUCT_NAME}: one analytics backend for many dashboards.",
-                      no_args_is_help=True)
+    app = typer.Typer(
+        help=f"{PRODUCT_NAME}: one analytics backend for many dashboards.", no_args_is_help=True
+    )
     app.command()(serve)
     app.command()(demo)
     app.command()(migrate)

@@ -12,7 +12,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 MIN_SECRET_LENGTH = 32
-SECRET_FILE_NAME = "secret.key"
+SECRET_FILE_NAME = "secret.key"  # noqa: S105 - a file name, not a secret
 
 
 def _split_comma_list(value: object) -> object:

@@ -68,7 +68,9 @@ async def _walk(client: httpx.AsyncClient, sort: str, limit: int) -> list[int]:
 
 
 @pytest.mark.parametrize("sort", ["name", "-name", "-name,-slug", "slug"])
-async def test_keyset_walk_visits_every_row_once_in_order(client: httpx.AsyncClient, sort: str) -> None:
+async def test_keyset_walk_visits_every_row_once_in_order(
+    client: httpx.AsyncClient, sort: str
+) -> None:
     await _seed(client, 45)
     everything = await client.get("/api/v1/testpack/tenants", params={"sort": sort, "limit": 100})
     expected = [item["id"] for item in everything.json()["data"]]

@@ -1,4 +1,4 @@
-"""Real databases for tests: a migrated SQLite file per test, a fresh PostgreSQL database per test."""
+"""Real databases for tests: a migrated SQLite file, or a fresh PostgreSQL database, per test."""
 
 from __future__ import annotations
 
@@ -50,8 +50,10 @@ def _asyncpg_dsn(url: str, database: str | None = None) -> str:
 
 
 def with_database(url: str, database: str) -> str:
-    return make_url(url).set(drivername="postgresql+asyncpg", database=database).render_as_string(
-        hide_password=False
+    return (
+        make_url(url)
+        .set(drivername="postgresql+asyncpg", database=database)
+        .render_as_string(hide_password=False)
     )
 
 

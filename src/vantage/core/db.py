@@ -18,9 +18,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, ForeignKey, Integer, MetaData, event, exc, func, text
+from sqlalchemy import DateTime, ForeignKey, Integer, MetaData, event, exc, text
 from sqlalchemy.engine import URL, Dialect, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -111,7 +116,9 @@ def _file_identity(path: Path) -> tuple[int, int] | None:
     return (stat.st_dev, stat.st_ino)
 
 
-def _install_sqlite_hooks(engine: AsyncEngine, path: Path, settings: Settings, *, writer: bool) -> None:
+def _install_sqlite_hooks(
+    engine: AsyncEngine, path: Path, settings: Settings, *, writer: bool
+) -> None:
     sync_engine = engine.sync_engine
 
     @event.listens_for(sync_engine, "connect")

@@ -58,7 +58,9 @@ class ValidationFailed(VantageError):
     status, code, title = 422, "VALIDATION_ERROR", "Request validation failed"
 
     @classmethod
-    def field(cls, loc: Sequence[str | int], message: str, kind: str = "value_error") -> ValidationFailed:
+    def field(
+        cls, loc: Sequence[str | int], message: str, kind: str = "value_error"
+    ) -> ValidationFailed:
         """One invalid field, located the way pydantic locates them."""
         return cls(message, errors=[{"loc": list(loc), "message": message, "type": kind}])
 
@@ -174,7 +176,9 @@ def problem_response(
     response_headers = dict(headers or {})
     if request_id:
         response_headers.setdefault("X-Request-ID", request_id)
-    return JSONResponse(body, status_code=status, headers=response_headers, media_type=PROBLEM_MEDIA_TYPE)
+    return JSONResponse(
+        body, status_code=status, headers=response_headers, media_type=PROBLEM_MEDIA_TYPE
+    )
 
 
 def vantage_error_response(conn: HTTPConnection, exc: VantageError) -> JSONResponse:

@@ -164,7 +164,9 @@ async def database_health(request: Request) -> Any:
         out.revision = sorted(await database.current_revisions(timeout))
     except Exception:  # an unreachable database is reported, not raised
         out.status = "fail"
-        return JSONResponse(out.model_dump(), status_code=503, headers={"Cache-Control": "no-store"})
+        return JSONResponse(
+            out.model_dump(), status_code=503, headers={"Cache-Control": "no-store"}
+        )
     return out
 
 

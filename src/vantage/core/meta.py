@@ -78,7 +78,7 @@ def metrics_payload(registry: CollectorRegistry, live: Collector) -> bytes:
     if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         return generate_latest(registry)
     combined = CollectorRegistry()
-    multiprocess.MultiProcessCollector(combined)
+    multiprocess.MultiProcessCollector(combined)  # type: ignore[no-untyped-call]
     combined.register(live)
     return generate_latest(combined)
 

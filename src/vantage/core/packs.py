@@ -100,7 +100,9 @@ def _dependency_order(selected: dict[str, Pack]) -> list[Pack]:
         state[pack.name] = "visiting"
         for dependency in pack.depends_on:
             if dependency not in selected:
-                raise PackError(f"pack {pack.name!r} needs pack {dependency!r}, which is not enabled")
+                raise PackError(
+                    f"pack {pack.name!r} needs pack {dependency!r}, which is not enabled"
+                )
             visit(selected[dependency], (*trail, dependency))
         state[pack.name] = "done"
         ordered.append(pack)
@@ -117,7 +119,6 @@ def select_packs(available: dict[str, Pack], requested: Iterable[str] | None) ->
     names = list(dict.fromkeys(requested))
     unknown = [name for name in names if name not in available]
     if unknown:
-        raise PackError(
-            f"unknown pack(s) {', '.join(unknown)}; installed: {', '.join(sorted(available)) or 'none'}"
-        )
+        installed = ", ".join(sorted(available)) or "none"
+        raise PackError(f"unknown pack(s) {', '.join(unknown)}; installed: {installed}")
     return _dependency_order({name: available[name] for name in names})

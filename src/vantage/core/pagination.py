@@ -48,7 +48,9 @@ def page_params(max_limit: int = MAX_LIMIT, default_limit: int = DEFAULT_LIMIT) 
     """A dependency reading ``limit``, ``offset`` and ``cursor`` with the given maximum."""
 
     def dependency(
-        limit: Annotated[int, Query(ge=1, le=max_limit, description="Items per page")] = default_limit,
+        limit: Annotated[
+            int, Query(ge=1, le=max_limit, description="Items per page")
+        ] = default_limit,
         offset: Annotated[int, Query(ge=0, le=1_000_000, description="Items to skip")] = 0,
         cursor: Annotated[
             str | None, Query(max_length=2048, description="Opaque cursor from `next_cursor`")
@@ -145,4 +147,3 @@ def page_of(
             next_cursor=next_cursor,
         ),
     )
-

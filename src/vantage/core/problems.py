@@ -21,7 +21,11 @@ DATABASE_RETRY_AFTER_SECONDS = "2"
 
 def _field_errors(error: RequestValidationError) -> list[dict[str, Any]]:
     return [
-        {"loc": list(item.get("loc", ())), "message": item.get("msg", ""), "type": item.get("type", "")}
+        {
+            "loc": list(item.get("loc", ())),
+            "message": item.get("msg", ""),
+            "type": item.get("type", ""),
+        }
         for item in error.errors()
     ]
 
@@ -51,12 +55,12 @@ async def _on_http_exception(request: Request, exc: Exception) -> Response:
 async def _on_database_error(request: Request, exc: Exception) -> Response:
     if not is_database_unavailable(exc):
         raise exc
-    logger.warning("database unavailable", error=str(exc).splitlines()[0][:300])
+    logger.warning("backing service unavailable", error=(str(exc).splitlines() or [""])[0][:300])
     return problem_response(
         request,
         status=503,
         code="UNAVAILABLE",
-        detail="The database is unavailable; retry shortly.",
+        detail="A backing service is unavailable; retry shortly.",
         headers={"Retry-After": DATABASE_RETRY_AFTER_SECONDS},
     )
 
@@ -71,5 +75,7 @@ def install_error_handlers(app: FastAPI) -> None:
         sa_exc.InterfaceError,
         sa_exc.TimeoutError,
         sa_exc.DisconnectionError,
+        # Drivers raise refused or reset connections as plain OS errors, unwrapped.
+        OSError,
     ):
         app.add_exception_handler(error_type, _on_database_error)

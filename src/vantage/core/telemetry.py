@@ -120,7 +120,7 @@ class HttpMetrics:
 def _incoming_request_id(scope: Scope) -> str:
     for name, value in scope.get("headers", []):
         if name == b"x-request-id":
-            candidate = value.decode("latin-1")
+            candidate = str(value.decode("latin-1"))
             if _SAFE_REQUEST_ID.match(candidate):
                 return candidate
     return uuid.uuid4().hex
@@ -158,7 +158,9 @@ class RequestContextMiddleware:
             return
         await self._serve_http(scope, receive, send, request_id)
 
-    async def _serve_http(self, scope: Scope, receive: Receive, send: Send, request_id: str) -> None:
+    async def _serve_http(
+        self, scope: Scope, receive: Receive, send: Send, request_id: str
+    ) -> None:
         status = 500
         started = False
         header = (REQUEST_ID_HEADER.lower().encode(), request_id.encode())

@@ -84,7 +84,9 @@ def window_param(default_days: int = 30) -> Any:
         start: Annotated[
             str | None, Query(alias="from", max_length=40, description="Start (inclusive)")
         ] = None,
-        end: Annotated[str | None, Query(alias="to", max_length=40, description="End (exclusive)")] = None,
+        end: Annotated[
+            str | None, Query(alias="to", max_length=40, description="End (exclusive)")
+        ] = None,
         days: Annotated[int | None, Query(ge=1, le=MAX_DAYS, description="The last N days")] = None,
     ) -> TimeWindow:
         return resolve_window(start, end, days, default_days=default_days)

@@ -48,7 +48,10 @@ def upgrade() -> None:
         sa.Column("is_demo", sa.Boolean(), nullable=False),
         *_timestamps(),
         sa.ForeignKeyConstraint(
-            ["tenant_id"], ["tenants.id"], name=op.f("fk_users_tenant_id_tenants"), ondelete="CASCADE"
+            ["tenant_id"],
+            ["tenants.id"],
+            name=op.f("fk_users_tenant_id_tenants"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("tenant_id", "email", name=op.f("uq_users_tenant_id_email")),

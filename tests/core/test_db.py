@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta, timezone
+
+import httpx
+import pytest
+from sqlalchemy import func, select, text
+
+from vantage.core.auth.models import Tenant
+from vantage.core.db import Database
+
+
+def _database(client: httpx.AsyncClient) -> Database:
+    return client.app.state.database  # type: ignore[attr-defined,no-any-return]
+
+
+async def _tenant_count(database: Database) -> int:
+    async with database.reader() as session:
+        return int(await session.scalar(select(func.count()).select_from(Tenant)) or 0)
+
+
+async def test_request_commits_once_on_success(client: httpx.AsyncClient) -> None:
+    response = await client.post("/api/v1/testpack/tenants?slug=acme")
+    assert response.status_code == 201
+    assert await _tenant_count(_database(client)) == 2
+
+
+async def test_request_error_rolls_back_what_it_wrote(client: httpx.AsyncClient) -> None:
+    response = await client.post("/api/v1/testpack/tenants?slug=acme&fail_after_write=true")
+    assert response.status_code == 500
+    assert await _tenant_count(_database(client)) == 1
+
+
+async def test_failed_commit_is_an_error_not_a_success(client: httpx.AsyncClient) -> None:
+    assert (await client.post("/api/v1/testpack/tenants?slug=dup")).status_code == 201
+    # The unique constraint fires at flush inside the request: the client must not see 201.
+    response = await client.post("/api/v1/testpack/tenants?slug=dup")
+    assert response.status_code >= 400
+    assert await _tenant_count(_database(client)) == 2
+
+
+async def test_concurrent_sqlite_writers_all_succeed(sqlite_client: httpx.AsyncClient) -> None:
+    responses = await asyncio.gather(
+        *(sqlite_client.post(f"/api/v1/testpack/tenants?slug=w{i}") for i in range(40))
+    )
+    assert [r.status_code for r in responses] == [201] * 40
+    assert await _tenant_count(_database(sqlite_client)) == 41
+
+
+async def test_sqlite_reader_cannot_write(sqlite_client: httpx.AsyncClient) -> None:
+    async with _database(sqlite_client).reader() as session:
+        with pytest.raises(Exception, match=r"readonly|read-only|query_only"):
+            await session.execute(
+                text(
+                    "INSERT INTO tenants (slug, name, created_at, updated_at) "
+                    "VALUES ('x', 'x', '2025-01-01', '2025-01-01')"
+                )
+            )
+
+
+async def test_sqlite_connections_use_wal_and_foreign_keys(
+    sqlite_client: httpx.AsyncClient,
+) -> None:
+    async with _database(sqlite_client).transaction() as session:
+        assert (await session.scalar(text("PRAGMA journal_mode"))) == "wal"
+        assert (await session.scalar(text("PRAGMA foreign_keys"))) == 1
+        assert (await session.scalar(text("PRAGMA busy_timeout"))) == 5000
+
+
+async def test_timestamps_come_back_aware_in_utc(client: httpx.AsyncClient) -> None:
+    moment = datetime(2025, 6, 1, 12, 0, tzinfo=timezone(timedelta(hours=2)))
+    database = _database(client)
+    async with database.transaction() as session:
+        tenant = Tenant(slug="tz", name="tz", created_at=moment, updated_at=moment)
+        session.add(tenant)
+    async with database.reader() as session:
+        stored = await session.scalar(select(Tenant.created_at).where(Tenant.slug == "tz"))
+    assert stored == moment and stored.tzinfo is not None
+    assert stored.utcoffset() == timedelta(0)
+    assert stored == datetime(2025, 6, 1, 10, 0, tzinfo=UTC)
+
+
+async def test_naive_datetimes_are_refused(client: httpx.AsyncClient) -> None:
+    with pytest.raises(Exception, match="naive"):
+        async with _database(client).transaction() as session:
+            session.add(Tenant(slug="n", name="n", created_at=datetime(2025, 1, 1)))
+
+
+@pytest.mark.postgres
+async def test_postgres_sessions_carry_the_statement_timeout(client_for, postgres_url: str) -> None:
+    async with (
+        client_for(postgres_url, db_statement_timeout_ms=1234) as client,
+        _database(client).reader() as session,
+    ):
+        assert await session.scalar(text("SHOW statement_timeout")) == "1234ms"

@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from tests.support import testpack
+from vantage.app import create_app, enabled_packs
+from vantage.cli import build_cli
+from vantage.core.packs import Pack, PackError, discover_packs, select_packs
+
+
+@pytest.fixture
+def installed_testpack(tmp_path: Path) -> Iterator[None]:
+    """Install the test pack as a third-party distribution would: dist-info + entry point."""
+    site = tmp_path / "site"
+    dist_info = site / "vantage_testpack-9.9.9.dist-info"
+    dist_info.mkdir(parents=True)
+    (dist_info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: vantage-testpack\nVersion: 9.9.9\n"
+    )
+    (dist_info / "entry_points.txt").write_text(
+        "[vantage.packs]\ntestpack = tests.support.testpack:PACK\n"
+    )
+    sys.path.insert(0, str(site))
+    try:
+        yield
+    finally:
+        sys.path.remove(str(site))
+
+
+def _pack(name: str, *depends_on: str) -> Pack:
+    return Pack(name=name, title=name.title(), version="1.0", depends_on=depends_on)
+
+
+def test_entry_point_discovery_finds_an_installed_pack(installed_testpack: None) -> None:
+    packs = discover_packs()
+    assert packs["testpack"] is testpack.PACK
+
+
+async def test_discovered_pack_is_served_and_its_lifespan_runs(
+    installed_testpack: None, make_settings, sqlite_url: str
+) -> None:
+    testpack.events.clear()
+    app = create_app(make_settings(database_url=sqlite_url))
+    async with app.router.lifespan_context(app):
+        assert testpack.events == ["start"]
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            listed = (await client.get("/api/v1/packs")).json()["data"]
+            assert {"name": "testpack", "version": "9.9.9"}.items() <= listed[0].items()
+            assert "testpack" in (await client.get("/")).json()["packs"]
+            assert (await client.get("/api/v1/testpack/tenants")).status_code == 200
+    assert testpack.events == ["start", "stop"]
+
+
+def test_pack_cli_is_mounted(installed_testpack: None) -> None:
+    result = CliRunner().invoke(build_cli(), ["testpack", "hello", "world"])
+    assert result.exit_code == 0, result.output
+    assert "hello world from testpack" in result.output
+
+
+def test_packs_setting_selects_and_rejects(installed_testpack: None, make_settings) -> None:
+    assert [p.name for p in enabled_packs(make_settings(packs="testpack"))] == ["testpack"]
+    assert enabled_packs(make_settings(packs=[]), packs=[testpack.PACK]) == []
+    with pytest.raises(PackError, match=r"unknown pack.*nosuch.*installed: testpack"):
+        enabled_packs(make_settings(packs="testpack,nosuch"))
+
+
+def test_dependencies_come_first_and_must_be_enabled() -> None:
+    available = {
+        p.name: p
+        for p in [_pack("aidev", "delivery", "gateway"), _pack("delivery"), _pack("gateway")]
+    }
+    order = [p.name for p in select_packs(available, None)]
+    assert order.index("aidev") > order.index("delivery")
+    assert order.index("aidev") > order.index("gateway")
+    with pytest.raises(PackError, match="needs pack 'delivery'"):
+        select_packs(available, ["aidev", "gateway"])
+
+
+def test_dependency_cycles_are_refused() -> None:
+    with pytest.raises(PackError, match="cycle"):
+        select_packs({"a": _pack("a", "b"), "b": _pack("b", "a")}, None)
+
+
+def test_a_broken_entry_point_names_itself(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    dist_info = site / "broken-1.0.dist-info"
+    dist_info.mkdir(parents=True)
+    (dist_info / "METADATA").write_text("Metadata-Version: 2.1\nName: broken\nVersion: 1.0\n")
+    (dist_info / "entry_points.txt").write_text("[vantage.packs]\nbroken = no_such_module:PACK\n")
+    sys.path.insert(0, str(site))
+    try:
+        with pytest.raises(PackError, match="'broken' failed to load"):
+            discover_packs()
+    finally:
+        sys.path.remove(str(site))
