@@ -15,6 +15,7 @@ from vantage import PRODUCT_NAME, __version__
 from vantage.config import Settings, load_settings
 from vantage.core import health, meta
 from vantage.core.auth.passwords import PasswordHasher
+from vantage.core.cache import NotModified, create_response_cache, not_modified_response
 from vantage.core.db import Database
 from vantage.core.packs import Pack, PackContext, discover_packs, select_packs
 from vantage.core.pagination import CursorCodec
@@ -91,9 +92,13 @@ def create_app(settings: Settings | None = None, *, packs: Sequence[Pack] | None
     app.state.live_collector = live_collector
     app.state.cursor_codec = CursorCodec(settings.secret_key)
     app.state.password_hasher = PasswordHasher()
+    app.state.response_cache = create_response_cache(
+        app.state.redis, settings.response_cache_ttl_seconds, settings.response_cache_max_entries
+    )
     app.state.started_at = time.monotonic()
 
     install_error_handlers(app)
+    app.add_exception_handler(NotModified, not_modified_response)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

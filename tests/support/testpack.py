@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from sqlalchemy import select
 
+from tests.support import testpack_cache
 from vantage.core.auth.models import Tenant
 from vantage.core.db import ReadSession, WriteSession
 from vantage.core.errors import NotFound
@@ -104,6 +105,8 @@ async def demo(context: DemoContext) -> str:
     context.progress(1, 1)
     return "1 tenant"
 
+
+router.include_router(testpack_cache.router)
 
 cli = typer.Typer()
 

@@ -6,7 +6,7 @@ import importlib
 
 from vantage.core.packs import discover_packs
 
-CORE_MODEL_MODULES = ("vantage.core.auth.models",)
+CORE_MODEL_MODULES = ("vantage.core.auth.models", "vantage.core.watermarks")
 
 
 def import_all_models() -> None:
