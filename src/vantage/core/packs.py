@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     import typer
     from fastapi import APIRouter, FastAPI
+    from pydantic_settings import BaseSettings
 
     from vantage.config import Settings
     from vantage.core.db import Database
@@ -58,6 +59,8 @@ class Pack:
     demo: Callable[[DemoContext], Awaitable[str]] | None = None
     cli: typer.Typer | None = None
     depends_on: Sequence[str] = field(default_factory=tuple)
+    # A pydantic-settings class with env prefix VANTAGE_<PACK>_, documented in CONFIGURATION.md.
+    settings: type[BaseSettings] | None = None
 
     def import_models(self) -> None:
         """Import the modules that declare this pack's tables, so they join the metadata."""
