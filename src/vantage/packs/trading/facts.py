@@ -23,6 +23,8 @@ class OrderChange:
     previous: str | None
     status: str
     ts: datetime
+    submitted_at: datetime
+    filled_qty: Decimal
 
 
 @dataclass(slots=True)
@@ -38,6 +40,7 @@ class FillFact:
     price: Decimal
     fee: Decimal
     ts: datetime
+    submitted_at: datetime
     realized_pnl: Decimal | None
     slippage_bps: float | None
     latency_ms: float | None
@@ -48,9 +51,14 @@ class FillFact:
 
 @dataclass(slots=True)
 class AppliedBatch:
-    """The accepted events of one batch and their derived facts, in batch order."""
+    """The accepted events of one batch and their derived facts, in batch order.
+
+    ``version`` comes from the watermark row every ingest transaction of the tenant updates,
+    so versions follow commit order without gaps: a reader knows what it missed.
+    """
 
     tenant_id: int
+    version: int = 0  # the tenant's data watermark after this batch: a total order of commits
     ticks: list[Tick] = field(default_factory=list)
     orders: list[OrderChange] = field(default_factory=list)
     fills: list[FillFact] = field(default_factory=list)

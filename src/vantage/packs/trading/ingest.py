@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vantage.core.watermarks import bump_watermark
+from vantage.core.watermarks import bump_watermark, read_watermark
 from vantage.packs.trading.events import (
     Event,
     EventError,
@@ -121,6 +121,8 @@ class BatchApplier:
         accepted = len(fresh) - len(refused)
         if accepted:
             await bump_watermark(self.session, self.tenant_id, PACK_NAME)
+            watermark = await read_watermark(self.session, self.tenant_id, PACK_NAME)
+            self.applied.version = watermark.version
         return IngestOutcome(
             accepted=accepted,
             duplicates=prepared.duplicates + len(unique) - len(fresh),

@@ -137,6 +137,8 @@ class OrderBook:
                 previous,
                 record.status,
                 ts,
+                record.submitted_at,
+                record.filled_qty,
             )
         )
 
@@ -254,6 +256,7 @@ class OrderBook:
                 fill.price,
                 fill.fee,
                 fill.ts,
+                record.submitted_at,
                 fill.realized_pnl,
                 fill.slippage_bps,
                 fill.latency_ms,

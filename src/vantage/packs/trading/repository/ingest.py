@@ -39,7 +39,6 @@ from vantage.packs.trading.records import (
 )
 from vantage.packs.trading.repository.dialect import chunks, dialect_of, insert_for
 
-
 BarRowKey = tuple[int, str, str, datetime]  # (resolution, symbol, metric, bucket_start)
 PositionKey = tuple[str, str]  # (strategy, symbol)
 

@@ -1,0 +1,263 @@
+"""The trading runtime of one process: the ingest pipeline everywhere, the collectors under lease.
+
+Every process ingests (HTTP, WebSocket, in-process) and feeds what it committed to the feed. The
+process holding the lease rebuilds the collectors from the database, applies the feed in
+version order, publishes a snapshot of every tenant on ``trading.metrics`` at ``snapshot_hz``,
+trades on ``trading.trades``, evaluates alerts, and runs retention. Other processes answer
+``/metrics/current`` from the hub's latest value of ``trading.metrics``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+from vantage.core.db import Database
+from vantage.packs.trading import alerts as alert_service
+from vantage.packs.trading.channels import ALERTS_CHANNEL, METRICS_CHANNEL, Publisher
+from vantage.packs.trading.collectors.engine import CollectorEngine, TenantCollectors
+from vantage.packs.trading.collectors.snapshot import MetricsSnapshot
+from vantage.packs.trading.collectors.system import HostSampler
+from vantage.packs.trading.facts import AppliedBatch
+from vantage.packs.trading.feed import Feed, LocalFeed, RedisFeed
+from vantage.packs.trading.lease import Lease, LocalLease, RedisLease
+from vantage.packs.trading.maintenance import run_retention
+from vantage.packs.trading.pipeline import IngestPipeline
+from vantage.packs.trading.rebuild import rebuild_all, rebuild_tenant
+from vantage.packs.trading.settings import TradingSettings
+from vantage.packs.trading.trades import publish_trades
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
+logger = structlog.get_logger("vantage.trading.runtime")
+
+GAP_TIMEOUT_SECONDS = 2.0
+RETENTION_INTERVAL_SECONDS = 600.0
+
+
+class VersionGate:
+    """Applies each tenant's batches once and in version order, holding early ones back."""
+
+    def __init__(self) -> None:
+        self.applied: dict[int, int] = {}
+        self.pending: dict[int, dict[int, AppliedBatch]] = {}
+        self.gap_since: dict[int, float] = {}
+
+    def reset(self, tenant_id: int, version: int) -> None:
+        self.applied[tenant_id] = version
+        held = self.pending.get(tenant_id, {})
+        for stale in [v for v in held if v <= version]:
+            del held[stale]
+
+    def admit(self, batch: AppliedBatch) -> list[AppliedBatch]:
+        """The batches ready to apply now (this one and any it unblocked), in order."""
+        tenant = batch.tenant_id
+        current = self.applied.get(tenant, 0)
+        if batch.version <= current:
+            return []
+        held = self.pending.setdefault(tenant, {})
+        held[batch.version] = batch
+        ready: list[AppliedBatch] = []
+        while current + 1 in held:
+            current += 1
+            ready.append(held.pop(current))
+        self.applied[tenant] = current
+        if held:
+            self.gap_since.setdefault(tenant, time.monotonic())
+        else:
+            self.gap_since.pop(tenant, None)
+        return ready
+
+    def stalled(self, timeout: float) -> list[int]:
+        """Tenants waiting longer than ``timeout`` for a batch that may never come."""
+        now = time.monotonic()
+        return [tenant for tenant, since in self.gap_since.items() if now - since > timeout]
+
+
+class TradingRuntime:
+    def __init__(
+        self,
+        *,
+        database: Database,
+        settings: TradingSettings,
+        publisher: Publisher,
+        redis: Redis | None = None,
+        data_dir: Path | None = None,
+    ) -> None:
+        self.database = database
+        self.settings = settings
+        self.publisher = publisher
+        prefix = settings.redis_key_prefix
+        self.feed: Feed = (
+            RedisFeed(redis, f"{prefix}trading:feed", settings.feed_max_length)
+            if redis is not None
+            else LocalFeed()
+        )
+        self.lease: Lease = (
+            RedisLease(redis, f"{prefix}trading:lease", settings.lease_ttl_seconds)
+            if redis is not None
+            else LocalLease()
+        )
+        self.pipeline = IngestPipeline(database, settings, sink=self.feed.publish)
+        self.engine = CollectorEngine(settings)
+        self.host = HostSampler(data_dir or Path.cwd())
+        self.gate = VersionGate()
+        self.leading = asyncio.Event()
+        self.latest: dict[int, MetricsSnapshot] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._lead_forever(), name="trading-lead")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _lead_forever(self) -> None:
+        while True:
+            await self.lease.acquire()
+            try:
+                await self._lead()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("trading leader failed; trying again")
+                await asyncio.sleep(1.0)
+            finally:
+                self.leading.clear()
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(self.lease.release())
+
+    async def _lead(self) -> None:
+        start = await self.feed.position()
+        self.engine = CollectorEngine(self.settings)
+        self.gate = VersionGate()
+        for tenant_id, (collectors, version) in (
+            await rebuild_all(self.database, self.settings)
+        ).items():
+            self.engine.tenants[tenant_id] = collectors
+            self.gate.reset(tenant_id, version)
+        self.host.sample()
+        self.leading.set()
+        logger.info("trading collectors running", tenants=len(self.engine.tenants))
+        tasks: list[asyncio.Task[None]] = [
+            asyncio.create_task(self.feed.consume(start, self._on_batch)),
+            asyncio.create_task(self._snapshot_loop()),
+            asyncio.create_task(self._system_loop()),
+            asyncio.create_task(self._retention_loop()),
+        ]
+        holder = asyncio.create_task(self.lease.hold())
+        try:
+            done, _ = await asyncio.wait([holder, *tasks], return_when=asyncio.FIRST_COMPLETED)
+            for finished in done:
+                error = finished.exception()
+                if finished is not holder and error is not None:
+                    raise error
+        finally:
+            for task in [holder, *tasks]:
+                task.cancel()
+            await asyncio.gather(holder, *tasks, return_exceptions=True)
+
+    # -- feed ---------------------------------------------------------------------------------
+
+    async def _on_batch(self, batch: AppliedBatch) -> None:
+        for ready in self.gate.admit(batch):
+            self.engine.apply(ready)
+            await publish_trades(self.publisher, ready)
+
+    async def _recover_stalled(self) -> None:
+        for tenant_id in self.gate.stalled(GAP_TIMEOUT_SECONDS):
+            logger.warning("feed gap; rebuilding tenant from the database", tenant_id=tenant_id)
+            collectors, version = await rebuild_tenant(self.database, self.settings, tenant_id)
+            self.engine.tenants[tenant_id] = collectors
+            self.gate.reset(tenant_id, version)
+            held = self.gate.pending.get(tenant_id, {})
+            self.gate.gap_since.pop(tenant_id, None)
+            for _, batch in sorted(held.items()):
+                await self._on_batch(batch)
+
+    # -- loops --------------------------------------------------------------------------------
+
+    async def _every(self, period: float, step: Callable[[], Awaitable[None]]) -> None:
+        """Run ``step`` on a fixed schedule (no drift); a slow step skips missed ticks."""
+        loop = asyncio.get_running_loop()
+        due = loop.time()
+        while True:
+            try:
+                await step()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("trading loop step failed", step=getattr(step, "__name__", "?"))
+            due += period
+            now = loop.time()
+            if due < now:
+                due = now + period - ((now - due) % period)
+            await asyncio.sleep(due - now)
+
+    async def _snapshot_loop(self) -> None:
+        await self._every(1.0 / self.settings.snapshot_hz, self.publish_snapshots)
+
+    async def publish_snapshots(self) -> None:
+        """Snapshot every tenant and publish it on ``trading.metrics``."""
+        now = datetime.now(UTC)
+        for tenant_id, collectors in list(self.engine.tenants.items()):
+            snapshot = collectors.snapshot(self.host.latest, now)
+            self.latest[tenant_id] = snapshot
+            await self.publisher.publish(tenant_id, METRICS_CHANNEL, snapshot)
+        await self._recover_stalled()
+
+    async def _system_loop(self) -> None:
+        await self._every(self.settings.system_sample_seconds, self.check_system)
+
+    async def check_system(self) -> None:
+        """Sample the host, then raise and resolve every tenant's alerts."""
+        await asyncio.to_thread(self.host.sample)
+        now = datetime.now(UTC)
+        published: list[tuple[int, alert_service.AlertChange]] = []
+        async with self.database.transaction() as session:
+            for tenant_id, collectors in list(self.engine.tenants.items()):
+                snapshot = self.latest.get(tenant_id)
+                if snapshot is None:
+                    continue
+                conditions = alert_service.evaluate(snapshot, self.settings)
+                changes, active = await alert_service.reconcile(session, tenant_id, conditions, now)
+                collectors.system.alerts = active
+                published.extend((tenant_id, change) for change in changes)
+        for tenant_id, change in published:
+            await self.publisher.publish(
+                tenant_id, ALERTS_CHANNEL, {"action": change.action, "alert": change.alert}
+            )
+
+    async def _retention_loop(self) -> None:
+        await self._every(RETENTION_INTERVAL_SECONDS, self.retain)
+
+    async def retain(self) -> None:
+        report = await run_retention(self.database, self.settings, datetime.now(UTC))
+        if report.total:
+            logger.info("trading retention", **report.as_dict())
+
+    # -- reads for other code -----------------------------------------------------------------
+
+    def collectors(self, tenant_id: int) -> TenantCollectors | None:
+        return self.engine.tenants.get(tenant_id)
+
+    async def latest_snapshot_json(self, tenant_id: int) -> bytes | None:
+        """The newest published snapshot (from the hub cache, so any process can answer)."""
+        return await self.publisher.latest_json(tenant_id, METRICS_CHANNEL)
+
+    def describe(self) -> dict[str, Any]:
+        return {"leading": self.leading.is_set(), "tenants": len(self.engine.tenants)}
