@@ -16,8 +16,8 @@ from vantage.packs.trading.settings import TradingSettings
 T0 = datetime(2025, 3, 3, 14, 0, tzinfo=UTC)
 
 
-def at(seconds: float) -> str:
-    return (T0 + timedelta(seconds=seconds)).isoformat()
+def at(seconds: float, base: datetime | None = None) -> str:
+    return ((base or T0) + timedelta(seconds=seconds)).isoformat()
 
 
 def tick(
@@ -29,11 +29,12 @@ def tick(
     ask: float = 100.5,
     last: float | None = None,
     size: float = 0.0,
+    base: datetime | None = None,
 ) -> dict[str, Any]:
     event: dict[str, Any] = {
         "type": "tick",
         "id": event_id,
-        "ts": at(seconds),
+        "ts": at(seconds, base),
         "symbol": symbol,
         "bid": bid,
         "ask": ask,
@@ -45,23 +46,34 @@ def tick(
 
 
 def order(
-    event_id: str, order_id: str, seconds: float, status: str = "submitted", **terms: Any
+    event_id: str,
+    order_id: str,
+    seconds: float,
+    status: str = "submitted",
+    base: datetime | None = None,
+    **terms: Any,
 ) -> dict[str, Any]:
     event = {"type": "order", "id": event_id, "order_id": order_id, "status": status}
-    event["ts"] = at(seconds)
+    event["ts"] = at(seconds, base)
     if status == "submitted":
         terms = {"strategy": "momentum", "symbol": "AAPL", "side": "buy", "qty": "100", **terms}
     return {**event, **{key: str(value) for key, value in terms.items()}}
 
 
 def fill(
-    event_id: str, order_id: str, seconds: float, qty: str, price: str, fee: str = "0"
+    event_id: str,
+    order_id: str,
+    seconds: float,
+    qty: str,
+    price: str,
+    fee: str = "0",
+    base: datetime | None = None,
 ) -> dict[str, Any]:
     return {
         "type": "fill",
         "id": event_id,
         "order_id": order_id,
-        "ts": at(seconds),
+        "ts": at(seconds, base),
         "qty": qty,
         "price": price,
         "fee": fee,

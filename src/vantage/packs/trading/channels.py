@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Any, Protocol
 
 from pydantic_core import to_json
@@ -9,6 +10,7 @@ from pydantic_core import to_json
 METRICS_CHANNEL = "trading.metrics"
 TRADES_CHANNEL = "trading.trades"
 ALERTS_CHANNEL = "trading.alerts"
+KEPT_PER_CHANNEL = 100
 
 
 class Publisher(Protocol):
@@ -22,15 +24,15 @@ class Publisher(Protocol):
 
 
 class LocalPublisher:
-    """Keeps the latest value per (tenant, channel) in this process; delivers nowhere."""
+    """Keeps the recent values per (tenant, channel) in this process; delivers nowhere."""
 
     def __init__(self) -> None:
-        self._latest: dict[tuple[int, str], bytes] = {}
-        self.published: dict[str, int] = {}
+        self.messages: dict[tuple[int, str], deque[bytes]] = {}
 
     async def publish(self, tenant_id: int, channel: str, data: Any) -> None:
-        self._latest[(tenant_id, channel)] = to_json(data)
-        self.published[channel] = self.published.get(channel, 0) + 1
+        kept = self.messages.setdefault((tenant_id, channel), deque(maxlen=KEPT_PER_CHANNEL))
+        kept.append(to_json(data))
 
     async def latest_json(self, tenant_id: int, channel: str) -> bytes | None:
-        return self._latest.get((tenant_id, channel))
+        kept = self.messages.get((tenant_id, channel))
+        return kept[-1] if kept else None

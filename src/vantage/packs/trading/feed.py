@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import structlog
 
+from vantage.packs.trading.cancellation import raise_if_cancelling
 from vantage.packs.trading.facts import AppliedBatch, decode_batch, encode_batch
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 logger = structlog.get_logger("vantage.trading.feed")
 
 Handler = Callable[[AppliedBatch], Awaitable[None]]
-READ_BLOCK_MS = 500  # below the Redis client's 1 s socket timeout
+READ_BLOCK_MS = 250  # below the Redis client's 1 s socket timeout; bounds the time to stop
 READ_COUNT = 200
 
 
@@ -32,8 +33,8 @@ class Feed(Protocol):
         """Where a consumer that starts now should read from."""
         ...
 
-    async def consume(self, start: str, handler: Handler) -> None:
-        """Deliver every batch after ``start`` to ``handler`` until cancelled."""
+    async def consume(self, start: str, handler: Handler, stopping: asyncio.Event) -> None:
+        """Deliver every batch after ``start`` to ``handler`` until ``stopping`` is set."""
         ...
 
 
@@ -58,15 +59,21 @@ class LocalFeed:
         self._queue = asyncio.Queue(self._max_pending)
         return "local"
 
-    async def consume(self, start: str, handler: Handler) -> None:
+    async def consume(self, start: str, handler: Handler, stopping: asyncio.Event) -> None:
         queue = self._queue
         if queue is None:
             queue = self._queue = asyncio.Queue(self._max_pending)
+        stopped = asyncio.create_task(stopping.wait())
         try:
             while True:
-                batch = await queue.get()
-                await handler(batch)
+                received = asyncio.create_task(queue.get())
+                await asyncio.wait({received, stopped}, return_when=asyncio.FIRST_COMPLETED)
+                if not received.done():
+                    received.cancel()
+                    return
+                await handler(received.result())
         finally:
+            stopped.cancel()
             self._queue = None
 
 
@@ -97,9 +104,11 @@ class RedisFeed:
         entry_id = newest[0][0]
         return entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
 
-    async def consume(self, start: str, handler: Handler) -> None:
+    async def consume(self, start: str, handler: Handler, stopping: asyncio.Event) -> None:
+        # Stopped by the flag, never by cancelling a blocked read: a cancel that lands inside
+        # the client's blocking XREAD can leave it hanging.
         last = start
-        while True:
+        while not stopping.is_set():
             try:
                 replies = await self.redis.xread(
                     {self.key: last}, count=READ_COUNT, block=READ_BLOCK_MS
@@ -107,6 +116,7 @@ class RedisFeed:
             except asyncio.CancelledError:
                 raise
             except Exception as error:
+                raise_if_cancelling()
                 logger.warning("feed read failed; retrying", error=str(error))
                 await asyncio.sleep(0.5)
                 continue

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Protocol
 
 import structlog
 
+from vantage.packs.trading.cancellation import raise_if_cancelling
+
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
@@ -71,6 +73,7 @@ class RedisLease:
         try:
             return bool(await self.redis.set(self.key, self.token, nx=True, px=self.ttl_ms))
         except Exception as error:
+            raise_if_cancelling()
             logger.warning("lease acquisition failed", error=str(error))
             return False
 
@@ -86,6 +89,7 @@ class RedisLease:
         try:
             held = await self.redis.eval(_RENEW, 1, self.key, self.token, str(self.ttl_ms))
         except Exception as error:
+            raise_if_cancelling()
             logger.warning("lease renewal failed", error=str(error))
             return None
         return bool(held)

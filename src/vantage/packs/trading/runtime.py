@@ -21,6 +21,7 @@ import structlog
 
 from vantage.core.db import Database
 from vantage.packs.trading import alerts as alert_service
+from vantage.packs.trading.cancellation import raise_if_cancelling
 from vantage.packs.trading.channels import ALERTS_CHANNEL, METRICS_CHANNEL, Publisher
 from vantage.packs.trading.collectors.engine import CollectorEngine, TenantCollectors
 from vantage.packs.trading.collectors.snapshot import MetricsSnapshot
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 logger = structlog.get_logger("vantage.trading.runtime")
 
 GAP_TIMEOUT_SECONDS = 2.0
+FEED_STOP_SECONDS = 2.0
 RETENTION_INTERVAL_SECONDS = 600.0
 
 
@@ -134,6 +136,7 @@ class TradingRuntime:
             except asyncio.CancelledError:
                 raise
             except Exception:
+                raise_if_cancelling()
                 logger.exception("trading leader failed; trying again")
                 await asyncio.sleep(1.0)
             finally:
@@ -142,7 +145,37 @@ class TradingRuntime:
                     await asyncio.shield(self.lease.release())
 
     async def _lead(self) -> None:
-        start = await self.feed.position()
+        # Renewal starts at once: a rebuild may take longer than the lease lives.
+        holder = asyncio.create_task(self.lease.hold())
+        tasks: list[asyncio.Task[None]] = []
+        stopping = asyncio.Event()
+        try:
+            start = await self.feed.position()
+            await self._rebuild()
+            if holder.done():
+                return
+            self.leading.set()
+            logger.info("trading collectors running", tenants=len(self.engine.tenants))
+            tasks = [
+                asyncio.create_task(self.feed.consume(start, self._on_batch, stopping)),
+                asyncio.create_task(self._snapshot_loop()),
+                asyncio.create_task(self._system_loop()),
+                asyncio.create_task(self._retention_loop()),
+            ]
+            done, _ = await asyncio.wait([holder, *tasks], return_when=asyncio.FIRST_COMPLETED)
+            for finished in done:
+                error = finished.exception()
+                if finished is not holder and error is not None:
+                    raise error
+        finally:
+            stopping.set()
+            if tasks:  # let the feed reader finish its read and leave on its own
+                await asyncio.shield(asyncio.wait(tasks[:1], timeout=FEED_STOP_SECONDS))
+            for task in [holder, *tasks]:
+                task.cancel()
+            await asyncio.gather(holder, *tasks, return_exceptions=True)
+
+    async def _rebuild(self) -> None:
         self.engine = CollectorEngine(self.settings)
         self.gate = VersionGate()
         for tenant_id, (collectors, version) in (
@@ -150,26 +183,7 @@ class TradingRuntime:
         ).items():
             self.engine.tenants[tenant_id] = collectors
             self.gate.reset(tenant_id, version)
-        self.host.sample()
-        self.leading.set()
-        logger.info("trading collectors running", tenants=len(self.engine.tenants))
-        tasks: list[asyncio.Task[None]] = [
-            asyncio.create_task(self.feed.consume(start, self._on_batch)),
-            asyncio.create_task(self._snapshot_loop()),
-            asyncio.create_task(self._system_loop()),
-            asyncio.create_task(self._retention_loop()),
-        ]
-        holder = asyncio.create_task(self.lease.hold())
-        try:
-            done, _ = await asyncio.wait([holder, *tasks], return_when=asyncio.FIRST_COMPLETED)
-            for finished in done:
-                error = finished.exception()
-                if finished is not holder and error is not None:
-                    raise error
-        finally:
-            for task in [holder, *tasks]:
-                task.cancel()
-            await asyncio.gather(holder, *tasks, return_exceptions=True)
+        await asyncio.to_thread(self.host.sample)
 
     # -- feed ---------------------------------------------------------------------------------
 
@@ -201,6 +215,7 @@ class TradingRuntime:
             except asyncio.CancelledError:
                 raise
             except Exception:
+                raise_if_cancelling()
                 logger.exception("trading loop step failed", step=getattr(step, "__name__", "?"))
             due += period
             now = loop.time()
