@@ -65,9 +65,15 @@ async def running(
 
 
 async def _eventually(check: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Poll ``check`` (state changes on other tasks, with no event to wait for)."""
     async with asyncio.timeout(timeout):
-        while not check():
+        while not check():  # noqa: ASYNC110 - polling another component's state
             await asyncio.sleep(0.02)
+
+
+async def _send(runtime: TradingRuntime, *events: dict[str, object]) -> None:
+    outcome = await runtime.pipeline.ingest(1, runtime.pipeline.parse_body(body(*events)))
+    assert outcome.errors == []
 
 
 def _metrics(publisher: LocalPublisher) -> list[dict]:  # type: ignore[type-arg]
