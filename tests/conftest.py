@@ -8,12 +8,13 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support import databases
+from tests.support.auth import sign_in_as
+from tests.support.testpack import PACK as TEST_PACK
 from vantage.app import create_app
 from vantage.config import Settings
 from vantage.core import migrations
 from vantage.core.packs import Pack
-from tests.support import databases
-from tests.support.testpack import PACK as TEST_PACK
 
 TEST_SECRET = "test-secret-" + "x" * 40
 
@@ -108,6 +109,27 @@ async def client(client_for: ClientFactory, database_url: str) -> AsyncIterator[
 
 
 @pytest.fixture
-async def sqlite_client(client_for: ClientFactory, sqlite_url: str) -> AsyncIterator[httpx.AsyncClient]:
+async def sqlite_client(
+    client_for: ClientFactory, sqlite_url: str
+) -> AsyncIterator[httpx.AsyncClient]:
     async with client_for(sqlite_url) as http:
+        yield http
+
+
+@pytest.fixture
+async def admin_client(
+    client_for: ClientFactory, database_url: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A client acting as an admin of the default tenant (every scope)."""
+    async with client_for(database_url) as http:
+        await sign_in_as(http)
+        yield http
+
+
+@pytest.fixture
+async def sqlite_admin_client(
+    client_for: ClientFactory, sqlite_url: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_for(sqlite_url) as http:
+        await sign_in_as(http)
         yield http

@@ -1,0 +1,69 @@
+"""Walks every route: only the documented public ones answer without credentials, and every
+admin route refuses callers without the admin scope."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.routing import iter_route_contexts
+
+from tests.support.auth import app_of, user_headers
+from vantage.core.auth.models import Role
+
+# Route template -> why it answers without credentials (API.md: health, metrics, docs and
+# webhook receivers, plus the endpoints that exchange credentials for tokens).
+PUBLIC: dict[str, str] = {
+    "/": "landing document: product name, version and links",
+    "/health": "health summary for load balancers and monitors",
+    "/health/live": "liveness probe",
+    "/health/ready": "readiness probe",
+    "/health/database": "database health probe",
+    "/metrics": "Prometheus scrapes without credentials (can be turned off)",
+    "/openapi.json": "API documentation",
+    "/docs": "API documentation",
+    "/docs/oauth2-redirect": "API documentation",
+    "/redoc": "API documentation",
+    "/api/v1/auth/token": "exchanges a password for tokens",
+    "/api/v1/auth/refresh": "exchanges a refresh token for tokens",
+    "/api/v1/auth/logout": "the refresh token in the body is the credential",
+}
+
+
+def _routes(app: Any) -> list[tuple[str, str]]:
+    found = []
+    for context in iter_route_contexts(app.routes):
+        methods = context.methods or set()
+        found.extend((context.path, method) for method in sorted(methods - {"HEAD"}))
+    return found
+
+
+def _concrete(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", "1", path)
+
+
+async def test_every_route_but_the_public_ones_needs_credentials(
+    sqlite_client: httpx.AsyncClient,
+) -> None:
+    routes = _routes(app_of(sqlite_client))
+    assert {path for path, _ in routes} >= PUBLIC.keys(), "PUBLIC lists a route that is gone"
+    protected = [(path, method) for path, method in routes if path not in PUBLIC]
+    assert len(protected) >= 10
+    for path, method in protected:
+        response = await sqlite_client.request(method, _concrete(path))
+        assert response.status_code == 401, f"{method} {path} answered {response.status_code}"
+        assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize("role", [Role.VIEWER, Role.ANALYST])
+async def test_admin_routes_refuse_non_admins(sqlite_client: httpx.AsyncClient, role: Role) -> None:
+    app = app_of(sqlite_client)
+    headers = await user_headers(app, role)
+    admin_routes = [(p, m) for p, m in _routes(app) if p.startswith("/api/v1/admin/")]
+    assert len(admin_routes) >= 9
+    for path, method in admin_routes:
+        response = await sqlite_client.request(method, _concrete(path), headers=headers, json={})
+        assert response.status_code == 403, f"{method} {path} answered {response.status_code}"
+        assert response.json()["code"] == "FORBIDDEN"
