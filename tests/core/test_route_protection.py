@@ -8,9 +8,9 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi.routing import iter_route_contexts
 
 from tests.support.auth import app_of, user_headers
+from tests.support.routes import all_routes
 from vantage.core.auth.models import Role
 
 # Route template -> why it answers without credentials (API.md: health, metrics, docs and
@@ -33,11 +33,7 @@ PUBLIC: dict[str, str] = {
 
 
 def _routes(app: Any) -> list[tuple[str, str]]:
-    found = []
-    for context in iter_route_contexts(app.routes):
-        methods = context.methods or set()
-        found.extend((context.path, method) for method in sorted(methods - {"HEAD"}))
-    return found
+    return [(route.path, method) for route in all_routes(app) for method in sorted(route.methods)]
 
 
 def _concrete(path: str) -> str:
@@ -45,25 +41,41 @@ def _concrete(path: str) -> str:
 
 
 async def test_every_route_but_the_public_ones_needs_credentials(
-    sqlite_client: httpx.AsyncClient,
+    every_pack_sqlite_client: httpx.AsyncClient,
 ) -> None:
-    routes = _routes(app_of(sqlite_client))
+    routes = _routes(app_of(every_pack_sqlite_client))
     assert {path for path, _ in routes} >= PUBLIC.keys(), "PUBLIC lists a route that is gone"
     protected = [(path, method) for path, method in routes if path not in PUBLIC]
     assert len(protected) >= 10
     for path, method in protected:
-        response = await sqlite_client.request(method, _concrete(path))
+        response = await every_pack_sqlite_client.request(method, _concrete(path))
         assert response.status_code == 401, f"{method} {path} answered {response.status_code}"
         assert response.headers["www-authenticate"].startswith("Bearer")
 
 
 @pytest.mark.parametrize("role", [Role.VIEWER, Role.ANALYST])
-async def test_admin_routes_refuse_non_admins(sqlite_client: httpx.AsyncClient, role: Role) -> None:
-    app = app_of(sqlite_client)
+async def test_admin_routes_refuse_non_admins(
+    every_pack_sqlite_client: httpx.AsyncClient, role: Role
+) -> None:
+    app = app_of(every_pack_sqlite_client)
     headers = await user_headers(app, role)
     admin_routes = [(p, m) for p, m in _routes(app) if p.startswith("/api/v1/admin/")]
     assert len(admin_routes) >= 9
     for path, method in admin_routes:
-        response = await sqlite_client.request(method, _concrete(path), headers=headers, json={})
+        response = await every_pack_sqlite_client.request(
+            method, _concrete(path), headers=headers, json={}
+        )
         assert response.status_code == 403, f"{method} {path} answered {response.status_code}"
         assert response.json()["code"] == "FORBIDDEN"
+
+
+async def test_openapi_documents_both_credentials(
+    every_pack_sqlite_client: httpx.AsyncClient,
+) -> None:
+    document = (await every_pack_sqlite_client.get("/openapi.json")).json()
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["OAuth2PasswordBearer"]["flows"]["password"]["tokenUrl"] == "/api/v1/auth/token"
+    assert schemes["APIKeyHeader"] == {"type": "apiKey", "in": "header", "name": "X-API-Key"}
+    token_body = document["paths"]["/api/v1/auth/token"]["post"]["requestBody"]["content"]
+    assert set(token_body) == {"application/json", "application/x-www-form-urlencoded"}
+    assert document["paths"]["/api/v1/admin/users"]["get"]["security"]

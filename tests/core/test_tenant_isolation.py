@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from fastapi.routing import APIRoute, iter_route_contexts
 
 from tests.support.auth import (
     api_key_id,
@@ -26,6 +25,7 @@ from tests.support.auth import (
     create_user,
     headers_for,
 )
+from tests.support.routes import all_routes
 from vantage.core.auth.models import Role
 from vantage.core.auth.principal import Scope
 
@@ -77,11 +77,12 @@ NOT_TENANT_DATA: dict[str, str] = {}
 
 
 def _routes_with_path_parameters(app: Any) -> list[tuple[str, str]]:
-    found = []
-    for context in iter_route_contexts(app.routes):
-        if isinstance(context.original_route, APIRoute) and context.param_convertors:
-            found.extend((context.path, method) for method in sorted(context.methods or ()))
-    return found
+    return [
+        (route.path, method)
+        for route in all_routes(app)
+        if route.is_api_route and route.path_params
+        for method in sorted(route.methods)
+    ]
 
 
 async def _tenants(client: httpx.AsyncClient) -> Tenants:
@@ -92,8 +93,8 @@ async def _tenants(client: httpx.AsyncClient) -> Tenants:
     return Tenants(app, a.id, b.id, headers_for(app, a_admin), headers_for(app, b_admin))
 
 
-async def test_every_route_with_ids_is_listed(sqlite_client: httpx.AsyncClient) -> None:
-    routes = {path for path, _ in _routes_with_path_parameters(app_of(sqlite_client))}
+async def test_every_route_with_ids_is_listed(every_pack_sqlite_client: httpx.AsyncClient) -> None:
+    routes = {path for path, _ in _routes_with_path_parameters(app_of(every_pack_sqlite_client))}
     unlisted = routes - TENANT_OBJECTS.keys() - NOT_TENANT_DATA.keys()
     assert not unlisted, (
         f"routes without a tenant-isolation entry: {sorted(unlisted)}; add a factory to "
@@ -103,7 +104,10 @@ async def test_every_route_with_ids_is_listed(sqlite_client: httpx.AsyncClient) 
     assert not stale, f"entries for routes that no longer exist: {sorted(stale)}"
 
 
-async def test_no_route_reaches_another_tenants_objects(client: httpx.AsyncClient) -> None:
+async def test_no_route_reaches_another_tenants_objects(
+    every_pack_client: httpx.AsyncClient,
+) -> None:
+    client = every_pack_client
     tenants = await _tenants(client)
     checked = 0
     for path, method in _routes_with_path_parameters(tenants.app):
