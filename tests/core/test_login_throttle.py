@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import statistics
 import time
 import uuid
@@ -45,6 +46,19 @@ async def test_guessing_one_account_is_throttled_early(sqlite_client: httpx.Asyn
     # Other accounts are not affected by one account's lock.
     other = await create_user(app_of(sqlite_client))
     assert (await _attempt(sqlite_client, other.email, TEST_PASSWORD)).status_code == 200
+
+
+async def test_a_burst_of_parallel_guesses_cannot_exceed_the_limit(
+    client_for: ClientFactory, sqlite_url: str
+) -> None:
+    async with client_for(sqlite_url, login_limit_per_account="10/minute") as client:
+        user = await create_user(app_of(client))
+        responses = await asyncio.gather(
+            *(_attempt(client, user.email, f"guess {n}") for n in range(30))
+        )
+    statuses = [response.status_code for response in responses]
+    assert statuses.count(401) == 10, statuses
+    assert statuses.count(429) == 20, statuses
 
 
 async def test_one_address_guessing_many_accounts_is_throttled(

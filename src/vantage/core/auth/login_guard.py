@@ -1,8 +1,8 @@
 """Sign-in guard: moving-window limits per account and per client address, and equal timing.
 
-Every attempt counts, before the password is checked. Counting first keeps the limit exact under
-concurrency (a burst of parallel guesses cannot slip through while the first ones are hashing),
-and a legitimate user rarely signs in more than a few times a minute.
+Every admitted attempt counts, successful or not, before the password is checked. Counting first
+keeps the limit exact under concurrency (a burst of parallel guesses cannot slip through while
+the first ones are hashing), and a legitimate user rarely signs in more than a few times a minute.
 """
 
 from __future__ import annotations
