@@ -92,7 +92,11 @@ def client_for(make_settings: Callable[..., Settings]) -> ClientFactory:
 
     @asynccontextmanager
     async def run(
-        database_url: str, packs: list[Pack] | None = None, **overrides: Any
+        database_url: str,
+        packs: list[Pack] | None = None,
+        *,
+        signed_in: bool = False,
+        **overrides: Any,
     ) -> AsyncIterator[httpx.AsyncClient]:
         settings = make_settings(database_url=database_url, **overrides)
         app = create_app(settings, packs=[TEST_PACK] if packs is None else packs)
@@ -100,6 +104,8 @@ def client_for(make_settings: Callable[..., Settings]) -> ClientFactory:
             transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
             async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
                 client.app = app  # type: ignore[attr-defined]
+                if signed_in:
+                    await sign_in_as(client)
                 yield client
 
     return run

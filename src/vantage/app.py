@@ -19,11 +19,15 @@ from vantage.core.auth import endpoints as auth_endpoints
 from vantage.core.auth.login_guard import LoginGuard
 from vantage.core.auth.passwords import PasswordHasher
 from vantage.core.cache import NotModified, create_response_cache, not_modified_response
+from vantage.core.client_address import TrustedProxies
 from vantage.core.db import Database
+from vantage.core.http_guard import BodyLimitMiddleware, BodyLimits, ResponseHeadersMiddleware
 from vantage.core.limit_storage import create_limit_storage
 from vantage.core.packs import Pack, PackContext, discover_packs, select_packs
 from vantage.core.pagination import CursorCodec
 from vantage.core.problems import install_error_handlers
+from vantage.core.production import refuse_unsafe_production
+from vantage.core.ratelimit import EXPOSED_RATE_LIMIT_HEADERS, RateLimiter
 from vantage.core.redis import create_redis
 from vantage.core.telemetry import (
     DatabasePoolCollector,
@@ -44,6 +48,7 @@ def enabled_packs(settings: Settings, packs: Sequence[Pack] | None = None) -> li
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     state = app.state
+    await refuse_unsafe_production(state.settings, state.database)
     async with AsyncExitStack() as stack:
         for pack in state.packs:
             if pack.lifespan is not None:
@@ -56,6 +61,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             logger.info("stopping")
     if state.redis is not None:
         await state.redis.aclose()
+    await state.rate_limiter.aclose()
     await state.database.dispose()
 
 
@@ -84,6 +90,9 @@ def create_app(settings: Settings | None = None, *, packs: Sequence[Pack] | None
         version=__version__,
         summary="One analytics backend for many dashboards",
         lifespan=_lifespan,
+        openapi_url="/openapi.json" if settings.docs_available else None,
+        docs_url="/docs" if settings.docs_available else None,
+        redoc_url="/redoc" if settings.docs_available else None,
     )
     database = Database(settings)
     registry = CollectorRegistry()
@@ -103,19 +112,30 @@ def create_app(settings: Settings | None = None, *, packs: Sequence[Pack] | None
     )
     app.state.login_guard = LoginGuard(create_limit_storage(settings), settings)
     app.state.started_at = time.monotonic()
+    app.state.trusted_proxies = TrustedProxies(settings.forwarded_allow_ips)
+    app.state.rate_limiter = RateLimiter.from_settings(settings, registry)
+    app.state.body_limits = BodyLimits(settings.max_body_bytes, settings.max_body_bytes_by_path)
 
     install_error_handlers(app)
     app.add_exception_handler(NotModified, not_modified_response)
+    app.add_middleware(BodyLimitMiddleware, limits=app.state.body_limits)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
-            allow_credentials=True,
+            allow_credentials=settings.cors_allow_credentials,
             allow_methods=["*"],
             allow_headers=["*"],
-            expose_headers=["X-Request-ID", "ETag"],
+            expose_headers=["X-Request-ID", "ETag", *EXPOSED_RATE_LIMIT_HEADERS],
         )
     app.add_middleware(RequestContextMiddleware, metrics=HttpMetrics(registry))
+    # Outermost, so even the catch-all 500 problem carries the security headers.
+    docs_pages = (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url)
+    app.add_middleware(
+        ResponseHeadersMiddleware,
+        production=settings.is_production,
+        docs_paths=[url for url in docs_pages if url],
+    )
     _mount(app, settings, selected)
     return app
 

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Annotated
 
 import typer
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 from sqlalchemy import select
 
@@ -18,11 +18,14 @@ from vantage.core.db import ReadSession, WriteSession
 from vantage.core.errors import NotFound
 from vantage.core.packs import DemoContext, Pack, PackContext
 from vantage.core.pagination import Cursors, Page, Pagination, page_of
+from vantage.core.ratelimit import rate_limit
 from vantage.core.repository import count_rows, keyset_after, order_by_keys
 from vantage.core.sorting import SortKey, sort_param
 from vantage.core.windows import TimeWindow, WindowOut, window_param
 
-router = APIRouter(prefix="/api/v1/testpack", tags=["testpack"])
+router = APIRouter(
+    prefix="/api/v1/testpack", tags=["testpack"], dependencies=[Depends(rate_limit())]
+)
 events: list[str] = []
 SORTABLE = {"name": Tenant.name, "slug": Tenant.slug, "id": Tenant.id}
 
@@ -96,6 +99,28 @@ async def echo_window(
     _caller: ReadPrincipal, window: Annotated[TimeWindow, window_param(default_days=7)]
 ) -> WindowEcho:
     return WindowEcho(window=window.out(), days=window.days)
+
+
+class BodySize(BaseModel):
+    bytes: int
+
+
+class Payload(BaseModel):
+    text: str
+
+
+@router.post("/body-size", response_model=BodySize)
+async def count_body(request: Request, _caller: IngestPrincipal) -> BodySize:
+    """Reads the body as a stream, the way an upload endpoint would."""
+    total = 0
+    async for chunk in request.stream():
+        total += len(chunk)
+    return BodySize(bytes=total)
+
+
+@router.post("/payload", response_model=BodySize)
+async def echo_payload(payload: Payload, _caller: IngestPrincipal) -> BodySize:
+    return BodySize(bytes=len(payload.text))
 
 
 @asynccontextmanager
