@@ -16,6 +16,7 @@ from vantage.config import Settings, load_settings
 from vantage.core import health, meta
 from vantage.core.auth.passwords import PasswordHasher
 from vantage.core.db import Database
+from vantage.core.jobs.runtime import JobRuntime
 from vantage.core.packs import Pack, PackContext, discover_packs, select_packs
 from vantage.core.pagination import CursorCodec
 from vantage.core.problems import install_error_handlers
@@ -44,6 +45,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             if pack.lifespan is not None:
                 context = PackContext(app=app, settings=state.settings, database=state.database)
                 await stack.enter_async_context(pack.lifespan(context))
+        # Started after the packs (handlers may use what they set up), stopped before them.
+        await stack.enter_async_context(state.jobs.running("api"))
         logger.info("started", version=__version__, packs=[p.name for p in state.packs])
         try:
             yield
@@ -92,6 +95,7 @@ def create_app(settings: Settings | None = None, *, packs: Sequence[Pack] | None
     app.state.cursor_codec = CursorCodec(settings.secret_key)
     app.state.password_hasher = PasswordHasher()
     app.state.started_at = time.monotonic()
+    app.state.jobs = JobRuntime(settings, database, selected)
 
     install_error_handlers(app)
     if settings.cors_origins:
