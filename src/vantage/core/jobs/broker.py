@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 
 import structlog
@@ -19,15 +20,32 @@ STREAM_MAX_LENGTH = 100_000
 # A message a dead consumer fetched is handed to another after this long. The jobs table decides
 # whether it still needs running, so a late redelivery is harmless.
 REDELIVER_AFTER_MS = 10 * 60 * 1000
+# Sending happens after a request's commit: an unreachable broker must not hold the response.
+# A job whose message was lost is sent again by the reaper.
+SEND_TIMEOUT_SECONDS = 2.0
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
 logger = structlog.get_logger("vantage.jobs")
+
+
+class BrokerConfigurationError(RuntimeError):
+    """``VANTAGE_BROKER_URL`` names a broker this installation cannot use."""
 
 
 def create_broker(settings: Settings) -> AsyncBroker:
     """The in-process broker by default; Redis Streams when ``VANTAGE_BROKER_URL`` is set."""
     if not settings.broker_url:
         return InMemoryBroker()
-    from taskiq_redis import RedisStreamBroker  # optional dependency: the ``redis`` extra
+    if not settings.broker_url.startswith(REDIS_SCHEMES):
+        raise BrokerConfigurationError(
+            "VANTAGE_BROKER_URL must be a Redis URL (redis://, rediss:// or unix://)"
+        )
+    try:
+        from taskiq_redis import RedisStreamBroker  # optional dependency: the ``redis`` extra
+    except ImportError as error:
+        raise BrokerConfigurationError(
+            "VANTAGE_BROKER_URL needs the redis extra: pip install 'vantage[redis]'"
+        ) from error
 
     return RedisStreamBroker(
         settings.broker_url,
@@ -40,6 +58,9 @@ def create_broker(settings: Settings) -> AsyncBroker:
         idle_timeout=REDELIVER_AFTER_MS,
         xread_block=1000,
         xread_count=settings.job_worker_concurrency,
+        # Longer than the blocking read above, short enough that an outage surfaces quickly.
+        socket_timeout=5.0,
+        socket_connect_timeout=2.0,
     )
 
 
@@ -51,11 +72,14 @@ class Dispatcher:
 
     async def send(self, job_ids: Iterable[str]) -> None:
         """Send now. A failed send is logged: the reaper re-sends jobs left queued too long."""
-        for job_id in job_ids:
-            try:
-                await AsyncKicker[[str], None](RUN_JOB_TASK, self.broker, {}).kiq(job_id)
-            except Exception:
-                logger.warning("job not sent to the broker", job_id=job_id, exc_info=True)
+        pending = list(job_ids)
+        try:
+            async with asyncio.timeout(SEND_TIMEOUT_SECONDS):
+                while pending:
+                    await AsyncKicker[[str], None](RUN_JOB_TASK, self.broker, {}).kiq(pending[0])
+                    pending.pop(0)
+        except Exception:
+            logger.warning("jobs not sent to the broker", job_ids=pending, exc_info=True)
 
     def send_after_commit(self, session: AsyncSession, job_ids: Iterable[str]) -> None:
         """Send once the transaction of ``session`` commits; nothing if it rolls back."""

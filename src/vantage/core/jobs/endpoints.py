@@ -1,7 +1,6 @@
 """``/api/v1/jobs``: list, read and cancel the caller's tenant's jobs."""
 
-from __future__ import annotations
-
+# Annotations stay evaluated here: FastAPI must see the closures' principal dependencies.
 from collections.abc import Callable
 from typing import Annotated, Any
 

@@ -105,7 +105,10 @@ class JobRuntime:
         if runs_jobs:
             self.worker = self._build_worker()
             self.broker.register_task(_task_body(self.worker), task_name=RUN_JOB_TASK)
-        await self.broker.startup()
+        if runs_jobs:
+            await self.broker.startup()
+        else:
+            await self._start_sender()
         self._started = True
         if not runs_jobs:
             return
@@ -122,6 +125,14 @@ class JobRuntime:
             broker="memory" if self.embedded else "redis",
             concurrency=self.settings.job_worker_concurrency,
         )
+
+    async def _start_sender(self) -> None:
+        # An API process only sends: it starts even while the broker is down (sends are
+        # logged and the reaper re-sends), and workers create the stream's group themselves.
+        try:
+            await self.broker.startup()
+        except Exception:
+            logger.warning("job broker unreachable at start-up", exc_info=True)
 
     def _build_worker(self) -> JobWorker:
         return JobWorker(
