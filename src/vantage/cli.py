@@ -1,4 +1,4 @@
-"""The ``vantage`` command line: serve, demo, migrate, version, and each pack's commands."""
+"""The ``vantage`` command line: serve, demo, migrate, worker, version, and pack commands."""
 
 from __future__ import annotations
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
 
 from tests.core.jobs.conftest import (
+    FAST_JOBS,
     TENANT,
     JobsClientFactory,
     enqueue_count,
@@ -15,8 +17,10 @@ from tests.core.jobs.conftest import (
     wait_for_job,
 )
 from tests.support.principals import TEST_TENANT_HEADER
+from tests.support.testpack import PACK as TEST_PACK
 from vantage.core.auth.models import Tenant
 from vantage.core.db import Database
+from vantage.core.jobs.runtime import JobRuntime
 
 
 def _runtime(client: httpx.AsyncClient) -> Any:
@@ -172,3 +176,39 @@ async def test_listing_filters_pages_and_stays_in_the_tenant(
     refused = await jobs_client.post(f"/api/v1/jobs/{ids[0]}/cancel", headers=stranger)
     assert refused.status_code == 404
     assert (await jobs_client.get(f"/api/v1/jobs/{failing}")).status_code == 401
+
+
+class RecordingPublisher:
+    def __init__(self) -> None:
+        self.messages: list[tuple[int, str, dict[str, Any]]] = []
+        self.finished = asyncio.Event()
+
+    async def publish(self, tenant_id: int, channel: str, data: dict[str, Any]) -> None:
+        self.messages.append((tenant_id, channel, data))
+        if finished(data):
+            self.finished.set()
+
+
+async def test_progress_is_published_on_the_jobs_channel(
+    sqlite_url: str, make_settings: Any
+) -> None:
+    settings = make_settings(database_url=sqlite_url, **FAST_JOBS)
+    database = Database(settings)
+    publisher = RecordingPublisher()
+    runtime = JobRuntime(settings, database, [TEST_PACK], publisher=publisher)
+    try:
+        async with runtime.running("api"):
+            async with database.transaction() as session:
+                job = await runtime.service.enqueue(
+                    session, 1, "testpack.count", {"n": 3, "step": 0.3}
+                )
+            await asyncio.wait_for(publisher.finished.wait(), timeout=10)
+    finally:
+        await database.dispose()
+    assert {(tenant, channel) for tenant, channel, _ in publisher.messages} == {
+        (1, f"jobs:{job.id}")
+    }
+    statuses = [data["status"] for _, _, data in publisher.messages]
+    assert statuses[0] == "running" and statuses[-1] == "succeeded"
+    counts = [data["done"] for _, _, data in publisher.messages if data.get("done") is not None]
+    assert counts == sorted(counts) and counts[-1] == 3 and len(set(counts)) >= 3

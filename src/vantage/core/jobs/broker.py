@@ -57,7 +57,8 @@ def create_broker(settings: Settings) -> AsyncBroker:
         maxlen=STREAM_MAX_LENGTH,
         idle_timeout=REDELIVER_AFTER_MS,
         xread_block=1000,
-        xread_count=settings.job_worker_concurrency,
+        # One message per read: a busy or dying worker should not hoard messages others could run.
+        xread_count=1,
         # Longer than the blocking read above, short enough that an outage surfaces quickly.
         socket_timeout=5.0,
         socket_connect_timeout=2.0,

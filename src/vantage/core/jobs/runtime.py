@@ -46,7 +46,7 @@ class JobsConfigurationError(RuntimeError):
 
 def new_worker_id() -> str:
     """Unique per process start: host, pid and a random suffix (pids are reused)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+    return f"{socket.gethostname()[:150]}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 def _task_body(worker: JobWorker) -> Callable[[str], Awaitable[None]]:
