@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from taskiq import InMemoryBroker
 
-from tests.core.jobs.conftest import TENANT, JobsClientFactory, enqueue_count, job_of
+from tests.core.jobs.support import TENANT, JobsClientFactory, enqueue_count, job_of
 from tests.support.servers import free_port
 from vantage.core.jobs.broker import BrokerConfigurationError, create_broker
 

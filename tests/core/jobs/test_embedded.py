@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from tests.core.jobs.conftest import (
+from tests.core.jobs.support import (
     FAST_JOBS,
     TENANT,
     JobsClientFactory,

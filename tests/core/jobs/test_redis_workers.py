@@ -15,7 +15,7 @@ import pytest
 from redis.asyncio import Redis
 from typer.testing import CliRunner
 
-from tests.core.jobs.conftest import (
+from tests.core.jobs.support import (
     TENANT,
     JobsClientFactory,
     enqueue_count,
