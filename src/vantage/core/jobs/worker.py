@@ -118,15 +118,15 @@ class JobWorker:
     async def _run(self, job: Job) -> None:
         context = self._context_for(job)
         handler = self.kinds.handlers.get(job.kind)
-        await self._publish(job, {"status": JobStatus.RUNNING.value, "attempt": job.attempts})
         if handler is None:
             await self._settle(job, context, None, None)
             return
         logger.info("job started", job_id=job.id, kind=job.kind, attempt=job.attempts)
         task = asyncio.create_task(handler(context, dict(job.params)), name=f"job:{job.id}")
         running = RunningJob(job=job, context=context, task=task)
-        self.running[job.id] = running
+        self.running[job.id] = running  # from here on the heartbeat keeps it alive
         try:
+            await self._publish(job, {"status": JobStatus.RUNNING.value, "attempt": job.attempts})
             await asyncio.wait({task})
         except asyncio.CancelledError:
             running.stop("shutdown")
