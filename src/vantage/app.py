@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 
 import structlog
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from prometheus_client import CollectorRegistry
 
@@ -16,18 +16,22 @@ from vantage.config import Settings, load_settings
 from vantage.core import health, meta
 from vantage.core.auth import admin_endpoints as auth_admin_endpoints
 from vantage.core.auth import endpoints as auth_endpoints
+from vantage.core.auth.dependencies import require_scope
 from vantage.core.auth.login_guard import LoginGuard
 from vantage.core.auth.passwords import PasswordHasher
+from vantage.core.auth.principal import Scope
 from vantage.core.cache import NotModified, create_response_cache, not_modified_response
 from vantage.core.client_address import TrustedProxies
 from vantage.core.db import Database
 from vantage.core.http_guard import BodyLimitMiddleware, BodyLimits, ResponseHeadersMiddleware
+from vantage.core.jobs.endpoints import jobs_router
+from vantage.core.jobs.runtime import JobRuntime
 from vantage.core.limit_storage import create_limit_storage
 from vantage.core.packs import Pack, PackContext, discover_packs, select_packs
 from vantage.core.pagination import CursorCodec
 from vantage.core.problems import install_error_handlers
 from vantage.core.production import refuse_unsafe_production
-from vantage.core.ratelimit import EXPOSED_RATE_LIMIT_HEADERS, RateLimiter
+from vantage.core.ratelimit import EXPOSED_RATE_LIMIT_HEADERS, RateLimiter, rate_limit
 from vantage.core.redis import create_redis
 from vantage.core.telemetry import (
     DatabasePoolCollector,
@@ -54,6 +58,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             if pack.lifespan is not None:
                 context = PackContext(app=app, settings=state.settings, database=state.database)
                 await stack.enter_async_context(pack.lifespan(context))
+        # Started after the packs (handlers may use what they set up), stopped before them.
+        await stack.enter_async_context(state.jobs.running("api"))
         logger.info("started", version=__version__, packs=[p.name for p in state.packs])
         try:
             yield
@@ -70,6 +76,10 @@ def _mount(app: FastAPI, settings: Settings, packs: list[Pack]) -> None:
     app.include_router(health.router)
     app.include_router(auth_endpoints.router)
     app.include_router(auth_admin_endpoints.router)
+    app.include_router(
+        jobs_router(require_scope(Scope.READ), require_scope(Scope.INGEST)),
+        dependencies=[Depends(rate_limit())],
+    )
     if settings.metrics_enabled:
         app.include_router(meta.metrics_router)
     for pack in packs:
@@ -115,6 +125,7 @@ def create_app(settings: Settings | None = None, *, packs: Sequence[Pack] | None
     app.state.trusted_proxies = TrustedProxies(settings.forwarded_allow_ips)
     app.state.rate_limiter = RateLimiter.from_settings(settings, registry)
     app.state.body_limits = BodyLimits(settings.max_body_bytes, settings.max_body_bytes_by_path)
+    app.state.jobs = JobRuntime(settings, database, selected)
 
     install_error_handlers(app)
     app.add_exception_handler(NotModified, not_modified_response)

@@ -172,6 +172,14 @@ class Settings(BaseSettings):
     # --- realtime hub ---
 
     # --- jobs, caching, shutdown ---
+    # jobs
+    job_queue: str = Field(default="vantage:jobs", min_length=1, max_length=200)
+    job_heartbeat_seconds: float = Field(default=5.0, gt=0, le=300)
+    job_stale_seconds: float = Field(default=30.0, gt=0)
+    job_max_attempts: int = Field(default=3, ge=1, le=100)
+    job_worker_concurrency: int = Field(default=4, ge=1, le=1000)
+    job_lease_ttl_seconds: float = Field(default=15.0, gt=0, le=3600)
+    job_scheduler_enabled: bool = True
 
     @field_validator("packs", "cors_origins", mode="before")
     @classmethod
@@ -182,6 +190,15 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _job_timings(self) -> Settings:
+        # A live worker must never look dead: several heartbeats fit in the stale window.
+        if self.job_stale_seconds < 2 * self.job_heartbeat_seconds:
+            raise ValueError(
+                "VANTAGE_JOB_STALE_SECONDS must be at least twice VANTAGE_JOB_HEARTBEAT_SECONDS"
+            )
+        return self
 
     @model_validator(mode="after")
     def _production_guards(self) -> Settings:
