@@ -1,7 +1,7 @@
 """Trading: raw events, bars, orders, fills, positions, daily rollups, system state.
 
 Revision ID: trading_0001
-Revises: 0002_data_watermarks
+Revises: 0004_core_jobs
 Create Date: 2026-11-23
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from vantage.core.db import UTCDateTime
 
 revision: str = "trading_0001"
-down_revision: str | None = "0002_data_watermarks"
+down_revision: str | None = "0004_core_jobs"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
