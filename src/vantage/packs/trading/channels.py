@@ -36,3 +36,17 @@ class LocalPublisher:
     async def latest_json(self, tenant_id: int, channel: str) -> bytes | None:
         kept = self.messages.get((tenant_id, channel))
         return kept[-1] if kept else None
+
+
+class HubPublisher:
+    """Publishes through the core realtime hub; its history answers ``latest_json``."""
+
+    def __init__(self, hub: Any) -> None:
+        self.hub = hub
+
+    async def publish(self, tenant_id: int, channel: str, data: Any) -> Any:
+        return await self.hub.publish(tenant_id, channel, data)
+
+    async def latest_json(self, tenant_id: int, channel: str) -> bytes | None:
+        message = await self.hub.latest(tenant_id, channel)
+        return message.data_json.encode() if message is not None else None

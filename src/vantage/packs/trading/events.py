@@ -50,16 +50,15 @@ MAX_DETAIL_CHARS = 4000
 # Slotted dataclasses rather than models: an event is three objects lighter, which halves the
 # garbage collector's work when tens of thousands arrive per second.
 _CONFIG = ConfigDict(extra="forbid", allow_inf_nan=False)
-event_class = pydantic_dataclass(slots=True, frozen=True, kw_only=True, config=_CONFIG)
 
 
-@event_class
+@pydantic_dataclass(slots=True, frozen=True, kw_only=True, config=_CONFIG)
 class _Event:
     id: EventId
     ts: AwareDatetime
 
 
-@event_class
+@pydantic_dataclass(slots=True, frozen=True, kw_only=True, config=_CONFIG)
 class Tick(_Event):
     """A quote, and when ``size`` > 0 a trade of ``size`` at ``last``."""
 
@@ -86,7 +85,7 @@ class Tick(_Event):
         return size
 
 
-@event_class
+@pydantic_dataclass(slots=True, frozen=True, kw_only=True, config=_CONFIG)
 class OrderEvent(_Event):
     """One step of an order's lifecycle; ``submitted`` carries the order's terms."""
 
@@ -115,7 +114,7 @@ class OrderEvent(_Event):
         return self
 
 
-@event_class
+@pydantic_dataclass(slots=True, frozen=True, kw_only=True, config=_CONFIG)
 class FillEvent(_Event):
     """An execution of ``qty`` of an order at ``price``; the event id is the fill id."""
 
@@ -127,7 +126,7 @@ class FillEvent(_Event):
     liquidity: Literal["maker", "taker"] | None = None
 
 
-@event_class
+@pydantic_dataclass(slots=True, frozen=True, kw_only=True, config=_CONFIG)
 class StrategyUpdate(_Event):
     """A strategy's own view: its positions, marks, signals and status."""
 
@@ -145,7 +144,7 @@ class StrategyUpdate(_Event):
     )
 
 
-@event_class
+@pydantic_dataclass(slots=True, frozen=True, kw_only=True, config=_CONFIG)
 class LogEvent(_Event):
     """A log line of one component."""
 
@@ -156,7 +155,7 @@ class LogEvent(_Event):
     fields: Annotated[dict[str, JsonValue], Field(max_length=50)] = field(default_factory=dict)
 
 
-@event_class
+@pydantic_dataclass(slots=True, frozen=True, kw_only=True, config=_CONFIG)
 class Heartbeat(_Event):
     """A component saying it is alive (and how it feels)."""
 

@@ -9,7 +9,7 @@ deleting a finer resolution never changes a coarser one.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from vantage.core.db import Database
 from vantage.packs.trading.bars import HOUR, MINUTE, SECOND
@@ -59,3 +59,9 @@ async def run_retention(
     async with database.transaction() as session:
         report.trades = await repo.delete_trades(session, trade_cutoff)
     return report
+
+
+async def retention_job(database: Database, settings: TradingSettings) -> dict[str, int]:
+    """The ``trading.retention`` job: run retention now; the counts become the job's result."""
+    report = await run_retention(database, settings, datetime.now(UTC))
+    return report.as_dict()

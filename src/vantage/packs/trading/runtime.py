@@ -3,7 +3,7 @@
 Every process ingests (HTTP, WebSocket, in-process) and feeds what it committed to the feed. The
 process holding the lease rebuilds the collectors from the database, applies the feed in
 version order, publishes a snapshot of every tenant on ``trading.metrics`` at ``snapshot_hz``,
-trades on ``trading.trades``, evaluates alerts, and runs retention. Other processes answer
+trades on ``trading.trades`` and evaluates alerts (retention is a scheduled job). Others answer
 ``/metrics/current`` from the hub's latest value of ``trading.metrics``.
 """
 
@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,19 +21,29 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from vantage.core.db import Database
+from vantage.core.packs import PackContext
 from vantage.packs.trading import alerts as alert_service
 from vantage.packs.trading.cancellation import raise_if_cancelling
-from vantage.packs.trading.channels import ALERTS_CHANNEL, METRICS_CHANNEL, Publisher
+from vantage.packs.trading.channels import (
+    ALERTS_CHANNEL,
+    METRICS_CHANNEL,
+    HubPublisher,
+    LocalPublisher,
+    Publisher,
+)
 from vantage.packs.trading.collectors.engine import CollectorEngine, TenantCollectors
 from vantage.packs.trading.collectors.snapshot import MetricsSnapshot
 from vantage.packs.trading.collectors.system import HostSampler
+from vantage.packs.trading.events import Event
 from vantage.packs.trading.facts import AppliedBatch
 from vantage.packs.trading.feed import Feed, LocalFeed, RedisFeed
-from vantage.packs.trading.lease import Lease, LocalLease, RedisLease
-from vantage.packs.trading.maintenance import run_retention
+from vantage.packs.trading.lease import LEASE_NAME, CollectorLease
 from vantage.packs.trading.pipeline import IngestPipeline
 from vantage.packs.trading.rebuild import rebuild_all, rebuild_tenant
+from vantage.packs.trading.recorder import TradingRecorder
 from vantage.packs.trading.settings import TradingSettings
+from vantage.packs.trading.simulator.engine import Simulator
+from vantage.packs.trading.simulator.runner import run_live
 from vantage.packs.trading.trades import publish_trades
 
 if TYPE_CHECKING:
@@ -41,8 +52,8 @@ if TYPE_CHECKING:
 logger = structlog.get_logger("vantage.trading.runtime")
 
 GAP_TIMEOUT_SECONDS = 2.0
+SIMULATOR_TENANT_ID = 1
 FEED_STOP_SECONDS = 2.0
-RETENTION_INTERVAL_SECONDS = 600.0
 
 
 class VersionGate:
@@ -93,6 +104,7 @@ class TradingRuntime:
         publisher: Publisher,
         redis: Redis | None = None,
         data_dir: Path | None = None,
+        lease_name: str = LEASE_NAME,
     ) -> None:
         self.database = database
         self.settings = settings
@@ -103,11 +115,7 @@ class TradingRuntime:
             if redis is not None
             else LocalFeed()
         )
-        self.lease: Lease = (
-            RedisLease(redis, f"{prefix}trading:lease", settings.lease_ttl_seconds)
-            if redis is not None
-            else LocalLease()
-        )
+        self.lease = CollectorLease(database, settings.lease_ttl_seconds, lease_name)
         self.pipeline = IngestPipeline(database, settings, sink=self.feed.publish)
         self.engine = CollectorEngine(settings)
         self.host = HostSampler(data_dir or Path.cwd())
@@ -160,8 +168,9 @@ class TradingRuntime:
                 asyncio.create_task(self.feed.consume(start, self._on_batch, stopping)),
                 asyncio.create_task(self._snapshot_loop()),
                 asyncio.create_task(self._system_loop()),
-                asyncio.create_task(self._retention_loop()),
             ]
+            if self.settings.simulator:
+                tasks.append(asyncio.create_task(self._simulate(stopping)))
             done, _ = await asyncio.wait([holder, *tasks], return_when=asyncio.FIRST_COMPLETED)
             for finished in done:
                 error = finished.exception()
@@ -257,15 +266,34 @@ class TradingRuntime:
                 tenant_id, ALERTS_CHANNEL, {"action": change.action, "alert": change.alert}
             )
 
-    async def _retention_loop(self) -> None:
-        await self._every(RETENTION_INTERVAL_SECONDS, self.retain)
+    async def _simulate(self, stopping: asyncio.Event) -> None:
+        """The bundled simulator, run by the lease holder only (one per deployment)."""
+        simulator = Simulator(
+            self.settings.simulator_symbols,
+            self.settings.simulator_seed,
+            self.settings.simulator_ticks_per_second,
+        )
 
-    async def retain(self) -> None:
-        report = await run_retention(self.database, self.settings, datetime.now(UTC))
-        if report.total:
-            logger.info("trading retention", **report.as_dict())
+        async def sink(events: list[Event]) -> None:
+            await self.pipeline.ingest_events(SIMULATOR_TENANT_ID, events)
+
+        logger.info("simulator running", symbols=self.settings.simulator_symbols)
+        await run_live(simulator, sink, stopping)
 
     # -- reads for other code -----------------------------------------------------------------
+
+    def recorder(self, tenant_id: int = 1, **options: Any) -> TradingRecorder:
+        """An in-process recorder feeding this runtime's pipeline (start it, or use async with)."""
+        return TradingRecorder(self.pipeline, tenant_id, **options)
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[TradingRuntime]:
+        """Run for the duration of the block (the application lifespan)."""
+        await self.start()
+        try:
+            yield self
+        finally:
+            await self.stop()
 
     def collectors(self, tenant_id: int) -> TenantCollectors | None:
         return self.engine.tenants.get(tenant_id)
@@ -276,3 +304,17 @@ class TradingRuntime:
 
     def describe(self) -> dict[str, Any]:
         return {"leading": self.leading.is_set(), "tenants": len(self.engine.tenants)}
+
+
+def runtime_for_app(context: PackContext, settings: TradingSettings) -> TradingRuntime:
+    """The runtime of an application: publishing through its hub when it has one."""
+    app = context.app
+    hub = getattr(app.state, "hub", None)
+    publisher: Publisher = HubPublisher(hub) if hub is not None else LocalPublisher()
+    return TradingRuntime(
+        database=context.database,
+        settings=settings,
+        publisher=publisher,
+        redis=app.state.redis,
+        data_dir=context.settings.data_dir,
+    )
