@@ -11,12 +11,14 @@ path parameters do not name tenant data).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
+from tests.packs.trading import support as trading_support
 from tests.support.auth import (
     api_key_id,
     app_of,
@@ -75,6 +77,16 @@ async def _tenant_a_itself(tenants: Tenants, method: str) -> Call:
     return Call({"tenant_id": tenants.a_id})
 
 
+async def _trade_of_a(tenants: Tenants, method: str) -> Call:
+    trade_id = f"fill-{uuid.uuid4().hex[:8]}"
+    await trading_support.record_trade(tenants.app, tenants.a_id, trade_id)
+    return Call({"trade_id": trade_id})
+
+
+async def _trading_alert_of_a(tenants: Tenants, method: str) -> Call:
+    return Call({"alert_id": await trading_support.raise_alert(tenants.app, tenants.a_id)})
+
+
 # Route template -> a factory making a fresh tenant-A object for one call of that route.
 TENANT_OBJECTS: dict[str, ObjectFactory] = {
     "/api/v1/admin/users/{user_id}": _user_of_a,
@@ -82,6 +94,8 @@ TENANT_OBJECTS: dict[str, ObjectFactory] = {
     "/api/v1/testpack/tenants/{tenant_id}": _tenant_a_itself,
     "/api/v1/jobs/{job_id}": _job_of_a,
     "/api/v1/jobs/{job_id}/cancel": _job_of_a,
+    "/api/v1/trading/trades/{trade_id}": _trade_of_a,
+    "/api/v1/trading/system/alerts/acknowledge/{alert_id}": _trading_alert_of_a,
 }
 
 # Route template -> why its path parameters are not tenant-owned ids.

@@ -101,3 +101,35 @@ class Recorder:
 
 def dec(value: str | int) -> Decimal:
     return Decimal(value)
+
+
+async def record_trade(app: Any, tenant_id: int, fill_id: str) -> None:
+    """A filled order of ``tenant_id``, through the app's own ingest pipeline."""
+    pipeline = app.state.trading.pipeline
+    now = datetime.now(UTC)
+    events = [
+        order(f"{fill_id}-order", f"{fill_id}-o", 0, base=now),
+        fill(fill_id, f"{fill_id}-o", 0.01, "100", "100", base=now),
+    ]
+    outcome = await pipeline.ingest(tenant_id, pipeline.parse_body(body(*events)))
+    assert outcome.accepted == 2, outcome.errors
+
+
+async def raise_alert(app: Any, tenant_id: int) -> int:
+    """An active alert of ``tenant_id``; returns its id."""
+    from vantage.packs.trading.models import Alert
+
+    database: Database = app.state.database
+    async with database.transaction() as session:
+        alert = Alert(
+            tenant_id=tenant_id,
+            rule="component",
+            subject="test-gateway",
+            severity="critical",
+            status="active",
+            message="component test-gateway reports down",
+            raised_at=datetime.now(UTC),
+        )
+        session.add(alert)
+        await session.flush()
+        return alert.id

@@ -14,7 +14,7 @@ from vantage.packs.trading.simulator.engine import Simulator
 from vantage.packs.trading.simulator.runner import backfill
 
 # (past sessions, minutes of each past session, hours leading up to now)
-SCALES = {"small": (5, 20, 1.0), "medium": (20, 30, 4.0), "large": (60, 30, 12.0)}
+SCALES = {"small": (3, 10, 0.5), "medium": (20, 30, 4.0), "large": (60, 30, 12.0)}
 SIMULATOR_ENV = "VANTAGE_TRADING_SIMULATOR"
 
 

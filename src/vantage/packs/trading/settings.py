@@ -27,7 +27,6 @@ class TradingSettings(BaseSettings):
     minute_retention_days: int = Field(default=30, ge=1)
     hour_retention_days: int = Field(default=365, ge=1)
     trade_retention_days: int = Field(default=365, ge=1)
-    rollup_interval_seconds: float = Field(default=10.0, gt=0)
 
     component_stale_seconds: float = Field(default=15.0, gt=0)
     system_sample_seconds: float = Field(default=1.0, gt=0)
