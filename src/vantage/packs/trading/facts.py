@@ -59,6 +59,7 @@ class AppliedBatch:
 
     tenant_id: int
     version: int = 0  # the tenant's data watermark after this batch: a total order of commits
+    events: int = 0  # how many events the batch accepted
     ticks: list[Tick] = field(default_factory=list)
     orders: list[OrderChange] = field(default_factory=list)
     fills: list[FillFact] = field(default_factory=list)

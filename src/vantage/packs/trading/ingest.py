@@ -51,10 +51,7 @@ class PreparedBatch:
     unique: list[tuple[int, Event]]
     duplicates: int
     ticks: TickAggregator
-
-    @property
-    def ids(self) -> list[tuple[str, str]]:
-        return [(event.id, event.type) for _, event in self.unique]
+    ids: list[tuple[str, str]]
 
 
 def prepare(events: list[tuple[int, Event]]) -> PreparedBatch:
@@ -67,7 +64,8 @@ def prepare(events: list[tuple[int, Event]]) -> PreparedBatch:
             unique.append((index, event))
     ticks = TickAggregator()
     ticks.add_ticks(event for _, event in unique if isinstance(event, Tick))
-    return PreparedBatch(unique, len(events) - len(unique), ticks)
+    ids: list[tuple[str, str]] = [(event.id, event.type) for _, event in unique]
+    return PreparedBatch(unique, len(events) - len(unique), ticks, ids)
 
 
 def _jsonable(values: dict[str, Any]) -> str:
@@ -119,6 +117,7 @@ class BatchApplier:
             await repo.delete_events(self.session, self.tenant_id, refused)
         await self._write(book)
         accepted = len(fresh) - len(refused)
+        self.applied.events = accepted
         if accepted:
             await bump_watermark(self.session, self.tenant_id, PACK_NAME)
             watermark = await read_watermark(self.session, self.tenant_id, PACK_NAME)

@@ -56,6 +56,7 @@ class RecorderStats:
     duplicates: int = 0
     refused: int = 0
     batches: int = 0
+    version: int = 0  # the newest data version a stored batch produced
 
 
 class TradingRecorder:
@@ -77,13 +78,15 @@ class TradingRecorder:
         self.stats = RecorderStats()
         self.errors: deque[EventError] = deque(maxlen=KEPT_ERRORS)
         self._queue: deque[Event] = deque()
-        self._ids = (f"rec-{secrets.token_hex(4)}-{n}" for n in itertools.count(1))
+        prefix = f"rec-{secrets.token_hex(4)}"
+        self._ids = (f"{prefix}-{n}" for n in itertools.count(1))
         self._wake = asyncio.Event()
         self._room = asyncio.Event()
         self._room.set()
         self._slots = asyncio.Semaphore(concurrency)
         self._in_flight: set[asyncio.Task[None]] = set()
         self._task: asyncio.Task[None] | None = None
+        self._closing = False
         self._failure: BaseException | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -96,9 +99,12 @@ class TradingRecorder:
         """Store what is queued, then stop."""
         await self.flush()
         if self._task is not None:
-            self._task.cancel()
+            # Stopped by the flag: a cancel racing wait_for's own timeout can be lost.
+            self._closing = True
+            self._wake.set()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
+            self._closing = False
 
     async def __aenter__(self) -> TradingRecorder:
         await self.start()
@@ -243,7 +249,7 @@ class TradingRecorder:
         return self.stats
 
     async def _drain_forever(self) -> None:
-        while True:
+        while not self._closing:
             with suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.flush_interval)
             self._wake.clear()
@@ -274,6 +280,8 @@ class TradingRecorder:
         self.stats.accepted += outcome.accepted
         self.stats.duplicates += outcome.duplicates
         self.stats.refused += len(outcome.errors)
+        if outcome.applied is not None:
+            self.stats.version = max(self.stats.version, outcome.applied.version)
         self.errors.extend(outcome.errors)
 
     # -- standalone ---------------------------------------------------------------------------

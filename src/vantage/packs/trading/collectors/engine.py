@@ -37,14 +37,7 @@ class TenantCollectors:
         self.execution.apply(batch.orders, batch.fills, today)
         self.system.apply_heartbeats(batch.heartbeats)
         self.system.apply_logs(batch.logs)
-        self.system.rate.add(
-            len(batch.ticks)
-            + len(batch.fills)
-            + len(batch.strategy_updates)
-            + len(batch.logs)
-            + len(batch.heartbeats)
-            + len({change.order_id for change in batch.orders})
-        )
+        self.system.rate.add(batch.events)
 
     def roll_to(self, today: date) -> None:
         self.market.roll_to(today)

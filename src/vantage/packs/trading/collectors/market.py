@@ -92,15 +92,25 @@ class MarketCollector:
         return held
 
     def apply_ticks(self, ticks: Iterable[Tick], today: date) -> None:
+        symbols = self.symbols
+        rolled: set[str] = set()
         for tick in ticks:
-            state = self.state(tick.symbol)
-            state.roll_to(today)
-            if state.quote_ts is None or tick.ts >= state.quote_ts:
-                state.bid, state.ask, state.quote_ts = tick.bid, tick.ask, tick.ts
-            if tick.last is not None and (state.trade_ts is None or tick.ts >= state.trade_ts):
-                state.last, state.trade_ts = tick.last, tick.ts
-            if tick.size > 0 and tick.last is not None and self.day_of(tick.ts) == today:
-                self._count_trade(state, tick.last, tick.size)
+            state = symbols.get(tick.symbol)
+            if state is None:
+                state = self.state(tick.symbol)
+            if tick.symbol not in rolled:
+                state.roll_to(today)
+                rolled.add(tick.symbol)
+            ts = tick.ts
+            if state.quote_ts is None or ts >= state.quote_ts:
+                state.bid, state.ask, state.quote_ts = tick.bid, tick.ask, ts
+            last = tick.last
+            if last is None:
+                continue
+            if state.trade_ts is None or ts >= state.trade_ts:
+                state.last, state.trade_ts = last, ts
+            if tick.size > 0 and self.day_of(ts) == today:
+                self._count_trade(state, last, tick.size)
 
     @staticmethod
     def _count_trade(state: SymbolState, price: float, size: float) -> None:

@@ -39,7 +39,8 @@ from vantage.packs.trading.records import (
 )
 from vantage.packs.trading.repository.dialect import chunks, dialect_of, insert_for
 
-BarRowKey = tuple[int, str, str, datetime]  # (resolution, symbol, metric, bucket_start)
+BarRowKey = tuple[int, str, str, datetime]
+SQLITE_ROWS_PER_INSERT = 2000  # 4 parameters a row, well under the limit of 32,766
 PositionKey = tuple[str, str]  # (strategy, symbol)
 
 
@@ -82,31 +83,23 @@ async def insert_new_events(
 async def _insert_new_events_sqlite(
     session: AsyncSession, tenant_id: int, events: list[tuple[str, str]], received_at: datetime
 ) -> set[str]:
-    # SQLite admits one writer at a time, so "which exist?" then "insert the rest" is exact.
-    # This is the hottest statement of ingest: it goes to the driver directly, with the
-    # timestamp rendered once the way the column type stores it.
+    # The hottest statement of ingest: one multi-row INSERT ... RETURNING per chunk, straight
+    # to the driver, with the timestamp rendered once the way the column type stores it.
     connection = await session.connection()
-    existing: set[str] = set()
-    for part in chunks([event_id for event_id, _ in events]):
-        marks = ",".join("?" * len(part))
-        found = await connection.exec_driver_sql(
-            f"SELECT event_id FROM trading_events WHERE tenant_id = ? AND event_id IN ({marks})",  # noqa: S608 - placeholders only
-            (tenant_id, *part),
-        )
-        existing.update(row[0] for row in found)
     stored_at = _stored_datetime(session, received_at)
-    fresh = [
-        (tenant_id, event_id, kind, stored_at)
-        for event_id, kind in events
-        if event_id not in existing
-    ]
-    if fresh:
-        await connection.exec_driver_sql(
-            "INSERT INTO trading_events (tenant_id, event_id, kind, received_at) "
-            "VALUES (?, ?, ?, ?)",
-            fresh,
+    inserted: set[str] = set()
+    for part in chunks(events, SQLITE_ROWS_PER_INSERT):
+        rows = ",".join(["(?, ?, ?, ?)"] * len(part))
+        parameters: list[Any] = []
+        for event_id, kind in part:
+            parameters += (tenant_id, event_id, kind, stored_at)
+        result = await connection.exec_driver_sql(
+            "INSERT INTO trading_events (tenant_id, event_id, kind, received_at) "  # noqa: S608 - placeholders only
+            f"VALUES {rows} ON CONFLICT DO NOTHING RETURNING event_id",
+            tuple(parameters),
         )
-    return {row[1] for row in fresh}
+        inserted.update(row[0] for row in result)
+    return inserted
 
 
 def _stored_datetime(session: AsyncSession, value: datetime) -> Any:
