@@ -115,5 +115,6 @@ async def test_alert_is_raised_acknowledged_and_resolved(api: httpx.AsyncClient)
     ]
     listed = await api.get("/api/v1/trading/system/alerts", params={"status": "resolved"})
     resolved = listed.json()
-    assert [a["id"] for a in resolved["data"]] == [alert["id"]]
-    assert resolved["data"][0]["acknowledged_at"] is not None
+    # Host alerts may come and go on a busy machine; this component's is the one to check.
+    (settled,) = [a for a in resolved["data"] if a["subject"] == "order-gateway"]
+    assert settled["id"] == alert["id"] and settled["acknowledged_at"] is not None
