@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,7 +29,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from vantage.core.db import Base, Database, UTCDateTime, utcnow
-from vantage.core.errors import Conflict, ValidationFailed
+from vantage.core.errors import (
+    PROBLEM_MEDIA_TYPE,
+    Conflict,
+    ValidationFailed,
+    VantageError,
+    vantage_error_response,
+)
 
 HEADER = "Idempotency-Key"
 REPLAY_HEADER = "Idempotent-Replayed"
@@ -184,9 +191,7 @@ class IdempotencyStore:
             IdempotencyRecord.key == claim.key,
         )
 
-    async def complete(
-        self, session: AsyncSession, claim: Claim, response: StoredResponse
-    ) -> None:
+    async def complete(self, session: AsyncSession, claim: Claim, response: StoredResponse) -> None:
         """Store the response in the caller's transaction (commits with the data it describes)."""
         await session.execute(
             update(IdempotencyRecord)
@@ -214,3 +219,39 @@ class IdempotencyStore:
                     IdempotencyRecord.fingerprint == claim.fingerprint,
                 )
             )
+
+
+Handler = Callable[[Claim | None], Awaitable[Response]]
+
+
+async def respond_idempotently(
+    request: Request, store: IdempotencyStore, tenant_id: int, scope: str, handler: Handler
+) -> Response:
+    """Run ``handler`` at most once per ``Idempotency-Key`` (when the request carries one).
+
+    The handler gets the claim and must ``complete`` it inside its own transaction. A client
+    error (4xx problem) is stored and replayed like a success; anything else releases the key
+    so a retry can run.
+    """
+    key = idempotency_key_of(request)
+    if key is None:
+        return await handler(None)
+    body = await request.body()
+    fingerprint = fingerprint_of(request.method.encode(), request.url.path.encode(), body)
+    claimed = await store.claim(tenant_id, scope, key, fingerprint)
+    if isinstance(claimed, StoredResponse):
+        return claimed.to_response()
+    try:
+        return await handler(claimed)
+    except VantageError as error:
+        if not 400 <= error.status < 500:
+            await store.release(claimed)
+            raise
+        response = vantage_error_response(request, error)
+        await store.complete_alone(
+            claimed, StoredResponse(response.status_code, PROBLEM_MEDIA_TYPE, bytes(response.body))
+        )
+        return response
+    except BaseException:
+        await store.release(claimed)
+        raise

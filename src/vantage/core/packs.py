@@ -58,6 +58,8 @@ class Pack:
     lifespan: Callable[[PackContext], AbstractAsyncContextManager[None]] | None = None
     demo: Callable[[DemoContext], Awaitable[str]] | None = None
     cli: typer.Typer | None = None
+    # Commands mounted under ``vantage import`` (e.g. ``vantage import orders FILE``).
+    importers: typer.Typer | None = None
     depends_on: Sequence[str] = field(default_factory=tuple)
     # A pydantic-settings class with env prefix VANTAGE_<PACK>_, documented in CONFIGURATION.md.
     settings: type[BaseSettings] | None = None

@@ -27,7 +27,10 @@ def _key() -> Any:
 
 def _tenant_fk(table: str) -> sa.ForeignKeyConstraint:
     return sa.ForeignKeyConstraint(
-        ["tenant_id"], ["tenants.id"], name=op.f(f"fk_{table}_tenant_id_tenants"), ondelete="CASCADE"
+        ["tenant_id"],
+        ["tenants.id"],
+        name=op.f(f"fk_{table}_tenant_id_tenants"),
+        ondelete="CASCADE",
     )
 
 
@@ -83,9 +86,7 @@ def _facts() -> None:
         _tenant_fk("commerce_settings"),
         sa.PrimaryKeyConstraint("tenant_id", name=op.f("pk_commerce_settings")),
     )
-    _dimension(
-        "commerce_customers", 200, sa.Column("country", sa.String(length=64), nullable=True)
-    )
+    _dimension("commerce_customers", 200, sa.Column("country", sa.String(length=64), nullable=True))
     _dimension("commerce_products", 300)
     op.create_table(
         "commerce_orders",
@@ -166,7 +167,9 @@ def _rollups() -> None:
         sa.Column("first_order_at", UTCDateTime(), nullable=False),
         sa.Column("last_order_at", UTCDateTime(), nullable=False),
         _tenant_fk("commerce_customer_stats"),
-        sa.PrimaryKeyConstraint("tenant_id", "customer_id", name=op.f("pk_commerce_customer_stats")),
+        sa.PrimaryKeyConstraint(
+            "tenant_id", "customer_id", name=op.f("pk_commerce_customer_stats")
+        ),
         **NO_ROWID,
     )
     for name, column in (("ltv", "ltv_minor"), ("orders", "orders"), ("last", "last_order_at")):

@@ -2,14 +2,62 @@
 
 from __future__ import annotations
 
-from vantage.core.packs import Pack
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import Any
+
+from vantage.core.idempotency import IdempotencyStore
+from vantage.core.packs import Pack, PackContext
+from vantage.packs.commerce.cli import cli, importers
+from vantage.packs.commerce.demo import load_demo
+from vantage.packs.commerce.endpoints import router
+from vantage.packs.commerce.http import CommerceRuntime
+from vantage.packs.commerce.realtime import DashboardPublisher, Publish
+from vantage.packs.commerce.service.live import live_dashboard
 from vantage.packs.commerce.settings import CommerceSettings
+
+
+@asynccontextmanager
+async def lifespan(context: PackContext) -> AsyncIterator[None]:
+    """Settings, the idempotency store and the dashboard publisher, for the app's lifetime."""
+    settings = CommerceSettings()
+    database, state = context.database, context.app.state
+
+    async def compute(tenant_id: int) -> dict[str, Any]:
+        async with database.reader() as session:
+            return await live_dashboard(session, tenant_id, settings)
+
+    def publisher_of() -> Publish | None:
+        hub = getattr(state, "hub", None)
+        return None if hub is None else hub.publish
+
+    publisher = DashboardPublisher(compute, publisher_of, settings.publish_interval_seconds)
+    state.commerce = CommerceRuntime(
+        settings=settings,
+        idempotency=IdempotencyStore(
+            database,
+            ttl=timedelta(hours=settings.idempotency_ttl_hours),
+            lock=timedelta(seconds=settings.idempotency_lock_seconds),
+        ),
+        publisher=publisher,
+    )
+    try:
+        yield
+    finally:
+        await publisher.close()
+
 
 PACK = Pack(
     name="commerce",
     title="Commerce",
     version="1.0.0",
     description="Sales analytics over orders: revenue, customers, products, cohorts and RFM",
+    router=router,
     models=("vantage.packs.commerce.models",),
+    lifespan=lifespan,
+    demo=load_demo,
+    cli=cli,
+    importers=importers,
     settings=CommerceSettings,
 )

@@ -114,9 +114,7 @@ class OrderLine(Base):
     tenant_id: Mapped[int] = mapped_column(
         Integer, ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False
     )
-    product_id: Mapped[int] = mapped_column(
-        Key, ForeignKey("commerce_products.id"), nullable=False
-    )
+    product_id: Mapped[int] = mapped_column(Key, ForeignKey("commerce_products.id"), nullable=False)
     quantity: Mapped[int] = mapped_column(BigInteger, nullable=False)
     unit_price_minor: Mapped[int] = mapped_column(BigInteger, nullable=False)
     amount_minor: Mapped[int] = mapped_column(BigInteger, nullable=False)
