@@ -9,6 +9,8 @@ from vantage.core.packs import discover_packs
 CORE_MODEL_MODULES = (
     "vantage.core.auth.models",
     "vantage.core.watermarks",
+    "vantage.core.jobs.models",
+    "vantage.core.lease.models",
     "vantage.core.idempotency",
 )
 

@@ -112,7 +112,9 @@ def status_totals(orders: list[RawOrder], start: date, end: date) -> dict[str, A
         "revenue": from_minor(revenue),
         "refunds": from_minor(sum(o.amount for o in inside if o.status == "refunded")),
         "transactions": len(inside),
-        "orders_by_status": {s: counts[s] for s in ("completed", "pending", "cancelled", "refunded")},
+        "orders_by_status": {
+            s: counts[s] for s in ("completed", "pending", "cancelled", "refunded")
+        },
         "aov": ratio_money(revenue, len(completed)),
         "units": sum(o.units for o in completed),
     }
@@ -216,8 +218,11 @@ def rfm_segments(orders: list[RawOrder], start: datetime, end: datetime) -> dict
         "customers": n,
         "repeat_purchase_rate": rate(repeaters, n) if n else None,
         "segments": {
-            name: (counts[name], from_minor(revenue[name]), rate(counts[name], n) if n else
-                   Decimal("0.0000"))
+            name: (
+                counts[name],
+                from_minor(revenue[name]),
+                rate(counts[name], n) if n else Decimal("0.0000"),
+            )
             for name in set(counts) | {"champions"}
         },
     }

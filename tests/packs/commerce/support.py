@@ -65,7 +65,10 @@ async def new_tenant(database: Database, slug: str) -> int:
                 "INSERT INTO tenants (slug, name, created_at, updated_at) "
                 "VALUES (:slug, :slug, :now, :now)"
             ),
-            {"slug": slug, "now": now.replace(tzinfo=None) if database.dialect == "sqlite" else now},
+            {
+                "slug": slug,
+                "now": now.replace(tzinfo=None) if database.dialect == "sqlite" else now,
+            },
         )
         return int(
             await session.scalar(text("SELECT id FROM tenants WHERE slug = :s"), {"s": slug})
@@ -74,9 +77,7 @@ async def new_tenant(database: Database, slug: str) -> int:
 
 async def ingest(database: Database, tenant_id: int, orders: list[dict[str, Any]]) -> None:
     async with database.transaction() as session:
-        await ingest_orders(
-            session, tenant_id, [OrderIn.model_validate(o) for o in orders], "USD"
-        )
+        await ingest_orders(session, tenant_id, [OrderIn.model_validate(o) for o in orders], "USD")
 
 
 class Reader:

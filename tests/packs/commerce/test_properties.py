@@ -58,7 +58,9 @@ async def _ids(session: Any, table: str, tenant_id: int) -> dict[str, int]:
     return {external: internal for external, internal in rows}
 
 
-async def _check_dashboards(reader: Reader, orders: list[ref.RawOrder], ids: dict[str, int]) -> None:
+async def _check_dashboards(
+    reader: Reader, orders: list[ref.RawOrder], ids: dict[str, int]
+) -> None:
     for w in WINDOWS:
         start, end = w.start.date(), w.end.date()
         got = await reader.dashboard(w, top=3)
@@ -165,13 +167,17 @@ async def _run(url: str, batches: list[list[tuple[int, dict[str, Any]]]]) -> Non
         await _check_cohorts_and_rfm(reader, orders)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(batches=history)
 def test_rollups_equal_raw_sql_sqlite(sqlite_url: str, batches: Any) -> None:
     asyncio.run(_run(sqlite_url, batches))
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(batches=history)
 def test_rollups_equal_raw_sql_postgres(postgres_url: str, batches: Any) -> None:
     asyncio.run(_run(postgres_url, batches))

@@ -1,7 +1,7 @@
 """Commerce: customers, products, orders and lines, and the rollups kept at ingest.
 
 Revision ID: commerce_0001
-Revises: 0003_idempotency_keys
+Revises: 0005_idempotency_keys
 Create Date: 2026-11-23
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from vantage.core.db import UTCDateTime
 
 revision: str = "commerce_0001"
-down_revision: str | None = "0003_idempotency_keys"
+down_revision: str | None = "0005_idempotency_keys"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -17,6 +17,8 @@ from vantage.packs.commerce.realtime import DashboardPublisher, Publish
 from vantage.packs.commerce.service.live import live_dashboard
 from vantage.packs.commerce.settings import CommerceSettings
 
+ORDERS_PATH = "/api/v1/commerce/orders"
+
 
 @asynccontextmanager
 async def lifespan(context: PackContext) -> AsyncIterator[None]:
@@ -32,6 +34,9 @@ async def lifespan(context: PackContext) -> AsyncIterator[None]:
         hub = getattr(state, "hub", None)
         return None if hub is None else hub.publish
 
+    if ORDERS_PATH not in context.settings.max_body_bytes_by_path:
+        # A full batch is several megabytes; an explicit VANTAGE_MAX_BODY_BYTES_BY_PATH wins.
+        state.body_limits.set_prefix(ORDERS_PATH, settings.max_batch_bytes)
     publisher = DashboardPublisher(compute, publisher_of, settings.publish_interval_seconds)
     state.commerce = CommerceRuntime(
         settings=settings,

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.responses import Response
 
+from vantage.core.auth.dependencies import ReadPrincipal
 from vantage.core.db import ReadSession
 from vantage.core.errors import ValidationFailed
 from vantage.core.pagination import Cursors, Pagination
+from vantage.core.ratelimit import rate_limit
 from vantage.core.sorting import SortKey, sort_param
 from vantage.core.windows import MAX_DAYS, TimeWindow
 from vantage.packs.commerce.http import (
@@ -21,7 +23,6 @@ from vantage.packs.commerce.http import (
     optional_day_window,
 )
 from vantage.packs.commerce.ingest_endpoint import router as ingest_router
-from vantage.packs.commerce.principals import ReadPrincipal
 from vantage.packs.commerce.schemas import (
     CohortsOut,
     CustomerDetail,
@@ -34,7 +35,8 @@ from vantage.packs.commerce.schemas import (
 from vantage.packs.commerce.service import analytics, cohorts, customers, products, rfm
 
 router = APIRouter(prefix="/api/v1/commerce", tags=["commerce"])
-router.include_router(ingest_router)
+router.include_router(ingest_router, dependencies=[Depends(rate_limit("commerce-ingest"))])
+reads = APIRouter(dependencies=[Depends(rate_limit("commerce"))])
 
 
 def _single_key(keys: list[SortKey]) -> SortKey:
@@ -43,7 +45,7 @@ def _single_key(keys: list[SortKey]) -> SortKey:
     return keys[0]
 
 
-@router.get("/dashboard", response_model=DashboardOut, summary="Totals, status mix, top products")
+@reads.get("/dashboard", response_model=DashboardOut, summary="Totals, status mix, top products")
 async def dashboard(
     request: Request,
     session: ReadSession,
@@ -66,7 +68,7 @@ async def dashboard(
     )
 
 
-@router.get("/revenue", response_model=RevenueOut, summary="Revenue per day, week or month")
+@reads.get("/revenue", response_model=RevenueOut, summary="Revenue per day, week or month")
 async def revenue(
     request: Request,
     session: ReadSession,
@@ -86,7 +88,7 @@ async def revenue(
     )
 
 
-@router.get("/customers", response_model=CustomerPage, summary="Customers by value, keyset pages")
+@reads.get("/customers", response_model=CustomerPage, summary="Customers by value, keyset pages")
 async def list_customers(
     request: Request,
     session: ReadSession,
@@ -108,7 +110,7 @@ async def list_customers(
     )
 
 
-@router.get("/customers/{customer_id}", response_model=CustomerDetail, summary="One customer")
+@reads.get("/customers/{customer_id}", response_model=CustomerDetail, summary="One customer")
 async def customer_detail(
     request: Request,
     customer_id: Annotated[str, Path(min_length=1, max_length=128)],
@@ -122,7 +124,7 @@ async def customer_detail(
     )
 
 
-@router.get("/products", response_model=ProductPage, summary="Products by revenue or units")
+@reads.get("/products", response_model=ProductPage, summary="Products by revenue or units")
 async def list_products(
     request: Request,
     session: ReadSession,
@@ -143,7 +145,7 @@ async def list_products(
     )
 
 
-@router.get("/cohorts", response_model=CohortsOut, summary="Monthly retention matrix")
+@reads.get("/cohorts", response_model=CohortsOut, summary="Monthly retention matrix")
 async def cohort_matrix(
     request: Request,
     session: ReadSession,
@@ -157,7 +159,7 @@ async def cohort_matrix(
     )
 
 
-@router.get("/rfm", response_model=RfmOut, summary="RFM segments with counts and revenue")
+@reads.get("/rfm", response_model=RfmOut, summary="RFM segments with counts and revenue")
 async def rfm_segments(
     request: Request,
     session: ReadSession,
@@ -167,3 +169,6 @@ async def rfm_segments(
 ) -> Response:
     context = await begin_read(request, session, runtime, principal.tenant_id, window)
     return await cached_json(request, context, lambda: rfm.rfm(session, context.scope, window))
+
+
+router.include_router(reads)

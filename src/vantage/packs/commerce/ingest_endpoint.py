@@ -7,9 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from vantage.core.auth.dependencies import IngestPrincipal
 from vantage.core.idempotency import Claim, StoredResponse, respond_idempotently
 from vantage.packs.commerce.http import JSON, Runtime
-from vantage.packs.commerce.principals import IngestPrincipal
 from vantage.packs.commerce.schemas import IngestResult, OrderBatchIn
 from vantage.packs.commerce.service.ingest import ingest_orders, parse_batch
 

@@ -186,9 +186,7 @@ async def customer_page(
     return (await session.execute(query)).all()
 
 
-async def customer_by_external_id(
-    session: AsyncSession, tenant_id: int, external_id: str
-) -> Any:
+async def customer_by_external_id(session: AsyncSession, tenant_id: int, external_id: str) -> Any:
     """A customer and its purchase stats (None stats when it has no purchase)."""
     query = (
         select(

@@ -1,7 +1,7 @@
 """Core: stored responses of ingest requests sent with an Idempotency-Key.
 
-Revision ID: 0003_idempotency_keys
-Revises: 0002_data_watermarks
+Revision ID: 0005_idempotency_keys
+Revises: 0004_core_jobs
 Create Date: 2026-11-23
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from vantage.core.db import UTCDateTime
 
-revision: str = "0003_idempotency_keys"
-down_revision: str | None = "0002_data_watermarks"
+revision: str = "0005_idempotency_keys"
+down_revision: str | None = "0004_core_jobs"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
