@@ -25,7 +25,9 @@ class Shop:
     reader_headers: dict[str, str]
 
     async def post(self, orders: list[dict[str, object]], **headers: str) -> httpx.Response:
-        return await self.client.post(ORDERS, json={"orders": orders}, headers={**self.headers, **headers})
+        return await self.client.post(
+            ORDERS, json={"orders": orders}, headers={**self.headers, **headers}
+        )
 
     async def get(self, path: str, **headers: str) -> httpx.Response:
         return await self.client.get(API + path, headers={**self.reader_headers, **headers})

@@ -95,7 +95,7 @@ async def _check_customers(reader: Reader, orders: list[ref.RawOrder], ids: dict
             got = await reader.all_customers(SortKey(field, descending))
             order_key = sorted(
                 expected.values(),
-                key=lambda c: (getattr(c, value), ids[c.id]),  # noqa: B023
+                key=lambda c: (getattr(c, value), ids[c.id]),
                 reverse=descending,
             )
             assert [(c.id, c.ltv, c.orders, c.first_order_at, c.last_order_at) for c in got] == [
@@ -124,7 +124,7 @@ async def _check_products(reader: Reader, ids: dict[str, int]) -> None:
             got = await reader.all_products(SortKey(field, True), w)
             ranked = sorted(
                 sales.items(),
-                key=lambda kv: (kv[1][position], ids[kv[0]]),  # noqa: B023
+                key=lambda kv: (kv[1][position], ids[kv[0]]),
                 reverse=True,
             )
             assert [(p.id, p.revenue, p.units, p.orders) for p in got] == [

@@ -85,12 +85,15 @@ class _Cutter:
         self._limit = limit
         self.batch = OrderBatch()
 
-    def feed(self, row: Any, line: int) -> OrderBatch | None:
-        full = None
+    def take_full(self, row: Any) -> OrderBatch | None:
+        """The batch, when it is full and ``row`` starts another order (before reading it)."""
         if len(self.batch) >= self._limit and self._starts_new_order(row):
             full, self.batch = self.batch, OrderBatch()
+            return full
+        return None
+
+    def add(self, row: Any, line: int) -> None:
         self.reader.add(self.batch, row, line)
-        return full
 
     def _starts_new_order(self, row: Any) -> bool:
         position = self._order_position
@@ -134,9 +137,10 @@ def _csv_batches(plan: ImportPlan) -> Iterator[Chunk]:
             for row in rows:
                 if not row:
                     continue
-                full = cutter.feed(row, rows.line_num)
+                full = cutter.take_full(row)
                 if full is not None:
                     yield _chunk(cutter, full, raw.tell(), total)
+                cutter.add(row, rows.line_num)
         except (UnicodeDecodeError, csv.Error) as error:
             raise RowError(rows.line_num + 1, None, f"unreadable: {error}") from None
         if len(cutter.batch):
@@ -175,9 +179,11 @@ def _jsonl_batches(plan: ImportPlan) -> Iterator[Chunk]:
                     cutter.reader.note_currency(order.currency, line_no)
                 append_order(cutter.batch, order)
                 continue
-            full = cutter.feed([record.get(name) for name in names], line_no)
+            row = [record.get(name) for name in names]
+            full = cutter.take_full(row)
             if full is not None:
                 yield _chunk(cutter, full, raw.tell(), total)
+            cutter.add(row, line_no)
     if len(cutter.batch):
         yield _chunk(cutter, cutter.batch, total, total)
 
@@ -200,9 +206,10 @@ def _parquet_batches(plan: ImportPlan) -> Iterator[Chunk]:
         columns = [column.to_pylist() for column in arrow_batch.columns]
         for row in zip(*columns, strict=True):
             record += 1
-            full = cutter.feed(row, record)
+            full = cutter.take_full(row)
             if full is not None:
-                yield _chunk(cutter, full, record, total)
+                yield _chunk(cutter, full, record - 1, total)
+            cutter.add(row, record)
     if len(cutter.batch):
         yield _chunk(cutter, cutter.batch, total, total)
 
