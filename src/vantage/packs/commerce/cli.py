@@ -120,15 +120,18 @@ def import_orders(
         typer.Option("--map", help="FIELD=COLUMN, e.g. --map order_id=InvoiceNo (repeatable)"),
     ] = None,
     tenant: Annotated[str, typer.Option(help="Tenant slug")] = "default",
-    batch_size: Annotated[int, typer.Option(min=1, max=100_000, help="Orders per batch")] = 10_000,
+    batch_size: Annotated[
+        int | None, typer.Option(min=1, max=100_000, help="Orders per batch (transaction)")
+    ] = None,
     timezone: Annotated[str, typer.Option(help="Zone of timestamps without one")] = "UTC",
     encoding: Annotated[str, typer.Option(help="Text encoding of CSV files")] = "utf-8",
     delimiter: Annotated[str | None, typer.Option(help="CSV delimiter")] = None,
     status: Annotated[str, typer.Option(help="Status of rows without one")] = "completed",
 ) -> None:
     """Import orders from CSV, JSON lines or Parquet, one transaction per batch of orders."""
+    size = batch_size or CommerceSettings().import_batch_orders
     plan = _plan(
-        path, file_format, preset, mapping or [], timezone, batch_size, encoding, delimiter, status
+        path, file_format, preset, mapping or [], timezone, size, encoding, delimiter, status
     )
     try:
         report = asyncio.run(_run_import(plan, tenant))
