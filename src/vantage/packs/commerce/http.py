@@ -22,7 +22,6 @@ from vantage.core.cache import (
 )
 from vantage.core.errors import ValidationFailed
 from vantage.core.idempotency import IdempotencyStore
-from vantage.core.watermarks import Watermark, read_watermark
 from vantage.core.windows import MAX_DAYS, TimeWindow, resolve_window
 from vantage.packs.commerce.realtime import DashboardPublisher
 from vantage.packs.commerce.repository import accounts
@@ -42,7 +41,7 @@ class CommerceRuntime:
     publisher: DashboardPublisher
 
 
-def runtime_of(request: Request) -> CommerceRuntime:
+async def runtime_of(request: Request) -> CommerceRuntime:
     runtime: CommerceRuntime = request.app.state.commerce
     return runtime
 
@@ -70,7 +69,7 @@ DaysQuery = Annotated[int | None, Query(ge=1, le=MAX_DAYS, description="The last
 def day_window(default_days: Callable[[CommerceSettings], int]) -> Any:
     """``from``/``to``/``days`` as a window of whole UTC days ending tomorrow by default."""
 
-    def dependency(
+    async def dependency(
         runtime: Runtime, start: FromQuery = None, end: ToQuery = None, days: DaysQuery = None
     ) -> TimeWindow:
         window = resolve_window(start, end, days, default_days=default_days(runtime.settings))
@@ -82,7 +81,7 @@ def day_window(default_days: Callable[[CommerceSettings], int]) -> Any:
 def optional_day_window() -> Any:
     """Like ``day_window`` but None when the request names no window (all time)."""
 
-    def dependency(
+    async def dependency(
         start: FromQuery = None, end: ToQuery = None, days: DaysQuery = None
     ) -> TimeWindow | None:
         if start is None and end is None and days is None:
@@ -95,7 +94,7 @@ def optional_day_window() -> Any:
 def month_window() -> Any:
     """Cohort windows: by default the last ``cohort_months`` calendar months, this one included."""
 
-    def dependency(
+    async def dependency(
         runtime: Runtime, start: FromQuery = None, end: ToQuery = None, days: DaysQuery = None
     ) -> TimeWindow:
         if start is None and end is None and days is None:
@@ -129,7 +128,7 @@ async def begin_read(
     The ETag covers the resolved window too: ``?days=7`` means another week tomorrow, with
     the same watermark.
     """
-    watermark: Watermark = await read_watermark(session, tenant_id, PACK_NAME)
+    watermark, currency = await accounts.read_state(session, tenant_id, PACK_NAME)
     params = list(request.query_params.multi_items())
     # The route template hides path parameters; two customers must not share an ETag.
     params += [(f"~path:{name}", str(value)) for name, value in request.path_params.items()]
@@ -139,7 +138,6 @@ async def begin_read(
     control = cache_control(request.app.state.settings.cache_max_age_seconds)
     if etag_matches(request.headers.get("if-none-match"), etag):
         raise NotModified(etag, control)
-    currency = await accounts.tenant_currency(session, tenant_id)
     scope = ReadScope(
         tenant_id=tenant_id,
         data_as_of=watermark.updated_at,

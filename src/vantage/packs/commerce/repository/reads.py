@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, literal, select, text, tuple_
+from sqlalchemy import and_, func, literal, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vantage.packs.commerce.models import (
@@ -63,27 +63,49 @@ class ProductWindowRow:
 PRODUCT_SORT_COLUMNS = {"revenue": "amount_minor", "units": "units"}
 
 
-def _window_sums_sql(bounded: bool) -> str:
+def _window_sums_sql(low: bool, high: bool) -> str:
     """Sales per product in a window: running total at the end minus at the start.
 
-    Two index seeks per product and bound, whatever the window's length or the order count.
+    Two index seeks per product and bound, whatever the window's length or the order count. A
+    window that ends after the tenant's last sale uses the all-time totals as its end; one that
+    starts before the first sale starts from zero: such bounds cost no seek at all.
     """
-    if not bounded:
-        return """SELECT s.product_id, s.amount_minor, s.units, s.orders
-            FROM commerce_product_stats s WHERE s.tenant_id = :t"""
     last_day = """(SELECT MAX(q.day) FROM commerce_product_days q WHERE q.tenant_id = :t
-                   AND q.product_id = s.product_id AND q.day < {bound})"""
-    return f"""SELECT b.product_id,
-            COALESCE(h.cum_amount_minor, 0) - COALESCE(l.cum_amount_minor, 0) AS amount_minor,
-            COALESCE(h.cum_units, 0) - COALESCE(l.cum_units, 0) AS units,
-            COALESCE(h.cum_orders, 0) - COALESCE(l.cum_orders, 0) AS orders
-        FROM (SELECT s.product_id, {last_day.format(bound=":end")} AS high_day,
-                     {last_day.format(bound=":start")} AS low_day
-              FROM commerce_product_stats s WHERE s.tenant_id = :t) AS b
-        LEFT JOIN commerce_product_days h ON h.tenant_id = :t
-            AND h.product_id = b.product_id AND h.day = b.high_day
-        LEFT JOIN commerce_product_days l ON l.tenant_id = :t
-            AND l.product_id = b.product_id AND l.day = b.low_day"""
+                   AND q.product_id = p.product_id AND q.day < {bound})"""
+    columns = ("cum_amount_minor", "cum_units", "cum_orders")
+    totals = ("s.amount_minor", "s.units", "s.orders")
+    ends = [f"COALESCE(h.{c}, 0)" for c in columns] if high else list(totals)
+    starts = [f"COALESCE(l.{c}, 0)" for c in columns] if low else ["0", "0", "0"]
+    sums = ", ".join(
+        f"{end} - {start} AS {name}"
+        for end, start, name in zip(ends, starts, ("amount_minor", "units", "orders"), strict=True)
+    )
+    bounds = "".join(
+        f", {last_day.format(bound=bound)} AS {name}"
+        for bound, name, wanted in ((":end", "high_day", high), (":start", "low_day", low))
+        if wanted
+    )
+    joins = "".join(
+        f""" LEFT JOIN commerce_product_days {alias} ON {alias}.tenant_id = :t
+            AND {alias}.product_id = s.product_id AND {alias}.day = s.{name}"""
+        for alias, name, wanted in (("h", "high_day", high), ("l", "low_day", low))
+        if wanted
+    )
+    return f"""SELECT s.product_id, {sums}
+        FROM (SELECT p.product_id, p.amount_minor, p.units, p.orders{bounds}
+              FROM commerce_product_stats p WHERE p.tenant_id = :t) AS s{joins}"""
+
+
+async def sales_span(session: AsyncSession, tenant_id: int) -> tuple[date, date] | None:
+    """The first and last day with any order (None before the first order)."""
+    row = (
+        await session.execute(
+            select(func.min(DailyStatus.day), func.max(DailyStatus.day)).where(
+                DailyStatus.tenant_id == tenant_id
+            )
+        )
+    ).one()
+    return None if row[0] is None else (row[0], row[1])
 
 
 async def product_ranking(
@@ -99,7 +121,12 @@ async def product_ranking(
     """Products with sales in the window (all time when ``window`` is None), ranked."""
     column = PRODUCT_SORT_COLUMNS[sort]
     direction = "DESC" if descending else "ASC"
-    sql = f"""WITH w AS ({_window_sums_sql(window is not None)})
+    low = high = False
+    if window is not None:
+        span = await sales_span(session, tenant_id)
+        low = span is not None and window[0] > span[0]
+        high = span is not None and window[1] <= span[1]
+    sql = f"""WITH w AS ({_window_sums_sql(low, high)})
         SELECT w.product_id, p.external_id, p.name, w.amount_minor, w.units, w.orders,
             COUNT(*) OVER () AS total
         FROM w JOIN commerce_products p ON p.id = w.product_id
@@ -107,7 +134,8 @@ async def product_ranking(
         ORDER BY w.{column} {direction}, w.product_id {direction}
         LIMIT :limit OFFSET :offset"""
     params: dict[str, object] = {"t": tenant_id, "limit": limit, "offset": offset}
-    if window is not None:
+    if low or high:
+        assert window is not None
         d = _dialect(session)
         params["start"], params["end"] = d.day(window[0]), d.day(window[1])
     rows = (await session.execute(text(sql), params)).all()

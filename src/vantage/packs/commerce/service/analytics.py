@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
@@ -36,32 +36,45 @@ class ReadScope:
     currency: str
 
 
-@dataclass
-class Tally:
-    """Sums of daily x status rows (one day, one bucket, or a whole window)."""
+AMOUNT, ORDERS, UNITS, CUSTOMERS = range(4)
 
-    amount: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    orders: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    units: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    customers: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+class Tally:
+    """Sums of daily x status rows (one day, one bucket, or a whole window), per status."""
+
+    __slots__ = ("by_status",)
+
+    def __init__(self) -> None:
+        self.by_status: dict[str, list[int]] = {}
 
     def add(self, row: Sequence[Any]) -> None:
         _, status, amount, orders, units, customers = row
-        self.amount[status] += amount
-        self.orders[status] += orders
-        self.units[status] += units
-        self.customers[status] += customers
+        sums = self.by_status.get(status)
+        if sums is None:
+            self.by_status[status] = [amount, orders, units, customers]
+        else:
+            sums[AMOUNT] += amount
+            sums[ORDERS] += orders
+            sums[UNITS] += units
+            sums[CUSTOMERS] += customers
+
+    def of(self, status: str, measure: int) -> int:
+        sums = self.by_status.get(status)
+        return sums[measure] if sums else 0
 
     @property
     def revenue(self) -> int:
-        return self.amount[COMPLETED]
+        return self.of(COMPLETED, AMOUNT)
 
     @property
     def transactions(self) -> int:
-        return sum(self.orders.values())
+        return sum(sums[ORDERS] for sums in self.by_status.values())
 
     def status_counts(self) -> StatusCounts:
-        return StatusCounts(**{status.value: self.orders[status.value] for status in OrderStatus})
+        return StatusCounts(**{s.value: self.of(s.value, ORDERS) for s in OrderStatus})
+
+
+EMPTY = Tally()
 
 
 def _tally(rows: Iterable[Sequence[Any]]) -> Tally:
@@ -93,14 +106,14 @@ def _trend(rows: Sequence[Sequence[Any]], first: date, end: date) -> list[TrendP
     points = []
     day = first
     while day < end:
-        tally = by_day.get(day) or Tally()
+        tally = by_day.get(day, EMPTY)
         points.append(
             TrendPoint(
                 date=day,
                 revenue=from_minor(tally.revenue),
                 transactions=tally.transactions,
-                completed_orders=tally.orders[COMPLETED],
-                customers=tally.customers[COMPLETED],
+                completed_orders=tally.of(COMPLETED, ORDERS),
+                customers=tally.of(COMPLETED, CUSTOMERS),
             )
         )
         day += timedelta(days=1)
@@ -124,11 +137,11 @@ async def dashboard(
         data_as_of=scope.data_as_of,
         currency=scope.currency,
         revenue=from_minor(totals.revenue),
-        refunds=from_minor(totals.amount[REFUNDED]),
+        refunds=from_minor(totals.of(REFUNDED, AMOUNT)),
         transactions=totals.transactions,
         orders_by_status=totals.status_counts(),
-        aov=ratio_money(totals.revenue, totals.orders[COMPLETED]),
-        units=totals.units[COMPLETED],
+        aov=ratio_money(totals.revenue, totals.of(COMPLETED, ORDERS)),
+        units=totals.of(COMPLETED, UNITS),
         top_products=[product_out(row) for row in ranking],
         trend=_trend(rows, trend_start, end),
     )
@@ -152,16 +165,16 @@ def next_bucket(start: date, granularity: Granularity) -> date:
 
 
 def _revenue_point(period: date, tally: Tally, granularity: Granularity) -> RevenuePoint:
-    completed = tally.orders[COMPLETED]
+    completed = tally.of(COMPLETED, ORDERS)
     return RevenuePoint(
         period=period,
         revenue=from_minor(tally.revenue),
-        refunds=from_minor(tally.amount[REFUNDED]),
+        refunds=from_minor(tally.of(REFUNDED, AMOUNT)),
         orders=completed,
         transactions=tally.transactions,
-        units=tally.units[COMPLETED],
+        units=tally.of(COMPLETED, UNITS),
         aov=ratio_money(tally.revenue, completed),
-        customers=tally.customers[COMPLETED] if granularity == "day" else None,
+        customers=tally.of(COMPLETED, CUSTOMERS) if granularity == "day" else None,
     )
 
 
@@ -189,7 +202,7 @@ async def revenue(
         period = next_bucket(period, granularity)
     if limit is not None:
         periods = periods[-limit:]
-    points = [_revenue_point(p, buckets.get(p) or Tally(), granularity) for p in periods]
+    points = [_revenue_point(p, buckets.get(p, EMPTY), granularity) for p in periods]
     return RevenueOut(
         window=window.out(),
         data_as_of=scope.data_as_of,
