@@ -71,6 +71,22 @@ async def _job_of_a(tenants: Tenants, method: str) -> Call:
     return Call({"job_id": response.json()["job_id"]})
 
 
+async def _commerce_customer_of_a(tenants: Tenants, method: str) -> Call:
+    order = {
+        "id": "isolation-1",
+        "customer_id": "customer-of-a",
+        "placed_at": "2025-03-01T10:00:00Z",
+        "status": "completed",
+        "lines": [{"product_id": "p", "quantity": 1, "unit_price": "1"}],
+    }
+    async with bare_client(tenants.app) as client:
+        response = await client.post(
+            "/api/v1/commerce/orders", json={"orders": [order]}, headers=tenants.a_admin
+        )
+    assert response.status_code == 200, response.text
+    return Call({"customer_id": "customer-of-a"})
+
+
 async def _tenant_a_itself(tenants: Tenants, method: str) -> Call:
     return Call({"tenant_id": tenants.a_id})
 
@@ -82,6 +98,7 @@ TENANT_OBJECTS: dict[str, ObjectFactory] = {
     "/api/v1/testpack/tenants/{tenant_id}": _tenant_a_itself,
     "/api/v1/jobs/{job_id}": _job_of_a,
     "/api/v1/jobs/{job_id}/cancel": _job_of_a,
+    "/api/v1/commerce/customers/{customer_id}": _commerce_customer_of_a,
 }
 
 # Route template -> why its path parameters are not tenant-owned ids.
