@@ -74,7 +74,7 @@ def write_orders_csv(path: Path, generator: DemoGenerator) -> None:
 
 def _percentiles(samples: list[float]) -> tuple[float, float]:
     ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
     return round(statistics.median(ordered) * 1000, 2), round(p95 * 1000, 2)
 
 
@@ -86,6 +86,11 @@ def _free_port() -> int:
 
 def _settings(url: str) -> Settings:
     return Settings(database_url=url, jwt_secret=SECRET, _env_file=None)  # type: ignore[call-arg]
+
+
+def _remove_sqlite_files(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 async def _prepare_database(args: argparse.Namespace, workdir: Path) -> str:
@@ -101,8 +106,7 @@ async def _prepare_database(args: argparse.Namespace, workdir: Path) -> str:
         url = args.database_url.rsplit("/", 1)[0] + "/" + name
     else:
         path = workdir / f"commerce-{args.orders}.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        _remove_sqlite_files(path)
         url = f"sqlite+aiosqlite:///{path}"
     await asyncio.to_thread(migrations.upgrade, url)
     return url
@@ -260,13 +264,25 @@ def _latency(server: Server, key: str, path: str, runs: int) -> dict[str, float]
     return {"p50_ms": p50, "p95_ms": p95}
 
 
-async def _revalidations(server: Server, key: str, path: str, seconds: float, clients: int) -> int:
-    """304 answers per second: ``clients`` keep-alive connections sending If-None-Match."""
-    etag = httpx.get(server.base + path, headers={"X-API-Key": key}).headers["etag"]
-    request = (
-        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: {key}\r\n"
-        f"If-None-Match: {etag}\r\n\r\n"
-    ).encode()
+async def _revalidations(
+    server: Server, key: str | None, path: str, seconds: float, clients: int
+) -> int:
+    """Answers per second to ``clients`` keep-alive connections revalidating ``path``.
+
+    With a key: conditional requests that must be 304; without: plain requests (the floor of
+    the HTTP stack, e.g. ``/health/live``).
+    """
+    if key is None:
+        request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode()
+        expected = b"HTTP/1.1 200"
+    else:
+        first = await asyncio.to_thread(httpx.get, server.base + path, headers={"X-API-Key": key})
+        etag = first.headers["etag"]
+        request = (
+            f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: {key}\r\n"
+            f"If-None-Match: {etag}\r\n\r\n"
+        ).encode()
+        expected = b"HTTP/1.1 304"
     counts = [0] * clients
     deadline = time.monotonic() + seconds
 
@@ -275,8 +291,15 @@ async def _revalidations(server: Server, key: str, path: str, seconds: float, cl
         while time.monotonic() < deadline:
             writer.write(request)
             head = await reader.readuntil(b"\r\n\r\n")
-            if not head.startswith(b"HTTP/1.1 304"):
+            if not head.startswith(expected):
                 raise RuntimeError(head.decode(errors="replace"))
+            length = next(
+                (int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                 if line.lower().startswith(b"content-length:")),
+                0,
+            )  # fmt: skip
+            if length:
+                await reader.readexactly(length)
             counts[index] += 1
         writer.close()
 
@@ -285,13 +308,11 @@ async def _revalidations(server: Server, key: str, path: str, seconds: float, cl
     return round(sum(counts) / (time.monotonic() - began))
 
 
-async def run(args: argparse.Namespace) -> dict[str, Any]:
-    workdir = Path(args.workdir)
-    workdir.mkdir(parents=True, exist_ok=True)
+async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     generator_args = {"orders": args.orders, "days": args.days, "products": args.products}
     csv_path = workdir / f"orders-{args.orders}-{args.days}-{args.products}.csv"
     began = time.perf_counter()
-    if not csv_path.exists():
+    if not await asyncio.to_thread(csv_path.exists):
         write_orders_csv(csv_path, DemoGenerator(**generator_args, seed=11))
     generate_seconds = round(time.perf_counter() - began, 1)
     url = await _prepare_database(args, workdir)
@@ -315,10 +336,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "products": _latency(server, key, "/api/v1/commerce/products", args.requests),
             "products_30d": _latency(
                 server, key, "/api/v1/commerce/products?days=30", args.requests
-            ),  # fmt: skip
+            ),
         }
         not_modified = await _revalidations(
             server, key, "/api/v1/commerce/dashboard", args.revalidate_seconds, args.clients
+        )
+        floor = await _revalidations(
+            server, None, "/health/live", args.revalidate_seconds, args.clients
         )
     finally:
         server.stop()
@@ -338,6 +362,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "naive_dashboard": {"p50_ms": naive[0], "p95_ms": naive[1]},
         "naive_over_rollup_p50": round(naive[0] / dashboard_p50, 1) if dashboard_p50 else None,
         "revalidations_304_per_s": not_modified,
+        "health_live_per_s": floor,
         "revalidation_clients": args.clients,
         "python": sys.version.split()[0],
     }
@@ -355,7 +380,10 @@ def main() -> None:
     parser.add_argument("--naive-runs", type=int, default=5)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--revalidate-seconds", type=float, default=5.0)
-    print(json.dumps(asyncio.run(run(parser.parse_args())), separators=(",", ":")))
+    args = parser.parse_args()
+    workdir = Path(args.workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    print(json.dumps(asyncio.run(run(args, workdir)), separators=(",", ":")))
 
 
 if __name__ == "__main__":

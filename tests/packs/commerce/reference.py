@@ -79,21 +79,18 @@ async def raw_product_sales(
 ) -> dict[str, tuple[int, int, int]]:
     """product -> (revenue, units, completed orders containing it), completed orders only."""
     d = _d(session)
-    window = ""
-    params: dict[str, Any] = {"t": tenant_id}
-    if start is not None and end is not None:
-        window = "AND o.day >= :start AND o.day < :end"
-        params.update(start=d.day(start), end=d.day(end))
     rows = await _rows(
         session,
-        f"""SELECT p.external_id, SUM(l.quantity * l.unit_price_minor), SUM(l.quantity),
+        """SELECT p.external_id, SUM(l.quantity * l.unit_price_minor), SUM(l.quantity),
             COUNT(DISTINCT o.id)
         FROM commerce_order_lines l
         JOIN commerce_orders o ON o.id = l.order_id
         JOIN commerce_products p ON p.id = l.product_id
-        WHERE o.tenant_id = :t AND o.status = 'completed' {window}
+        WHERE o.tenant_id = :t AND o.status = 'completed' AND o.day >= :start AND o.day < :end
         GROUP BY p.external_id""",
-        **params,
+        t=tenant_id,
+        start=d.day(start or date(1, 1, 1)),
+        end=d.day(end or date(9999, 12, 31)),
     )
     return {
         product: (int(amount), int(units), int(orders)) for product, amount, units, orders in rows
