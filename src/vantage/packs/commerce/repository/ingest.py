@@ -41,6 +41,9 @@ class BatchApplier:
         self._connection = connection
         self._d = dialect
         self._tenant_id = tenant_id
+        # Re-sent orders in this batch. Without any, every delta only adds, so no rollup row
+        # can fall to zero and the clean-up deletes are skipped.
+        self.updates = 0
 
     @property
     def dialect(self) -> Dialect:
@@ -49,6 +52,33 @@ class BatchApplier:
     async def run(self, sql: str, **params: Any) -> Any:
         """Execute one statement with the tenant bound as ``:t``."""
         return await self._connection.execute(text(sql), {"t": self._tenant_id, **params})
+
+    async def lookup(
+        self,
+        target: str,
+        values: dict[str, str],
+        source: str,
+        match: str,
+        *,
+        where: str = "",
+        defaults: dict[str, str] | None = None,
+    ) -> None:
+        """Copy values of the matching ``source`` row onto each stage row (``match`` may name
+        ``target``); unmatched rows get NULL or the given default.
+
+        A correlated subquery keeps the small stage as the driving table and probes the large
+        table by its index, on both databases: PostgreSQL's ``UPDATE ... FROM`` prefers hashing
+        the whole large table, several times slower at a million orders.
+        """
+        defaults = defaults or {}
+        lookup = f"(SELECT {', '.join(values.values())} FROM {source} WHERE {match})"
+        if len(values) == 1:
+            (column,) = values
+            value = f"COALESCE({lookup}, {defaults[column]})" if column in defaults else lookup
+            assignment = f"{column} = {value}"
+        else:
+            assignment = f"({', '.join(values)}) = {lookup}"
+        await self.run(f"UPDATE {target} SET {assignment}" + (f" WHERE {where}" if where else ""))
 
     async def lock_tenant(self) -> None:
         """Serialise ingests of one tenant (SQLite already admits one writer at a time)."""
@@ -78,38 +108,44 @@ class BatchApplier:
                 WHERE {changed}""",
                 now=stamp,
             )
-        # Correlated lookups keep the (small) stage as the driving table on every planner.
-        await self.run(
-            f"""UPDATE {st.CUSTOMERS} SET customer_id = (SELECT c.id FROM commerce_customers c
-                WHERE c.tenant_id = :t AND c.external_id = {st.CUSTOMERS}.ext)"""
-        )
-        await self.run(
-            f"""UPDATE {st.ORDERS} SET customer_id = (SELECT s.customer_id FROM {st.CUSTOMERS} s
-                WHERE s.ext = {st.ORDERS}.customer_ext)
-            WHERE customer_ext IS NOT NULL"""
-        )
-        await self.run(
-            f"""UPDATE {st.PRODUCTS} SET product_id = (SELECT p.id FROM commerce_products p
-                WHERE p.tenant_id = :t AND p.external_id = {st.PRODUCTS}.ext)"""
-        )
-        await self.run(
-            f"""UPDATE {st.LINES} SET product_id = (SELECT s.product_id FROM {st.PRODUCTS} s
-                WHERE s.ext = {st.LINES}.product_ext)"""
-        )
+        await self.lookup(
+            st.CUSTOMERS, {"customer_id": "c.id"}, "commerce_customers c",
+            f"c.tenant_id = :t AND c.external_id = {st.CUSTOMERS}.ext",
+        )  # fmt: skip
+        await self.lookup(
+            st.ORDERS, {"customer_id": "s.customer_id"}, f"{st.CUSTOMERS} s",
+            f"s.ext = {st.ORDERS}.customer_ext", where=f"{st.ORDERS}.customer_ext IS NOT NULL",
+        )  # fmt: skip
+        await self.lookup(
+            st.PRODUCTS, {"product_id": "p.id"}, "commerce_products p",
+            f"p.tenant_id = :t AND p.external_id = {st.PRODUCTS}.ext",
+        )  # fmt: skip
+        await self.lookup(
+            st.LINES, {"product_id": "s.product_id"}, f"{st.PRODUCTS} s",
+            f"s.ext = {st.LINES}.product_ext",
+        )  # fmt: skip
 
     async def capture_previous_versions(self) -> int:
         """Copy the stored version of every re-sent order into the stage; returns how many."""
-        await self.run(
-            f"""UPDATE {st.ORDERS} SET (order_id, old_customer_id, old_placed_at, old_day,
-                old_month, old_status, old_amount, old_units) = (
-                SELECT o.id, o.customer_id, o.placed_at, o.day, {self._d.month_of_day("o.day")},
-                    o.status, o.amount_minor, o.units
-                FROM commerce_orders o
-                WHERE o.tenant_id = :t AND o.source_id = {st.ORDERS}.source_id)"""
+        await self.lookup(
+            st.ORDERS,
+            {
+                "order_id": "o.id",
+                "old_customer_id": "o.customer_id",
+                "old_placed_at": "o.placed_at",
+                "old_day": "o.day",
+                "old_month": self._d.month_of_day("o.day"),
+                "old_status": "o.status",
+                "old_amount": "o.amount_minor",
+                "old_units": "o.units",
+            },
+            "commerce_orders o",
+            f"o.tenant_id = :t AND o.source_id = {st.ORDERS}.source_id",
         )
         await self.run(f"UPDATE {st.ORDERS} SET is_update = 1 WHERE order_id IS NOT NULL")
         result = await self.run(f"SELECT COUNT(*) FROM {st.ORDERS} WHERE is_update = 1")
-        return int(result.scalar_one())
+        self.updates = int(result.scalar_one())
+        return self.updates
 
     async def stage_product_deltas(self) -> None:
         """Per (product, day): new completed lines minus the replaced ones (read before delete)."""
@@ -156,11 +192,11 @@ class BatchApplier:
             FROM {st.ORDERS} WHERE is_update = 0 ORDER BY seq""",
             now=stamp,
         )
-        await self.run(
-            f"""UPDATE {st.ORDERS} SET order_id = (SELECT o.id FROM commerce_orders o
-                WHERE o.tenant_id = :t AND o.source_id = {st.ORDERS}.source_id)
-            WHERE is_update = 0"""
-        )
+        await self.lookup(
+            st.ORDERS, {"order_id": "o.id"}, "commerce_orders o",
+            f"o.tenant_id = :t AND o.source_id = {st.ORDERS}.source_id",
+            where=f"{st.ORDERS}.is_update = 0",
+        )  # fmt: skip
         await self.run(
             f"""INSERT INTO commerce_order_lines (order_id, line_no, tenant_id, product_id,
                 quantity, unit_price_minor, amount_minor)
@@ -201,12 +237,12 @@ class BatchApplier:
             GROUP BY day, status, customer_id
             HAVING SUM(n) <> 0 OR SUM(amount) <> 0"""
         )
-        await self.run(
-            f"""UPDATE {s} SET before_orders = COALESCE((
-                SELECT dc.orders FROM commerce_daily_customers dc
-                WHERE dc.tenant_id = :t AND dc.day = {s}.day AND dc.status = {s}.status
-                    AND dc.customer_id = {s}.customer_id), 0)"""
-        )
+        await self.lookup(
+            s, {"before_orders": "dc.orders"}, "commerce_daily_customers dc",
+            f"""dc.tenant_id = :t AND dc.day = {s}.day AND dc.status = {s}.status
+                AND dc.customer_id = {s}.customer_id""",
+            defaults={"before_orders": "0"},
+        )  # fmt: skip
         await self.run(
             f"""INSERT INTO commerce_daily_customers
                 (tenant_id, day, status, customer_id, orders, amount_minor)
@@ -215,11 +251,12 @@ class BatchApplier:
                 orders = commerce_daily_customers.orders + excluded.orders,
                 amount_minor = commerce_daily_customers.amount_minor + excluded.amount_minor"""
         )
-        await self.run(
-            f"""DELETE FROM commerce_daily_customers WHERE tenant_id = :t AND orders = 0
+        if self.updates:
+            await self.run(
+                f"""DELETE FROM commerce_daily_customers WHERE tenant_id = :t AND orders = 0
             AND (day, status, customer_id) IN
                 (SELECT day, status, customer_id FROM {s} WHERE before_orders + d_orders = 0)"""
-        )
+            )
         await self.run(
             f"""INSERT INTO commerce_daily_status
                 (tenant_id, day, status, amount_minor, orders, units, customers)
@@ -232,8 +269,9 @@ class BatchApplier:
             ON CONFLICT (tenant_id, day, status) DO UPDATE SET
                 customers = commerce_daily_status.customers + excluded.customers"""
         )
-        await self.run(
-            f"""DELETE FROM commerce_daily_status WHERE tenant_id = :t AND orders = 0
+        if self.updates:
+            await self.run(
+                f"""DELETE FROM commerce_daily_status WHERE tenant_id = :t AND orders = 0
             AND day IN (SELECT day FROM {st.ORDERS}
                         UNION SELECT old_day FROM {st.ORDERS} WHERE is_update = 1)"""
-        )
+            )

@@ -32,11 +32,10 @@ async def apply_customer_stats(applier: BatchApplier) -> None:
         FROM ({purchases}) AS p WHERE true
         GROUP BY customer_id"""
     )
-    await applier.run(
-        f"""UPDATE {s} SET before_first_month = (
-            SELECT {d.month_of_timestamp("cs.first_order_at")} FROM commerce_customer_stats cs
-            WHERE cs.tenant_id = :t AND cs.customer_id = {s}.customer_id)"""
-    )
+    await applier.lookup(
+        s, {"before_first_month": d.month_of_timestamp("cs.first_order_at")},
+        "commerce_customer_stats cs", f"cs.tenant_id = :t AND cs.customer_id = {s}.customer_id",
+    )  # fmt: skip
     table = "commerce_customer_stats"
     # Rows that only lose purchases exist already, so the sentinels never reach a stored row.
     await applier.run(
@@ -52,10 +51,11 @@ async def apply_customer_stats(applier: BatchApplier) -> None:
             first_order_at = {d.least(f"{table}.first_order_at", "excluded.first_order_at")},
             last_order_at = {d.greatest(f"{table}.last_order_at", "excluded.last_order_at")}"""
     )
-    await applier.run(
-        f"""DELETE FROM {table} WHERE tenant_id = :t AND orders = 0
-        AND customer_id IN (SELECT customer_id FROM {s})"""
-    )
+    if applier.updates:
+        await applier.run(
+            f"""DELETE FROM {table} WHERE tenant_id = :t AND orders = 0
+            AND customer_id IN (SELECT customer_id FROM {s})"""
+        )
     await applier.run(
         f"""UPDATE {table} SET (first_order_at, last_order_at) = (
             SELECT MIN(o.placed_at), MAX(o.placed_at) FROM commerce_orders o
@@ -64,11 +64,10 @@ async def apply_customer_stats(applier: BatchApplier) -> None:
         WHERE tenant_id = :t
             AND customer_id IN (SELECT customer_id FROM {s} WHERE removed = 1)"""
     )
-    await applier.run(
-        f"""UPDATE {s} SET after_first_month = (
-            SELECT {d.month_of_timestamp("cs.first_order_at")} FROM commerce_customer_stats cs
-            WHERE cs.tenant_id = :t AND cs.customer_id = {s}.customer_id)"""
-    )
+    await applier.lookup(
+        s, {"after_first_month": d.month_of_timestamp("cs.first_order_at")},
+        "commerce_customer_stats cs", f"cs.tenant_id = :t AND cs.customer_id = {s}.customer_id",
+    )  # fmt: skip
 
 
 async def apply_customer_months(applier: BatchApplier) -> None:
@@ -81,12 +80,11 @@ async def apply_customer_months(applier: BatchApplier) -> None:
         GROUP BY customer_id, month
         HAVING SUM(n) <> 0 OR SUM(amount) <> 0"""
     )
-    await applier.run(
-        f"""UPDATE {s} SET before_orders = COALESCE((
-            SELECT cm.orders FROM commerce_customer_months cm
-            WHERE cm.tenant_id = :t AND cm.customer_id = {s}.customer_id
-                AND cm.month = {s}.month), 0)"""
-    )
+    await applier.lookup(
+        s, {"before_orders": "cm.orders"}, "commerce_customer_months cm",
+        f"cm.tenant_id = :t AND cm.customer_id = {s}.customer_id AND cm.month = {s}.month",
+        defaults={"before_orders": "0"},
+    )  # fmt: skip
     await applier.run(
         f"""INSERT INTO commerce_customer_months
             (tenant_id, customer_id, month, orders, amount_minor)
@@ -95,11 +93,12 @@ async def apply_customer_months(applier: BatchApplier) -> None:
             orders = commerce_customer_months.orders + excluded.orders,
             amount_minor = commerce_customer_months.amount_minor + excluded.amount_minor"""
     )
-    await applier.run(
-        f"""DELETE FROM commerce_customer_months WHERE tenant_id = :t AND orders = 0
+    if applier.updates:
+        await applier.run(
+            f"""DELETE FROM commerce_customer_months WHERE tenant_id = :t AND orders = 0
         AND (customer_id, month) IN
             (SELECT customer_id, month FROM {s} WHERE before_orders + d_orders = 0)"""
-    )
+        )
 
 
 # A customer whose cohort did not change moves only the months that became active (+1) or
