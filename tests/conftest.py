@@ -76,6 +76,8 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
             "jwt_secret": TEST_SECRET,
             "log_format": "console",
             "log_level": "WARNING",
+            # Running jobs get this long to finish when a test's app shuts down.
+            "shutdown_timeout_seconds": 2,
         }
         values.update(overrides)
         return Settings(_env_file=None, **values)  # type: ignore[call-arg]
