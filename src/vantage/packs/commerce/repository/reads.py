@@ -63,12 +63,13 @@ class ProductWindowRow:
 PRODUCT_SORT_COLUMNS = {"revenue": "amount_minor", "units": "units"}
 
 
-def _window_sums_sql(low: bool, high: bool) -> str:
+def _window_sums_sql(low: bool, high: bool, *, lateral: bool) -> str:
     """Sales per product in a window: running total at the end minus at the start.
 
-    Two index seeks per product and bound, whatever the window's length or the order count. A
-    window that ends after the tenant's last sale uses the all-time totals as its end; one that
-    starts before the first sale starts from zero: such bounds cost no seek at all.
+    A few index seeks per product and bound, whatever the window's length or the order count:
+    on PostgreSQL one ``LATERAL`` probe; on SQLite the bound's day, then its row. A window that
+    ends after the tenant's last sale uses the all-time totals as its end; one that starts
+    before the first sale starts from zero: such bounds cost no seek at all.
     """
     last_day = """(SELECT MAX(q.day) FROM commerce_product_days q WHERE q.tenant_id = :t
                    AND q.product_id = p.product_id AND q.day < {bound})"""
@@ -91,6 +92,16 @@ def _window_sums_sql(low: bool, high: bool) -> str:
         for alias, name, wanted in (("h", "high_day", high), ("l", "low_day", low))
         if wanted
     )
+    if lateral:
+        picked = ", ".join(f"q.{c}" for c in columns)
+        joins = "".join(
+            f""" LEFT JOIN LATERAL (SELECT {picked} FROM commerce_product_days q
+                WHERE q.tenant_id = :t AND q.product_id = s.product_id AND q.day < {bound}
+                ORDER BY q.day DESC LIMIT 1) AS {alias} ON true"""
+            for alias, bound, wanted in (("h", ":end", high), ("l", ":start", low))
+            if wanted
+        )
+        bounds = ""
     return f"""SELECT s.product_id, {sums}
         FROM (SELECT p.product_id, p.amount_minor, p.units, p.orders{bounds}
               FROM commerce_product_stats p WHERE p.tenant_id = :t) AS s{joins}"""
@@ -126,7 +137,8 @@ async def product_ranking(
         span = await sales_span(session, tenant_id)
         low = span is not None and window[0] > span[0]
         high = span is not None and window[1] <= span[1]
-    sql = f"""WITH w AS ({_window_sums_sql(low, high)})
+    lateral = not _dialect(session).is_sqlite
+    sql = f"""WITH w AS ({_window_sums_sql(low, high, lateral=lateral)})
         SELECT w.product_id, p.external_id, p.name, w.amount_minor, w.units, w.orders,
             COUNT(*) OVER () AS total
         FROM w JOIN commerce_products p ON p.id = w.product_id
