@@ -93,6 +93,12 @@ def _remove_sqlite_files(path: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
+def _database_url(args: argparse.Namespace, workdir: Path) -> str:
+    if args.database_url:
+        return args.database_url.rsplit("/", 1)[0] + f"/vantage_bench_{args.orders}"
+    return f"sqlite+aiosqlite:///{workdir / f'commerce-{args.orders}.db'}"
+
+
 async def _prepare_database(args: argparse.Namespace, workdir: Path) -> str:
     if args.database_url:
         import asyncpg
@@ -315,15 +321,21 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     if not await asyncio.to_thread(csv_path.exists):
         write_orders_csv(csv_path, DemoGenerator(**generator_args, seed=11))
     generate_seconds = round(time.perf_counter() - began, 1)
-    url = await _prepare_database(args, workdir)
-    file_import = await _file_import(url, csv_path)
+    file_import: dict[str, Any] | None = None
+    api: dict[str, Any] | None = None
+    if args.reuse:  # the database of an earlier run: measure the reads only
+        url = _database_url(args, workdir)
+    else:
+        url = await _prepare_database(args, workdir)
+        file_import = await _file_import(url, csv_path)
     key = await _api_key(url)
     server = Server(url, workdir)
     try:
         server.wait_ready()
-        extra = DemoGenerator(orders=API_BATCH * args.api_batches, days=30,
-                              products=args.products, seed=99)  # fmt: skip
-        api = _api_ingest(server, key, extra, args.api_batches)
+        if not args.reuse:
+            extra = DemoGenerator(orders=API_BATCH * args.api_batches, days=30,
+                                  products=args.products, seed=99)  # fmt: skip
+            api = _api_ingest(server, key, extra, args.api_batches)
         cursor, customers = await _deep_cursor(url, 0.9)
         reads = {
             "dashboard": _latency(server, key, "/api/v1/commerce/dashboard", args.requests),
@@ -360,7 +372,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     return {
         "bench": "commerce",
         "database": "postgresql" if args.database_url else "sqlite",
-        "orders": args.orders + api["orders"],
+        "orders": args.orders + (api["orders"] if api else API_BATCH * args.api_batches),
         "customers_with_purchases": customers,
         "products": args.products,
         "days": args.days,
@@ -389,6 +401,9 @@ def main() -> None:
     parser.add_argument("--naive-runs", type=int, default=5)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--revalidate-seconds", type=float, default=5.0)
+    parser.add_argument(
+        "--reuse", action="store_true", help="Measure reads on the database of an earlier run"
+    )
     args = parser.parse_args()
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
