@@ -1,0 +1,129 @@
+"""``POST /v1/chat/completions`` and ``GET /v1/models``: the official OpenAI client works as is.
+
+Authenticate with a Vantage API key the way OpenAI clients send theirs
+(``Authorization: Bearer vk_...``), with ``base_url`` pointing at ``<vantage>/v1``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.responses import JSONResponse
+from sse_starlette import EventSourceResponse, ServerSentEvent
+
+from vantage.core.auth.dependencies import ReadPrincipal
+from vantage.core.errors import VantageError
+from vantage.packs.gateway.endpoints.chat import sse_response
+from vantage.packs.gateway.openai_compat import (
+    ChatCompletionRequest,
+    ChunkWriter,
+    completion_json,
+    openai_error,
+    to_chat_input,
+)
+from vantage.packs.gateway.providers.base import TextDelta
+from vantage.packs.gateway.runtime import GatewayRuntime, runtime_of
+from vantage.packs.gateway.services import chat as chat_service
+from vantage.packs.gateway.services.chat import problem_for
+from vantage.packs.gateway.services.limits import limit_headers
+from vantage.packs.gateway.services.routing import SPECIALIST_PREFIX
+from vantage.packs.gateway.services.specialists import list_specialists
+from vantage.packs.gateway.services.streams import StreamRun, open_stream
+
+router = APIRouter(prefix="/v1", tags=["gateway (OpenAI-compatible)"])
+Runtime = Annotated[GatewayRuntime, Depends(runtime_of)]
+DONE = "[DONE]"
+
+
+def _with_openai_error(error: VantageError) -> VantageError:
+    """Add OpenAI's ``error`` member to a problem so OpenAI clients show its message."""
+    error.extra.setdefault(
+        "error", openai_error(error.detail or error.title, error.code.lower(), error.code)
+    )
+    return error
+
+
+async def _chunks(run: StreamRun, writer: ChunkWriter) -> AsyncIterator[ServerSentEvent]:
+    yield ServerSentEvent(data=writer.role())
+    async for item in run.items():
+        if isinstance(item, TextDelta):
+            yield ServerSentEvent(data=writer.delta(item.text))
+            continue
+        if item.error is not None:
+            problem = problem_for(item.error)
+            body = {
+                "error": openai_error(
+                    problem.detail or problem.title, "upstream_error", problem.code
+                )
+            }
+            yield ServerSentEvent(data=_json(body))
+            return
+        yield ServerSentEvent(data=writer.finish(item.finish_reason))
+        usage = writer.usage(item.usage)
+        if usage is not None:
+            yield ServerSentEvent(data=usage)
+        yield ServerSentEvent(data=DONE)
+
+
+def _json(body: dict[str, Any]) -> str:
+    return json.dumps(body, separators=(",", ":"))
+
+
+@router.post("/chat/completions", response_model=None)
+async def chat_completions(
+    body: ChatCompletionRequest,
+    principal: ReadPrincipal,
+    runtime: Runtime,
+    request: Request,
+    session_id: Annotated[str | None, Header(alias="X-Session-ID", max_length=128)] = None,
+) -> JSONResponse | EventSourceResponse:
+    """Chat completions; ``model`` is ``specialist:<slug>`` or ``<provider>/<model>``."""
+    chat = to_chat_input(body, session_id)
+    try:
+        if body.stream:
+            run = await open_stream(runtime, principal, chat, "openai")
+            writer = ChunkWriter(run.request_id, body.model, body.include_usage)
+            return sse_response(runtime, run, _chunks(run, writer))
+        result = await chat_service.send(runtime, principal, chat, "openai")
+    except VantageError as error:
+        raise _with_openai_error(error) from error
+    headers = limit_headers(result.ctx.limits)
+    headers["X-Vantage-Usage-Id"] = result.ctx.request_id
+    return JSONResponse(
+        completion_json(
+            result.ctx.request_id,
+            body.model,
+            result.completion.text,
+            result.completion.finish_reason,
+            result.usage,
+        ),
+        headers=headers,
+    )
+
+
+@router.get("/models")
+async def list_models(principal: ReadPrincipal, runtime: Runtime) -> dict[str, Any]:
+    """The models a client may name: the tenant's specialists and allow-listed direct routes."""
+    async with runtime.database.reader() as session:
+        rows, _ = await list_specialists(
+            session, principal.tenant_id, limit=500, offset=0, include_inactive=False
+        )
+    data = [
+        {
+            "id": f"{SPECIALIST_PREFIX}{row.slug}",
+            "object": "model",
+            "created": 0,
+            "owned_by": "vantage",
+        }
+        for row in rows
+    ]
+    if runtime.settings.direct_routing:
+        for name, provider in sorted(runtime.registry.providers.items()):
+            data += [
+                {"id": f"{name}/{model}", "object": "model", "created": 0, "owned_by": name}
+                for model in provider.info.models
+            ]
+    return {"object": "list", "data": data}

@@ -1,0 +1,47 @@
+"""Shared classification of transport failures and ``Retry-After`` hints."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+import httpx2
+
+from vantage.packs.gateway.providers.base import ProviderError
+
+MAX_RETRY_AFTER_SECONDS = 60.0
+
+
+def retry_after_of(headers: Mapping[str, str]) -> float | None:
+    """Seconds the upstream asked us to wait (``retry-after-ms``, seconds or an HTTP date)."""
+    millis = headers.get("retry-after-ms")
+    if millis:
+        try:
+            return min(max(float(millis) / 1000, 0.0), MAX_RETRY_AFTER_SECONDS)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return min(max(float(value), 0.0), MAX_RETRY_AFTER_SECONDS)
+    except ValueError:
+        pass
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    delay = (moment - datetime.now(UTC)).total_seconds()
+    return min(max(delay, 0.0), MAX_RETRY_AFTER_SECONDS)
+
+
+def transport_error(error: BaseException) -> ProviderError:
+    """A failure below the SDK (socket, TLS, timeouts while reading a stream)."""
+    if isinstance(error, httpx2.TimeoutException | TimeoutError):
+        return ProviderError("timeout", "the upstream stopped answering in time")
+    if isinstance(error, httpx2.TransportError | OSError):
+        return ProviderError("connection", f"the upstream connection failed: {error}"[:500])
+    return ProviderError("server", f"unexpected upstream failure: {type(error).__name__}")
