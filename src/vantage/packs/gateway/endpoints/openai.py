@@ -7,15 +7,17 @@ Authenticate with a Vantage API key the way OpenAI clients send theirs
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request
-from fastapi.responses import JSONResponse
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from vantage.core.auth.dependencies import ReadPrincipal
-from vantage.core.errors import VantageError
+from vantage.core.errors import VantageError, problem_response
 from vantage.packs.gateway.endpoints.chat import sse_response
 from vantage.packs.gateway.openai_compat import (
     ChatCompletionRequest,
@@ -33,17 +35,50 @@ from vantage.packs.gateway.services.routing import SPECIALIST_PREFIX
 from vantage.packs.gateway.services.specialists import list_specialists
 from vantage.packs.gateway.services.streams import StreamRun, open_stream
 
-router = APIRouter(prefix="/v1", tags=["gateway (OpenAI-compatible)"])
+
+class OpenAICompatibleRoute(APIRoute):
+    """Problems from these routes also carry OpenAI's ``error`` member, which its clients show."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestValidationError as error:
+                errors = [
+                    {
+                        "loc": list(e.get("loc", ())),
+                        "message": e.get("msg", ""),
+                        "type": e.get("type", ""),
+                    }
+                    for e in error.errors()
+                ]
+                message = "; ".join(
+                    f"{'.'.join(str(p) for p in e['loc'])}: {e['message']}" for e in errors
+                )
+                return problem_response(
+                    request,
+                    status=422,
+                    detail=message,
+                    errors=errors,
+                    extra={"error": openai_error(message, "invalid_request_error", None)},
+                )
+            except VantageError as error:
+                error.extra.setdefault(
+                    "error",
+                    openai_error(error.detail or error.title, error.code.lower(), error.code),
+                )
+                raise
+
+        return handle
+
+
+router = APIRouter(
+    prefix="/v1", tags=["gateway (OpenAI-compatible)"], route_class=OpenAICompatibleRoute
+)
 Runtime = Annotated[GatewayRuntime, Depends(runtime_of)]
 DONE = "[DONE]"
-
-
-def _with_openai_error(error: VantageError) -> VantageError:
-    """Add OpenAI's ``error`` member to a problem so OpenAI clients show its message."""
-    error.extra.setdefault(
-        "error", openai_error(error.detail or error.title, error.code.lower(), error.code)
-    )
-    return error
 
 
 async def _chunks(run: StreamRun, writer: ChunkWriter) -> AsyncIterator[ServerSentEvent]:
@@ -82,14 +117,11 @@ async def chat_completions(
 ) -> JSONResponse | EventSourceResponse:
     """Chat completions; ``model`` is ``specialist:<slug>`` or ``<provider>/<model>``."""
     chat = to_chat_input(body, session_id)
-    try:
-        if body.stream:
-            run = await open_stream(runtime, principal, chat, "openai")
-            writer = ChunkWriter(run.request_id, body.model, body.include_usage)
-            return sse_response(runtime, run, _chunks(run, writer))
-        result = await chat_service.send(runtime, principal, chat, "openai")
-    except VantageError as error:
-        raise _with_openai_error(error) from error
+    if body.stream:
+        run = await open_stream(runtime, principal, chat, "openai")
+        writer = ChunkWriter(run.request_id, body.model, body.include_usage)
+        return sse_response(runtime, run, _chunks(run, writer))
+    result = await chat_service.send(runtime, principal, chat, "openai")
     headers = limit_headers(result.ctx.limits)
     headers["X-Vantage-Usage-Id"] = result.ctx.request_id
     return JSONResponse(

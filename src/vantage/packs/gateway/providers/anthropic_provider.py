@@ -101,11 +101,15 @@ class AnthropicProvider:
         }
         if request.system:
             params["system"] = request.system
+        sampling: dict[str, float] = {}
         if request.temperature is not None:
-            # Anthropic accepts 0..1; OpenAI-style values up to 2 are scaled down.
-            params["temperature"] = min(request.temperature, 1.0)
+            # Anthropic accepts 0..1; OpenAI-style values up to 2 are capped.
+            sampling["temperature"] = min(request.temperature, 1.0)
         if request.top_p is not None:
-            params["top_p"] = request.top_p
+            sampling["top_p"] = request.top_p
+        if sampling:
+            # Recent SDK releases no longer declare these parameters; the API still takes them.
+            params["extra_body"] = sampling
         if request.stop:
             params["stop_sequences"] = list(request.stop)
         return params

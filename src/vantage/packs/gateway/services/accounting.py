@@ -98,8 +98,14 @@ def final_usage(
     output_text: str,
     *,
     reached_upstream: bool = True,
+    complete: bool = True,
 ) -> FinalUsage:
-    """The upstream's counts where it gave them; tokenizer estimates (flagged) where not."""
+    """The upstream's counts where it gave them; tokenizer estimates (flagged) where not.
+
+    A stream cut short (``complete=False``) may hold an interim output count (Anthropic's
+    cumulative ``output_tokens`` before the final ``message_delta``): its output is estimated
+    from the text received, never below what the upstream had already reported.
+    """
     tokens: TokenCounter = runtime.tokens
     if not reached_upstream:
         return FinalUsage(0, 0, 0, False, Decimal(0), False)
@@ -108,8 +114,9 @@ def final_usage(
     if input_tokens is None:
         input_tokens, estimated = tokens.count_prompt(ctx.prompt_texts), True
     output_tokens = reported.output_tokens
-    if output_tokens is None:
-        output_tokens, estimated = tokens.count(output_text), True
+    if output_tokens is None or not complete:
+        output_tokens = max(output_tokens or 0, tokens.count(output_text))
+        estimated = True
     cached = reported.cached_tokens or 0
     cost = runtime.pricing.cost(
         model,

@@ -145,7 +145,7 @@ def record_failure(
 def record_abandoned(runtime: GatewayRuntime, ctx: CallContext, *, streamed: bool) -> FinalUsage:
     """The row of a request cut off while an upstream call was in flight (prompt estimated)."""
     assert ctx.plan is not None
-    usage = final_usage(runtime, ctx, ctx.plan.primary.model, Usage(output_tokens=0), "")
+    usage = final_usage(runtime, ctx, ctx.plan.primary.model, Usage(), "", complete=False)
     runtime.writer.submit(
         usage_record(
             ctx,

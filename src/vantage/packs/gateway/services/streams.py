@@ -80,6 +80,7 @@ class StreamRun:
         self._drain_deadline: float | None = None
         self._timeout: asyncio.Timeout | None = None
         self.finished = False
+        self._ended = False  # the upstream finished its stream (usage counts are final)
 
     @property
     def request_id(self) -> str:
@@ -160,6 +161,7 @@ class StreamRun:
                         self._timeout = timeout
                         event = await anext(events)
                 except StopAsyncIteration:
+                    self._ended = True
                     break
                 finally:
                     self._timeout = None
@@ -198,7 +200,12 @@ class StreamRun:
         self, status: UsageStatus, error: ProviderError | None, error_code: str | None = None
     ) -> FinalUsage:
         usage = final_usage(
-            self.runtime, self.ctx, self.target.model, self._usage, "".join(self._parts)
+            self.runtime,
+            self.ctx,
+            self.target.model,
+            self._usage,
+            "".join(self._parts),
+            complete=self._ended,
         )
         self.runtime.writer.submit(
             usage_record(
