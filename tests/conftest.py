@@ -9,11 +9,12 @@ import httpx
 import pytest
 
 from tests.support import databases
+from tests.support.auth import sign_in_as
 from tests.support.testpack import PACK as TEST_PACK
 from vantage.app import create_app
 from vantage.config import Settings
 from vantage.core import migrations
-from vantage.core.packs import Pack
+from vantage.core.packs import Pack, discover_packs
 
 TEST_SECRET = "test-secret-" + "x" * 40
 
@@ -115,4 +116,46 @@ async def sqlite_client(
     client_for: ClientFactory, sqlite_url: str
 ) -> AsyncIterator[httpx.AsyncClient]:
     async with client_for(sqlite_url) as http:
+        yield http
+
+
+@pytest.fixture
+async def admin_client(
+    client_for: ClientFactory, database_url: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A client acting as an admin of the default tenant (every scope)."""
+    async with client_for(database_url) as http:
+        await sign_in_as(http)
+        yield http
+
+
+@pytest.fixture
+async def sqlite_admin_client(
+    client_for: ClientFactory, sqlite_url: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_for(sqlite_url) as http:
+        await sign_in_as(http)
+        yield http
+
+
+def every_pack() -> list[Pack]:
+    """The installed packs and the test pack: for tests that must see every route."""
+    installed = discover_packs()
+    return [*installed.values(), *([TEST_PACK] if TEST_PACK.name not in installed else [])]
+
+
+@pytest.fixture
+async def every_pack_client(
+    client_for: ClientFactory, database_url: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An unauthenticated client of an app serving every installed pack and the test pack."""
+    async with client_for(database_url, packs=every_pack()) as http:
+        yield http
+
+
+@pytest.fixture
+async def every_pack_sqlite_client(
+    client_for: ClientFactory, sqlite_url: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_for(sqlite_url, packs=every_pack()) as http:
         yield http

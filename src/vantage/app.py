@@ -14,9 +14,13 @@ from prometheus_client import CollectorRegistry
 from vantage import PRODUCT_NAME, __version__
 from vantage.config import Settings, load_settings
 from vantage.core import health, meta
+from vantage.core.auth import admin_endpoints as auth_admin_endpoints
+from vantage.core.auth import endpoints as auth_endpoints
+from vantage.core.auth.login_guard import LoginGuard
 from vantage.core.auth.passwords import PasswordHasher
 from vantage.core.cache import NotModified, create_response_cache, not_modified_response
 from vantage.core.db import Database
+from vantage.core.limit_storage import create_limit_storage
 from vantage.core.packs import Pack, PackContext, discover_packs, select_packs
 from vantage.core.pagination import CursorCodec
 from vantage.core.problems import install_error_handlers
@@ -58,6 +62,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 def _mount(app: FastAPI, settings: Settings, packs: list[Pack]) -> None:
     app.include_router(meta.router)
     app.include_router(health.router)
+    app.include_router(auth_endpoints.router)
+    app.include_router(auth_admin_endpoints.router)
     if settings.metrics_enabled:
         app.include_router(meta.metrics_router)
     for pack in packs:
@@ -95,6 +101,7 @@ def create_app(settings: Settings | None = None, *, packs: Sequence[Pack] | None
     app.state.response_cache = create_response_cache(
         app.state.redis, settings.response_cache_ttl_seconds, settings.response_cache_max_entries
     )
+    app.state.login_guard = LoginGuard(create_limit_storage(settings), settings)
     app.state.started_at = time.monotonic()
 
     install_error_handlers(app)

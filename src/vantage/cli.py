@@ -18,6 +18,7 @@ from vantage import PRODUCT_NAME, __version__
 from vantage.app import enabled_packs
 from vantage.config import Settings, load_settings
 from vantage.core import migrations
+from vantage.core.auth.cli import users_cli
 from vantage.core.db import Database
 from vantage.core.demo import DemoLogin, ensure_demo_admin, load_pack_demos
 from vantage.core.packs import Pack, PackError, discover_packs
@@ -180,6 +181,7 @@ def build_cli(packs: dict[str, Pack] | None = None) -> typer.Typer:
     app.command()(demo)
     app.command()(migrate)
     app.command()(version)
+    app.add_typer(users_cli, name="users")
     for name, pack in sorted((packs if packs is not None else discover_packs()).items()):
         if pack.cli is not None:
             app.add_typer(pack.cli, name=name, help=pack.title)

@@ -8,6 +8,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
+from limits import parse_many
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -56,6 +57,21 @@ class Settings(BaseSettings):
     response_cache_max_entries: int = Field(default=2_000, ge=0)
 
     # --- auth: users, tokens, API keys ---
+    access_token_ttl_seconds: int = Field(default=900, ge=30, le=86_400)
+    refresh_token_ttl_seconds: int = Field(default=14 * 86_400, ge=300, le=366 * 86_400)
+    jwt_issuer: str = Field(default="vantage", min_length=1)
+    jwt_audience: str = Field(default="vantage-api", min_length=1)
+    login_limit_per_account: str = "10/minute;100/hour"
+    login_limit_per_ip: str = "100/minute;1000/hour"
+
+    @field_validator("login_limit_per_account", "login_limit_per_ip")
+    @classmethod
+    def _rate_limit_strings(cls, value: str) -> str:
+        try:
+            parse_many(value)
+        except ValueError as error:
+            raise ValueError(f"not a rate limit like '10/minute;100/hour': {value!r}") from error
+        return value
 
     # --- http guard: rate limits, body limits, CORS, headers ---
 

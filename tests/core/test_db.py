@@ -11,6 +11,17 @@ from vantage.core.auth.models import Tenant
 from vantage.core.db import Database
 
 
+@pytest.fixture
+def client(admin_client: httpx.AsyncClient) -> httpx.AsyncClient:
+    """Routes of the test pack need a signed-in caller."""
+    return admin_client
+
+
+@pytest.fixture
+def sqlite_client(sqlite_admin_client: httpx.AsyncClient) -> httpx.AsyncClient:
+    return sqlite_admin_client
+
+
 def _database(client: httpx.AsyncClient) -> Database:
     return client.app.state.database  # type: ignore[attr-defined,no-any-return]
 

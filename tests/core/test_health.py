@@ -9,11 +9,23 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from tests.support import databases
+from tests.support.auth import sign_in_as
 from tests.support.tcpproxy import TcpProxy
 from vantage.core import migrations
 from vantage.core.db import sqlite_file_of
 
 READY_BUDGET_SECONDS = 1.0
+
+
+@pytest.fixture
+def client(admin_client: httpx.AsyncClient) -> httpx.AsyncClient:
+    """Routes of the test pack need a signed-in caller."""
+    return admin_client
+
+
+@pytest.fixture
+def sqlite_client(sqlite_admin_client: httpx.AsyncClient) -> httpx.AsyncClient:
+    return sqlite_admin_client
 
 
 async def _timed_get(client: httpx.AsyncClient, path: str) -> tuple[httpx.Response, float]:
@@ -81,6 +93,7 @@ async def test_postgres_outage_is_not_ready_within_a_second_and_recovers(
     try:
         proxied = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
         async with client_for(proxied) as client:
+            await sign_in_as(client)
             assert (await client.get("/health/ready")).status_code == 200
             await proxy.stop()
 

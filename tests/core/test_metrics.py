@@ -3,6 +3,18 @@ from __future__ import annotations
 import re
 
 import httpx
+import pytest
+
+
+@pytest.fixture
+def client(admin_client: httpx.AsyncClient) -> httpx.AsyncClient:
+    """Routes of the test pack need a signed-in caller."""
+    return admin_client
+
+
+@pytest.fixture
+def sqlite_client(sqlite_admin_client: httpx.AsyncClient) -> httpx.AsyncClient:
+    return sqlite_admin_client
 
 
 def _sample(text: str, name: str, **labels: str) -> float:

@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.support import testpack
+from tests.support.auth import sign_in_as
 from vantage.app import create_app, enabled_packs
 from vantage.cli import build_cli
 from vantage.core.packs import Pack, PackError, discover_packs, select_packs
@@ -51,6 +52,8 @@ async def test_discovered_pack_is_served_and_its_lifespan_runs(
         assert testpack.events == ["start"]
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            client.app = app  # type: ignore[attr-defined]
+            await sign_in_as(client)
             listed = (await client.get("/api/v1/packs")).json()["data"]
             served = next(pack for pack in listed if pack["name"] == "testpack")
             assert served["version"] == "9.9.9"

@@ -69,8 +69,9 @@ async def _walk(client: httpx.AsyncClient, sort: str, limit: int) -> list[int]:
 
 @pytest.mark.parametrize("sort", ["name", "-name", "-name,-slug", "slug"])
 async def test_keyset_walk_visits_every_row_once_in_order(
-    client: httpx.AsyncClient, sort: str
+    admin_client: httpx.AsyncClient, sort: str
 ) -> None:
+    client = admin_client
     await _seed(client, 45)
     everything = await client.get("/api/v1/testpack/tenants", params={"sort": sort, "limit": 100})
     expected = [item["id"] for item in everything.json()["data"]]
@@ -78,17 +79,18 @@ async def test_keyset_walk_visits_every_row_once_in_order(
     assert await _walk(client, sort, limit=7) == expected
 
 
-async def test_offset_paging_reports_total_and_offset(client: httpx.AsyncClient) -> None:
+async def test_offset_paging_reports_total_and_offset(admin_client: httpx.AsyncClient) -> None:
+    client = admin_client
     await _seed(client, 10)
     body = (await client.get("/api/v1/testpack/tenants?limit=4&offset=8&sort=slug")).json()
     assert body["pagination"] == {"limit": 4, "offset": 8, "total": 11, "next_cursor": None}
     assert len(body["data"]) == 3
 
 
-async def test_cursor_for_another_sort_is_refused(sqlite_client: httpx.AsyncClient) -> None:
-    await _seed(sqlite_client, 5)
-    first = (await sqlite_client.get("/api/v1/testpack/tenants?limit=2&sort=name")).json()
-    response = await sqlite_client.get(
+async def test_cursor_for_another_sort_is_refused(sqlite_admin_client: httpx.AsyncClient) -> None:
+    await _seed(sqlite_admin_client, 5)
+    first = (await sqlite_admin_client.get("/api/v1/testpack/tenants?limit=2&sort=name")).json()
+    response = await sqlite_admin_client.get(
         "/api/v1/testpack/tenants",
         params={"limit": 2, "sort": "-name", "cursor": first["pagination"]["next_cursor"]},
     )
@@ -96,10 +98,12 @@ async def test_cursor_for_another_sort_is_refused(sqlite_client: httpx.AsyncClie
     assert response.json()["errors"][0]["loc"] == ["query", "cursor"]
 
 
-async def test_cursor_and_offset_together_are_refused(sqlite_client: httpx.AsyncClient) -> None:
-    await _seed(sqlite_client, 5)
-    first = (await sqlite_client.get("/api/v1/testpack/tenants?limit=2")).json()
-    response = await sqlite_client.get(
+async def test_cursor_and_offset_together_are_refused(
+    sqlite_admin_client: httpx.AsyncClient,
+) -> None:
+    await _seed(sqlite_admin_client, 5)
+    first = (await sqlite_admin_client.get("/api/v1/testpack/tenants?limit=2")).json()
+    response = await sqlite_admin_client.get(
         "/api/v1/testpack/tenants",
         params={"limit": 2, "offset": 2, "cursor": first["pagination"]["next_cursor"]},
     )
@@ -111,9 +115,9 @@ async def test_cursor_and_offset_together_are_refused(sqlite_client: httpx.Async
     [("revenue", "cannot sort by 'revenue'"), ("name,-name", "more than once"), ("name,", "empty")],
 )
 async def test_bad_sort_is_a_422_naming_the_problem(
-    sqlite_client: httpx.AsyncClient, sort: str, message: str
+    sqlite_admin_client: httpx.AsyncClient, sort: str, message: str
 ) -> None:
-    response = await sqlite_client.get("/api/v1/testpack/tenants", params={"sort": sort})
+    response = await sqlite_admin_client.get("/api/v1/testpack/tenants", params={"sort": sort})
     assert response.status_code == 422
     error = response.json()["errors"][0]
     assert error["loc"] == ["query", "sort"]

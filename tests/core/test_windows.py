@@ -51,14 +51,16 @@ def test_bad_windows_name_the_parameter(start, end, days, loc) -> None:
     assert caught.value.errors[0]["loc"] == ["query", loc]
 
 
-async def test_window_over_http(sqlite_client: httpx.AsyncClient) -> None:
-    body = (await sqlite_client.get("/api/v1/testpack/window?from=2025-01-01&to=2025-01-08")).json()
+async def test_window_over_http(sqlite_admin_client: httpx.AsyncClient) -> None:
+    body = (
+        await sqlite_admin_client.get("/api/v1/testpack/window?from=2025-01-01&to=2025-01-08")
+    ).json()
     assert body == {
         "window": {"from": "2025-01-01T00:00:00Z", "to": "2025-01-08T00:00:00Z"},
         "days": 7.0,
     }
-    bad = await sqlite_client.get("/api/v1/testpack/window?from=2025-01-08&to=2025-01-01")
+    bad = await sqlite_admin_client.get("/api/v1/testpack/window?from=2025-01-08&to=2025-01-01")
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["loc"] == ["query", "to"]
-    zero = await sqlite_client.get("/api/v1/testpack/window?days=0")
+    zero = await sqlite_admin_client.get("/api/v1/testpack/window?days=0")
     assert zero.status_code == 422

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from tests.support import testpack_cache
+from vantage.core.auth.dependencies import IngestPrincipal, ReadPrincipal
 from vantage.core.auth.models import Tenant
 from vantage.core.db import ReadSession, WriteSession
 from vantage.core.errors import NotFound
@@ -39,6 +40,7 @@ class WindowEcho(BaseModel):
 
 @router.get("/tenants", response_model=Page[TenantOut])
 async def list_tenants(
+    _caller: ReadPrincipal,
     session: ReadSession,
     page: Pagination,
     cursors: Cursors,
@@ -66,8 +68,9 @@ async def list_tenants(
 
 
 @router.get("/tenants/{tenant_id}", response_model=TenantOut)
-async def get_tenant(tenant_id: int, session: ReadSession) -> TenantOut:
-    tenant = await session.get(Tenant, tenant_id)
+async def get_tenant(tenant_id: int, caller: ReadPrincipal, session: ReadSession) -> TenantOut:
+    # A caller sees only its own tenant: any other id answers exactly like a missing one.
+    tenant = await session.get(Tenant, tenant_id) if tenant_id == caller.tenant_id else None
     if tenant is None:
         raise NotFound(f"tenant {tenant_id} does not exist")
     return TenantOut(id=tenant.id, slug=tenant.slug, name=tenant.name)
@@ -76,6 +79,7 @@ async def get_tenant(tenant_id: int, session: ReadSession) -> TenantOut:
 @router.post("/tenants", response_model=TenantOut, status_code=201)
 async def create_tenant(
     slug: Annotated[str, Query(min_length=1, max_length=64)],
+    _caller: IngestPrincipal,
     session: WriteSession,
     fail_after_write: bool = False,
 ) -> TenantOut:
@@ -88,7 +92,9 @@ async def create_tenant(
 
 
 @router.get("/window", response_model=WindowEcho)
-async def echo_window(window: Annotated[TimeWindow, window_param(default_days=7)]) -> WindowEcho:
+async def echo_window(
+    _caller: ReadPrincipal, window: Annotated[TimeWindow, window_param(default_days=7)]
+) -> WindowEcho:
     return WindowEcho(window=window.out(), days=window.days)
 
 

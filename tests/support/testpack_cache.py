@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 from sqlalchemy import func, select
 
+from vantage.core.auth.dependencies import IngestPrincipal, ReadPrincipal
 from vantage.core.auth.models import User
 from vantage.core.cache import CachedResponses, check_freshness
 from vantage.core.db import ReadSession, WriteSession
@@ -17,13 +16,6 @@ router = APIRouter()
 PACK_NAME = "testpack"
 
 
-def tenant_of_request() -> int:
-    return 1
-
-
-Tenant = Annotated[int, Depends(tenant_of_request)]
-
-
 class Summary(BaseModel):
     users: int
     watermark: int
@@ -31,8 +23,9 @@ class Summary(BaseModel):
 
 @router.get("/summary", response_model=Summary)
 async def summary(
-    request: Request, response: Response, session: ReadSession, tenant_id: Tenant
+    request: Request, response: Response, session: ReadSession, principal: ReadPrincipal
 ) -> Summary:
+    tenant_id = principal.tenant_id
     watermark = await read_watermark(session, tenant_id, PACK_NAME)
     check_freshness(request, response, tenant_id, watermark, max_age=5)
     users = await session.scalar(
@@ -43,8 +36,9 @@ async def summary(
 
 @router.get("/summary/cached")
 async def cached_summary(
-    request: Request, response: Response, session: ReadSession, tenant_id: Tenant
+    request: Request, response: Response, session: ReadSession, principal: ReadPrincipal
 ) -> Response:
+    tenant_id = principal.tenant_id
     watermark = await read_watermark(session, tenant_id, PACK_NAME)
     etag = check_freshness(request, response, tenant_id, watermark, max_age=5)
     cache: CachedResponses = request.app.state.response_cache
@@ -62,5 +56,5 @@ async def cached_summary(
 
 
 @router.post("/ingest", status_code=204)
-async def ingest(session: WriteSession, tenant_id: Tenant) -> None:
-    await bump_watermark(session, tenant_id, PACK_NAME)
+async def ingest(session: WriteSession, principal: IngestPrincipal) -> None:
+    await bump_watermark(session, principal.tenant_id, PACK_NAME)

@@ -10,6 +10,7 @@ from prometheus_client.registry import Collector
 from pydantic import BaseModel
 
 from vantage import PRODUCT_NAME, __version__
+from vantage.core.auth.dependencies import ReadPrincipal
 from vantage.core.packs import Pack
 
 router = APIRouter()
@@ -58,7 +59,7 @@ async def root(request: Request) -> RootOut:
 
 
 @router.get("/api/v1/packs", response_model=PackList, tags=["meta"], summary="Enabled packs")
-async def list_packs(request: Request) -> PackList:
+async def list_packs(request: Request, _caller: ReadPrincipal) -> PackList:
     return PackList(
         data=[
             PackOut(

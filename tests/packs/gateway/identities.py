@@ -2,45 +2,26 @@
 
 from __future__ import annotations
 
-import json
-import uuid
-
 from fastapi import FastAPI
 
+from tests.support import auth
 from vantage.core.auth.models import Role
 from vantage.core.auth.principal import Scope
-
-_counter = iter(range(1000, 10**9))
 
 
 async def user_credential(
     app: FastAPI, role: Role = Role.ANALYST, *, tenant_id: int = 1, email: str | None = None
 ) -> str:
-    """A bearer credential of a new user with ``role``."""
-    email = email or f"user-{uuid.uuid4().hex[:8]}@example.com"
-    return json.dumps(
-        {
-            "kind": "user",
-            "id": next(_counter),
-            "tenant": tenant_id,
-            "role": role.value,
-            "email": email,
-        }
-    )
+    """An access token of a new user with ``role``."""
+    user = await auth.create_user(app, role, tenant_id=tenant_id, email=email)
+    return auth.access_token_for(app, user)
 
 
 async def api_key(
     app: FastAPI, scopes: tuple[Scope, ...] = (Scope.READ,), *, tenant_id: int = 1
 ) -> str:
     """A new API key of ``tenant_id`` (what `openai.OpenAI(api_key=...)` takes)."""
-    return json.dumps(
-        {
-            "kind": "api_key",
-            "id": next(_counter),
-            "tenant": tenant_id,
-            "scopes": [s.value for s in scopes],
-        }
-    )
+    return await auth.create_api_key(app, scopes, tenant_id=tenant_id)
 
 
 def bearer(credential: str) -> dict[str, str]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vantage.core.auth.models import DEFAULT_TENANT_SLUG, Tenant, User
+from vantage.core.auth.models import DEFAULT_TENANT_SLUG, Role, Tenant, User
 
 
 async def tenant_by_slug(session: AsyncSession, slug: str) -> Tenant | None:
@@ -20,10 +22,46 @@ async def default_tenant(session: AsyncSession) -> Tenant:
     return tenant
 
 
+async def add_tenant(session: AsyncSession, tenant: Tenant) -> Tenant:
+    session.add(tenant)
+    await session.flush()
+    return tenant
+
+
 async def user_by_email(session: AsyncSession, tenant_id: int, email: str) -> User | None:
     return await session.scalar(
         select(User).where(User.tenant_id == tenant_id, User.email == email.lower())
     )
+
+
+async def user_by_id(session: AsyncSession, user_id: int) -> User | None:
+    """Any tenant's user: only for verifying a credential that already names its tenant."""
+    return await session.get(User, user_id)
+
+
+async def user_in_tenant(session: AsyncSession, tenant_id: int, user_id: int) -> User | None:
+    return await session.scalar(select(User).where(User.tenant_id == tenant_id, User.id == user_id))
+
+
+async def users_of_tenant(
+    session: AsyncSession, tenant_id: int, *, limit: int, offset: int
+) -> Sequence[User]:
+    query = select(User).where(User.tenant_id == tenant_id).order_by(User.email, User.id)
+    return (await session.scalars(query.limit(limit).offset(offset))).all()
+
+
+async def count_users(session: AsyncSession, tenant_id: int) -> int:
+    total = await session.scalar(select(func.count()).where(User.tenant_id == tenant_id))
+    return int(total or 0)
+
+
+async def count_active_admins(session: AsyncSession, tenant_id: int) -> int:
+    total = await session.scalar(
+        select(func.count()).where(
+            User.tenant_id == tenant_id, User.role == Role.ADMIN.value, User.active.is_(True)
+        )
+    )
+    return int(total or 0)
 
 
 async def add_user(session: AsyncSession, user: User) -> User:

@@ -1,7 +1,7 @@
 """Gateway: specialists, usage log, daily usage rollup, spend ledger.
 
 Revision ID: gateway_0001
-Revises: 0002_data_watermarks
+Revises: 0003_auth_credentials
 Create Date: 2026-11-23
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from vantage.core.db import UTCDateTime
 
 revision: str = "gateway_0001"
-down_revision: str | None = "0002_data_watermarks"
+down_revision: str | None = "0003_auth_credentials"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

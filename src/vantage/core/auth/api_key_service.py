@@ -1,0 +1,114 @@
+"""API keys: create (shown once), list, revoke, and authenticate a presented key."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vantage.core.auth import api_key_repository
+from vantage.core.auth.api_keys import (
+    decode_scopes,
+    encode_scopes,
+    mint_api_key,
+    parse_api_key,
+    secret_matches,
+)
+from vantage.core.auth.context import AuthContext, invalid_credentials
+from vantage.core.auth.models import ApiKey
+from vantage.core.auth.principal import Principal, Scope
+from vantage.core.db import utcnow
+from vantage.core.errors import NotFound, ValidationFailed
+
+# last_used_at is written at most this often per key: a busy key must not turn reads into writes.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+PREFIX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class CreatedKey:
+    row: ApiKey
+    key: str
+
+
+async def create_api_key(
+    session: AsyncSession,
+    *,
+    tenant_id: int,
+    name: str,
+    scopes: Iterable[Scope],
+    expires_at: datetime | None,
+    created_by_id: int | None,
+    now: datetime,
+) -> CreatedKey:
+    """A new key of the tenant; the full key text exists only in the return value."""
+    granted = encode_scopes(scopes)
+    if not granted:
+        raise ValidationFailed.field(("body", "scopes"), "grant at least one scope")
+    if expires_at is not None and expires_at <= now:
+        raise ValidationFailed.field(("body", "expires_at"), "must be in the future")
+    minted = mint_api_key()
+    for _ in range(PREFIX_ATTEMPTS):
+        if not await api_key_repository.prefix_taken(session, minted.prefix):
+            break
+        minted = mint_api_key()
+    row = await api_key_repository.add_api_key(
+        session,
+        ApiKey(
+            tenant_id=tenant_id,
+            name=name,
+            prefix=minted.prefix,
+            secret_hash=minted.secret_hash,
+            scopes=granted,
+            expires_at=expires_at.astimezone(UTC) if expires_at else None,
+            created_by_id=created_by_id,
+        ),
+    )
+    return CreatedKey(row=row, key=minted.key)
+
+
+async def list_api_keys(
+    session: AsyncSession, tenant_id: int, *, limit: int, offset: int
+) -> tuple[Sequence[ApiKey], int]:
+    """One page of the tenant's keys (newest first) and the tenant's key count."""
+    keys = await api_key_repository.api_keys_of_tenant(
+        session, tenant_id, limit=limit, offset=offset
+    )
+    return keys, await api_key_repository.count_api_keys(session, tenant_id)
+
+
+async def get_api_key(session: AsyncSession, tenant_id: int, key_id: int) -> ApiKey:
+    """The tenant's key; ``NotFound`` for unknown ids and other tenants' keys alike."""
+    key = await api_key_repository.api_key_in_tenant(session, tenant_id, key_id)
+    if key is None:
+        raise NotFound(f"API key {key_id} does not exist")
+    return key
+
+
+async def revoke_api_key(session: AsyncSession, tenant_id: int, key_id: int, now: datetime) -> None:
+    """Revoke the tenant's key (revoking twice is harmless)."""
+    key = await get_api_key(session, tenant_id, key_id)
+    await api_key_repository.revoke_api_key(session, key.id, now)
+
+
+async def authenticate_api_key(auth: AuthContext, credential: str) -> Principal:
+    """The principal of a live key; the one generic 401 for anything else."""
+    presented = parse_api_key(credential)
+    if presented is None:
+        raise invalid_credentials()
+    now = utcnow()
+    async with auth.primary_reader() as session:
+        key = await api_key_repository.api_key_by_prefix(session, presented.prefix)
+    if key is None or not secret_matches(presented.secret, key.secret_hash):
+        raise invalid_credentials()
+    if key.revoked_at is not None or (key.expires_at is not None and key.expires_at <= now):
+        raise invalid_credentials()
+    stale_before = now - LAST_USED_RESOLUTION
+    if key.last_used_at is None or key.last_used_at < stale_before:
+        async with auth.database.transaction() as session:
+            await api_key_repository.touch_api_key(session, key.id, now, stale_before)
+    return Principal(
+        kind="api_key", subject_id=key.id, tenant_id=key.tenant_id, scopes=decode_scopes(key.scopes)
+    )

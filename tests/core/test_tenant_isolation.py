@@ -1,0 +1,149 @@
+"""Walks every route with path parameters and proves another tenant's ids answer 404.
+
+For each route the test creates real objects in tenant A, then calls the route with their ids
+as an admin of tenant B (every scope, so a 403 cannot hide a leak) and expects 404; the same
+call as an admin of tenant A must then find them, which proves the ids were real.
+
+A new route with path parameters makes this test fail until it gets an entry in
+``TENANT_OBJECTS`` (how to make a tenant-A object for it) or in ``NOT_TENANT_DATA`` (why its
+path parameters do not name tenant data).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from tests.support.auth import (
+    api_key_id,
+    app_of,
+    create_api_key,
+    create_tenant,
+    create_user,
+    headers_for,
+)
+from tests.support.routes import all_routes
+from vantage.core.auth.models import Role
+from vantage.core.auth.principal import Scope
+
+
+@dataclass(frozen=True)
+class Tenants:
+    """Tenant A (owns the objects) and tenant B (the intruder), with an admin each."""
+
+    app: Any
+    a_id: int
+    b_id: int
+    a_admin: dict[str, str]
+    b_admin: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Call:
+    path_params: dict[str, Any]
+    json: dict[str, Any] | None = None
+    query: dict[str, Any] = field(default_factory=dict)
+
+
+ObjectFactory = Callable[[Tenants, str], Awaitable[Call]]
+
+
+async def _user_of_a(tenants: Tenants, method: str) -> Call:
+    user = await create_user(tenants.app, Role.VIEWER, tenant_id=tenants.a_id)
+    return Call({"user_id": user.id}, json={"role": "analyst"} if method == "PATCH" else None)
+
+
+async def _api_key_of_a(tenants: Tenants, method: str) -> Call:
+    key = await create_api_key(tenants.app, [Scope.READ], tenant_id=tenants.a_id)
+    return Call({"key_id": await api_key_id(tenants.app, key)})
+
+
+async def _tenant_a_itself(tenants: Tenants, method: str) -> Call:
+    return Call({"tenant_id": tenants.a_id})
+
+
+async def _specialist_of_a(tenants: Tenants, method: str) -> Call:
+    from vantage.packs.gateway.models import Specialist
+
+    async with tenants.app.state.database.transaction() as session:
+        row = Specialist(
+            tenant_id=tenants.a_id,
+            slug=f"s-{uuid.uuid4().hex[:8]}",
+            name="Specialist of A",
+            provider="simulated",
+            model="sim-1",
+            fallbacks=[],
+            allowed_roles=[],
+        )
+        session.add(row)
+        await session.flush()
+        specialist_id = row.id
+    return Call({"specialist_id": specialist_id}, json={"name": "B"} if method == "PATCH" else None)
+
+
+# Route template -> a factory making a fresh tenant-A object for one call of that route.
+TENANT_OBJECTS: dict[str, ObjectFactory] = {
+    "/api/v1/admin/users/{user_id}": _user_of_a,
+    "/api/v1/admin/api-keys/{key_id}": _api_key_of_a,
+    "/api/v1/testpack/tenants/{tenant_id}": _tenant_a_itself,
+    "/api/v1/specialists/{specialist_id}": _specialist_of_a,
+}
+
+# Route template -> why its path parameters are not tenant-owned ids.
+NOT_TENANT_DATA: dict[str, str] = {}
+
+
+def _routes_with_path_parameters(app: Any) -> list[tuple[str, str]]:
+    return [
+        (route.path, method)
+        for route in all_routes(app)
+        if route.is_api_route and route.path_params
+        for method in sorted(route.methods)
+    ]
+
+
+async def _tenants(client: httpx.AsyncClient) -> Tenants:
+    app = app_of(client)
+    a, b = await create_tenant(app), await create_tenant(app)
+    a_admin = await create_user(app, Role.ADMIN, tenant_id=a.id)
+    b_admin = await create_user(app, Role.ADMIN, tenant_id=b.id)
+    return Tenants(app, a.id, b.id, headers_for(app, a_admin), headers_for(app, b_admin))
+
+
+async def test_every_route_with_ids_is_listed(every_pack_sqlite_client: httpx.AsyncClient) -> None:
+    routes = {path for path, _ in _routes_with_path_parameters(app_of(every_pack_sqlite_client))}
+    unlisted = routes - TENANT_OBJECTS.keys() - NOT_TENANT_DATA.keys()
+    assert not unlisted, (
+        f"routes without a tenant-isolation entry: {sorted(unlisted)}; add a factory to "
+        "TENANT_OBJECTS (or, with a reason, to NOT_TENANT_DATA)"
+    )
+    stale = (TENANT_OBJECTS.keys() | NOT_TENANT_DATA.keys()) - routes
+    assert not stale, f"entries for routes that no longer exist: {sorted(stale)}"
+
+
+async def test_no_route_reaches_another_tenants_objects(
+    every_pack_client: httpx.AsyncClient,
+) -> None:
+    client = every_pack_client
+    tenants = await _tenants(client)
+    checked = 0
+    for path, method in _routes_with_path_parameters(tenants.app):
+        if path not in TENANT_OBJECTS:
+            continue
+        call = await TENANT_OBJECTS[path](tenants, method)
+        url = path.format(**call.path_params)
+        intruder = await client.request(
+            method, url, json=call.json, params=call.query, headers=tenants.b_admin
+        )
+        assert intruder.status_code == 404, f"{method} {path} as tenant B: {intruder.text}"
+        assert intruder.json()["code"] == "NOT_FOUND"
+        owner = await client.request(
+            method, url, json=call.json, params=call.query, headers=tenants.a_admin
+        )
+        assert owner.status_code < 400, f"{method} {path} as tenant A: {owner.text}"
+        checked += 1
+    assert checked >= 6
