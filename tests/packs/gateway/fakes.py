@@ -42,6 +42,9 @@ class FakeBehaviour:
     reply_words: int = 12
     first_delay: float = 0.0
     chunk_delay: float = 0.0
+    # Streams pause this long after ``stall_after`` words (an upstream that hangs).
+    stall_after: int | None = None
+    stall_seconds: float = 0.0
     failures: list[Failure] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
     completed_streams: int = 0
@@ -52,6 +55,13 @@ class FakeBehaviour:
 
     def _next_failure(self) -> Failure | None:
         return self.failures.pop(0) if self.failures else None
+
+
+async def _pace(behaviour: FakeBehaviour, index: int) -> None:
+    if behaviour.chunk_delay:
+        await asyncio.sleep(behaviour.chunk_delay)
+    if behaviour.stall_after is not None and index == behaviour.stall_after:
+        await asyncio.sleep(behaviour.stall_seconds)
 
 
 def prompt_words(texts: list[str]) -> int:
@@ -147,8 +157,7 @@ def openai_app(behaviour: FakeBehaviour) -> Starlette:
                     ]
                 )
                 for index, word in enumerate(words):
-                    if behaviour.chunk_delay:
-                        await asyncio.sleep(behaviour.chunk_delay)
+                    await _pace(behaviour, index)
                     if failure is not None and index == len(words) // 2:
                         error = {"error": {"message": failure.message, "type": "server_error"}}
                         yield f"data: {json.dumps(error)}\n\n".encode()
@@ -251,8 +260,7 @@ def anthropic_app(behaviour: FakeBehaviour, cache_read: int = 0) -> Starlette:
                 )
                 yield _sse("ping", {"type": "ping"})
                 for index, word in enumerate(words):
-                    if behaviour.chunk_delay:
-                        await asyncio.sleep(behaviour.chunk_delay)
+                    await _pace(behaviour, index)
                     if failure is not None and index == len(words) // 2:
                         yield _sse(
                             "error",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -86,25 +87,29 @@ def _done(outcome: StreamOutcome) -> str:
 
 
 async def _events(request: Request, run: StreamRun) -> AsyncIterator[ServerSentEvent]:
-    async for item in run.items():
-        if isinstance(item, TextDelta):
-            yield ServerSentEvent(
-                data=json.dumps({"delta": item.text}, separators=(",", ":")), event="chunk"
-            )
-        elif item.error is None:
-            yield ServerSentEvent(data=_done(item), event="done")
-        else:
-            problem = problem_for(item.error)
-            body = problem_body(
-                status=problem.status,
-                code=problem.code,
-                title=problem.title,
-                detail=problem.detail,
-                instance=request.url.path,
-                request_id=request_id_of(request),
-                extra={"usage_id": item.request_id},
-            )
-            yield ServerSentEvent(data=json.dumps(body, separators=(",", ":")), event="error")
+    async with contextlib.aclosing(run.items()) as items:
+        async for item in items:
+            for event in _render(request, item):
+                yield event
+
+
+def _render(request: Request, item: TextDelta | StreamOutcome) -> list[ServerSentEvent]:
+    if isinstance(item, TextDelta):
+        data = json.dumps({"delta": item.text}, separators=(",", ":"))
+        return [ServerSentEvent(data=data, event="chunk")]
+    if item.error is None:
+        return [ServerSentEvent(data=_done(item), event="done")]
+    problem = problem_for(item.error)
+    body = problem_body(
+        status=problem.status,
+        code=problem.code,
+        title=problem.title,
+        detail=problem.detail,
+        instance=request.url.path,
+        request_id=request_id_of(request),
+        extra={"usage_id": item.request_id},
+    )
+    return [ServerSentEvent(data=json.dumps(body, separators=(",", ":")), event="error")]
 
 
 def sse_response(

@@ -6,6 +6,7 @@ Authenticate with a Vantage API key the way OpenAI clients send theirs
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Annotated, Any
@@ -83,24 +84,21 @@ DONE = "[DONE]"
 
 async def _chunks(run: StreamRun, writer: ChunkWriter) -> AsyncIterator[ServerSentEvent]:
     yield ServerSentEvent(data=writer.role())
-    async for item in run.items():
-        if isinstance(item, TextDelta):
-            yield ServerSentEvent(data=writer.delta(item.text))
-            continue
-        if item.error is not None:
-            problem = problem_for(item.error)
-            body = {
-                "error": openai_error(
-                    problem.detail or problem.title, "upstream_error", problem.code
-                )
-            }
-            yield ServerSentEvent(data=_json(body))
-            return
-        yield ServerSentEvent(data=writer.finish(item.finish_reason))
-        usage = writer.usage(item.usage)
-        if usage is not None:
-            yield ServerSentEvent(data=usage)
-        yield ServerSentEvent(data=DONE)
+    async with contextlib.aclosing(run.items()) as items:
+        async for item in items:
+            if isinstance(item, TextDelta):
+                yield ServerSentEvent(data=writer.delta(item.text))
+            elif item.error is not None:
+                problem = problem_for(item.error)
+                message = problem.detail or problem.title
+                error = openai_error(message, "upstream_error", problem.code)
+                yield ServerSentEvent(data=_json({"error": error}))
+            else:
+                yield ServerSentEvent(data=writer.finish(item.finish_reason))
+                usage = writer.usage(item.usage)
+                if usage is not None:
+                    yield ServerSentEvent(data=usage)
+                yield ServerSentEvent(data=DONE)
 
 
 def _json(body: dict[str, Any]) -> str:

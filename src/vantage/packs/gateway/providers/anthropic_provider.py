@@ -7,7 +7,7 @@ and cache counts). Every report therefore replaces the previous one; summing wou
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import anthropic
@@ -134,7 +134,7 @@ class AnthropicProvider:
             upstream_id=message.id,
         )
 
-    async def stream(self, request: ProviderRequest) -> AsyncIterator[StreamEvent]:
+    async def stream(self, request: ProviderRequest) -> AsyncGenerator[StreamEvent, None]:
         """Text deltas and usage reports from the server-sent message events."""
         try:
             upstream = await self._client.messages.create(**self._params(request), stream=True)

@@ -6,7 +6,7 @@ token (cached ones included) and ``cached_tokens`` is the part read from the pro
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -147,6 +147,6 @@ class ChatProvider(Protocol):
 
     async def complete(self, request: ProviderRequest) -> Completion: ...
 
-    def stream(self, request: ProviderRequest) -> AsyncIterator[StreamEvent]: ...
+    def stream(self, request: ProviderRequest) -> AsyncGenerator[StreamEvent, None]: ...
 
     async def aclose(self) -> None: ...

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import httpx2
@@ -115,7 +115,7 @@ class OpenAIProvider:
             upstream_id=result.id,
         )
 
-    async def stream(self, request: ProviderRequest) -> AsyncIterator[StreamEvent]:
+    async def stream(self, request: ProviderRequest) -> AsyncGenerator[StreamEvent, None]:
         """Streamed deltas; the usage chunk (asked for with ``include_usage``) comes last."""
         params = self._params(request)
         if self._include_usage:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from vantage.packs.gateway.providers.base import (
     Completion,
@@ -127,7 +127,7 @@ class SimulatedProvider:
             upstream_id=None,
         )
 
-    async def stream(self, request: ProviderRequest) -> AsyncIterator[StreamEvent]:
+    async def stream(self, request: ProviderRequest) -> AsyncGenerator[StreamEvent, None]:
         """One word per event, then the finish and the usage report."""
         self._maybe_fail()
         pieces = simulated_reply(request)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, replace
 
 from vantage.packs.gateway.providers.base import (
@@ -60,7 +60,7 @@ class AttemptsFailed(Exception):
 class OpenedStream:
     target: Target
     provider: ChatProvider
-    events: AsyncIterator[StreamEvent]
+    events: AsyncGenerator[StreamEvent, None]
     first: StreamEvent | None
     attempts: int
 
@@ -83,39 +83,54 @@ class Caller:
     ) -> tuple[Target, Completion, int]:
         """The first successful completion; ``AttemptsFailed`` when none succeeds."""
         caller = _Run(self)
-        async for target, provider, attempts in caller.tries(targets):
-            try:
-                async with asyncio.timeout(provider.read_timeout + provider.connect_timeout):
-                    completion = await provider.complete(replace(request, model=target.model))
-            except (ProviderError, TimeoutError) as error:
-                caller.failed(target, _as_provider_error(error))
-                continue
-            self.registry.record_success(target.provider)
-            return target, completion, attempts
+        async with contextlib.aclosing(caller.tries(targets)) as tries:
+            async for target, provider, attempts in tries:
+                try:
+                    async with asyncio.timeout(provider.read_timeout + provider.connect_timeout):
+                        completion = await provider.complete(replace(request, model=target.model))
+                except (ProviderError, TimeoutError) as error:
+                    caller.failed(target, _as_provider_error(error))
+                    continue
+                self.registry.record_success(target.provider)
+                return target, completion, attempts
         raise caller.exhausted()
 
     async def open_stream(self, targets: list[Target], request: ProviderRequest) -> OpenedStream:
         """A stream whose first event arrived; ``AttemptsFailed`` when none opens."""
         caller = _Run(self)
-        async for target, provider, attempts in caller.tries(targets):
-            events = provider.stream(replace(request, model=target.model))
-            try:
-                async with asyncio.timeout(provider.read_timeout + provider.connect_timeout):
-                    first: StreamEvent | None = await anext(events)
-            except StopAsyncIteration:
-                first = None
-            except (ProviderError, TimeoutError) as error:
-                with contextlib.suppress(Exception):
-                    await events.aclose()  # type: ignore[attr-defined]
-                caller.failed(target, _as_provider_error(error))
-                continue
-            except BaseException:
-                with contextlib.suppress(Exception):
-                    await events.aclose()  # type: ignore[attr-defined]
-                raise
-            self.registry.record_success(target.provider)
-            return OpenedStream(target, provider, events, first, attempts)
+        async with contextlib.aclosing(caller.tries(targets)) as tries:
+            async for target, provider, attempts in tries:
+                opened = await self._open_one(caller, target, provider, attempts, request)
+                if opened is not None:
+                    return opened
         raise caller.exhausted()
+
+    async def _open_one(
+        self,
+        caller: _Run,
+        target: Target,
+        provider: ChatProvider,
+        attempts: int,
+        request: ProviderRequest,
+    ) -> OpenedStream | None:
+        """One try: the stream with its first event, or None after recording the failure."""
+        events = provider.stream(replace(request, model=target.model))
+        try:
+            async with asyncio.timeout(provider.read_timeout + provider.connect_timeout):
+                first: StreamEvent | None = await anext(events)
+        except StopAsyncIteration:
+            first = None
+        except (ProviderError, TimeoutError) as error:
+            with contextlib.suppress(Exception):
+                await events.aclose()
+            caller.failed(target, _as_provider_error(error))
+            return None
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await events.aclose()
+            raise
+        self.registry.record_success(target.provider)
+        return OpenedStream(target, provider, events, first, attempts)
 
 
 def _as_provider_error(error: Exception) -> ProviderError:
@@ -140,7 +155,9 @@ class _Run:
         last = self.last or ProviderError("connection", "no configured provider can serve this")
         return AttemptsFailed(last, self.attempts)
 
-    async def tries(self, targets: list[Target]) -> AsyncIterator[tuple[Target, ChatProvider, int]]:
+    async def tries(
+        self, targets: list[Target]
+    ) -> AsyncGenerator[tuple[Target, ChatProvider, int], None]:
         registry = self._caller.registry
         for target in order_targets(targets, registry):
             provider = registry.get(target.provider)

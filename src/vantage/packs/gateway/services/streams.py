@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 
 import structlog
@@ -79,8 +79,10 @@ class StreamRun:
         self._detached = False
         self._drain_deadline: float | None = None
         self._timeout: asyncio.Timeout | None = None
-        self.finished = False
+        self.finished = False  # the usage row is written
         self._ended = False  # the upstream finished its stream (usage counts are final)
+        self._outcome_taken = False  # the client side took the outcome off the queue
+        self._client_done = asyncio.Event()
 
     @property
     def request_id(self) -> str:
@@ -95,16 +97,19 @@ class StreamRun:
         self.runtime.streams.add(self)
         self.task.add_done_callback(lambda _: self.runtime.streams.discard(self))
 
-    async def items(self) -> AsyncIterator[TextDelta | StreamOutcome]:
+    async def items(self) -> AsyncGenerator[TextDelta | StreamOutcome, None]:
         """What the client receives: text deltas, then one outcome. Leaving early detaches."""
         try:
             while True:
                 item = await self._queue.get()
+                if isinstance(item, StreamOutcome):
+                    self._outcome_taken = True
                 yield item
                 if isinstance(item, StreamOutcome):
                     return
         finally:
-            if not self.finished:
+            self._client_done.set()
+            if not self._outcome_taken:
                 self.detach()
 
     def detach(self) -> None:
@@ -174,31 +179,31 @@ class StreamRun:
         except asyncio.CancelledError:
             # Shutdown: account for what we have, then let the cancellation proceed.
             await self._close(events)
-            usage = self._complete("error", None, error_code="shutdown")
+            usage = final_usage(
+                self.runtime,
+                self.ctx,
+                self.target.model,
+                self._usage,
+                "".join(self._parts),
+                complete=self._ended,
+            )
+            self._record(usage, "error", "shutdown")
             await asyncio.shield(settle(self.runtime, self.ctx, usage))
             raise
         except Exception as failure:  # a bug must not lose the usage row
             logger.exception("stream reader failed", request_id=self.request_id)
             error = ProviderError("server", f"stream failed: {type(failure).__name__}")
         await self._close(events)
-        if self._detached:
-            status: UsageStatus = "client_disconnect"
-        elif timed_out:
-            status = "timeout"
+        if timed_out and not self._detached:
             error = ProviderError("timeout", "the provider stopped sending in time")
-        else:
-            status = status_of(error)
-        usage = self._complete(status, error)
-        await settle(self.runtime, self.ctx, usage)
+        await self._finish(status_of(error), error)
 
-    async def _close(self, events: AsyncIterator[StreamEvent]) -> None:
-        with contextlib.suppress(Exception):
-            async with asyncio.timeout(CLOSE_TIMEOUT_SECONDS):
-                await events.aclose()  # type: ignore[attr-defined]
+    async def _finish(self, status: UsageStatus, error: ProviderError | None) -> None:
+        """Hand the outcome to the client side, then write the row once it is done with it.
 
-    def _complete(
-        self, status: UsageStatus, error: ProviderError | None, error_code: str | None = None
-    ) -> FinalUsage:
+        The row says ``client_disconnect`` when the client left before it was handed the
+        outcome, even if the upstream had finished: the client did not get the whole answer.
+        """
         usage = final_usage(
             self.runtime,
             self.ctx,
@@ -207,6 +212,29 @@ class StreamRun:
             "".join(self._parts),
             complete=self._ended,
         )
+        try:
+            if not self._detached:
+                self._queue.put_nowait(self._outcome(usage, status, error))
+                # A client reading a backlog may take a while; one that never reads is waited
+                # for at most a read timeout.
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self.opened.provider.read_timeout):
+                        await self._client_done.wait()
+        finally:  # also on shutdown (cancellation): the row is written either way
+            if self._detached and not self._outcome_taken:
+                status = "client_disconnect"
+            self._record(usage, status, error_code_of(error))
+            await asyncio.shield(settle(self.runtime, self.ctx, usage))
+
+    async def _close(self, events: AsyncGenerator[StreamEvent, None]) -> None:
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(CLOSE_TIMEOUT_SECONDS):
+                await events.aclose()
+
+    def _record(self, usage: FinalUsage, status: UsageStatus, error_code: str | None) -> None:
+        if self.finished:
+            return
+        self.finished = True
         self.runtime.writer.submit(
             usage_record(
                 self.ctx,
@@ -216,23 +244,23 @@ class StreamRun:
                 attempts=self.opened.attempts,
                 streamed=True,
                 ttft_ms=self._ttft_ms,
-                error_code=error_code or error_code_of(error),
+                error_code=error_code,
             )
         )
-        self.finished = True
-        self._queue.put_nowait(
-            StreamOutcome(
-                request_id=self.request_id,
-                target=self.target,
-                usage=usage,
-                status=status,
-                error=error,
-                finish_reason=self._finish_reason,
-                latency_ms=self.ctx.elapsed_ms(),
-                ttft_ms=self._ttft_ms,
-            )
+
+    def _outcome(
+        self, usage: FinalUsage, status: UsageStatus, error: ProviderError | None
+    ) -> StreamOutcome:
+        return StreamOutcome(
+            request_id=self.request_id,
+            target=self.target,
+            usage=usage,
+            status=status,
+            error=error,
+            finish_reason=self._finish_reason,
+            latency_ms=self.ctx.elapsed_ms(),
+            ttft_ms=self._ttft_ms,
         )
-        return usage
 
 
 async def open_stream(
