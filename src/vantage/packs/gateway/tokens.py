@@ -43,7 +43,7 @@ def heuristic_tokens(text: str) -> int:
     """The documented fallback estimate for ``text``."""
     if not text:
         return 0
-    ascii_chars = sum(1 for char in text if ord(char) < 128)
+    ascii_chars = len(text.encode("ascii", "ignore"))
     return math.ceil(ascii_chars / 4) + (len(text) - ascii_chars)
 
 
@@ -96,6 +96,10 @@ class TokenCounter:
         if self._encoding is None:
             return heuristic_tokens(text)
         return len(self._encoding.encode(text, disallowed_special=()))
+
+    def estimate_prompt(self, texts: Iterable[str]) -> int:
+        """The heuristic prompt size: cheap enough for admission checks on every request."""
+        return TOKENS_PER_REPLY + sum(TOKENS_PER_MESSAGE + heuristic_tokens(t) for t in texts)
 
     def count_prompt(self, texts: Iterable[str]) -> int:
         """Tokens of a chat prompt made of these message texts (framing included)."""

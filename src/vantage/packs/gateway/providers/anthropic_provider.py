@@ -26,7 +26,11 @@ from vantage.packs.gateway.providers.base import (
     UsageReport,
     kind_for_status,
 )
-from vantage.packs.gateway.providers.errors import retry_after_of, transport_error
+from vantage.packs.gateway.providers.errors import (
+    fast_http_client,
+    retry_after_of,
+    transport_error,
+)
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 
@@ -86,11 +90,13 @@ class AnthropicProvider:
         self.read_timeout = read_timeout
         self.max_retries = max_retries
         self._default_max_tokens = default_max_tokens
+        timeout = httpx2.Timeout(read_timeout, connect=connect_timeout)
         self._client = AsyncAnthropic(
             api_key=api_key or "no-key-required",
             base_url=info.base_url or DEFAULT_BASE_URL,
             max_retries=0,
-            timeout=httpx2.Timeout(read_timeout, connect=connect_timeout),
+            timeout=timeout,
+            http_client=fast_http_client(anthropic.DefaultAioHttpClient, timeout),
         )
 
     def _params(self, request: ProviderRequest) -> dict[str, Any]:

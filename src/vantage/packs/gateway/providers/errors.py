@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
@@ -11,6 +11,7 @@ import httpx2
 from vantage.packs.gateway.providers.base import ProviderError
 
 MAX_RETRY_AFTER_SECONDS = 60.0
+CONNECTION_LIMITS = httpx2.Limits(max_connections=1000, max_keepalive_connections=200)
 
 
 def retry_after_of(headers: Mapping[str, str]) -> float | None:
@@ -36,6 +37,19 @@ def retry_after_of(headers: Mapping[str, str]) -> float | None:
         moment = moment.replace(tzinfo=UTC)
     delay = (moment - datetime.now(UTC)).total_seconds()
     return min(max(delay, 0.0), MAX_RETRY_AFTER_SECONDS)
+
+
+def fast_http_client(
+    aiohttp_client: Callable[..., httpx2.AsyncClient], timeout: httpx2.Timeout
+) -> httpx2.AsyncClient | None:
+    """The SDK's aiohttp-backed client (about a third less CPU per call than the default).
+
+    None when the SDK's ``aiohttp`` extra is missing: the SDK then uses its default client.
+    """
+    try:
+        return aiohttp_client(timeout=timeout, limits=CONNECTION_LIMITS)
+    except RuntimeError:
+        return None
 
 
 def transport_error(error: BaseException) -> ProviderError:

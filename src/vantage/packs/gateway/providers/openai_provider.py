@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx2
 import openai
-from openai import AsyncOpenAI
+from openai import AsyncOpenAI, AsyncStream
 
 from vantage.packs.gateway.providers.base import (
     Completion,
@@ -21,7 +21,11 @@ from vantage.packs.gateway.providers.base import (
     UsageReport,
     kind_for_status,
 )
-from vantage.packs.gateway.providers.errors import retry_after_of, transport_error
+from vantage.packs.gateway.providers.errors import (
+    fast_http_client,
+    retry_after_of,
+    transport_error,
+)
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 # Local servers (Ollama, llama.cpp) want no key, but the SDK insists on one.
@@ -49,14 +53,14 @@ def _classify(error: Exception) -> ProviderError:
 
 
 def _usage_of(usage: Any) -> Usage:
-    if usage is None:
+    """Counts from an OpenAI ``usage`` object (a decoded JSON mapping)."""
+    if not usage:
         return Usage()
-    details = getattr(usage, "prompt_tokens_details", None)
-    cached = getattr(details, "cached_tokens", None) if details is not None else None
+    details = usage.get("prompt_tokens_details") or {}
     return Usage(
-        input_tokens=usage.prompt_tokens,
-        output_tokens=usage.completion_tokens,
-        cached_tokens=cached or 0,
+        input_tokens=usage.get("prompt_tokens"),
+        output_tokens=usage.get("completion_tokens"),
+        cached_tokens=details.get("cached_tokens") or 0,
     )
 
 
@@ -78,11 +82,13 @@ class OpenAIProvider:
         self.read_timeout = read_timeout
         self.max_retries = max_retries
         self._include_usage = include_usage
+        timeout = httpx2.Timeout(read_timeout, connect=connect_timeout)
         self._client = AsyncOpenAI(
             api_key=api_key or NO_KEY,
             base_url=info.base_url or DEFAULT_BASE_URL,
             max_retries=0,
-            timeout=httpx2.Timeout(read_timeout, connect=connect_timeout),
+            timeout=timeout,
+            http_client=fast_http_client(openai.DefaultAioHttpClient, timeout),
         )
 
     def _params(self, request: ProviderRequest) -> dict[str, Any]:
@@ -104,36 +110,53 @@ class OpenAIProvider:
     async def complete(self, request: ProviderRequest) -> Completion:
         """One non-streamed completion."""
         try:
-            result = await self._client.chat.completions.create(**self._params(request))
+            # The SDK's generic request path: its HTTP client, auth, error mapping and
+            # response decoding, without re-validating parameters we built ourselves.
+            result: Any = await self._client.post(
+                "/chat/completions", cast_to=object, body=self._params(request)
+            )
         except Exception as error:
             raise _classify(error) from error
-        choice = result.choices[0] if result.choices else None
+        choices = result.get("choices") or [{}]
+        choice = choices[0]
+        message = choice.get("message") or {}
         return Completion(
-            text=(choice.message.content or "") if choice else "",
-            usage=_usage_of(result.usage),
-            finish_reason=choice.finish_reason if choice else None,
-            upstream_id=result.id,
+            text=message.get("content") or "",
+            usage=_usage_of(result.get("usage")),
+            finish_reason=choice.get("finish_reason"),
+            upstream_id=result.get("id"),
         )
 
     async def stream(self, request: ProviderRequest) -> AsyncGenerator[StreamEvent, None]:
         """Streamed deltas; the usage chunk (asked for with ``include_usage``) comes last."""
         params = self._params(request)
+        params["stream"] = True
         if self._include_usage:
             params["stream_options"] = {"include_usage": True}
         try:
-            upstream = await self._client.chat.completions.create(**params, stream=True)
+            upstream: AsyncStream[Any] = await self._client.post(
+                "/chat/completions",
+                cast_to=object,
+                body=params,
+                stream=True,
+                stream_cls=AsyncStream[object],
+            )
         except Exception as error:
             raise _classify(error) from error
         try:
             async for chunk in upstream:
-                for choice in chunk.choices:
-                    if choice.delta is not None and choice.delta.content:
-                        yield TextDelta(choice.delta.content)
-                    if choice.finish_reason:
-                        yield Finish(choice.finish_reason)
-                if chunk.usage is not None:
-                    usage = _usage_of(chunk.usage)
-                    yield UsageReport(usage.input_tokens, usage.output_tokens, usage.cached_tokens)
+                for choice in chunk.get("choices") or ():
+                    content = (choice.get("delta") or {}).get("content")
+                    if content:
+                        yield TextDelta(content)
+                    if choice.get("finish_reason"):
+                        yield Finish(choice["finish_reason"])
+                usage = chunk.get("usage")
+                if usage:
+                    counts = _usage_of(usage)
+                    yield UsageReport(
+                        counts.input_tokens, counts.output_tokens, counts.cached_tokens
+                    )
         except Exception as error:
             raise _classify(error) from error
         finally:

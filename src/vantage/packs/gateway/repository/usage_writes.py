@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,15 +18,6 @@ from vantage.packs.gateway.usage.record import UsageRecord
 
 PACK_NAME = "gateway"
 RollupKey = tuple[int, date, str, str, str, str]
-
-
-def _insert_for(session: AsyncSession) -> Any:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert
-    if dialect == "sqlite":
-        return sqlite.insert
-    raise NotImplementedError(f"no upsert for {dialect}")
 
 
 @dataclass
@@ -63,58 +55,54 @@ def rollup_key(record: UsageRecord) -> RollupKey:
     )
 
 
+USAGE: Table = UsageEvent.__table__  # type: ignore[assignment]
+DAILY: Table = UsageDaily.__table__  # type: ignore[assignment]
+ROLLUP_KEY = ("tenant_id", "day", "provider", "model", "specialist_slug", "user_hash")
+ADDITIVE = tuple(vars(_Totals()))
+
+
+def _statements(dialect: str) -> tuple[Any, Any]:
+    """The insert and the rollup upsert, built once per dialect: executemany reuses them."""
+    if dialect not in _STATEMENTS:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        rows = (
+            insert(USAGE)
+            .on_conflict_do_nothing(index_elements=[USAGE.c.tenant_id, USAGE.c.request_id])
+            .returning(USAGE.c.tenant_id, USAGE.c.request_id)
+        )
+        upsert = insert(DAILY)
+        upsert = upsert.on_conflict_do_update(
+            index_elements=[DAILY.c[name] for name in ROLLUP_KEY],
+            set_={name: DAILY.c[name] + upsert.excluded[name] for name in ADDITIVE},
+        )
+        _STATEMENTS[dialect] = (rows, upsert)
+    return _STATEMENTS[dialect]
+
+
+_STATEMENTS: dict[str, tuple[Any, Any]] = {}
+
+
 async def insert_usage(session: AsyncSession, records: Sequence[UsageRecord]) -> int:
     """Insert rows not stored yet, fold exactly those into the rollup; returns how many."""
     unique = list({(r.tenant_id, r.request_id): r for r in records}.values())
     if not unique:
         return 0
-    insert = _insert_for(session)
-    statement = (
-        insert(UsageEvent)
-        .values([r.row() for r in unique])
-        .on_conflict_do_nothing(index_elements=[UsageEvent.tenant_id, UsageEvent.request_id])
-        .returning(UsageEvent.tenant_id, UsageEvent.request_id)
-    )
-    stored = {(row[0], row[1]) for row in (await session.execute(statement)).all()}
+    rows, upsert = _statements(session.get_bind().dialect.name)
+    result = await session.execute(rows, [r.row() for r in unique])
+    stored = {(row[0], row[1]) for row in result.all()}
     inserted = [r for r in unique if (r.tenant_id, r.request_id) in stored]
-    await _fold_into_rollup(session, inserted)
+    totals: dict[RollupKey, _Totals] = {}
+    for record in inserted:
+        totals.setdefault(rollup_key(record), _Totals()).add(record)
+    if totals:
+        # A fixed key order keeps concurrent writers from deadlocking on PostgreSQL.
+        await session.execute(
+            upsert,
+            [
+                {**dict(zip(ROLLUP_KEY, key, strict=True)), **vars(value)}
+                for key, value in sorted(totals.items(), key=lambda item: item[0])
+            ],
+        )
     for tenant_id in sorted({r.tenant_id for r in inserted}):
         await bump_watermark(session, tenant_id, PACK_NAME)
     return len(inserted)
-
-
-async def _fold_into_rollup(session: AsyncSession, records: Sequence[UsageRecord]) -> None:
-    totals: dict[RollupKey, _Totals] = {}
-    for record in records:
-        totals.setdefault(rollup_key(record), _Totals()).add(record)
-    if not totals:
-        return
-    insert = _insert_for(session)
-    rows = [
-        {
-            "tenant_id": key[0],
-            "day": key[1],
-            "provider": key[2],
-            "model": key[3],
-            "specialist_slug": key[4],
-            "user_hash": key[5],
-            **vars(value),
-        }
-        # A fixed key order keeps concurrent writers from deadlocking on PostgreSQL.
-        for key, value in sorted(totals.items(), key=lambda item: item[0])
-    ]
-    statement = insert(UsageDaily).values(rows)
-    excluded = statement.excluded
-    additive = list(vars(_Totals()))
-    statement = statement.on_conflict_do_update(
-        index_elements=[
-            UsageDaily.tenant_id,
-            UsageDaily.day,
-            UsageDaily.provider,
-            UsageDaily.model,
-            UsageDaily.specialist_slug,
-            UsageDaily.user_hash,
-        ],
-        set_={name: getattr(UsageDaily, name) + getattr(excluded, name) for name in additive},
-    )
-    await session.execute(statement)

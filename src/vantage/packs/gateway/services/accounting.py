@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import random
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -23,9 +23,17 @@ if TYPE_CHECKING:
     from vantage.packs.gateway.runtime import GatewayRuntime
 
 
+_ids = random.SystemRandom()
+_fast_ids = random.Random(_ids.getrandbits(128))  # noqa: S311 - ids, not secrets
+
+
 def new_request_id() -> str:
-    """The id of one gateway request: the key that makes its usage row idempotent."""
-    return uuid.uuid4().hex
+    """The id of one gateway request: the key that makes its usage row idempotent.
+
+    128 random bits, like a UUID4, from a generator seeded once from the OS: unique, not
+    secret (it grants nothing), and cheaper than a system call per request.
+    """
+    return f"{_fast_ids.getrandbits(128):032x}"
 
 
 @dataclass

@@ -36,7 +36,7 @@ from vantage.packs.gateway.services.accounting import (
 from vantage.packs.gateway.services.attempts import AttemptsFailed, Target
 from vantage.packs.gateway.services.history import check_history
 from vantage.packs.gateway.services.routing import ChatInput, RoutePlan
-from vantage.packs.gateway.tokens import TOKENS_PER_MESSAGE
+from vantage.packs.gateway.tokens import TOKENS_PER_MESSAGE, heuristic_tokens
 from vantage.packs.gateway.usage.record import Endpoint
 
 SETTLE_TIMEOUT_SECONDS = 5.0
@@ -91,7 +91,7 @@ async def admit(
     estimate = check_history(runtime.settings, runtime.tokens, client_texts)
     specialist_prompt = plan.specialist.system_prompt if plan.specialist else ""
     if specialist_prompt:
-        estimate += TOKENS_PER_MESSAGE + runtime.tokens.count(specialist_prompt)
+        estimate += TOKENS_PER_MESSAGE + heuristic_tokens(specialist_prompt)
     limits = await runtime.limiter.admit(principal, estimate)
     ctx = start_context(
         principal,

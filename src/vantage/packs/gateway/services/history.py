@@ -58,7 +58,10 @@ def check_history(
                 }
             ],
         )
-    counted = tokens.count_prompt(texts)
+    # The heuristic is cheap and close; the tokenizer decides only near the limit.
+    counted = tokens.estimate_prompt(texts)
+    if counted * 2 > settings.max_input_tokens:
+        counted = tokens.count_prompt(texts)
     if counted > settings.max_input_tokens:
         raise PayloadTooLarge(
             f"the conversation has about {counted} tokens; at most "

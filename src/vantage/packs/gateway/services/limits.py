@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 
 import structlog
-from limits import RateLimitItem, RateLimitItemPerMinute
+from limits import RateLimitItem, RateLimitItemPerMinute, WindowStats
 from limits.aio.storage import Storage
 from limits.aio.strategies import MovingWindowRateLimiter, SlidingWindowCounterRateLimiter
 
@@ -89,15 +89,14 @@ class GatewayLimiter:
         states: list[LimitState] = []
         if requests is not None:
             allowed = await self._guard(self._requests.hit(requests, self._prefix, identity))
-            states.append(
-                await self._state("requests", self._requests, requests, identity, allowed)
-            )
+            stats = await self._stats(self._requests, requests, identity)
+            states.append(_state("requests", requests, stats, allowed))
         if tokens is not None:
+            # One read answers both "is there room for the prompt?" and the headers.
+            stats = await self._stats(self._tokens, tokens, identity)
             cost = max(1, min(estimated_tokens, tokens.amount))
-            allowed = await self._guard(
-                self._tokens.test(tokens, self._prefix, identity, cost=cost)
-            )
-            states.append(await self._state("tokens", self._tokens, tokens, identity, allowed))
+            allowed = stats is None or stats.remaining >= cost
+            states.append(_state("tokens", tokens, stats, allowed))
         refused = [s for s in states if not s.allowed]
         if refused:
             worst = max(refused, key=lambda s: s.reset_seconds)
@@ -132,22 +131,26 @@ class GatewayLimiter:
             logger.warning("rate-limit storage unavailable; admitting", error=str(error)[:200])
             return True
 
-    async def _state(
+    async def _stats(
         self,
-        group: str,
         strategy: MovingWindowRateLimiter | SlidingWindowCounterRateLimiter,
         item: RateLimitItem,
         identity: str,
-        allowed: bool,
-    ) -> LimitState:
+    ) -> WindowStats | None:
         try:
             async with asyncio.timeout(STORAGE_TIMEOUT_SECONDS):
-                stats = await strategy.get_window_stats(item, self._prefix, identity)
-            remaining = max(0, int(stats.remaining))
-            reset = max(1, math.ceil(stats.reset_time - time.time()))
+                return await strategy.get_window_stats(item, self._prefix, identity)
         except Exception:
-            remaining, reset = item.amount, int(item.get_expiry())
-        return LimitState(group, item.amount, int(item.get_expiry()), remaining, reset, allowed)
+            return None
+
+
+def _state(group: str, item: RateLimitItem, stats: WindowStats | None, allowed: bool) -> LimitState:
+    window = int(item.get_expiry())
+    if stats is None:  # storage unreachable: admitted, numbers unknown
+        return LimitState(group, item.amount, window, item.amount, window, allowed)
+    remaining = max(0, int(stats.remaining))
+    reset = max(1, math.ceil(stats.reset_time - time.time()))
+    return LimitState(group, item.amount, window, remaining, reset, allowed)
 
 
 def _per_minute(amount: int) -> RateLimitItem | None:

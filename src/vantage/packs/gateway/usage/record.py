@@ -59,4 +59,7 @@ class UsageRecord:
 
     def row(self) -> dict[str, Any]:
         """Column values for the usage table."""
-        return asdict(self)
+        return {name: getattr(self, name) for name in _FIELD_NAMES}
+
+
+_FIELD_NAMES = tuple(f.name for f in fields(UsageRecord))
