@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import structlog
 from fastapi import FastAPI
+from limits.aio.storage import Storage
 
 from vantage.config import Settings
 from vantage.core.db import Database
@@ -33,6 +35,14 @@ from vantage.packs.gateway.usage.writer import UsageMetrics, UsageWriter, Writer
 
 logger = structlog.get_logger("vantage.gateway")
 SPOOL_DIR_NAME = "gateway-spool"
+
+
+async def close_limit_storage(storage: Storage | None) -> None:
+    """Close the Redis connections of a storage this pack opened (memory holds none)."""
+    bridge = getattr(storage, "bridge", None)
+    if bridge is not None:
+        with contextlib.suppress(Exception):
+            await bridge.get_connection().aclose()
 
 
 def gateway_settings_of(app: FastAPI) -> GatewaySettings:
@@ -64,7 +74,8 @@ async def build_runtime(app: FastAPI, settings: Settings, database: Database) ->
     await asyncio.to_thread(tokens.load)
     registry = build_registry(config, gateway, tokens)
     core_limiter = getattr(app.state, "rate_limiter", None)
-    storage = getattr(core_limiter, "storage", None) or create_limit_storage(settings)
+    shared = getattr(core_limiter, "storage", None)
+    storage = shared or create_limit_storage(settings)
     directory = SpecialistDirectory(database, gateway.specialist_cache_seconds)
     secret = gateway.user_hash_secret.get_secret_value() if gateway.user_hash_secret else None
     return GatewayRuntime(
@@ -83,6 +94,7 @@ async def build_runtime(app: FastAPI, settings: Settings, database: Database) ->
         budgets=BudgetGuard(database, config.budgets),
         specialists=directory,
         hasher=UserHasher(derive_user_hash_key(secret, settings.secret_key)),
+        limit_storage=None if shared else storage,
     )
 
 
@@ -107,5 +119,6 @@ async def gateway_lifespan(context: PackContext) -> AsyncIterator[None]:
         await runtime.wait_for_streams(runtime.settings.stream_shutdown_grace_seconds)
         await runtime.writer.close()
         await runtime.registry.aclose()
+        await close_limit_storage(runtime.limit_storage)
         app.state.gateway = None
         logger.info("gateway stopped")

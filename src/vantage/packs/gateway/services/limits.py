@@ -26,7 +26,6 @@ from vantage.packs.gateway.settings import GatewaySettings
 
 logger = structlog.get_logger("vantage.gateway.limits")
 STORAGE_TIMEOUT_SECONDS = 0.5
-KEY_PREFIX = "vantage-gateway"
 
 
 @dataclass(frozen=True)
@@ -64,8 +63,8 @@ def identity_of(principal: Principal) -> str:
 class GatewayLimiter:
     """Admits requests and charges tokens for principals."""
 
-    def __init__(self, storage: Storage, settings: GatewaySettings, prefix: str = KEY_PREFIX):
-        self._prefix = prefix
+    def __init__(self, storage: Storage, settings: GatewaySettings) -> None:
+        self._prefix = settings.limit_key_prefix
         self._requests = MovingWindowRateLimiter(storage)
         self._tokens = SlidingWindowCounterRateLimiter(storage)
         self._items: dict[str, tuple[RateLimitItem | None, RateLimitItem | None]] = {
