@@ -63,7 +63,9 @@ async def test_admins_manage_specialists_and_others_may_not(
             "fallbacks": ["oa/gpt-4o-mini"],
             "allowed_roles": ["analyst", "admin"],
         }
-        assert (await http.post("/api/v1/specialists", json=body, headers=analyst)).status_code == 403
+        assert (
+            await http.post("/api/v1/specialists", json=body, headers=analyst)
+        ).status_code == 403
         created = await http.post("/api/v1/specialists", json=body, headers=admin)
         assert created.status_code == 201, created.text
         assert created.headers["Location"].endswith(f"/{created.json()['id']}")
@@ -113,7 +115,8 @@ async def test_providers_report_health_and_pricing_is_listed(
             "/api/v1/chat/send", json={"model": "oa/gpt-4o-mini", "message": "x"}, headers=viewer
         )
         providers = {
-            p["name"]: p for p in (await http.get("/api/v1/providers", headers=viewer)).json()["data"]
+            p["name"]: p
+            for p in (await http.get("/api/v1/providers", headers=viewer)).json()["data"]
         }
         assert set(providers) == {"oa", "an", "simulated"}
         assert providers["oa"]["healthy"] is False

@@ -105,8 +105,11 @@ async def test_sse_responses_carry_the_limit_headers(
         gateway.client() as http,
     ):
         key = bearer(await api_key(gateway.app))
-        body = {"model": "oa/gpt-4o-mini", "stream": True,
-                "messages": [{"role": "user", "content": "hi"}]}
+        body = {
+            "model": "oa/gpt-4o-mini",
+            "stream": True,
+            "messages": [{"role": "user", "content": "hi"}],
+        }
         async with http.stream("POST", "/v1/chat/completions", json=body, headers=key) as response:
             assert response.headers["content-type"].startswith("text/event-stream")
             assert response.headers["X-RateLimit-Remaining"] == "9"

@@ -54,8 +54,9 @@ async def test_usage_log_filters_and_pages(client_for: ClientFactory, database_u
         cursor = page["pagination"]["next_cursor"]
         while cursor:
             more = (
-                await client.get("/api/v1/usage", params={"limit": 12, "cursor": cursor},
-                                 headers=headers)
+                await client.get(
+                    "/api/v1/usage", params={"limit": 12, "cursor": cursor}, headers=headers
+                )
             ).json()
             seen += [row["request_id"] for row in more["data"]]
             cursor = more["pagination"]["next_cursor"]

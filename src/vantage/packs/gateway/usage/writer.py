@@ -77,6 +77,7 @@ class UsageWriter:
         self._closed = False
         self._idle = asyncio.Event()
         self._idle.set()
+        self._flush_now = asyncio.Event()
         self.database_ok = True
 
     def submit(self, record: UsageRecord) -> None:
@@ -101,8 +102,11 @@ class UsageWriter:
         while True:
             batch = [await self._queue.get()]
             try:
-                # Let a batch gather: one transaction per interval instead of one per request.
-                await asyncio.sleep(self._options.flush_interval)
+                # Let a batch gather: one transaction per interval instead of one per request
+                # (cut short by ``flush`` and ``close``).
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self._options.flush_interval):
+                        await self._flush_now.wait()
                 while len(batch) < self._options.batch_size and not self._queue.empty():
                     batch.append(self._queue.get_nowait())
                 await self._store(batch)
@@ -178,11 +182,16 @@ class UsageWriter:
             logger.info("spooled usage replayed", rows=len(segment.records))
 
     async def flush(self, timeout: float = 10.0) -> None:
-        """Wait until every queued row has been stored or spooled."""
-        async with asyncio.timeout(timeout):
-            while not self._queue.empty() or not self._idle.is_set():
-                await self._idle.wait()
-                await asyncio.sleep(0)
+        """Store (or spool) every queued row now, and wait until that is done."""
+        self._flush_now.set()
+        try:
+            async with asyncio.timeout(timeout):
+                while not self._queue.empty() or not self._idle.is_set():
+                    await self._idle.wait()
+                    await asyncio.sleep(0)
+        finally:
+            if not self._closed:
+                self._flush_now.clear()
 
     @property
     def pending(self) -> int:
