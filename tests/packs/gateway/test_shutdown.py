@@ -73,7 +73,7 @@ async def test_sigterm_drains_the_usage_writer(tmp_path: Path, upstreams: Upstre
     }
     port = free_port()
     log = (tmp_path / "server.log").open("wb")
-    process = subprocess.Popen(
+    process = subprocess.Popen(  # noqa: ASYNC220 - started once, awaited in a thread below
         [sys.executable, "-m", "vantage", "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
         stdout=log,
