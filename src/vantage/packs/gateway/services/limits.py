@@ -26,6 +26,7 @@ from vantage.packs.gateway.settings import GatewaySettings
 
 logger = structlog.get_logger("vantage.gateway.limits")
 STORAGE_TIMEOUT_SECONDS = 0.5
+OUTAGE_WARNING_INTERVAL_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class GatewayLimiter:
 
     def __init__(self, storage: Storage, settings: GatewaySettings) -> None:
         self._prefix = settings.limit_key_prefix
+        self._last_warning = -math.inf
         self._requests = MovingWindowRateLimiter(storage)
         self._tokens = SlidingWindowCounterRateLimiter(storage)
         self._items: dict[str, tuple[RateLimitItem | None, RateLimitItem | None]] = {
@@ -127,7 +129,10 @@ class GatewayLimiter:
             async with asyncio.timeout(STORAGE_TIMEOUT_SECONDS):
                 return bool(await call)  # type: ignore[misc]
         except Exception as error:
-            logger.warning("rate-limit storage unavailable; admitting", error=str(error)[:200])
+            now = time.monotonic()
+            if now - self._last_warning >= OUTAGE_WARNING_INTERVAL_SECONDS:
+                self._last_warning = now
+                logger.warning("rate-limit storage unavailable; admitting", error=str(error)[:200])
             return True
 
     async def _stats(
