@@ -76,6 +76,8 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
             "jwt_secret": TEST_SECRET,
             "log_format": "console",
             "log_level": "WARNING",
+            # Running jobs get this long to finish when a test's app shuts down.
+            "shutdown_timeout_seconds": 2,
         }
         values.update(overrides)
         return Settings(_env_file=None, **values)  # type: ignore[call-arg]
@@ -92,7 +94,11 @@ def client_for(make_settings: Callable[..., Settings]) -> ClientFactory:
 
     @asynccontextmanager
     async def run(
-        database_url: str, packs: list[Pack] | None = None, **overrides: Any
+        database_url: str,
+        packs: list[Pack] | None = None,
+        *,
+        signed_in: bool = False,
+        **overrides: Any,
     ) -> AsyncIterator[httpx.AsyncClient]:
         settings = make_settings(database_url=database_url, **overrides)
         app = create_app(settings, packs=[TEST_PACK] if packs is None else packs)
@@ -100,6 +106,8 @@ def client_for(make_settings: Callable[..., Settings]) -> ClientFactory:
             transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
             async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
                 client.app = app  # type: ignore[attr-defined]
+                if signed_in:
+                    await sign_in_as(client)
                 yield client
 
     return run

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 
 import structlog
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from prometheus_client import CollectorRegistry
 
@@ -16,14 +16,22 @@ from vantage.config import Settings, load_settings
 from vantage.core import health, meta
 from vantage.core.auth import admin_endpoints as auth_admin_endpoints
 from vantage.core.auth import endpoints as auth_endpoints
+from vantage.core.auth.dependencies import require_scope
 from vantage.core.auth.login_guard import LoginGuard
 from vantage.core.auth.passwords import PasswordHasher
+from vantage.core.auth.principal import Scope
 from vantage.core.cache import NotModified, create_response_cache, not_modified_response
+from vantage.core.client_address import TrustedProxies
 from vantage.core.db import Database
+from vantage.core.http_guard import BodyLimitMiddleware, BodyLimits, ResponseHeadersMiddleware
+from vantage.core.jobs.endpoints import jobs_router
+from vantage.core.jobs.runtime import JobRuntime
 from vantage.core.limit_storage import create_limit_storage
 from vantage.core.packs import Pack, PackContext, discover_packs, select_packs
 from vantage.core.pagination import CursorCodec
 from vantage.core.problems import install_error_handlers
+from vantage.core.production import refuse_unsafe_production
+from vantage.core.ratelimit import EXPOSED_RATE_LIMIT_HEADERS, RateLimiter, rate_limit
 from vantage.core.redis import create_redis
 from vantage.core.telemetry import (
     DatabasePoolCollector,
@@ -44,11 +52,14 @@ def enabled_packs(settings: Settings, packs: Sequence[Pack] | None = None) -> li
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     state = app.state
+    await refuse_unsafe_production(state.settings, state.database)
     async with AsyncExitStack() as stack:
         for pack in state.packs:
             if pack.lifespan is not None:
                 context = PackContext(app=app, settings=state.settings, database=state.database)
                 await stack.enter_async_context(pack.lifespan(context))
+        # Started after the packs (handlers may use what they set up), stopped before them.
+        await stack.enter_async_context(state.jobs.running("api"))
         logger.info("started", version=__version__, packs=[p.name for p in state.packs])
         try:
             yield
@@ -56,6 +67,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             logger.info("stopping")
     if state.redis is not None:
         await state.redis.aclose()
+    await state.rate_limiter.aclose()
     await state.database.dispose()
 
 
@@ -64,6 +76,10 @@ def _mount(app: FastAPI, settings: Settings, packs: list[Pack]) -> None:
     app.include_router(health.router)
     app.include_router(auth_endpoints.router)
     app.include_router(auth_admin_endpoints.router)
+    app.include_router(
+        jobs_router(require_scope(Scope.READ), require_scope(Scope.INGEST)),
+        dependencies=[Depends(rate_limit())],
+    )
     if settings.metrics_enabled:
         app.include_router(meta.metrics_router)
     for pack in packs:
@@ -84,6 +100,9 @@ def create_app(settings: Settings | None = None, *, packs: Sequence[Pack] | None
         version=__version__,
         summary="One analytics backend for many dashboards",
         lifespan=_lifespan,
+        openapi_url="/openapi.json" if settings.docs_available else None,
+        docs_url="/docs" if settings.docs_available else None,
+        redoc_url="/redoc" if settings.docs_available else None,
     )
     database = Database(settings)
     registry = CollectorRegistry()
@@ -103,19 +122,31 @@ def create_app(settings: Settings | None = None, *, packs: Sequence[Pack] | None
     )
     app.state.login_guard = LoginGuard(create_limit_storage(settings), settings)
     app.state.started_at = time.monotonic()
+    app.state.trusted_proxies = TrustedProxies(settings.forwarded_allow_ips)
+    app.state.rate_limiter = RateLimiter.from_settings(settings, registry)
+    app.state.body_limits = BodyLimits(settings.max_body_bytes, settings.max_body_bytes_by_path)
+    app.state.jobs = JobRuntime(settings, database, selected)
 
     install_error_handlers(app)
     app.add_exception_handler(NotModified, not_modified_response)
+    app.add_middleware(BodyLimitMiddleware, limits=app.state.body_limits)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
-            allow_credentials=True,
+            allow_credentials=settings.cors_allow_credentials,
             allow_methods=["*"],
             allow_headers=["*"],
-            expose_headers=["X-Request-ID", "ETag"],
+            expose_headers=["X-Request-ID", "ETag", *EXPOSED_RATE_LIMIT_HEADERS],
         )
     app.add_middleware(RequestContextMiddleware, metrics=HttpMetrics(registry))
+    # Outermost, so even the catch-all 500 problem carries the security headers.
+    docs_pages = (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url)
+    app.add_middleware(
+        ResponseHeadersMiddleware,
+        production=settings.is_production,
+        docs_paths=[url for url in docs_pages if url],
+    )
     _mount(app, settings, selected)
     return app
 

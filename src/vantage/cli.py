@@ -1,4 +1,4 @@
-"""The ``vantage`` command line: serve, demo, migrate, version, and each pack's commands."""
+"""The ``vantage`` command line: serve, demo, migrate, worker, version, and pack commands."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from vantage.core.auth.cli import users_cli
 from vantage.core.db import Database
 from vantage.core.demo import DemoLogin, ensure_demo_admin, load_pack_demos
 from vantage.core.packs import Pack, PackError, discover_packs
+from vantage.core.telemetry import configure_logging
 
 console = Console(stderr=True)
 
@@ -167,6 +168,33 @@ def migrate(
         console.print(f"Database at revision {revision}")
 
 
+def worker(
+    concurrency: Annotated[
+        int | None,
+        typer.Option(help="Jobs run at once (default VANTAGE_JOB_WORKER_CONCURRENCY)", min=1),
+    ] = None,
+) -> None:
+    """Run background jobs from the broker (VANTAGE_BROKER_URL), with the reaper and scheduler."""
+    from vantage.core.jobs.process import run_worker
+
+    settings = _settings()
+    if not settings.broker_url:
+        console.print(
+            "[red]vantage worker needs VANTAGE_BROKER_URL[/red] (e.g. redis://host:6379/0); "
+            "without a broker, the API process runs jobs itself."
+        )
+        raise typer.Exit(2)
+    if concurrency is not None:
+        settings = settings.model_copy(update={"job_worker_concurrency": concurrency})
+    try:
+        packs = enabled_packs(settings)
+    except PackError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from error
+    configure_logging(settings)
+    asyncio.run(run_worker(settings, packs))
+
+
 def version() -> None:
     """Print the version."""
     typer.echo(f"{PRODUCT_NAME} {__version__}")
@@ -180,6 +208,7 @@ def build_cli(packs: dict[str, Pack] | None = None) -> typer.Typer:
     app.command()(serve)
     app.command()(demo)
     app.command()(migrate)
+    app.command()(worker)
     app.command()(version)
     app.add_typer(users_cli, name="users")
     for name, pack in sorted((packs if packs is not None else discover_packs()).items()):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 import secrets
 from functools import cached_property
 from pathlib import Path
@@ -14,12 +16,41 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 MIN_SECRET_LENGTH = 32
 SECRET_FILE_NAME = "secret.key"  # noqa: S105 - a file name, not a secret
+MIB = 1024 * 1024
+_GROUP_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 
 
 def _split_comma_list(value: object) -> object:
     if isinstance(value, str):
         return [item.strip() for item in value.split(",") if item.strip()]
     return value
+
+
+def _split_assignments(value: object) -> object:
+    """``"a=1;b=2"`` → ``{"a": "1", "b": "2"}`` (JSON-style dicts pass through)."""
+    if not isinstance(value, str):
+        return value
+    pairs: dict[str, str] = {}
+    for item in value.split(";"):
+        if not item.strip():
+            continue
+        name, separator, setting = item.partition("=")
+        if not separator or not name.strip() or not setting.strip():
+            raise ValueError(f"expected name=value pairs separated by ';', got {item.strip()!r}")
+        pairs[name.strip()] = setting.strip()
+    return pairs
+
+
+def _checked_rate_limit(group: str, limit: str) -> str:
+    try:
+        single = len(parse_many(limit)) == 1
+    except ValueError:
+        single = False
+    if not single:
+        raise ValueError(
+            f"rate limit {group}={limit!r}: expected one limit such as 600/minute or 10/5 seconds"
+        )
+    return limit
 
 
 class Settings(BaseSettings):
@@ -74,10 +105,81 @@ class Settings(BaseSettings):
         return value
 
     # --- http guard: rate limits, body limits, CORS, headers ---
+    rate_limit_enabled: bool = True
+    rate_limit_default: str = "600/minute"
+    rate_limits: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
+    rate_limit_fail_open: bool = True
+    rate_limit_key_prefix: str = Field(default="vantage", pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
+    forwarded_allow_ips: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    max_body_bytes: int = Field(default=MIB, ge=1)
+    max_body_bytes_by_path: Annotated[dict[str, int], NoDecode] = Field(default_factory=dict)
+    cors_allow_credentials: bool = True
+    docs_enabled: bool | None = None
+
+    @field_validator("forwarded_allow_ips", mode="before")
+    @classmethod
+    def _proxy_list(cls, value: object) -> object:
+        return _split_comma_list(value)
+
+    @field_validator("rate_limits", "max_body_bytes_by_path", mode="before")
+    @classmethod
+    def _assignment_lists(cls, value: object) -> object:
+        return _split_assignments(value)
+
+    @field_validator("rate_limit_default")
+    @classmethod
+    def _valid_default_limit(cls, value: str) -> str:
+        return _checked_rate_limit("default", value)
+
+    @field_validator("rate_limits")
+    @classmethod
+    def _valid_group_limits(cls, value: dict[str, str]) -> dict[str, str]:
+        for group, limit in value.items():
+            if not _GROUP_NAME.match(group):
+                raise ValueError(f"rate-limit group {group!r}: use a-z, 0-9, _ . -")
+            _checked_rate_limit(group, limit)
+        return value
+
+    @field_validator("max_body_bytes_by_path")
+    @classmethod
+    def _valid_body_limits(cls, value: dict[str, int]) -> dict[str, int]:
+        for prefix, size in value.items():
+            if not prefix.startswith("/") or size < 1:
+                raise ValueError(f"body limit {prefix}={size}: use /path/prefix=bytes, bytes >= 1")
+        return value
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _valid_proxies(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError as error:
+                raise ValueError(f"FORWARDED_ALLOW_IPS: {entry!r} is not an IP or CIDR") from error
+        return value
+
+    @model_validator(mode="after")
+    def _cors_guard(self) -> Settings:
+        # Browsers refuse `*` with credentials, and echoing any origin instead would let every
+        # site act with a user's cookies: refuse the combination outright.
+        if "*" in self.cors_origins and self.cors_allow_credentials:
+            raise ValueError(
+                "VANTAGE_CORS_ORIGINS=* cannot be combined with "
+                "VANTAGE_CORS_ALLOW_CREDENTIALS=true; list the allowed origins explicitly"
+            )
+        return self
 
     # --- realtime hub ---
 
     # --- jobs, caching, shutdown ---
+    # jobs
+    job_queue: str = Field(default="vantage:jobs", min_length=1, max_length=200)
+    job_heartbeat_seconds: float = Field(default=5.0, gt=0, le=300)
+    job_stale_seconds: float = Field(default=30.0, gt=0)
+    job_max_attempts: int = Field(default=3, ge=1, le=100)
+    job_worker_concurrency: int = Field(default=4, ge=1, le=1000)
+    job_lease_ttl_seconds: float = Field(default=15.0, gt=0, le=3600)
+    job_scheduler_enabled: bool = True
 
     @field_validator("packs", "cors_origins", mode="before")
     @classmethod
@@ -88,6 +190,15 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _job_timings(self) -> Settings:
+        # A live worker must never look dead: several heartbeats fit in the stale window.
+        if self.job_stale_seconds < 2 * self.job_heartbeat_seconds:
+            raise ValueError(
+                "VANTAGE_JOB_STALE_SECONDS must be at least twice VANTAGE_JOB_HEARTBEAT_SECONDS"
+            )
+        return self
 
     @model_validator(mode="after")
     def _production_guards(self) -> Settings:
@@ -103,6 +214,11 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def docs_available(self) -> bool:
+        """Whether /docs, /redoc and /openapi.json are served (default: not in production)."""
+        return self.docs_enabled if self.docs_enabled is not None else not self.is_production
 
     @cached_property
     def effective_database_url(self) -> str:

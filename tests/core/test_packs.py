@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from tests.support import testpack
 from tests.support.auth import sign_in_as
+from tests.support.packsite import write_testpack_site
 from vantage.app import create_app, enabled_packs
 from vantage.cli import build_cli
 from vantage.core.packs import Pack, PackError, discover_packs, select_packs
@@ -18,15 +19,7 @@ from vantage.core.packs import Pack, PackError, discover_packs, select_packs
 @pytest.fixture
 def installed_testpack(tmp_path: Path) -> Iterator[None]:
     """Install the test pack as a third-party distribution would: dist-info + entry point."""
-    site = tmp_path / "site"
-    dist_info = site / "vantage_testpack-9.9.9.dist-info"
-    dist_info.mkdir(parents=True)
-    (dist_info / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: vantage-testpack\nVersion: 9.9.9\n"
-    )
-    (dist_info / "entry_points.txt").write_text(
-        "[vantage.packs]\ntestpack = tests.support.testpack:PACK\n"
-    )
+    site = write_testpack_site(tmp_path)
     sys.path.insert(0, str(site))
     try:
         yield

@@ -21,6 +21,7 @@ import httpx
 from tests.support.auth import (
     api_key_id,
     app_of,
+    bare_client,
     create_api_key,
     create_tenant,
     create_user,
@@ -62,6 +63,15 @@ async def _api_key_of_a(tenants: Tenants, method: str) -> Call:
     return Call({"key_id": await api_key_id(tenants.app, key)})
 
 
+async def _job_of_a(tenants: Tenants, method: str) -> Call:
+    async with bare_client(tenants.app) as client:
+        response = await client.post(
+            "/api/v1/testpack/count", params={"n": 1000, "step": 1}, headers=tenants.a_admin
+        )
+    assert response.status_code == 202, response.text
+    return Call({"job_id": response.json()["job_id"]})
+
+
 async def _tenant_a_itself(tenants: Tenants, method: str) -> Call:
     return Call({"tenant_id": tenants.a_id})
 
@@ -91,6 +101,8 @@ TENANT_OBJECTS: dict[str, ObjectFactory] = {
     "/api/v1/admin/api-keys/{key_id}": _api_key_of_a,
     "/api/v1/testpack/tenants/{tenant_id}": _tenant_a_itself,
     "/api/v1/specialists/{specialist_id}": _specialist_of_a,
+    "/api/v1/jobs/{job_id}": _job_of_a,
+    "/api/v1/jobs/{job_id}/cancel": _job_of_a,
 }
 
 # Route template -> why its path parameters are not tenant-owned ids.

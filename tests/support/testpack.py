@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 from sqlalchemy import select
 
@@ -16,13 +17,17 @@ from vantage.core.auth.dependencies import IngestPrincipal, ReadPrincipal
 from vantage.core.auth.models import Tenant
 from vantage.core.db import ReadSession, WriteSession
 from vantage.core.errors import NotFound
+from vantage.core.jobs import JobContext, Jobs, RetryableJobError
 from vantage.core.packs import DemoContext, Pack, PackContext
 from vantage.core.pagination import Cursors, Page, Pagination, page_of
+from vantage.core.ratelimit import rate_limit
 from vantage.core.repository import count_rows, keyset_after, order_by_keys
 from vantage.core.sorting import SortKey, sort_param
 from vantage.core.windows import TimeWindow, WindowOut, window_param
 
-router = APIRouter(prefix="/api/v1/testpack", tags=["testpack"])
+router = APIRouter(
+    prefix="/api/v1/testpack", tags=["testpack"], dependencies=[Depends(rate_limit())]
+)
 events: list[str] = []
 SORTABLE = {"name": Tenant.name, "slug": Tenant.slug, "id": Tenant.id}
 
@@ -91,11 +96,76 @@ async def create_tenant(
     return TenantOut(id=tenant.id, slug=tenant.slug, name=tenant.name)
 
 
+class EnqueuedOut(BaseModel):
+    job_id: str
+
+
+@router.post("/count", response_model=EnqueuedOut, status_code=202)
+async def enqueue_count(
+    caller: IngestPrincipal,
+    session: WriteSession,
+    jobs: Jobs,
+    n: Annotated[int, Query(ge=0, le=100_000)] = 10,
+    step: Annotated[float, Query(ge=0, le=5)] = 0.05,
+    fail_after_write: bool = False,
+) -> EnqueuedOut:
+    job = await jobs.enqueue(session, caller.tenant_id, "testpack.count", {"n": n, "step": step})
+    if fail_after_write:
+        raise RuntimeError("failed after enqueueing: the request rolls back")
+    return EnqueuedOut(job_id=job.id)
+
+
+async def count_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Counts to ``n``, one step every ``step`` seconds, reporting progress."""
+    n, step = int(params["n"]), float(params.get("step", 0.05))
+    await ctx.progress(0, n, message="starting")
+    for i in range(1, n + 1):
+        await asyncio.sleep(step)
+        ctx.log(f"step {i}")
+        await ctx.progress(i, n, message=f"counted {i} of {n}")
+    return {"counted": n, "attempt": ctx.attempt}
+
+
+async def fail_job(ctx: JobContext, params: dict[str, Any]) -> None:
+    """Logs a line, then fails."""
+    ctx.log("about to fail")
+    raise ValueError(params.get("reason", "the count went wrong"))
+
+
+async def flaky_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Fails with a retryable error until attempt ``succeed_on``."""
+    if ctx.attempt < int(params["succeed_on"]):
+        raise RetryableJobError(f"attempt {ctx.attempt} hit a transient error")
+    return {"attempt": ctx.attempt}
+
+
 @router.get("/window", response_model=WindowEcho)
 async def echo_window(
     _caller: ReadPrincipal, window: Annotated[TimeWindow, window_param(default_days=7)]
 ) -> WindowEcho:
     return WindowEcho(window=window.out(), days=window.days)
+
+
+class BodySize(BaseModel):
+    bytes: int
+
+
+class Payload(BaseModel):
+    text: str
+
+
+@router.post("/body-size", response_model=BodySize)
+async def count_body(request: Request, _caller: IngestPrincipal) -> BodySize:
+    """Reads the body as a stream, the way an upload endpoint would."""
+    total = 0
+    async for chunk in request.stream():
+        total += len(chunk)
+    return BodySize(bytes=total)
+
+
+@router.post("/payload", response_model=BodySize)
+async def echo_payload(payload: Payload, _caller: IngestPrincipal) -> BodySize:
+    return BodySize(bytes=len(payload.text))
 
 
 @asynccontextmanager
@@ -132,4 +202,5 @@ PACK = Pack(
     lifespan=lifespan,
     demo=demo,
     cli=cli,
+    jobs={"testpack.count": count_job, "testpack.fail": fail_job, "testpack.flaky": flaky_job},
 )

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import errno
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
+import structlog
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, ForeignKey, Integer, MetaData, event, exc, text
 from sqlalchemy.engine import URL, Dialect, make_url
@@ -30,6 +31,11 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from vantage.config import Settings
+
+logger = structlog.get_logger("vantage.db")
+
+AFTER_COMMIT_KEY = "vantage.after_commit"
+AfterCommit = Callable[[], Awaitable[None]]
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -183,6 +189,23 @@ def create_engine_for(url: str, settings: Settings, *, writer: bool = True) -> A
     return create_async_engine(url)
 
 
+def after_commit(session: AsyncSession, callback: AfterCommit) -> None:
+    """Run ``callback`` once the transaction of ``session`` commits; dropped if it rolls back.
+
+    Only sessions opened by :meth:`Database.transaction` (and so ``WriteSession``) run them.
+    """
+    session.info.setdefault(AFTER_COMMIT_KEY, []).append(callback)
+
+
+async def _run_after_commit(callbacks: list[AfterCommit]) -> None:
+    # The data is committed: a failing callback is logged, never turned into a failed request.
+    for callback in callbacks:
+        try:
+            await callback()
+        except Exception:
+            logger.exception("after-commit callback failed")
+
+
 class Database:
     """The write engine, the read engine (a replica, or read-only connections) and sessions."""
 
@@ -210,9 +233,14 @@ class Database:
             try:
                 yield session
             except BaseException:
+                session.info.pop(AFTER_COMMIT_KEY, None)
                 await session.rollback()
                 raise
-            await session.commit()
+            try:
+                await session.commit()
+            finally:
+                callbacks = session.info.pop(AFTER_COMMIT_KEY, [])
+        await _run_after_commit(callbacks)
 
     @asynccontextmanager
     async def reader(self) -> AsyncIterator[AsyncSession]:

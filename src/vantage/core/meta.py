@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
 from prometheus_client.registry import Collector
 from pydantic import BaseModel
@@ -12,8 +12,9 @@ from pydantic import BaseModel
 from vantage import PRODUCT_NAME, __version__
 from vantage.core.auth.dependencies import ReadPrincipal
 from vantage.core.packs import Pack
+from vantage.core.ratelimit import rate_limit
 
-router = APIRouter()
+router = APIRouter(dependencies=[Depends(rate_limit())])
 metrics_router = APIRouter()
 
 
@@ -44,7 +45,9 @@ def _enabled_packs(request: Request) -> list[Pack]:
 
 @router.get("/", response_model=RootOut, tags=["meta"], summary="Product, version, packs and links")
 async def root(request: Request) -> RootOut:
-    links = {"health": "/health", "packs": "/api/v1/packs", "openapi": "/openapi.json"}
+    links = {"health": "/health", "packs": "/api/v1/packs"}
+    if request.app.openapi_url:
+        links["openapi"] = request.app.openapi_url
     if request.app.docs_url:
         links["docs"] = request.app.docs_url
     if request.app.state.settings.metrics_enabled:

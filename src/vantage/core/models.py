@@ -6,7 +6,12 @@ import importlib
 
 from vantage.core.packs import discover_packs
 
-CORE_MODEL_MODULES = ("vantage.core.auth.models", "vantage.core.watermarks")
+CORE_MODEL_MODULES = (
+    "vantage.core.auth.models",
+    "vantage.core.watermarks",
+    "vantage.core.jobs.models",
+    "vantage.core.lease.models",
+)
 
 
 def import_all_models() -> None:

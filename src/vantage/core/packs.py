@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
     from vantage.config import Settings
     from vantage.core.db import Database
+    from vantage.core.jobs.kinds import JobHandler, Schedule
 
 ENTRY_POINT_GROUP = "vantage.packs"
 DemoScale = Literal["small", "medium", "large"]
@@ -61,6 +62,9 @@ class Pack:
     depends_on: Sequence[str] = field(default_factory=tuple)
     # A pydantic-settings class with env prefix VANTAGE_<PACK>_, documented in CONFIGURATION.md.
     settings: type[BaseSettings] | None = None
+    # Background job kinds ("pack.action" -> handler) and the cron schedules that enqueue them.
+    jobs: Mapping[str, JobHandler] = field(default_factory=dict, hash=False)
+    schedules: Sequence[Schedule] = field(default_factory=tuple, hash=False)
 
     def import_models(self) -> None:
         """Import the modules that declare this pack's tables, so they join the metadata."""

@@ -67,7 +67,7 @@ async def test_stream_sends_chunks_then_done_with_the_upstream_usage(
             assert response.headers["content-type"].startswith("text/event-stream")
             assert response.headers["X-RateLimit-Limit"] == "50"
             assert response.headers["X-RateLimit-Remaining"] == "49"
-            assert '"requests";q=50;w=60' in response.headers["RateLimit-Policy"]
+            assert '"gateway.requests";q=50;w=60' in response.headers["RateLimit-Policy"]
             events = await all_events(response)
         chunks = [e.json()["delta"] for e in events if e.name == "chunk"]
         assert "".join(chunks).startswith("alpha bravo") and len(chunks) == 12

@@ -63,7 +63,7 @@ async def test_tokens_per_minute_count_real_usage(
         key = bearer(await api_key(gateway.app))
         first = await http.post("/api/v1/chat/send", json=SEND, headers=key)
         assert first.status_code == 200
-        assert '"tokens";q=25;w=60' in first.headers["RateLimit-Policy"]
+        assert '"gateway.tokens";q=25;w=60' in first.headers["RateLimit-Policy"]
         second = await http.post("/api/v1/chat/send", json=SEND, headers=key)
         assert second.status_code == 429
         assert "tokens" in second.json()["detail"]
@@ -78,8 +78,7 @@ async def test_limits_are_shared_by_processes_through_redis(
     prefix = f"test-gw-{uuid.uuid4().hex[:10]}"
     options = {
         "api_key_requests_per_minute": 4,
-        "limit_key_prefix": prefix,
-        "settings": {"redis_url": redis_url},
+        "settings": {"redis_url": redis_url, "rate_limit_key_prefix": prefix},
     }
     async with (
         gateway_for(sqlite_url, upstreams, **options) as first,

@@ -11,13 +11,13 @@ from vantage.core.auth import sessions
 from vantage.core.auth.context import auth_context
 from vantage.core.auth.dependencies import CurrentPrincipal
 from vantage.core.auth.schemas import MeOut, RefreshRequest, TokenOut, TokenRequest
+from vantage.core.client_address import client_ip
 from vantage.core.errors import ValidationFailed, VantageError
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
-UNKNOWN_CLIENT = "unknown"
 _PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 _TOKEN_BODY: dict[str, Any] = {
     "requestBody": {
@@ -83,7 +83,7 @@ async def issue_token(request: Request) -> TokenOut:
         email=credentials.login,
         password=credentials.password,
         tenant_slug=credentials.tenant,
-        client_ip=request.client.host if request.client else UNKNOWN_CLIENT,
+        client_ip=client_ip(request),
     )
     return TokenOut(
         access_token=pair.access_token, expires_in=pair.expires_in, refresh_token=pair.refresh_token

@@ -64,6 +64,12 @@ async def count_active_admins(session: AsyncSession, tenant_id: int) -> int:
     return int(total or 0)
 
 
+async def active_demo_user_emails(session: AsyncSession) -> list[str]:
+    """E-mail addresses of active demo users, in every tenant."""
+    query = select(User.email).where(User.is_demo.is_(True), User.active.is_(True))
+    return list((await session.scalars(query.order_by(User.id))).all())
+
+
 async def add_user(session: AsyncSession, user: User) -> User:
     session.add(user)
     await session.flush()

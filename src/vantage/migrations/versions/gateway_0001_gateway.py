@@ -1,7 +1,7 @@
 """Gateway: specialists, usage log, daily usage rollup, spend ledger.
 
 Revision ID: gateway_0001
-Revises: 0003_auth_credentials
+Revises: 0004_core_jobs
 Create Date: 2026-11-23
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from vantage.core.db import UTCDateTime
 
 revision: str = "gateway_0001"
-down_revision: str | None = "0003_auth_credentials"
+down_revision: str | None = "0004_core_jobs"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import structlog
 from fastapi import FastAPI
-from limits.aio.storage import Storage
 
 from vantage.config import Settings
 from vantage.core.db import Database
-from vantage.core.limit_storage import create_limit_storage
 from vantage.core.packs import PackContext
 from vantage.packs.gateway.config_file import load_config
 from vantage.packs.gateway.pricing import load_pricing
@@ -35,14 +32,6 @@ from vantage.packs.gateway.usage.writer import UsageMetrics, UsageWriter, Writer
 
 logger = structlog.get_logger("vantage.gateway")
 SPOOL_DIR_NAME = "gateway-spool"
-
-
-async def close_limit_storage(storage: Storage | None) -> None:
-    """Close the Redis connections of a storage this pack opened (memory holds none)."""
-    bridge = getattr(storage, "bridge", None)
-    if bridge is not None:
-        with contextlib.suppress(Exception):
-            await bridge.get_connection().aclose()
 
 
 def gateway_settings_of(app: FastAPI) -> GatewaySettings:
@@ -73,9 +62,6 @@ async def build_runtime(app: FastAPI, settings: Settings, database: Database) ->
     tokens = TokenCounter()
     await asyncio.to_thread(tokens.load)
     registry = build_registry(config, gateway, tokens)
-    core_limiter = getattr(app.state, "rate_limiter", None)
-    shared = getattr(core_limiter, "storage", None)
-    storage = shared or create_limit_storage(settings)
     directory = SpecialistDirectory(database, gateway.specialist_cache_seconds)
     secret = gateway.user_hash_secret.get_secret_value() if gateway.user_hash_secret else None
     return GatewayRuntime(
@@ -90,11 +76,15 @@ async def build_runtime(app: FastAPI, settings: Settings, database: Database) ->
         pricing=pricing,
         tokens=tokens,
         writer=build_writer(settings, gateway, database, UsageMetrics(app.state.metrics_registry)),
-        limiter=GatewayLimiter(storage, gateway),
+        limiter=GatewayLimiter(
+            app.state.rate_limiter,
+            gateway,
+            enabled=settings.rate_limit_enabled,
+            fail_open=settings.rate_limit_fail_open,
+        ),
         budgets=BudgetGuard(database, config.budgets),
         specialists=directory,
         hasher=UserHasher(derive_user_hash_key(secret, settings.secret_key)),
-        limit_storage=None if shared else storage,
     )
 
 
@@ -119,6 +109,5 @@ async def gateway_lifespan(context: PackContext) -> AsyncIterator[None]:
         await runtime.wait_for_streams(runtime.settings.stream_shutdown_grace_seconds)
         await runtime.writer.close()
         await runtime.registry.aclose()
-        await close_limit_storage(runtime.limit_storage)
         app.state.gateway = None
         logger.info("gateway stopped")

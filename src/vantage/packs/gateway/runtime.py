@@ -6,7 +6,6 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from limits.aio.storage import Storage
 from starlette.requests import HTTPConnection
 
 from vantage.core.db import Database
@@ -43,8 +42,6 @@ class GatewayRuntime:
     budgets: BudgetGuard
     specialists: SpecialistDirectory
     hasher: UserHasher
-    # The limit storage this pack opened itself (None when it shares the core's).
-    limit_storage: Storage | None = None
     streams: set[StreamRun] = field(default_factory=set)
 
     async def wait_for_streams(self, timeout: float) -> None:

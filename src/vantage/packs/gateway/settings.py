@@ -50,7 +50,6 @@ class GatewaySettings(BaseSettings):
     user_tokens_per_minute: int = Field(default=200_000, ge=0)
     api_key_requests_per_minute: int = Field(default=600, ge=0)
     api_key_tokens_per_minute: int = Field(default=2_000_000, ge=0)
-    limit_key_prefix: str = Field(default="vantage:gateway", pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
 
     # Usage writer: bounded queue, batches, spool for database outages.
     usage_queue_size: int = Field(default=10_000, ge=1)

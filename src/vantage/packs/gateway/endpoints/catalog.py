@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from vantage.core.auth.dependencies import AdminPrincipal, ReadPrincipal
 from vantage.core.db import ReadSession, WriteSession
 from vantage.core.pagination import Page, Pagination, page_of
+from vantage.core.ratelimit import rate_limit
 from vantage.packs.gateway.models import Specialist
 from vantage.packs.gateway.runtime import GatewayRuntime, runtime_of
 from vantage.packs.gateway.schemas import (
@@ -22,7 +23,7 @@ from vantage.packs.gateway.schemas import (
 )
 from vantage.packs.gateway.services import specialists as service
 
-router = APIRouter(prefix="/api/v1", tags=["gateway"])
+router = APIRouter(prefix="/api/v1", tags=["gateway"], dependencies=[Depends(rate_limit())])
 Runtime = Annotated[GatewayRuntime, Depends(runtime_of)]
 
 

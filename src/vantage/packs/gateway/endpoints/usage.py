@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from vantage.core.auth.dependencies import ReadPrincipal
 from vantage.core.cache import check_freshness
 from vantage.core.db import ReadSession
 from vantage.core.pagination import Cursors, Page, Pagination
+from vantage.core.ratelimit import rate_limit
 from vantage.core.watermarks import read_watermark
 from vantage.core.windows import TimeWindow, window_param
 from vantage.packs.gateway.repository.usage_reads import UsageFilters
@@ -17,7 +18,7 @@ from vantage.packs.gateway.repository.usage_writes import PACK_NAME
 from vantage.packs.gateway.schemas import UsageRead, UsageSummary
 from vantage.packs.gateway.services.usage_queries import list_usage, summarize_usage
 
-router = APIRouter(prefix="/api/v1/usage", tags=["gateway"])
+router = APIRouter(prefix="/api/v1/usage", tags=["gateway"], dependencies=[Depends(rate_limit())])
 Window = Annotated[TimeWindow, window_param(default_days=7)]
 Status = Literal["ok", "error", "client_disconnect", "timeout"]
 EndpointName = Literal["send", "stream", "openai"]

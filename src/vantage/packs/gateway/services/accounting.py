@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 
 from vantage.core.auth.principal import Principal
 from vantage.core.db import utcnow
+from vantage.core.ratelimit import Decision
 from vantage.packs.gateway.providers.base import ProviderError, Usage
 from vantage.packs.gateway.services.attempts import Target
 from vantage.packs.gateway.services.budgets import Hold
-from vantage.packs.gateway.services.limits import LimitState
 from vantage.packs.gateway.services.routing import RoutePlan
 from vantage.packs.gateway.tokens import TokenCounter
 from vantage.packs.gateway.usage.record import Endpoint, UsageRecord, UsageStatus
@@ -49,7 +49,7 @@ class CallContext:
     estimated_prompt_tokens: int
     started: float
     started_at: datetime
-    limits: list[LimitState]
+    limits: list[Decision]
     plan: RoutePlan | None = None
     hold: Hold | None = None
 
@@ -68,7 +68,7 @@ def start_context(
     session_id: str | None,
     prompt_texts: list[str],
     estimated_prompt_tokens: int,
-    limits: list[LimitState],
+    limits: list[Decision],
 ) -> CallContext:
     return CallContext(
         request_id=new_request_id(),
