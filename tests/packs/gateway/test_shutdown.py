@@ -89,7 +89,7 @@ async def test_sigterm_drains_the_usage_writer(tmp_path: Path, upstreams: Upstre
                 assert (
                     await http.post("/v1/chat/completions", json=body, headers=headers)
                 ).is_success
-            upstreams.openai.chunk_delay = 0.15  # ~2 s a stream
+            upstreams.openai.chunk_delay = 0.08  # ~1 s a stream
             opened = asyncio.Event()
             count = 0
 
