@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
-from sse_starlette import EventSourceResponse, ServerSentEvent
+from sse_starlette import EventSourceResponse
 
 from vantage.core.auth.dependencies import ReadPrincipal
 from vantage.core.errors import problem_body, request_id_of
@@ -86,19 +86,24 @@ def _done(outcome: StreamOutcome) -> str:
     )
 
 
-async def _events(request: Request, run: StreamRun) -> AsyncIterator[ServerSentEvent]:
-    async with contextlib.aclosing(run.items()) as items:
-        async for item in items:
-            for event in _render(request, item):
-                yield event
+def sse_frame(data: str, event: str | None = None) -> bytes:
+    """One encoded SSE event (``data`` is compact JSON or ``[DONE]``: a single line)."""
+    head = f"event: {event}\r\n" if event else ""
+    return f"{head}data: {data}\r\n\r\n".encode()
 
 
-def _render(request: Request, item: TextDelta | StreamOutcome) -> list[ServerSentEvent]:
+async def _events(request: Request, run: StreamRun) -> AsyncIterator[bytes]:
+    # Whatever arrived together leaves in one write.
+    async with contextlib.aclosing(run.items()) as batches:
+        async for batch in batches:
+            yield b"".join(_render(request, item) for item in batch)
+
+
+def _render(request: Request, item: TextDelta | StreamOutcome) -> bytes:
     if isinstance(item, TextDelta):
-        data = json.dumps({"delta": item.text}, separators=(",", ":"))
-        return [ServerSentEvent(data=data, event="chunk")]
+        return sse_frame(json.dumps({"delta": item.text}, separators=(",", ":")), "chunk")
     if item.error is None:
-        return [ServerSentEvent(data=_done(item), event="done")]
+        return sse_frame(_done(item), "done")
     problem = problem_for(item.error)
     body = problem_body(
         status=problem.status,
@@ -109,11 +114,11 @@ def _render(request: Request, item: TextDelta | StreamOutcome) -> list[ServerSen
         request_id=request_id_of(request),
         extra={"usage_id": item.request_id},
     )
-    return [ServerSentEvent(data=json.dumps(body, separators=(",", ":")), event="error")]
+    return sse_frame(json.dumps(body, separators=(",", ":")), "error")
 
 
 def sse_response(
-    runtime: GatewayRuntime, run: StreamRun, events: AsyncIterator[ServerSentEvent]
+    runtime: GatewayRuntime, run: StreamRun, events: AsyncIterator[bytes]
 ) -> EventSourceResponse:
     """An SSE response carrying the rate-limit headers and the usage id."""
     headers = limit_headers(run.ctx.limits)

@@ -15,11 +15,11 @@ from fastapi import APIRouter, Depends, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
-from sse_starlette import EventSourceResponse, ServerSentEvent
+from sse_starlette import EventSourceResponse
 
 from vantage.core.auth.dependencies import ReadPrincipal
 from vantage.core.errors import VantageError, problem_response
-from vantage.packs.gateway.endpoints.chat import sse_response
+from vantage.packs.gateway.endpoints.chat import sse_frame, sse_response
 from vantage.packs.gateway.openai_compat import (
     ChatCompletionRequest,
     ChunkWriter,
@@ -34,7 +34,7 @@ from vantage.packs.gateway.services.chat import problem_for
 from vantage.packs.gateway.services.limits import limit_headers
 from vantage.packs.gateway.services.routing import SPECIALIST_PREFIX
 from vantage.packs.gateway.services.specialists import list_specialists
-from vantage.packs.gateway.services.streams import StreamRun, open_stream
+from vantage.packs.gateway.services.streams import StreamOutcome, StreamRun, open_stream
 
 
 class OpenAICompatibleRoute(APIRoute):
@@ -82,23 +82,27 @@ Runtime = Annotated[GatewayRuntime, Depends(runtime_of)]
 DONE = "[DONE]"
 
 
-async def _chunks(run: StreamRun, writer: ChunkWriter) -> AsyncIterator[ServerSentEvent]:
-    yield ServerSentEvent(data=writer.role())
-    async with contextlib.aclosing(run.items()) as items:
-        async for item in items:
-            if isinstance(item, TextDelta):
-                yield ServerSentEvent(data=writer.delta(item.text))
-            elif item.error is not None:
-                problem = problem_for(item.error)
-                message = problem.detail or problem.title
-                error = openai_error(message, "upstream_error", problem.code)
-                yield ServerSentEvent(data=_json({"error": error}))
-            else:
-                yield ServerSentEvent(data=writer.finish(item.finish_reason))
-                usage = writer.usage(item.usage)
-                if usage is not None:
-                    yield ServerSentEvent(data=usage)
-                yield ServerSentEvent(data=DONE)
+async def _chunks(run: StreamRun, writer: ChunkWriter) -> AsyncIterator[bytes]:
+    yield sse_frame(writer.role())
+    async with contextlib.aclosing(run.items()) as batches:
+        async for batch in batches:
+            # Whatever arrived together leaves in one write.
+            yield b"".join(_render(item, writer) for item in batch)
+
+
+def _render(item: TextDelta | StreamOutcome, writer: ChunkWriter) -> bytes:
+    if isinstance(item, TextDelta):
+        return sse_frame(writer.delta(item.text))
+    if item.error is not None:
+        problem = problem_for(item.error)
+        error = openai_error(problem.detail or problem.title, "upstream_error", problem.code)
+        return sse_frame(_json({"error": error}))
+    frames = [sse_frame(writer.finish(item.finish_reason))]
+    usage = writer.usage(item.usage)
+    if usage is not None:
+        frames.append(sse_frame(usage))
+    frames.append(sse_frame(DONE))
+    return b"".join(frames)
 
 
 def _json(body: dict[str, Any]) -> str:

@@ -97,15 +97,19 @@ class StreamRun:
         self.runtime.streams.add(self)
         self.task.add_done_callback(lambda _: self.runtime.streams.discard(self))
 
-    async def items(self) -> AsyncGenerator[TextDelta | StreamOutcome, None]:
-        """What the client receives: text deltas, then one outcome. Leaving early detaches."""
+    async def items(self) -> AsyncGenerator[list[TextDelta | StreamOutcome], None]:
+        """What the client receives, in batches of whatever has arrived (one write each):
+        text deltas, then one outcome. Leaving early detaches."""
         try:
             while True:
-                item = await self._queue.get()
-                if isinstance(item, StreamOutcome):
+                batch = [await self._queue.get()]
+                while not self._queue.empty():
+                    batch.append(self._queue.get_nowait())
+                done = isinstance(batch[-1], StreamOutcome)
+                if done:
                     self._outcome_taken = True
-                yield item
-                if isinstance(item, StreamOutcome):
+                yield batch
+                if done:
                     return
         finally:
             self._client_done.set()
