@@ -68,6 +68,16 @@ async def upsert_config_specialist(
     return existing
 
 
+async def tenants_with_config_specialists(session: AsyncSession) -> list[int]:
+    """Tenants that have active specialists declared by the config file."""
+    rows = await session.scalars(
+        select(Specialist.tenant_id)
+        .where(Specialist.source == "config", Specialist.active.is_(True))
+        .distinct()
+    )
+    return list(rows.all())
+
+
 async def retire_config_specialists(
     session: AsyncSession, tenant_id: int, keep: Sequence[str]
 ) -> int:

@@ -201,11 +201,15 @@ async def sync_config_specialists(database: Database, config: GatewayConfig) -> 
     for spec in config.specialists:
         by_tenant.setdefault(spec.tenant, []).append(spec)
     async with database.transaction() as session:
+        kept: dict[int, list[str]] = {}
         for tenant_slug, specs in sorted(by_tenant.items()):
             tenant = await tenant_by_slug(session, tenant_slug)
             if tenant is None:
                 raise ValueError(f"gateway config names unknown tenant {tenant_slug!r}")
             for spec in specs:
                 await repo.upsert_config_specialist(session, tenant.id, _config_values(spec))
-            await repo.retire_config_specialists(session, tenant.id, [s.slug for s in specs])
+            kept[tenant.id] = [s.slug for s in specs]
+        # Tenants the file no longer mentions lose their file-declared specialists too.
+        for tenant_id in await repo.tenants_with_config_specialists(session):
+            await repo.retire_config_specialists(session, tenant_id, kept.get(tenant_id, []))
     return len(config.specialists)
