@@ -163,8 +163,24 @@ async def _compare(
     return result
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux), to state cost per request apart from load."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _saturate(
+    gateway: Target, body: dict[str, Any], seconds: float, pid: int
+) -> tuple[float, float]:
+    """Requests/s of one worker with 64 clients, and its CPU milliseconds per request."""
+    before = _cpu_seconds(pid)
+    latencies, rps = await closed_loop(gateway, body, 64, seconds, warmup=0.0)
+    spent = _cpu_seconds(pid) - before
+    return rps, spent * 1000 / max(len(latencies), 1)
+
+
 async def _measure(
-    upstream_port: int, gateway_port: int, key: str, seconds: float
+    upstream_port: int, gateway_port: int, key: str, seconds: float, pid: int
 ) -> dict[str, Any]:
     direct = Target("127.0.0.1", upstream_port, "/v1/chat/completions", {})
     gateway = Target(
@@ -181,13 +197,23 @@ async def _measure(
         results["stream"][f"c{concurrency}"] = await _compare(
             direct, gateway, stream_body, concurrency, seconds
         )
-    _, saturation = await closed_loop(gateway, BODY, 64, seconds, warmup=0.5)
-    _, stream_saturation = await closed_loop(gateway, stream_body, 64, seconds, warmup=0.5)
+    saturation, send_cpu_ms = await _saturate(gateway, BODY, seconds, pid)
+    stream_saturation, stream_cpu_ms = await _saturate(gateway, stream_body, seconds, pid)
     rate = 0.8 * saturation
     direct_open = await open_loop(direct, BODY, rate, seconds, pool=128)
     gateway_open = await open_loop(gateway, BODY, rate, seconds, pool=128)
     results["saturation_rps"] = round(saturation, 1)
     results["stream_saturation_rps"] = round(stream_saturation, 1)
+    # CPU the worker spends per request (the machine may be shared: this does not depend on
+    # how much CPU other processes take), and the throughput one full core would give.
+    results["gateway_cpu_ms_per_request"] = {
+        "send": round(send_cpu_ms, 3),
+        "stream": round(stream_cpu_ms, 3),
+    }
+    results["rps_per_core_from_cpu"] = {
+        "send": round(1000 / send_cpu_ms, 1),
+        "stream": round(1000 / stream_cpu_ms, 1),
+    }
     results["at_80pct_saturation"] = {
         "rate_rps": round(rate, 1),
         "direct_p99_ms": _ms(percentile(direct_open, 0.99)),
@@ -229,7 +255,7 @@ def main() -> None:
             )
             key = _mint_api_key(env)
             gateway, gateway_port = _start_gateway(env, workdir)
-            results = _run(_measure(upstream_port, gateway_port, key, args.seconds))
+            results = _run(_measure(upstream_port, gateway_port, key, args.seconds, gateway.pid))
             gateway.terminate()
             gateway.wait(timeout=30)
             gateway = None
@@ -244,6 +270,8 @@ def main() -> None:
         "upstream_delay_ms": DELAY_MS,
         "workers": 1,
         "database": "postgresql" if args.database_url else "sqlite",
+        "load_average_1m": round(os.getloadavg()[0], 2),
+        "cpus": os.cpu_count(),
         **results,
         "requests_per_second_per_worker": results["saturation_rps"],
         "targets": TARGETS,
