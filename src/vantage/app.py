@@ -13,7 +13,7 @@ from prometheus_client import CollectorRegistry
 
 from vantage import PRODUCT_NAME, __version__
 from vantage.config import Settings, load_settings
-from vantage.core import health, meta
+from vantage.core import health, meta, realtime
 from vantage.core.auth.passwords import PasswordHasher
 from vantage.core.db import Database
 from vantage.core.packs import Pack, PackContext, discover_packs, select_packs
@@ -40,6 +40,7 @@ def enabled_packs(settings: Settings, packs: Sequence[Pack] | None = None) -> li
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     state = app.state
     async with AsyncExitStack() as stack:
+        await stack.enter_async_context(state.hub.running())
         for pack in state.packs:
             if pack.lifespan is not None:
                 context = PackContext(app=app, settings=state.settings, database=state.database)
@@ -57,6 +58,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 def _mount(app: FastAPI, settings: Settings, packs: list[Pack]) -> None:
     app.include_router(meta.router)
     app.include_router(health.router)
+    app.include_router(realtime.router)
     if settings.metrics_enabled:
         app.include_router(meta.metrics_router)
     for pack in packs:
@@ -88,6 +90,9 @@ def create_app(settings: Settings | None = None, *, packs: Sequence[Pack] | None
     app.state.packs = selected
     app.state.redis = create_redis(settings.redis_url) if settings.redis_url else None
     app.state.metrics_registry = registry
+    app.state.hub = realtime.create_hub(
+        settings, redis=app.state.redis, metrics_registry=registry, packs=selected
+    )
     app.state.live_collector = live_collector
     app.state.cursor_codec = CursorCodec(settings.secret_key)
     app.state.password_hasher = PasswordHasher()

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
     from vantage.config import Settings
     from vantage.core.db import Database
+    from vantage.core.realtime.channels import ChannelSpec
 
 ENTRY_POINT_GROUP = "vantage.packs"
 DemoScale = Literal["small", "medium", "large"]
@@ -58,6 +59,7 @@ class Pack:
     demo: Callable[[DemoContext], Awaitable[str]] | None = None
     cli: typer.Typer | None = None
     depends_on: Sequence[str] = field(default_factory=tuple)
+    channels: Sequence[ChannelSpec] = ()
 
     def import_models(self) -> None:
         """Import the modules that declare this pack's tables, so they join the metadata."""
