@@ -63,6 +63,7 @@ class Client:
         self.capacity = capacity
         self.subscriptions: dict[str, Subscription] = {}
         self.pending: deque[Outbound] = deque()
+        self._exempt = 0  # replayed messages and control frames in ``pending``
         self.closing: int | None = None
         # Loop time at which the send in progress began (0 while idle): the hub's janitor
         # closes a client whose send has been stuck for longer than the send timeout.
@@ -77,7 +78,7 @@ class Client:
             return
         pending = self.pending
         pending.append(message)
-        if len(pending) > self.capacity:
+        if len(pending) - self._exempt > self.capacity:
             self.close_slow()
             return
         self._wakeup.set()
@@ -86,6 +87,7 @@ class Client:
         """Queue a control frame or a replayed message (bounded by the history, not the queue)."""
         if self.closing is None:
             self.pending.append(item)
+            self._exempt += 1
             self._wakeup.set()
 
     def push_control(self, op: str, **fields: Any) -> None:
@@ -105,6 +107,7 @@ class Client:
         if self.closing is None:
             self.closing = code
             self.pending.clear()
+            self._exempt = 0
             self._wakeup.set()
 
     async def next_item(self) -> Outbound | None:
@@ -116,7 +119,14 @@ class Client:
             await self._wakeup.wait()
         if self.closing is not None:
             return None
-        return self.pending.popleft()
+        return self.pop()
+
+    def pop(self) -> Outbound:
+        """Take the oldest queued frame (the queue must not be empty)."""
+        item = self.pending.popleft()
+        if type(item) is not Message:
+            self._exempt -= 1
+        return item
 
     def observe(self, message: Message) -> None:
         """Record how long a live message took from publish to this client's connection."""

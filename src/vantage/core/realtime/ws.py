@@ -9,18 +9,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable
 from typing import Any
 
 import structlog
 from fastapi import APIRouter, WebSocket
 from pydantic import ValidationError
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocketDisconnect
 
 from vantage.core.auth.principal import Principal
 from vantage.core.errors import Forbidden, Unauthorized, VantageError, problem_response
+from vantage.core.realtime import eager
 from vantage.core.realtime.channels import InvalidChannelError, UnknownChannelError
 from vantage.core.realtime.clients import (
     CLOSE_FORBIDDEN,
+    CLOSE_GOING_AWAY,
     CLOSE_INTERNAL_ERROR,
     CLOSE_MESSAGE_TOO_BIG,
     CLOSE_REASONS,
@@ -51,21 +55,57 @@ class WebSocketClient(Client):
 
     transport = "ws"
 
-    def __init__(self, hub: Hub, websocket: WebSocket, principal: Principal) -> None:
+    def __init__(self, hub: Hub, websocket: WebSocket, send: Send, principal: Principal) -> None:
         super().__init__(principal, hub.config.queue_size, hub.metrics)
         self.hub = hub
         self.websocket = websocket
+        # The server's own ASGI send: frames skip the per-message checks of WebSocket.send.
+        self._send = send
         self._finished = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
         self._closer: asyncio.Task[None] | None = None
+        self._clock = asyncio.get_running_loop().time
+        # The writer waits for work; an idle writer lets fan-out send directly (see eager.py).
+        self._writer_idle = False
+        # A direct send that suspended (the connection was not writable), left for the writer.
+        self._unfinished: tuple[Awaitable[None], Any, Message] | None = None
 
     def render_control(self, op: str, fields: dict[str, Any]) -> str:
         return control_frame(op, **fields)
+
+    def offer(self, message: Message) -> None:
+        idle = self._writer_idle and self._unfinished is None and self.closing is None
+        if idle and not self.pending:
+            self._send_now(message)
+        else:
+            super().offer(message)
+
+    def _send_now(self, message: Message) -> None:
+        """Send from the publisher's own task; only a send that has to wait involves the writer."""
+        sending = self._send({"type": "websocket.send", "text": message.ws_frame})
+        try:
+            pending = eager.start(sending)
+        except (WebSocketDisconnect, OSError, RuntimeError):
+            self._connection_lost()
+            return
+        if pending is eager.COMPLETED:
+            self.observe(message)
+            return
+        self.send_started = self._clock()
+        self._unfinished = (sending, pending, message)
+        self._wakeup.set()
+
+    def _connection_lost(self) -> None:
+        Client.close(self, CLOSE_GOING_AWAY)
+        self._finished.set()
 
     def close(self, code: int) -> None:
         if self.closing is not None:
             return
         super().close(code)
+        if self._unfinished is not None:
+            eager.abandon(self._unfinished[0])
+            self._unfinished = None
         if self._writer is not None:
             # A writer stuck in a send to a stalled client would hold the close back forever.
             self._writer.cancel()
@@ -96,20 +136,34 @@ class WebSocketClient(Client):
                 await asyncio.gather(self._closer, return_exceptions=True)
 
     async def _write_loop(self) -> None:
-        send = self.websocket.send
-        clock = asyncio.get_running_loop().time
+        send = self._send
         try:
-            while (item := await self.next_item()) is not None:
-                if type(item) is Message:
-                    self.observe(item)
-                    frame: Any = item.ws_frame
-                elif type(item) is Replayed:
-                    frame = item.message.ws_frame
+            while self.closing is None:
+                if self._unfinished is not None:
+                    sending, pending, message = self._unfinished
+                    await eager.finish(sending, pending)
+                    self._unfinished = None
+                    self.send_started = 0.0
+                    self.observe(message)
+                elif not self.pending:
+                    self._wakeup.clear()
+                    self._writer_idle = True
+                    try:
+                        await self._wakeup.wait()
+                    finally:
+                        self._writer_idle = False
                 else:
-                    frame = item
-                self.send_started = clock()
-                await send({"type": "websocket.send", "text": frame})
-                self.send_started = 0.0
+                    item = self.pop()
+                    if type(item) is Message:
+                        self.observe(item)
+                        frame: Any = item.ws_frame
+                    elif type(item) is Replayed:
+                        frame = item.message.ws_frame
+                    else:
+                        frame = item
+                    self.send_started = self._clock()
+                    await send({"type": "websocket.send", "text": frame})
+                    self.send_started = 0.0
         except (WebSocketDisconnect, OSError, RuntimeError):
             return  # the connection is gone; the reader sees the disconnect too
 
@@ -200,10 +254,8 @@ async def _authenticate(hub: Hub, websocket: WebSocket) -> Principal | None:
     return None
 
 
-@router.websocket("/ws")
-async def realtime_socket(websocket: WebSocket) -> None:
-    """Realtime channels over a WebSocket (protocol in docs/REALTIME.md)."""
-    hub: Hub = websocket.app.state.hub
+async def serve_socket(hub: Hub, websocket: WebSocket, send: Send) -> None:
+    """One connection: origin check, handshake, first-message auth, then the protocol."""
     if not hub.accepting:
         await _deny(websocket, 503, "the server is shutting down")
         return
@@ -214,9 +266,20 @@ async def realtime_socket(websocket: WebSocket) -> None:
     principal = await _authenticate(hub, websocket)
     if principal is None:
         return
-    client = WebSocketClient(hub, websocket, principal)
+    client = WebSocketClient(hub, websocket, send, principal)
     hub.attach(client)
     try:
         await client.run()
     finally:
         await hub.detach(client)
+
+
+class RealtimeSocket:
+    """``GET /ws`` as a plain ASGI app, so the connection's ``send`` reaches fan-out unwrapped."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        websocket = WebSocket(scope, receive, send)
+        await serve_socket(websocket.app.state.hub, websocket, send)
+
+
+router.add_websocket_route("/ws", RealtimeSocket(), name="realtime_socket")  # type: ignore[arg-type]
