@@ -87,6 +87,8 @@ async def test_last_event_id_resumes_exactly_after_the_last_event(server: LiveSe
     async with stream(server, "rtt.feed", {"Last-Event-ID": last}) as events:
         subscribed = await events.next()
         assert subscribed["data"]["recovered"] is True
+        # A drop before the replay arrives resumes from the same place again.
+        assert subscribed["id"] == last
         replayed = await events.messages(5)
         assert [e["data"]["data"]["seq"] for e in replayed] == [3, 4, 5, 6, 7]
         await server.hub.publish(1, "rtt.feed", {"seq": 8})

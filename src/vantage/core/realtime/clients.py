@@ -11,6 +11,7 @@ from typing import Any, ClassVar, Literal
 from vantage.core.auth.principal import Principal
 from vantage.core.realtime.messages import Message
 from vantage.core.realtime.metrics import HubMetrics
+from vantage.core.realtime.recovery import Recovery
 
 Transport = Literal["ws", "sse"]
 
@@ -92,6 +93,18 @@ class Client:
 
     def push_control(self, op: str, **fields: Any) -> None:
         self.push(self.render_control(op, fields))
+
+    def push_subscribed(self, channel: str, recovery: Recovery) -> None:
+        """The ``subscribed`` answer: the channel's current position and whether the client
+        gets everything it missed."""
+        position = recovery.position
+        self.push_control(
+            "subscribed",
+            channel=channel,
+            recovered=recovery.recovered,
+            epoch=position.epoch,
+            offset=position.offset,
+        )
 
     def render_control(self, op: str, fields: dict[str, Any]) -> str | bytes:
         raise NotImplementedError

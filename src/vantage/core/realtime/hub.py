@@ -238,13 +238,7 @@ class Hub:
         self, client: Client, fanout: _Fanout, subscription: Subscription, recovery: Recovery
     ) -> None:
         position = recovery.position
-        client.push_control(
-            "subscribed",
-            channel=subscription.channel,
-            recovered=recovery.recovered,
-            epoch=position.epoch,
-            offset=position.offset,
-        )
+        client.push_subscribed(subscription.channel, recovery)
         for message in recovery.replay:
             client.push(Replayed(message))
         sent = position

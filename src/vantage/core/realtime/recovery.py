@@ -22,6 +22,7 @@ class Recovery:
     outcome: Outcome
     position: Position
     replay: list[Message]
+    resumed_from: Position | None = None  # set when recovered: the replay starts after it
 
     @property
     def recovered(self) -> bool:
@@ -47,9 +48,9 @@ def plan_recovery(
     horizon = now - spec.history_ttl_seconds
     if since is not None and since.epoch == read.position.epoch:
         if since.offset == read.position.offset:
-            return Recovery(Outcome.RECOVERED, read.position, [])
+            return Recovery(Outcome.RECOVERED, read.position, [], since)
         if since.offset < read.position.offset and _missed_intact(read, since, horizon):
-            return Recovery(Outcome.RECOVERED, read.position, list(read.missed))
+            return Recovery(Outcome.RECOVERED, read.position, list(read.missed), since)
         outcome = Outcome.GAP
     else:
         outcome = Outcome.FRESH if since is None else Outcome.EPOCH_CHANGED

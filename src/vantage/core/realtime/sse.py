@@ -16,6 +16,7 @@ from vantage.core.realtime.channels import InvalidChannelError, UnknownChannelEr
 from vantage.core.realtime.clients import Client, Replayed
 from vantage.core.realtime.hub import Hub
 from vantage.core.realtime.messages import Message, Position, sse_control_frame
+from vantage.core.realtime.recovery import Recovery
 
 router = APIRouter(tags=["realtime"])
 
@@ -26,10 +27,21 @@ class SseClient(Client):
     transport = "sse"
 
     def render_control(self, op: str, fields: dict[str, Any]) -> bytes:
-        # ``subscribed`` carries the position, so a reconnecting EventSource resumes from it
-        # even when no message arrived in between.
-        event_id = f"{fields['epoch']}:{fields['offset']}" if op == "subscribed" else None
-        return sse_control_frame(op, event_id, **fields)
+        return sse_control_frame(op, None, **fields)
+
+    def push_subscribed(self, channel: str, recovery: Recovery) -> None:
+        # The event's id is where the client stands once it has this event: after a recovery,
+        # the position it resumed from (the replay follows); otherwise the channel's current
+        # one. A reconnecting EventSource then resumes from there even if nothing else arrived.
+        position = recovery.position
+        stands_at = recovery.resumed_from if recovery.resumed_from is not None else position
+        fields = {
+            "channel": channel,
+            "recovered": recovery.recovered,
+            "epoch": position.epoch,
+            "offset": position.offset,
+        }
+        self.push(sse_control_frame("subscribed", str(stands_at), **fields))
 
     async def events(self) -> AsyncIterator[bytes]:
         """Pre-encoded events; a message's bytes are shared by every SSE subscriber."""
