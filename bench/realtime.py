@@ -27,11 +27,14 @@ from typing import Any
 import httpx
 from websockets.asyncio.client import connect
 
-from bench.realtime_app import BENCH_CHANNEL, BENCH_TOKEN
+from bench.realtime_app import BENCH_CHANNEL, BENCH_TOKEN, FLOOD_CHANNEL
 
 ROOT = Path(__file__).resolve().parents[1]
 WARMUP_SECONDS = 1.0
 CLIENTS_PER_PROCESS = 250
+SEND_TIMEOUT_SECONDS = 2.0  # the server's; shorter than a phase so the stall is seen in one
+FLOOD_BYTES = 48 * 1024
+FLOOD_MESSAGES = 100  # more than the kernel buffers a stalled socket (about 4 MB on Linux)
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -53,7 +56,13 @@ def summary_ms(values_us: list[float]) -> dict[str, float]:
 def start_server(
     sock: socket.socket, redis_url: str | None, data_dir: str
 ) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "VANTAGE_DATA_DIR": data_dir, "VANTAGE_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "VANTAGE_DATA_DIR": data_dir,
+        "VANTAGE_LOG_LEVEL": "WARNING",
+        "VANTAGE_REALTIME_SEND_TIMEOUT_SECONDS": str(SEND_TIMEOUT_SECONDS),
+        "VANTAGE_REALTIME_MAX_INBOUND_BYTES": str(2 * FLOOD_BYTES),
+    }
     env.pop("VANTAGE_REDIS_URL", None)
     if redis_url:
         env["VANTAGE_REDIS_URL"] = redis_url
@@ -112,6 +121,23 @@ async def publish(
         await asyncio.sleep(1.0)  # let the last messages arrive
         acks.cancel()
     return seq
+
+
+async def flood(port: int) -> None:
+    """Fill the stalled client's buffers (it alone subscribes to the flood channel)."""
+    async with connect(f"ws://127.0.0.1:{port}/ws", compression=None) as ws:
+        await ws.send(json.dumps({"op": "auth", "token": BENCH_TOKEN}))
+        for n in range(FLOOD_MESSAGES):
+            data = {"n": n, "pad": "x" * FLOOD_BYTES}
+            await ws.send(json.dumps({"op": "publish", "channel": FLOOD_CHANNEL, "data": data}))
+            await ws.recv()
+
+
+async def slow_consumer_disconnects(port: int) -> float:
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+        text = (await http.get("/metrics")).text
+    prefix = 'vantage_realtime_slow_consumer_disconnects_total{transport="ws"} '
+    return next(float(line[len(prefix) :]) for line in text.splitlines() if line.startswith(prefix))
 
 
 async def _drain(ws: Any) -> None:
@@ -214,17 +240,19 @@ def pooled_report(
 
 async def run_phases(
     args: argparse.Namespace, port: int, server: subprocess.Popen[bytes], clients: list[Any]
-) -> tuple[list[Phase], list[int | None]]:
+) -> tuple[list[Phase], list[int]]:
     """Rounds of (baseline, with a stalled client), interleaved so that changes in the
     machine's load over time affect both the same way."""
     phases: list[Phase] = []
-    stalled_closes: list[int | None] = []
+    stalled_closes: list[int] = []
     seq = 0
     for number in range(1, 2 * args.rounds + 1):
         stalled = number % 2 == 0
         stalled_process = start_clients(port, 1, True) if stalled else None
         if stalled_process is not None:
             await wait_ready([stalled_process])
+            await flood(port)
+        dropped = await slow_consumer_disconnects(port)
         before = await delivery_buckets(port)
         server_cpu = cpu_seconds(server.pid)
         subscribers_cpu = sum(cpu_seconds(process.pid) for process in clients)
@@ -241,7 +269,8 @@ async def run_phases(
         )
         seq = next_seq
         if stalled_process is not None:
-            stalled_closes.append(collect([stalled_process])[0]["slow_close"])
+            collect([stalled_process])
+            stalled_closes.append(int(await slow_consumer_disconnects(port) - dropped))
     return phases, stalled_closes
 
 
@@ -272,7 +301,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     with_stalled = pooled_report(
         results, [p for p in phases if p.stalled], args.clients, warmup, args.seconds
     )
-    with_stalled["stalled_client_close_codes"] = stalled_closes
+    with_stalled["slow_consumer_disconnects_by_phase"] = stalled_closes
     change = with_stalled["e2e_ms"]["p99"] / baseline["e2e_ms"]["p99"] - 1
     return {
         "bench": "realtime",
@@ -282,6 +311,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "message_bytes": args.size,
         "seconds_per_phase": args.seconds,
         "rounds": args.rounds,
+        "server_send_timeout_seconds": SEND_TIMEOUT_SECONDS,
         "cpus": os.cpu_count(),
         "load_average_1m": round(os.getloadavg()[0], 2),
         "baseline": baseline,

@@ -17,6 +17,9 @@ from vantage.core.realtime import ChannelSpec
 
 BENCH_TOKEN = "bench-client"  # noqa: S105 - a fixed credential of the benchmark server only
 BENCH_CHANNEL = "bench.ticks"
+# Large messages only the stalled client subscribes to: they fill its socket buffers at once,
+# so the server's sends to it block during the measured phase, as a stalled reader's would.
+FLOOD_CHANNEL = "bench.flood"
 _PRINCIPAL = Principal(
     kind="api_key", subject_id=1, tenant_id=1, scopes=frozenset({Scope.READ, Scope.INGEST})
 )
@@ -25,7 +28,10 @@ BENCH_PACK = Pack(
     name="bench",
     title="Realtime benchmark",
     version="1.0.0",
-    channels=[ChannelSpec(BENCH_CHANNEL, publish_scope=Scope.INGEST, history_size=100)],
+    channels=[
+        ChannelSpec(BENCH_CHANNEL, publish_scope=Scope.INGEST, history_size=100),
+        ChannelSpec(FLOOD_CHANNEL, publish_scope=Scope.INGEST, history_size=1),
+    ],
 )
 
 

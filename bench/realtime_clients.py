@@ -24,7 +24,7 @@ from collections import defaultdict
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from bench.realtime_app import BENCH_CHANNEL, BENCH_TOKEN
+from bench.realtime_app import BENCH_CHANNEL, BENCH_TOKEN, FLOOD_CHANNEL
 
 _FIELDS = re.compile(rb'"seq":(\d+),"phase":(\d+),"sent_ns":(\d+)')
 
@@ -47,13 +47,15 @@ class Results:
             span[1] = now
 
 
-def _masked_text_frame(text: str) -> bytes:
-    payload = text.encode()
+def _masked_frame(payload: bytes, opcode: int = 0x1) -> bytes:
+    """A client frame (clients must mask); payloads here stay under 64 KiB."""
     mask = os.urandom(4)
     length = len(payload)
-    header = (
-        bytes([0x81, 0x80 | length]) if length < 126 else bytes([0x81, 0xFE]) + length.to_bytes(2)
-    )
+    first = 0x80 | opcode
+    if length < 126:
+        header = bytes([first, 0x80 | length])
+    else:
+        header = bytes([first, 0xFE]) + length.to_bytes(2)
     key = int.from_bytes((mask * (length // 4 + 1))[:length])
     masked = (int.from_bytes(payload) ^ key).to_bytes(length)
     return header + mask + masked
@@ -64,9 +66,13 @@ class SubscriberProtocol(asyncio.Protocol):
 
     def __init__(self, results: Results) -> None:
         self.results = results
+        self.transport: asyncio.Transport | None = None
         self.buffer = b""
         self.upgraded = asyncio.get_running_loop().create_future()
         self.closed = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
 
     def data_received(self, data: bytes) -> None:
         now = time.monotonic_ns()
@@ -90,6 +96,8 @@ class SubscriberProtocol(asyncio.Protocol):
                 break
             if opcode == 0x1:
                 self.results.record(buffer[start : start + length], now)
+            elif opcode == 0x9 and self.transport is not None:  # the server's keepalive ping
+                self.transport.write(_masked_frame(buffer[start : start + length], 0xA))
             elif opcode == 0x8:
                 self.closed = True
             buffer = buffer[start + length :]
@@ -110,8 +118,9 @@ async def _subscriber(port: int, results: Results) -> asyncio.Transport:
     )
     async with asyncio.timeout(30):
         await protocol.upgraded
-    transport.write(_masked_text_frame(json.dumps({"op": "auth", "token": BENCH_TOKEN})))
-    transport.write(_masked_text_frame(json.dumps({"op": "subscribe", "channel": BENCH_CHANNEL})))
+    transport.write(_masked_frame(json.dumps({"op": "auth", "token": BENCH_TOKEN}).encode()))
+    subscribe = {"op": "subscribe", "channel": BENCH_CHANNEL}
+    transport.write(_masked_frame(json.dumps(subscribe).encode()))
     return transport  # type: ignore[return-value]
 
 
@@ -124,6 +133,7 @@ async def _stalled(port: int) -> ClientConnection:
     ws = await connect(f"ws://127.0.0.1:{port}/ws", sock=sock, max_queue=1, compression=None)
     await ws.send(json.dumps({"op": "auth", "token": BENCH_TOKEN}))
     await ws.send(json.dumps({"op": "subscribe", "channel": BENCH_CHANNEL}))
+    await ws.send(json.dumps({"op": "subscribe", "channel": FLOOD_CHANNEL}))
     return ws
 
 
