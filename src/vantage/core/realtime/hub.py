@@ -20,7 +20,13 @@ from vantage.core.auth.principal import Principal
 from vantage.core.errors import Forbidden, Unauthorized, ValidationFailed
 from vantage.core.realtime.backends.base import Backend
 from vantage.core.realtime.channels import ChannelRegistry, ChannelSpec
-from vantage.core.realtime.clients import CLOSE_GOING_AWAY, Client, Replayed, Subscription
+from vantage.core.realtime.clients import (
+    CLOSE_GOING_AWAY,
+    CLOSE_INTERNAL_ERROR,
+    Client,
+    Replayed,
+    Subscription,
+)
 from vantage.core.realtime.messages import Message, Position, serialize_data
 from vantage.core.realtime.metrics import HubMetrics
 from vantage.core.realtime.origin import OriginCheck
@@ -294,7 +300,11 @@ class Hub:
         if fanout.settling:
             fanout.settle(message)
         for client in fanout.live:
-            client.offer(message)
+            try:
+                client.offer(message)
+            except Exception:  # one broken connection must not cost the others this message
+                logger.exception("realtime delivery failed", channel=message.channel)
+                client.close(CLOSE_INTERNAL_ERROR)
 
     async def _janitor_loop(self) -> None:
         """Close clients whose send is stuck, sample queue depths, expire idle histories."""

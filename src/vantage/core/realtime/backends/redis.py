@@ -88,6 +88,10 @@ class RedisBackend:
 
     async def start(self, deliver: Deliver) -> None:
         self._deliver = deliver
+        self._listeners.clear()
+        self._keys_by_topic.clear()
+        self._confirmations.clear()
+        self._connected = asyncio.Event()
         self._pubsub = self._redis.pubsub()
         self._reader = asyncio.create_task(self._read_loop(), name="realtime-redis-reader")
 
