@@ -66,10 +66,27 @@ def start_server(
     env.pop("VANTAGE_REDIS_URL", None)
     if redis_url:
         env["VANTAGE_REDIS_URL"] = redis_url
-        env["VANTAGE_REALTIME_REDIS_PREFIX"] = f"vbench:{os.getpid()}:"
+        env["VANTAGE_REALTIME_REDIS_PREFIX"] = redis_prefix()
     command = [sys.executable, "-m", "uvicorn", "bench.realtime_app:create_bench_app", "--factory"]
     command += ["--fd", str(sock.fileno()), "--log-level", "warning", "--no-access-log"]
     return subprocess.Popen(command, cwd=ROOT, env=env, pass_fds=[sock.fileno()])  # noqa: S603
+
+
+def redis_prefix() -> str:
+    return f"vbench:{os.getpid()}:"
+
+
+def forget_redis_keys(url: str) -> None:
+    """The benchmark's channels expire on their own; delete them now all the same."""
+    from redis import Redis
+
+    client = Redis.from_url(url)
+    try:
+        keys = list(client.scan_iter(match=f"{redis_prefix()}*"))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
 
 
 def start_clients(port: int, count: int, slow: bool) -> subprocess.Popen[str]:
@@ -248,10 +265,11 @@ async def run_phases(
     seq = 0
     for number in range(1, 2 * args.rounds + 1):
         stalled = number % 2 == 0
-        stalled_process = start_clients(port, 1, True) if stalled else None
+        stalled_process = start_clients(port, 1, not args.control) if stalled else None
         if stalled_process is not None:
             await wait_ready([stalled_process])
-            await flood(port)
+            if not args.control:
+                await flood(port)
         dropped = await slow_consumer_disconnects(port)
         before = await delivery_buckets(port)
         server_cpu = cpu_seconds(server.pid)
@@ -294,6 +312,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 if process.poll() is None:
                     process.terminate()
             server.wait(timeout=30)
+            if args.redis:
+                forget_redis_keys(args.redis)
     warmup = int(WARMUP_SECONDS * args.rate)
     baseline = pooled_report(
         results, [p for p in phases if not p.stalled], args.clients, warmup, args.seconds
@@ -311,6 +331,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "message_bytes": args.size,
         "seconds_per_phase": args.seconds,
         "rounds": args.rounds,
+        "control": args.control,
         "server_send_timeout_seconds": SEND_TIMEOUT_SECONDS,
         "cpus": os.cpu_count(),
         "load_average_1m": round(os.getloadavg()[0], 2),
@@ -330,6 +351,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rate", type=float, default=10.0, help="messages per second")
     parser.add_argument("--size", type=int, default=1024, help="message frame bytes")
     parser.add_argument("--redis", default=None, help="Redis URL: run on the Redis backend")
+    parser.add_argument(
+        "--control",
+        action="store_true",
+        help="the extra client of every second phase reads normally (an A/A run: the noise)",
+    )
     args = parser.parse_args(argv)
     print(json.dumps(asyncio.run(run(args))), flush=True)
 
