@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 import time
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic_core import to_json
 
@@ -25,9 +24,11 @@ def serialize_data(data: Any) -> str:
     return to_json(data).decode()
 
 
-@dataclass(frozen=True, slots=True)
-class Position:
-    """Where a message sits: ``offset`` counts up by one inside one ``epoch``."""
+class Position(NamedTuple):
+    """Where a message sits: ``offset`` counts up by one inside one ``epoch``.
+
+    A tuple, so ``epoch, offset = await hub.publish(...)`` works.
+    """
 
     epoch: str
     offset: int
