@@ -53,6 +53,8 @@ def stream_key(tenant_id: int, channel: str) -> str:
 
 @dataclass(frozen=True)
 class HubConfig:
+    """The hub's limits and timings (from the ``VANTAGE_REALTIME_*`` settings)."""
+
     auth_timeout_seconds: float = 5.0
     queue_size: int = 256
     send_timeout_seconds: float = 5.0
@@ -128,6 +130,8 @@ class Hub:
     # -- lifecycle ----------------------------------------------------------------------------
 
     async def start(self) -> None:
+        """Start delivering and accepting connections (in the running event loop)."""
+        self._all_detached = asyncio.Event()
         await self.backend.start(self._deliver)
         self._janitor = asyncio.create_task(self._janitor_loop(), name="realtime-janitor")
         self.accepting = True

@@ -46,14 +46,20 @@ def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
+def _bytes(value: bytes | str) -> bytes:
+    # A client made with decode_responses=True hands back str where the default gives bytes.
+    return value.encode() if isinstance(value, str) else value
+
+
 def _entry(channel: str, epoch: str, raw: Sequence[Any]) -> Message:
     entry_id, fields = raw
     # Script replies carry the flat field list; redis-py parses XRANGE replies into a dict.
-    values = (
-        fields if isinstance(fields, dict) else dict(zip(fields[::2], fields[1::2], strict=True))
+    pairs = (
+        fields.items() if isinstance(fields, dict) else zip(fields[::2], fields[1::2], strict=True)
     )
+    values = {_text(name): _text(value) for name, value in pairs}
     offset = int(_text(entry_id).split("-", 1)[1])
-    return Message(channel, epoch, offset, float(_text(values[b"t"])), _text(values[b"d"]))
+    return Message(channel, epoch, offset, float(values["t"]), values["d"])
 
 
 class RedisBackend:
@@ -91,7 +97,10 @@ class RedisBackend:
         self._listeners.clear()
         self._keys_by_topic.clear()
         self._confirmations.clear()
+        # Created here, in the loop that will use them (an application may be started again).
         self._connected = asyncio.Event()
+        self._commands = asyncio.Lock()
+        self._slots = asyncio.Semaphore(MAX_CONCURRENT_CALLS)
         self._pubsub = self._redis.pubsub()
         self._reader = asyncio.create_task(self._read_loop(), name="realtime-redis-reader")
 
@@ -246,9 +255,9 @@ class RedisBackend:
 
     async def _handle(self, message: dict[str, Any]) -> None:
         kind = message["type"]
-        topic = message["channel"]
+        topic = _bytes(message["channel"] or b"")
         if kind == "pong":
-            future = self._confirmations.pop(message["data"], None)
+            future = self._confirmations.pop(_bytes(message["data"]), None)
             if future is not None and not future.done():
                 future.set_result(None)
             return
