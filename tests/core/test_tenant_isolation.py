@@ -106,7 +106,12 @@ TENANT_OBJECTS: dict[str, ObjectFactory] = {
 }
 
 # Route template -> why its path parameters are not tenant-owned ids.
-NOT_TENANT_DATA: dict[str, str] = {}
+NOT_TENANT_DATA: dict[str, str] = {
+    "/api/v1/stream/{channel}": (
+        "a channel name, not an id: the server scopes every channel to the caller's tenant "
+        "(tests/core/realtime prove tenant B never receives tenant A's messages)"
+    ),
+}
 
 
 def _routes_with_path_parameters(app: Any) -> list[tuple[str, str]]:
