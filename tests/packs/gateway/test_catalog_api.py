@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+
 from tests.packs.gateway.conftest import SPECIALISTS, GatewayFactory, Upstreams
 from tests.packs.gateway.identities import bearer, user_credential
 from vantage.core.auth.models import Role
@@ -144,3 +147,29 @@ async def test_unpriced_models_are_flagged(
         assert response.status_code == 200
         assert response.json()["estimated_cost_usd"] is None
         assert response.json()["unpriced"] is True
+
+
+async def test_stored_usage_is_published_on_the_live_channel(
+    sqlite_url: str, upstreams: Upstreams, gateway_for: GatewayFactory
+) -> None:
+    async with gateway_for(sqlite_url, upstreams) as gateway, gateway.client() as http:
+        viewer = bearer(await user_credential(gateway.app, Role.VIEWER))
+        async with http.stream("GET", "/api/v1/stream/gateway.usage", headers=viewer) as feed:
+            assert feed.status_code == 200
+            lines = feed.aiter_lines()
+            answer = await http.post(
+                "/api/v1/chat/send",
+                json={"specialist": "analyst", "message": "how are margins"},
+                headers=viewer,
+            )
+            message = None
+            async with asyncio.timeout(10):
+                async for line in lines:
+                    if line.startswith("data:") and '"op":"message"' in line:
+                        message = json.loads(line[5:])
+                        break
+        assert message is not None and message["channel"] == "gateway.usage"
+        data = message["data"]
+        assert data["requests"] == 1 and data["errors"] == 0
+        assert data["rows"][0]["request_id"] == answer.json()["request_id"]
+        assert data["rows"][0]["specialist"] == "analyst"

@@ -36,7 +36,7 @@ async def _seed(client: httpx.AsyncClient, other_tenant: int) -> None:
             )
     rows.append(record(tenant_id=other_tenant, model="secret-model"))
     async with app_of(client).state.database.transaction() as session:
-        assert await insert_usage(session, rows) == 31
+        assert len(await insert_usage(session, rows)) == 31
 
 
 async def test_usage_log_filters_and_pages(client_for: ClientFactory, database_url: str) -> None:

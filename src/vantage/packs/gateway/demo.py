@@ -186,6 +186,6 @@ async def load_demo(context: DemoContext) -> str:
             for i in range(start, min(start + BATCH, total))
         ]
         async with context.database.transaction() as session:
-            inserted += await insert_usage(session, batch)
+            inserted += len(await insert_usage(session, batch))
         context.progress(min(start + BATCH, total), total)
     return f"{len(specialists)} specialists, {inserted} new usage rows over {HISTORY_DAYS} days"

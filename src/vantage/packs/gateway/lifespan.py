@@ -27,6 +27,7 @@ from vantage.packs.gateway.services.specialists import (
 )
 from vantage.packs.gateway.settings import GatewaySettings
 from vantage.packs.gateway.tokens import TokenCounter
+from vantage.packs.gateway.usage.live import usage_feed
 from vantage.packs.gateway.usage.spool import UsageSpool
 from vantage.packs.gateway.usage.writer import UsageMetrics, UsageWriter, WriterOptions
 
@@ -94,6 +95,9 @@ async def gateway_lifespan(context: PackContext) -> AsyncIterator[None]:
     app = context.app
     runtime = await build_runtime(app, context.settings, context.database)
     declared = await sync_config_specialists(context.database, runtime.config)
+    hub = getattr(app.state, "hub", None)
+    if hub is not None:
+        runtime.writer.on_stored = usage_feed(hub)
     await runtime.writer.start()
     app.state.gateway = runtime
     logger.info(

@@ -12,6 +12,7 @@ from vantage.packs.gateway.demo import load_demo
 from vantage.packs.gateway.endpoints import catalog, chat, openai, usage
 from vantage.packs.gateway.lifespan import gateway_lifespan
 from vantage.packs.gateway.settings import GatewaySettings
+from vantage.packs.gateway.usage.live import CHANNELS
 
 MODELS_MODULE = "vantage.packs.gateway.models"
 
@@ -33,4 +34,5 @@ def build_pack() -> Pack:
         demo=load_demo,
         cli=cli,
         settings=GatewaySettings,
+        channels=CHANNELS,
     )

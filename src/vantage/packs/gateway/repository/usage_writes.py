@@ -82,11 +82,11 @@ def _statements(dialect: str) -> tuple[Any, Any]:
 _STATEMENTS: dict[str, tuple[Any, Any]] = {}
 
 
-async def insert_usage(session: AsyncSession, records: Sequence[UsageRecord]) -> int:
-    """Insert rows not stored yet, fold exactly those into the rollup; returns how many."""
+async def insert_usage(session: AsyncSession, records: Sequence[UsageRecord]) -> list[UsageRecord]:
+    """Insert rows not stored yet, fold exactly those into the rollup; returns those rows."""
     unique = list({(r.tenant_id, r.request_id): r for r in records}.values())
     if not unique:
-        return 0
+        return []
     rows, upsert = _statements(session.get_bind().dialect.name)
     result = await session.execute(rows, [r.row() for r in unique])
     stored = {(row[0], row[1]) for row in result.all()}
@@ -105,4 +105,4 @@ async def insert_usage(session: AsyncSession, records: Sequence[UsageRecord]) ->
         )
     for tenant_id in sorted({r.tenant_id for r in inserted}):
         await bump_watermark(session, tenant_id, PACK_NAME)
-    return len(inserted)
+    return inserted

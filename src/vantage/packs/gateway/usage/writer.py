@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 import structlog
@@ -79,6 +79,8 @@ class UsageWriter:
         self._idle.set()
         self._flush_now = asyncio.Event()
         self.database_ok = True
+        # Called with the rows each transaction newly stored (the gateway's live feed).
+        self.on_stored: Callable[[list[UsageRecord]], Awaitable[None]] | None = None
 
     def submit(self, record: UsageRecord) -> None:
         """Queue one row; spool it at once when the queue is full or the writer stopped."""
@@ -139,7 +141,11 @@ class UsageWriter:
     async def _write(self, batch: Sequence[UsageRecord]) -> int:
         async with asyncio.timeout(WRITE_TIMEOUT_SECONDS):
             async with self._database.transaction() as session:
-                return await insert_usage(session, batch)
+                stored = await insert_usage(session, batch)
+        if stored and self.on_stored is not None:
+            with contextlib.suppress(Exception):  # a live feed never fails the writer
+                await self.on_stored(stored)
+        return len(stored)
 
     def _mark_down(self, error: BaseException) -> None:
         if self.database_ok:
