@@ -21,7 +21,7 @@ TERMINATION_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 @contextmanager
 def before_termination(callback: Callable[[], None]) -> Iterator[None]:
-    """Run ``callback`` on the event loop as soon as SIGTERM/SIGINT arrives, then the old handler."""
+    """On SIGTERM/SIGINT run ``callback`` on the event loop, then the previous handler."""
     if threading.current_thread() is not threading.main_thread():
         yield  # signal handlers can only be set from the main thread (e.g. in-process tests)
         return
@@ -42,5 +42,5 @@ def before_termination(callback: Callable[[], None]) -> Iterator[None]:
     try:
         yield
     finally:
-        for sig, earlier in previous.items():
-            signal.signal(sig, earlier)
+        for signum, earlier in previous.items():
+            signal.signal(signum, earlier)
