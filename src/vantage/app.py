@@ -34,6 +34,7 @@ from vantage.core.problems import install_error_handlers
 from vantage.core.production import refuse_unsafe_production
 from vantage.core.ratelimit import EXPOSED_RATE_LIMIT_HEADERS, RateLimiter, rate_limit
 from vantage.core.redis import create_redis
+from vantage.core.shutdown import before_termination
 from vantage.core.telemetry import (
     DatabasePoolCollector,
     HttpMetrics,
@@ -56,6 +57,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     await refuse_unsafe_production(state.settings, state.database)
     async with AsyncExitStack() as stack:
         await stack.enter_async_context(state.hub.running())
+        stack.enter_context(before_termination(state.hub.close_clients))
         for pack in state.packs:
             if pack.lifespan is not None:
                 context = PackContext(app=app, settings=state.settings, database=state.database)

@@ -136,11 +136,15 @@ class Hub:
         self._janitor = asyncio.create_task(self._janitor_loop(), name="realtime-janitor")
         self.accepting = True
 
-    async def stop(self) -> None:
-        """Close every WebSocket with 1001, end every SSE stream, then release the backend."""
+    def close_clients(self) -> None:
+        """Refuse new connections; close every WebSocket with 1001 and end every SSE stream."""
         self.accepting = False
         for client in list(self._clients):
             client.close(CLOSE_GOING_AWAY)
+
+    async def stop(self) -> None:
+        """Close every WebSocket with 1001, end every SSE stream, then release the backend."""
+        self.close_clients()
         if self._clients:
             self._all_detached.clear()
             with contextlib.suppress(TimeoutError):
