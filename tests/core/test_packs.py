@@ -48,7 +48,8 @@ async def test_discovered_pack_is_served_and_its_lifespan_runs(
             client.app = app  # type: ignore[attr-defined]
             await sign_in_as(client)
             listed = (await client.get("/api/v1/packs")).json()["data"]
-            assert {"name": "testpack", "version": "9.9.9"}.items() <= listed[0].items()
+            served = next(pack for pack in listed if pack["name"] == "testpack")
+            assert served["version"] == "9.9.9"
             assert "testpack" in (await client.get("/")).json()["packs"]
             assert (await client.get("/api/v1/testpack/tenants")).status_code == 200
     assert testpack.events == ["start", "stop"]
@@ -63,7 +64,7 @@ def test_pack_cli_is_mounted(installed_testpack: None) -> None:
 def test_packs_setting_selects_and_rejects(installed_testpack: None, make_settings) -> None:
     assert [p.name for p in enabled_packs(make_settings(packs="testpack"))] == ["testpack"]
     assert enabled_packs(make_settings(packs=[]), packs=[testpack.PACK]) == []
-    with pytest.raises(PackError, match=r"unknown pack.*nosuch.*installed: testpack"):
+    with pytest.raises(PackError, match=r"unknown pack.*nosuch.*installed: .*testpack"):
         enabled_packs(make_settings(packs="testpack,nosuch"))
 
 

@@ -11,6 +11,7 @@ path parameters do not name tenant data).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -91,18 +92,43 @@ async def _tenant_a_itself(tenants: Tenants, method: str) -> Call:
     return Call({"tenant_id": tenants.a_id})
 
 
+async def _specialist_of_a(tenants: Tenants, method: str) -> Call:
+    from vantage.packs.gateway.models import Specialist
+
+    async with tenants.app.state.database.transaction() as session:
+        row = Specialist(
+            tenant_id=tenants.a_id,
+            slug=f"s-{uuid.uuid4().hex[:8]}",
+            name="Specialist of A",
+            provider="simulated",
+            model="sim-1",
+            fallbacks=[],
+            allowed_roles=[],
+        )
+        session.add(row)
+        await session.flush()
+        specialist_id = row.id
+    return Call({"specialist_id": specialist_id}, json={"name": "B"} if method == "PATCH" else None)
+
+
 # Route template -> a factory making a fresh tenant-A object for one call of that route.
 TENANT_OBJECTS: dict[str, ObjectFactory] = {
     "/api/v1/admin/users/{user_id}": _user_of_a,
     "/api/v1/admin/api-keys/{key_id}": _api_key_of_a,
     "/api/v1/testpack/tenants/{tenant_id}": _tenant_a_itself,
+    "/api/v1/specialists/{specialist_id}": _specialist_of_a,
     "/api/v1/jobs/{job_id}": _job_of_a,
     "/api/v1/jobs/{job_id}/cancel": _job_of_a,
     "/api/v1/commerce/customers/{customer_id}": _commerce_customer_of_a,
 }
 
 # Route template -> why its path parameters are not tenant-owned ids.
-NOT_TENANT_DATA: dict[str, str] = {}
+NOT_TENANT_DATA: dict[str, str] = {
+    "/api/v1/stream/{channel}": (
+        "a channel name, not an id: the server scopes every channel to the caller's tenant "
+        "(tests/core/realtime prove tenant B never receives tenant A's messages)"
+    ),
+}
 
 
 def _routes_with_path_parameters(app: Any) -> list[tuple[str, str]]:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from vantage.config import Settings
     from vantage.core.db import Database
     from vantage.core.jobs.kinds import JobHandler, Schedule
+    from vantage.core.realtime.channels import ChannelSpec
 
 ENTRY_POINT_GROUP = "vantage.packs"
 DemoScale = Literal["small", "medium", "large"]
@@ -67,6 +68,7 @@ class Pack:
     # Background job kinds ("pack.action" -> handler) and the cron schedules that enqueue them.
     jobs: Mapping[str, JobHandler] = field(default_factory=dict, hash=False)
     schedules: Sequence[Schedule] = field(default_factory=tuple, hash=False)
+    channels: Sequence[ChannelSpec] = ()
 
     def import_models(self) -> None:
         """Import the modules that declare this pack's tables, so they join the metadata."""

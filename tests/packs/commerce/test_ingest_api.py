@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -183,3 +186,21 @@ async def test_a_cursor_is_bound_to_its_order(shop: Shop) -> None:
     await shop.post(orders)
     cursor = (await shop.get("/customers?limit=1")).json()["pagination"]["next_cursor"]
     assert (await shop.get(f"/customers?limit=1&sort=orders&cursor={cursor}")).status_code == 422
+
+
+async def test_ingest_pushes_the_dashboard_to_the_tenants_channel(
+    shop: Shop, other_shop: Shop
+) -> None:
+    hub = shop.client.app.state.hub  # type: ignore[attr-defined]
+    today = datetime.now(UTC).replace(microsecond=0).isoformat()
+    recent = order("live-1", "c1", today, "completed", ("p1", 2, "7.50"))
+    assert (await shop.post([recent])).status_code == 200
+    message = None
+    async with asyncio.timeout(5):
+        while message is None:
+            message = await hub.latest(shop.tenant_id, "commerce.dashboard")
+            await asyncio.sleep(0.02)
+    data = json.loads(message.data_json)
+    assert data["revenue"] == "15.00" and data["transactions"] == 1
+    assert data["top_products"][0]["id"] == "p1"
+    assert await hub.latest(other_shop.tenant_id, "commerce.dashboard") is None

@@ -1,7 +1,7 @@
 """Core: stored responses of ingest requests sent with an Idempotency-Key.
 
 Revision ID: 0005_idempotency_keys
-Revises: 0004_core_jobs
+Revises: gateway_0001
 Create Date: 2026-11-23
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from vantage.core.db import UTCDateTime
 
 revision: str = "0005_idempotency_keys"
-down_revision: str | None = "0004_core_jobs"
+down_revision: str | None = "gateway_0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

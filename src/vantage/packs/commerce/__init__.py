@@ -9,11 +9,12 @@ from typing import Any
 
 from vantage.core.idempotency import IdempotencyStore
 from vantage.core.packs import Pack, PackContext
+from vantage.core.realtime import ChannelSpec
 from vantage.packs.commerce.cli import cli, importers
 from vantage.packs.commerce.demo import load_demo
 from vantage.packs.commerce.endpoints import router
 from vantage.packs.commerce.http import CommerceRuntime
-from vantage.packs.commerce.realtime import DashboardPublisher, Publish
+from vantage.packs.commerce.realtime import CHANNEL, DashboardPublisher, Publish
 from vantage.packs.commerce.service.live import live_dashboard
 from vantage.packs.commerce.settings import CommerceSettings
 
@@ -65,4 +66,13 @@ PACK = Pack(
     cli=cli,
     importers=importers,
     settings=CommerceSettings,
+    channels=(
+        # Cache mode: a new subscriber gets the latest dashboard at once.
+        ChannelSpec(
+            CHANNEL,
+            cache=True,
+            history_size=100,
+            description="The default dashboard, after each ingest commit (at most 1/s)",
+        ),
+    ),
 )
