@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
+from functools import partial
 
 import structlog
 from fastapi import Depends, FastAPI
@@ -13,10 +14,10 @@ from prometheus_client import CollectorRegistry
 
 from vantage import PRODUCT_NAME, __version__
 from vantage.config import Settings, load_settings
-from vantage.core import health, meta
+from vantage.core import health, meta, realtime
 from vantage.core.auth import admin_endpoints as auth_admin_endpoints
 from vantage.core.auth import endpoints as auth_endpoints
-from vantage.core.auth.dependencies import require_scope
+from vantage.core.auth.dependencies import authenticate_credential, require_scope
 from vantage.core.auth.login_guard import LoginGuard
 from vantage.core.auth.passwords import PasswordHasher
 from vantage.core.auth.principal import Scope
@@ -33,6 +34,7 @@ from vantage.core.problems import install_error_handlers
 from vantage.core.production import refuse_unsafe_production
 from vantage.core.ratelimit import EXPOSED_RATE_LIMIT_HEADERS, RateLimiter, rate_limit
 from vantage.core.redis import create_redis
+from vantage.core.shutdown import before_termination
 from vantage.core.telemetry import (
     DatabasePoolCollector,
     HttpMetrics,
@@ -54,6 +56,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     state = app.state
     await refuse_unsafe_production(state.settings, state.database)
     async with AsyncExitStack() as stack:
+        await stack.enter_async_context(state.hub.running())
+        stack.enter_context(before_termination(state.hub.close_clients))
         for pack in state.packs:
             if pack.lifespan is not None:
                 context = PackContext(app=app, settings=state.settings, database=state.database)
@@ -80,6 +84,7 @@ def _mount(app: FastAPI, settings: Settings, packs: list[Pack]) -> None:
         jobs_router(require_scope(Scope.READ), require_scope(Scope.INGEST)),
         dependencies=[Depends(rate_limit())],
     )
+    app.include_router(realtime.router)
     if settings.metrics_enabled:
         app.include_router(meta.metrics_router)
     for pack in packs:
@@ -114,6 +119,9 @@ def create_app(settings: Settings | None = None, *, packs: Sequence[Pack] | None
     app.state.packs = selected
     app.state.redis = create_redis(settings.redis_url) if settings.redis_url else None
     app.state.metrics_registry = registry
+    app.state.hub = realtime.create_hub(
+        settings, redis=app.state.redis, metrics_registry=registry, packs=selected
+    )
     app.state.live_collector = live_collector
     app.state.cursor_codec = CursorCodec(settings.secret_key)
     app.state.password_hasher = PasswordHasher()
@@ -125,7 +133,8 @@ def create_app(settings: Settings | None = None, *, packs: Sequence[Pack] | None
     app.state.trusted_proxies = TrustedProxies(settings.forwarded_allow_ips)
     app.state.rate_limiter = RateLimiter.from_settings(settings, registry)
     app.state.body_limits = BodyLimits(settings.max_body_bytes, settings.max_body_bytes_by_path)
-    app.state.jobs = JobRuntime(settings, database, selected)
+    app.state.hub.authenticator = partial(authenticate_credential, app)
+    app.state.jobs = JobRuntime(settings, database, selected, publisher=app.state.hub)
 
     install_error_handlers(app)
     app.add_exception_handler(NotModified, not_modified_response)

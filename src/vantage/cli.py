@@ -211,9 +211,15 @@ def build_cli(packs: dict[str, Pack] | None = None) -> typer.Typer:
     app.command()(worker)
     app.command()(version)
     app.add_typer(users_cli, name="users")
-    for name, pack in sorted((packs if packs is not None else discover_packs()).items()):
+    installed = sorted((packs if packs is not None else discover_packs()).items())
+    importers = typer.Typer(help="Import data files into the packs.", no_args_is_help=True)
+    for name, pack in installed:
         if pack.cli is not None:
             app.add_typer(pack.cli, name=name, help=pack.title)
+        if pack.importers is not None:
+            importers.add_typer(pack.importers)
+    if any(pack.importers is not None for _, pack in installed):
+        app.add_typer(importers, name="import")
     return app
 
 

@@ -73,6 +73,22 @@ async def _job_of_a(tenants: Tenants, method: str) -> Call:
     return Call({"job_id": response.json()["job_id"]})
 
 
+async def _commerce_customer_of_a(tenants: Tenants, method: str) -> Call:
+    order = {
+        "id": "isolation-1",
+        "customer_id": "customer-of-a",
+        "placed_at": "2025-03-01T10:00:00Z",
+        "status": "completed",
+        "lines": [{"product_id": "p", "quantity": 1, "unit_price": "1"}],
+    }
+    async with bare_client(tenants.app) as client:
+        response = await client.post(
+            "/api/v1/commerce/orders", json={"orders": [order]}, headers=tenants.a_admin
+        )
+    assert response.status_code == 200, response.text
+    return Call({"customer_id": "customer-of-a"})
+
+
 async def _tenant_a_itself(tenants: Tenants, method: str) -> Call:
     return Call({"tenant_id": tenants.a_id})
 
@@ -85,6 +101,23 @@ async def _trade_of_a(tenants: Tenants, method: str) -> Call:
 
 async def _trading_alert_of_a(tenants: Tenants, method: str) -> Call:
     return Call({"alert_id": await trading_support.raise_alert(tenants.app, tenants.a_id)})
+async def _specialist_of_a(tenants: Tenants, method: str) -> Call:
+    from vantage.packs.gateway.models import Specialist
+
+    async with tenants.app.state.database.transaction() as session:
+        row = Specialist(
+            tenant_id=tenants.a_id,
+            slug=f"s-{uuid.uuid4().hex[:8]}",
+            name="Specialist of A",
+            provider="simulated",
+            model="sim-1",
+            fallbacks=[],
+            allowed_roles=[],
+        )
+        session.add(row)
+        await session.flush()
+        specialist_id = row.id
+    return Call({"specialist_id": specialist_id}, json={"name": "B"} if method == "PATCH" else None)
 
 
 # Route template -> a factory making a fresh tenant-A object for one call of that route.
@@ -92,14 +125,21 @@ TENANT_OBJECTS: dict[str, ObjectFactory] = {
     "/api/v1/admin/users/{user_id}": _user_of_a,
     "/api/v1/admin/api-keys/{key_id}": _api_key_of_a,
     "/api/v1/testpack/tenants/{tenant_id}": _tenant_a_itself,
+    "/api/v1/specialists/{specialist_id}": _specialist_of_a,
     "/api/v1/jobs/{job_id}": _job_of_a,
     "/api/v1/jobs/{job_id}/cancel": _job_of_a,
     "/api/v1/trading/trades/{trade_id}": _trade_of_a,
     "/api/v1/trading/system/alerts/acknowledge/{alert_id}": _trading_alert_of_a,
+    "/api/v1/commerce/customers/{customer_id}": _commerce_customer_of_a,
 }
 
 # Route template -> why its path parameters are not tenant-owned ids.
-NOT_TENANT_DATA: dict[str, str] = {}
+NOT_TENANT_DATA: dict[str, str] = {
+    "/api/v1/stream/{channel}": (
+        "a channel name, not an id: the server scopes every channel to the caller's tenant "
+        "(tests/core/realtime prove tenant B never receives tenant A's messages)"
+    ),
+}
 
 
 def _routes_with_path_parameters(app: Any) -> list[tuple[str, str]]:

@@ -168,6 +168,17 @@ async def echo_payload(payload: Payload, _caller: IngestPrincipal) -> BodySize:
     return BodySize(bytes=len(payload.text))
 
 
+class Slept(BaseModel):
+    seconds: float
+
+
+@router.get("/slow", response_model=Slept)
+async def slow(_caller: ReadPrincipal, seconds: Annotated[float, Query(ge=0, le=10)] = 1) -> Slept:
+    """A request that takes a while, to show in-flight work finishing during shutdown."""
+    await asyncio.sleep(seconds)
+    return Slept(seconds=seconds)
+
+
 @asynccontextmanager
 async def lifespan(context: PackContext) -> AsyncIterator[None]:
     events.append("start")

@@ -60,7 +60,7 @@ def cache_control(max_age: int) -> str:
     return f"private, max-age={max_age}, must-revalidate"
 
 
-def not_modified_response(_: Request, exc: Exception) -> Response:
+async def not_modified_response(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, NotModified)
     return Response(status_code=304, headers={"ETag": exc.etag, "Cache-Control": exc.cache_control})
 

@@ -11,6 +11,7 @@ CORE_MODEL_MODULES = (
     "vantage.core.watermarks",
     "vantage.core.jobs.models",
     "vantage.core.lease.models",
+    "vantage.core.idempotency",
 )
 
 

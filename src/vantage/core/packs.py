@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from vantage.config import Settings
     from vantage.core.db import Database
     from vantage.core.jobs.kinds import JobHandler, Schedule
+    from vantage.core.realtime.channels import ChannelSpec
 
 ENTRY_POINT_GROUP = "vantage.packs"
 DemoScale = Literal["small", "medium", "large"]
@@ -59,12 +60,15 @@ class Pack:
     lifespan: Callable[[PackContext], AbstractAsyncContextManager[None]] | None = None
     demo: Callable[[DemoContext], Awaitable[str]] | None = None
     cli: typer.Typer | None = None
+    # Commands mounted under ``vantage import`` (e.g. ``vantage import orders FILE``).
+    importers: typer.Typer | None = None
     depends_on: Sequence[str] = field(default_factory=tuple)
     # A pydantic-settings class with env prefix VANTAGE_<PACK>_, documented in CONFIGURATION.md.
     settings: type[BaseSettings] | None = None
     # Background job kinds ("pack.action" -> handler) and the cron schedules that enqueue them.
     jobs: Mapping[str, JobHandler] = field(default_factory=dict, hash=False)
     schedules: Sequence[Schedule] = field(default_factory=tuple, hash=False)
+    channels: Sequence[ChannelSpec] = ()
 
     def import_models(self) -> None:
         """Import the modules that declare this pack's tables, so they join the metadata."""

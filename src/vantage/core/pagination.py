@@ -47,7 +47,7 @@ class PageParams:
 def page_params(max_limit: int = MAX_LIMIT, default_limit: int = DEFAULT_LIMIT) -> Any:
     """A dependency reading ``limit``, ``offset`` and ``cursor`` with the given maximum."""
 
-    def dependency(
+    async def dependency(
         limit: Annotated[
             int, Query(ge=1, le=max_limit, description="Items per page")
         ] = default_limit,
@@ -126,7 +126,7 @@ class CursorCodec:
         return [_decode_value(v) for v in values]
 
 
-def cursor_codec(request: Request) -> CursorCodec:
+async def cursor_codec(request: Request) -> CursorCodec:
     codec: CursorCodec = request.app.state.cursor_codec
     return codec
 

@@ -44,7 +44,7 @@ def sort_param(allowed: Sequence[str], default: str) -> Any:
     parse_sort(default, allowed)  # a wrong default is a programming error: fail at import
     description = f"Comma-separated fields, `-` for descending. Allowed: {', '.join(allowed)}"
 
-    def dependency(
+    async def dependency(
         sort: Annotated[str, Query(max_length=200, description=description)] = default,
     ) -> list[SortKey]:
         return parse_sort(sort, allowed)

@@ -80,7 +80,7 @@ def resolve_window(
 def window_param(default_days: int = 30) -> Any:
     """A dependency reading ``from``/``to``/``days`` with a per-endpoint default span."""
 
-    def dependency(
+    async def dependency(
         start: Annotated[
             str | None, Query(alias="from", max_length=40, description="Start (inclusive)")
         ] = None,

@@ -208,7 +208,7 @@ async def test_progress_is_published_on_the_jobs_channel(
     finally:
         await database.dispose()
     assert {(tenant, channel) for tenant, channel, _ in publisher.messages} == {
-        (1, f"jobs:{job.id}")
+        (1, f"core.jobs:{job.id}")
     }
     statuses = [data["status"] for _, _, data in publisher.messages]
     assert statuses[0] == "running" and statuses[-1] == "succeeded"

@@ -1,4 +1,4 @@
-"""Where job progress goes besides the database: the realtime channel ``jobs:<id>``."""
+"""Where job progress goes besides the database: the realtime channel ``core.jobs:<id>``."""
 
 from __future__ import annotations
 
@@ -12,19 +12,19 @@ logger = structlog.get_logger("vantage.jobs")
 class Publisher(Protocol):
     """Anything that can fan a message out to a tenant's subscribers of a channel."""
 
-    async def publish(self, tenant_id: int, channel: str, data: dict[str, Any]) -> None: ...
+    async def publish(self, tenant_id: int, channel: str, data: dict[str, Any]) -> object: ...
 
 
 class NullPublisher:
     """Publishes nowhere: used until a realtime hub is wired in."""
 
-    async def publish(self, tenant_id: int, channel: str, data: dict[str, Any]) -> None:
+    async def publish(self, tenant_id: int, channel: str, data: dict[str, Any]) -> object:
         return None
 
 
 def job_channel(job_id: str) -> str:
     """The realtime channel carrying one job's status and progress."""
-    return f"jobs:{job_id}"
+    return f"core.jobs:{job_id}"
 
 
 async def publish_safely(

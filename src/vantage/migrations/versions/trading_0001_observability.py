@@ -1,7 +1,7 @@
 """Trading: raw events, bars, orders, fills, positions, daily rollups, system state.
 
 Revision ID: trading_0001
-Revises: 0004_core_jobs
+Revises: commerce_0001
 Create Date: 2026-11-23
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from vantage.core.db import UTCDateTime
 
 revision: str = "trading_0001"
-down_revision: str | None = "0004_core_jobs"
+down_revision: str | None = "commerce_0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,293 @@
+"""Gateway overhead: added latency over a direct upstream call, and requests/s per worker.
+
+    python -m bench.gateway [--seconds 4] [--database-url URL]
+
+Starts a fake OpenAI upstream answering after a fixed delay (20 ms), a real ``vantage serve``
+(one worker, the gateway pack, an API key) in front of it, and a lean load generator. For send
+(JSON) and stream (SSE, read to ``[DONE]``) at concurrency 1 and 32 it measures the latency
+of the same request sent directly to the upstream and through the gateway's
+``/v1/chat/completions``; *added* = gateway percentile - direct percentile. It then finds the
+gateway's saturation throughput (send, 64 clients) and runs an open-loop load at 80 % of it.
+Prints one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.loadgen import Target, closed_loop, open_loop, percentile
+
+DELAY_MS = 20.0
+SECRET = "bench-secret-" + "x" * 40
+TARGETS = {"c1_p50_ms": 2.0, "c1_p99_ms": 6.0, "p99_at_80pct_ms": 10.0, "rps_per_worker": 500.0}
+BODY = {
+    "model": "bench/gpt-4o-mini",
+    "messages": [
+        {"role": "system", "content": "You are a concise financial analyst."},
+        {"role": "user", "content": "Summarise the quarter's revenue trend in one line."},
+    ],
+    "max_tokens": 64,
+}
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _start_upstream() -> tuple[subprocess.Popen[str], int]:
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "bench.gateway_upstream", "--delay-ms", str(DELAY_MS)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    return process, int(process.stdout.readline())
+
+
+def _gateway_env(workdir: Path, upstream_port: int, database_url: str | None) -> dict[str, str]:
+    config = workdir / "gateway.yaml"
+    config.write_text(
+        json.dumps(
+            {
+                "providers": [
+                    {
+                        "name": "bench",
+                        "kind": "openai",
+                        "base_url": f"http://127.0.0.1:{upstream_port}/v1",
+                        "api_key_env": "BENCH_UPSTREAM_KEY",
+                    }
+                ]
+            }
+        )
+    )
+    env = {
+        **os.environ,
+        "BENCH_UPSTREAM_KEY": "sk-bench",
+        "VANTAGE_DATA_DIR": str(workdir / "data"),
+        "VANTAGE_JWT_SECRET": SECRET,
+        "VANTAGE_PACKS": "gateway",
+        "VANTAGE_LOG_LEVEL": "WARNING",
+        "VANTAGE_GATEWAY_CONFIG": str(config),
+        # Limits stay on (their cost is part of the path), far above the load.
+        "VANTAGE_GATEWAY_API_KEY_REQUESTS_PER_MINUTE": "100000000",
+        "VANTAGE_GATEWAY_API_KEY_TOKENS_PER_MINUTE": "1000000000",
+    }
+    if database_url:
+        env["VANTAGE_DATABASE_URL"] = database_url
+    return env
+
+
+def _mint_api_key(env: dict[str, str]) -> str:
+    code = (
+        "import asyncio\n"
+        "from vantage.config import load_settings\n"
+        "from vantage.core.auth import api_key_service\n"
+        "from vantage.core.auth.principal import Scope\n"
+        "from vantage.core.db import Database, utcnow\n"
+        "async def main():\n"
+        "    database = Database(load_settings())\n"
+        "    async with database.transaction() as session:\n"
+        "        created = await api_key_service.create_api_key(session, tenant_id=1,\n"
+        "            name='bench', scopes=[Scope.READ], expires_at=None, created_by_id=None,\n"
+        "            now=utcnow())\n"
+        "    await database.dispose()\n"
+        "    print(created.key)\n"
+        "asyncio.run(main())\n"
+    )
+    result = subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    return result.stdout.strip().splitlines()[-1]
+
+
+def _start_gateway(env: dict[str, str], workdir: Path) -> tuple[subprocess.Popen[bytes], int]:
+    subprocess.run(
+        [sys.executable, "-m", "vantage", "migrate"], env=env, check=True, capture_output=True
+    )
+    port = _free_port()
+    log = (workdir / "gateway.log").open("wb")
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "vantage", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env={**env, "VANTAGE_MIGRATE_ON_START": "false"},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gateway exited: {(workdir / 'gateway.log').read_text()[-2000:]}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health/ready", timeout=1).status_code == 200:
+                return process, port
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise TimeoutError("gateway did not become ready")
+
+
+def _ms(value: float) -> float:
+    return round(value * 1000, 3)
+
+
+async def _compare(
+    direct: Target, gateway: Target, body: dict[str, Any], concurrency: int, seconds: float
+) -> dict[str, float]:
+    direct_lat, _ = await closed_loop(direct, body, concurrency, seconds, warmup=0.5)
+    gateway_lat, gateway_rps = await closed_loop(gateway, body, concurrency, seconds, warmup=0.5)
+    result = {
+        "direct_p50_ms": _ms(percentile(direct_lat, 0.5)),
+        "direct_p99_ms": _ms(percentile(direct_lat, 0.99)),
+        "gateway_p50_ms": _ms(percentile(gateway_lat, 0.5)),
+        "gateway_p99_ms": _ms(percentile(gateway_lat, 0.99)),
+        "gateway_rps": round(gateway_rps, 1),
+        "samples": len(gateway_lat),
+    }
+    result["added_p50_ms"] = round(result["gateway_p50_ms"] - result["direct_p50_ms"], 3)
+    result["added_p99_ms"] = round(result["gateway_p99_ms"] - result["direct_p99_ms"], 3)
+    return result
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux), to state cost per request apart from load."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _saturate(
+    gateway: Target, body: dict[str, Any], seconds: float, pid: int
+) -> tuple[float, float]:
+    """Requests/s of one worker with 64 clients, and its CPU milliseconds per request."""
+    before = _cpu_seconds(pid)
+    latencies, rps = await closed_loop(gateway, body, 64, seconds, warmup=0.0)
+    spent = _cpu_seconds(pid) - before
+    return rps, spent * 1000 / max(len(latencies), 1)
+
+
+async def _measure(
+    upstream_port: int, gateway_port: int, key: str, seconds: float, pid: int
+) -> dict[str, Any]:
+    direct = Target("127.0.0.1", upstream_port, "/v1/chat/completions", {})
+    gateway = Target(
+        "127.0.0.1", gateway_port, "/v1/chat/completions", {"authorization": f"Bearer {key}"}
+    )
+    stream_body = {**BODY, "stream": True}
+    # Warm the gateway (connection pools, caches, the API key's first use).
+    await closed_loop(gateway, BODY, 4, 1.0, warmup=0.0)
+    results: dict[str, Any] = {"send": {}, "stream": {}}
+    for concurrency in (1, 32):
+        results["send"][f"c{concurrency}"] = await _compare(
+            direct, gateway, BODY, concurrency, seconds
+        )
+        results["stream"][f"c{concurrency}"] = await _compare(
+            direct, gateway, stream_body, concurrency, seconds
+        )
+    saturation, send_cpu_ms = await _saturate(gateway, BODY, seconds, pid)
+    stream_saturation, stream_cpu_ms = await _saturate(gateway, stream_body, seconds, pid)
+    rate = 0.8 * saturation
+    direct_open = await open_loop(direct, BODY, rate, seconds, pool=128)
+    gateway_open = await open_loop(gateway, BODY, rate, seconds, pool=128)
+    results["saturation_rps"] = round(saturation, 1)
+    results["stream_saturation_rps"] = round(stream_saturation, 1)
+    # CPU the worker spends per request (the machine may be shared: this does not depend on
+    # how much CPU other processes take), and the throughput one full core would give.
+    results["gateway_cpu_ms_per_request"] = {
+        "send": round(send_cpu_ms, 3),
+        "stream": round(stream_cpu_ms, 3),
+    }
+    results["rps_per_core_from_cpu"] = {
+        "send": round(1000 / send_cpu_ms, 1),
+        "stream": round(1000 / stream_cpu_ms, 1),
+    }
+    results["at_80pct_saturation"] = {
+        "rate_rps": round(rate, 1),
+        "direct_p99_ms": _ms(percentile(direct_open, 0.99)),
+        "gateway_p99_ms": _ms(percentile(gateway_open, 0.99)),
+        "added_p99_ms": _ms(percentile(gateway_open, 0.99) - percentile(direct_open, 0.99)),
+        "gateway_p50_ms": _ms(percentile(gateway_open, 0.5)),
+    }
+    return results
+
+
+def _verdict(results: dict[str, Any]) -> dict[str, Any]:
+    c1 = [results["send"]["c1"], results["stream"]["c1"]]
+    checks = {
+        "c1_added_p50_le_2ms": all(r["added_p50_ms"] <= TARGETS["c1_p50_ms"] for r in c1),
+        "c1_added_p99_le_6ms": all(r["added_p99_ms"] <= TARGETS["c1_p99_ms"] for r in c1),
+        "p99_added_at_80pct_le_10ms": results["at_80pct_saturation"]["added_p99_ms"]
+        <= TARGETS["p99_at_80pct_ms"],
+        "rps_per_worker_ge_500": results["saturation_rps"] >= TARGETS["rps_per_worker"],
+    }
+    return {**checks, "all_met": all(checks.values())}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=4.0, help="measured seconds per phase")
+    parser.add_argument("--database-url", default=None, help="default: an SQLite file")
+    args = parser.parse_args()
+    upstream, upstream_port = _start_upstream()
+    gateway: subprocess.Popen[bytes] | None = None
+    try:
+        with tempfile.TemporaryDirectory(prefix="vantage-bench-gateway-") as tmp:
+            workdir = Path(tmp)
+            env = _gateway_env(workdir, upstream_port, args.database_url)
+            subprocess.run(
+                [sys.executable, "-m", "vantage", "migrate"],
+                env=env,
+                check=True,
+                capture_output=True,
+            )
+            key = _mint_api_key(env)
+            gateway, gateway_port = _start_gateway(env, workdir)
+            results = _run(_measure(upstream_port, gateway_port, key, args.seconds, gateway.pid))
+            gateway.terminate()
+            gateway.wait(timeout=30)
+            gateway = None
+    finally:
+        if gateway is not None:
+            gateway.kill()
+        if upstream.stdin is not None:
+            upstream.stdin.close()
+        upstream.wait(timeout=10)
+    line = {
+        "bench": "gateway",
+        "upstream_delay_ms": DELAY_MS,
+        "workers": 1,
+        "database": "postgresql" if args.database_url else "sqlite",
+        "load_average_1m": round(os.getloadavg()[0], 2),
+        "cpus": os.cpu_count(),
+        **results,
+        "requests_per_second_per_worker": results["saturation_rps"],
+        "targets": TARGETS,
+        "met": _verdict(results),
+    }
+    print(json.dumps(line))
+
+
+def _run(coroutine: Any) -> Any:
+    try:
+        import uvloop
+
+        return uvloop.run(coroutine)
+    except ImportError:
+        return asyncio.run(coroutine)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Where channel history lives and how a publish reaches every process."""

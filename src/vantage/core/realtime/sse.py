@@ -1,0 +1,138 @@
+"""``GET /api/v1/stream/{channel}``: a channel as Server-Sent Events, resumable by Last-Event-ID."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter, Request
+from sse_starlette import EventSourceResponse, ServerSentEvent
+from sse_starlette.sse import SendTimeoutError
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from vantage.core.errors import NotFound, Unauthorized, Unavailable, ValidationFailed
+from vantage.core.realtime.channels import InvalidChannelError, UnknownChannelError
+from vantage.core.realtime.clients import Client, Replayed
+from vantage.core.realtime.hub import Hub
+from vantage.core.realtime.messages import Message, Position, sse_control_frame
+from vantage.core.realtime.recovery import Recovery
+
+router = APIRouter(tags=["realtime"])
+
+
+class SseClient(Client):
+    """An SSE response: the outbound queue feeds the event stream."""
+
+    transport = "sse"
+
+    def render_control(self, op: str, fields: dict[str, Any]) -> bytes:
+        return sse_control_frame(op, None, **fields)
+
+    def push_subscribed(self, channel: str, recovery: Recovery) -> None:
+        # The event's id is where the client stands once it has this event: after a recovery,
+        # the position it resumed from (the replay follows); otherwise the channel's current
+        # one. A reconnecting EventSource then resumes from there even if nothing else arrived.
+        position = recovery.position
+        stands_at = recovery.resumed_from if recovery.resumed_from is not None else position
+        fields = {
+            "channel": channel,
+            "recovered": recovery.recovered,
+            "epoch": position.epoch,
+            "offset": position.offset,
+        }
+        self.push(sse_control_frame("subscribed", str(stands_at), **fields))
+
+    async def events(self) -> AsyncIterator[bytes]:
+        """Pre-encoded events; a message's bytes are shared by every SSE subscriber."""
+        while (item := await self.next_item()) is not None:
+            if type(item) is Message:
+                self.observe(item)
+                yield item.sse_frame
+            elif type(item) is Replayed:
+                yield item.message.sse_frame
+            else:
+                yield item  # type: ignore[misc]
+
+
+def _ping() -> ServerSentEvent:
+    return ServerSentEvent(comment="ping")
+
+
+class _HubEventStream(EventSourceResponse):
+    """An event stream that always detaches its client, however the response ends."""
+
+    def __init__(self, hub: Hub, client: SseClient) -> None:
+        super().__init__(
+            client.events(),
+            ping=hub.config.sse_ping_seconds,
+            ping_message_factory=_ping,
+            send_timeout=hub.config.send_timeout_seconds,
+            sep="\n",
+        )
+        self._hub = hub
+        self._client = client
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except SendTimeoutError:
+            self._client.close_slow()
+        finally:
+            await self._hub.detach(self._client)
+
+
+def _credential(request: Request) -> str:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    api_key = request.headers.get("x-api-key", "").strip()
+    if api_key:
+        return api_key
+    raise Unauthorized(
+        "send Authorization: Bearer <token> or X-API-Key: <key>",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+def _resume_from(request: Request) -> Position | None:
+    value = request.headers.get("last-event-id")
+    if not value:
+        return None
+    try:
+        return Position.parse(value)
+    except ValueError as error:
+        raise ValidationFailed.field(["header", "Last-Event-ID"], str(error)) from error
+
+
+@router.get(
+    "/api/v1/stream/{channel}",
+    summary="Stream one channel as Server-Sent Events",
+    response_class=Response,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "An event stream"}},
+)
+async def stream_channel(channel: str, request: Request) -> Response:
+    """Events have ``id: <epoch>:<offset>``; reconnect with ``Last-Event-ID`` to resume."""
+    hub: Hub = request.app.state.hub
+    if not hub.accepting:
+        raise Unavailable("the server is shutting down")
+    try:
+        principal = await hub.authenticator(_credential(request))
+    except Unauthorized as error:
+        error.headers.setdefault("WWW-Authenticate", "Bearer")
+        raise
+    since = _resume_from(request)
+    client = SseClient(principal, hub.config.queue_size, hub.metrics)
+    hub.attach(client)
+    try:
+        await hub.subscribe(client, channel, since)
+    except InvalidChannelError as error:
+        await hub.detach(client)
+        raise ValidationFailed.field(["path", "channel"], str(error)) from error
+    except UnknownChannelError as error:
+        await hub.detach(client)
+        raise NotFound(str(error)) from error
+    except BaseException:
+        await hub.detach(client)
+        raise
+    return _HubEventStream(hub, client)

@@ -1,0 +1,1 @@
+"""Business logic of the commerce pack: no HTTP, no commit."""

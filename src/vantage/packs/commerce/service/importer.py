@@ -1,0 +1,71 @@
+"""File import: stream batches into the database, one transaction per batch.
+
+Reading and parsing the next batch (CPU in this thread's pool) overlaps with writing the
+current one (in the database driver). A bad row stops the import before its batch is written;
+batches committed earlier stay, each complete.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from vantage.core.db import Database
+from vantage.core.errors import ValidationFailed
+from vantage.packs.commerce.ingest.files import Chunk, ImportPlan, iter_batches
+from vantage.packs.commerce.service.ingest import ingest_batch, resolve_currency
+
+
+@dataclass
+class ImportReport:
+    orders: int = 0
+    created: int = 0
+    updated: int = 0
+    lines: int = 0
+    batches: int = 0
+    skipped: int = 0
+    tenants_notified: set[int] = field(default_factory=set)
+
+
+def _next(chunks: Iterator[Chunk]) -> Chunk | None:
+    return next(chunks, None)
+
+
+async def import_file(
+    database: Database,
+    tenant_id: int,
+    plan: ImportPlan,
+    *,
+    default_currency: str,
+    progress: Callable[[Chunk, ImportReport], None] = lambda chunk, report: None,
+) -> ImportReport:
+    """Import a whole file; raises ``RowError`` (with its line) on the first bad row."""
+    report = ImportReport()
+    chunks = iter_batches(plan)
+    upcoming = asyncio.create_task(asyncio.to_thread(_next, chunks))
+    try:
+        while (chunk := await upcoming) is not None:
+            upcoming = asyncio.create_task(asyncio.to_thread(_next, chunks))
+            async with database.transaction() as session:
+                currency = await resolve_currency(
+                    session, tenant_id, chunk.currency, default_currency
+                )
+                if chunk.currency and chunk.currency != currency:
+                    raise ValidationFailed(
+                        f"the file's amounts are in {chunk.currency}, the tenant's in {currency}"
+                    )
+                outcome = await ingest_batch(session, tenant_id, chunk.batch)
+            report.orders += outcome.accepted
+            report.created += outcome.created
+            report.updated += outcome.updated
+            report.lines += outcome.lines
+            report.batches += 1
+            report.skipped = chunk.skipped
+            progress(chunk, report)
+    finally:
+        if not upcoming.done():
+            upcoming.cancel()
+        # The reader thread cannot be interrupted; let it finish its batch before returning.
+        await asyncio.gather(upcoming, return_exceptions=True)
+    return report

@@ -1,0 +1,144 @@
+"""``POST /api/v1/chat/send`` and ``POST /api/v1/chat/stream`` (SSE)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from sse_starlette import EventSourceResponse
+
+from vantage.core.auth.dependencies import ReadPrincipal
+from vantage.core.errors import problem_body, request_id_of
+from vantage.packs.gateway.providers.base import ChatMessage, TextDelta
+from vantage.packs.gateway.runtime import GatewayRuntime, runtime_of
+from vantage.packs.gateway.schemas import ChatRequest, ChatResponse
+from vantage.packs.gateway.services import chat as chat_service
+from vantage.packs.gateway.services.chat import problem_for
+from vantage.packs.gateway.services.limits import limit_headers
+from vantage.packs.gateway.services.routing import ChatInput
+from vantage.packs.gateway.services.streams import StreamOutcome, StreamRun, open_stream
+
+router = APIRouter(prefix="/api/v1/chat", tags=["gateway"])
+Runtime = Annotated[GatewayRuntime, Depends(runtime_of)]
+
+
+def _chat_input(body: ChatRequest) -> ChatInput:
+    turns = [ChatMessage(role=m.role, content=m.content) for m in body.history]
+    turns.append(ChatMessage(role="user", content=body.message))
+    return ChatInput(
+        model=body.route,
+        messages=tuple(turns),
+        temperature=body.temperature,
+        max_tokens=body.max_tokens,
+        session_id=body.session_id,
+    )
+
+
+@router.post("/send", response_model=ChatResponse)
+async def send(
+    body: ChatRequest, principal: ReadPrincipal, runtime: Runtime, response: Response
+) -> ChatResponse:
+    """Send a message and wait for the whole answer."""
+    result = await chat_service.send(runtime, principal, _chat_input(body), "send")
+    response.headers.update(limit_headers(result.ctx.limits))
+    response.headers["X-Vantage-Usage-Id"] = result.ctx.request_id
+    specialist = result.ctx.plan.specialist if result.ctx.plan else None
+    return ChatResponse(
+        content=result.completion.text,
+        specialist_id=specialist.id if specialist else None,
+        specialist_slug=specialist.slug if specialist else None,
+        specialist_name=specialist.name if specialist else None,
+        provider=result.target.provider,
+        model=result.target.model,
+        input_tokens=result.usage.input_tokens,
+        output_tokens=result.usage.output_tokens,
+        cached_tokens=result.usage.cached_tokens,
+        estimated_cost_usd=result.usage.cost_usd,
+        unpriced=result.usage.unpriced,
+        estimated=result.usage.estimated,
+        latency_ms=result.ctx.elapsed_ms(),
+        request_id=result.ctx.request_id,
+        finish_reason=result.completion.finish_reason,
+    )
+
+
+def _done(outcome: StreamOutcome) -> str:
+    usage = outcome.usage
+    return json.dumps(
+        {
+            "request_id": outcome.request_id,
+            "provider": outcome.target.provider,
+            "model": outcome.target.model,
+            "input_tokens": usage.input_tokens,
+            "output_tokens": usage.output_tokens,
+            "cached_tokens": usage.cached_tokens,
+            "cost_usd": None if usage.cost_usd is None else str(usage.cost_usd),
+            "unpriced": usage.unpriced,
+            "estimated": usage.estimated,
+            "latency_ms": outcome.latency_ms,
+            "ttft_ms": outcome.ttft_ms,
+            "finish_reason": outcome.finish_reason,
+        },
+        separators=(",", ":"),
+    )
+
+
+def sse_frame(data: str, event: str | None = None) -> bytes:
+    """One encoded SSE event (``data`` is compact JSON or ``[DONE]``: a single line)."""
+    head = f"event: {event}\r\n" if event else ""
+    return f"{head}data: {data}\r\n\r\n".encode()
+
+
+async def _events(request: Request, run: StreamRun) -> AsyncIterator[bytes]:
+    # Whatever arrived together leaves in one write.
+    async with contextlib.aclosing(run.items()) as batches:
+        async for batch in batches:
+            yield b"".join(_render(request, item) for item in batch)
+
+
+def _render(request: Request, item: TextDelta | StreamOutcome) -> bytes:
+    if isinstance(item, TextDelta):
+        return sse_frame(json.dumps({"delta": item.text}, separators=(",", ":")), "chunk")
+    if item.error is None:
+        return sse_frame(_done(item), "done")
+    problem = problem_for(item.error)
+    body = problem_body(
+        status=problem.status,
+        code=problem.code,
+        title=problem.title,
+        detail=problem.detail,
+        instance=request.url.path,
+        request_id=request_id_of(request),
+        extra={"usage_id": item.request_id},
+    )
+    return sse_frame(json.dumps(body, separators=(",", ":")), "error")
+
+
+def sse_response(
+    runtime: GatewayRuntime, run: StreamRun, events: AsyncIterator[bytes]
+) -> EventSourceResponse:
+    """An SSE response carrying the rate-limit headers and the usage id."""
+    headers = limit_headers(run.ctx.limits)
+    headers["X-Vantage-Usage-Id"] = run.request_id
+    return EventSourceResponse(
+        events,
+        headers=headers,
+        ping=runtime.settings.stream_ping_seconds,
+        shutdown_grace_period=runtime.settings.stream_shutdown_grace_seconds,
+    )
+
+
+@router.post(
+    "/stream",
+    response_class=EventSourceResponse,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+async def stream(
+    body: ChatRequest, principal: ReadPrincipal, runtime: Runtime, request: Request
+) -> EventSourceResponse:
+    """Stream the answer: ``chunk`` events, then ``done`` (tokens, cost, latency) or ``error``."""
+    run = await open_stream(runtime, principal, _chat_input(body), "stream")
+    return sse_response(runtime, run, _events(request, run))

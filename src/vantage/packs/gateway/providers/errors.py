@@ -1,0 +1,61 @@
+"""Shared classification of transport failures and ``Retry-After`` hints."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+import httpx2
+
+from vantage.packs.gateway.providers.base import ProviderError
+
+MAX_RETRY_AFTER_SECONDS = 60.0
+CONNECTION_LIMITS = httpx2.Limits(max_connections=1000, max_keepalive_connections=200)
+
+
+def retry_after_of(headers: Mapping[str, str]) -> float | None:
+    """Seconds the upstream asked us to wait (``retry-after-ms``, seconds or an HTTP date)."""
+    millis = headers.get("retry-after-ms")
+    if millis:
+        try:
+            return min(max(float(millis) / 1000, 0.0), MAX_RETRY_AFTER_SECONDS)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return min(max(float(value), 0.0), MAX_RETRY_AFTER_SECONDS)
+    except ValueError:
+        pass
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    delay = (moment - datetime.now(UTC)).total_seconds()
+    return min(max(delay, 0.0), MAX_RETRY_AFTER_SECONDS)
+
+
+def fast_http_client(
+    aiohttp_client: Callable[..., httpx2.AsyncClient], timeout: httpx2.Timeout
+) -> httpx2.AsyncClient | None:
+    """The SDK's aiohttp-backed client (about a third less CPU per call than the default).
+
+    None when the SDK's ``aiohttp`` extra is missing: the SDK then uses its default client.
+    """
+    try:
+        return aiohttp_client(timeout=timeout, limits=CONNECTION_LIMITS)
+    except RuntimeError:
+        return None
+
+
+def transport_error(error: BaseException) -> ProviderError:
+    """A failure below the SDK (socket, TLS, timeouts while reading a stream)."""
+    if isinstance(error, httpx2.TimeoutException | TimeoutError):
+        return ProviderError("timeout", "the upstream stopped answering in time")
+    if isinstance(error, httpx2.TransportError | OSError):
+        return ProviderError("connection", f"the upstream connection failed: {error}"[:500])
+    return ProviderError("server", f"unexpected upstream failure: {type(error).__name__}")

@@ -1,0 +1,64 @@
+"""Everything the gateway holds for the life of one application (on ``app.state.gateway``)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from starlette.requests import HTTPConnection
+
+from vantage.core.db import Database
+from vantage.core.errors import Unavailable
+from vantage.packs.gateway.config_file import GatewayConfig
+from vantage.packs.gateway.pricing import PricingTable
+from vantage.packs.gateway.providers.registry import ProviderRegistry
+from vantage.packs.gateway.services.attempts import Caller
+from vantage.packs.gateway.services.budgets import BudgetGuard
+from vantage.packs.gateway.services.identity import UserHasher
+from vantage.packs.gateway.services.limits import GatewayLimiter
+from vantage.packs.gateway.services.routing import Router
+from vantage.packs.gateway.services.specialists import SpecialistDirectory
+from vantage.packs.gateway.settings import GatewaySettings
+from vantage.packs.gateway.tokens import TokenCounter
+from vantage.packs.gateway.usage.writer import UsageWriter
+
+if TYPE_CHECKING:
+    from vantage.packs.gateway.services.streams import StreamRun
+
+
+@dataclass
+class GatewayRuntime:
+    settings: GatewaySettings
+    config: GatewayConfig
+    database: Database
+    registry: ProviderRegistry
+    caller: Caller
+    router: Router
+    pricing: PricingTable
+    tokens: TokenCounter
+    writer: UsageWriter
+    limiter: GatewayLimiter
+    budgets: BudgetGuard
+    specialists: SpecialistDirectory
+    hasher: UserHasher
+    streams: set[StreamRun] = field(default_factory=set)
+
+    async def wait_for_streams(self, timeout: float) -> None:
+        """Let running streams finish (bounded), then stop the rest; each records its usage."""
+        tasks = [run.task for run in list(self.streams) if run.task is not None]
+        if not tasks:
+            return
+        _, pending = await asyncio.wait(tasks, timeout=max(timeout, 0.01))
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending, timeout=5)
+
+
+def runtime_of(connection: HTTPConnection) -> GatewayRuntime:
+    """The gateway of the running application; 503 while it is not started."""
+    runtime: GatewayRuntime | None = getattr(connection.app.state, "gateway", None)
+    if runtime is None:
+        raise Unavailable("the gateway is not running")
+    return runtime

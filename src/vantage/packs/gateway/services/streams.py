@@ -1,0 +1,287 @@
+"""Streamed calls: a producer task reads the upstream, the response only forwards its events.
+
+Reading the upstream in its own task is what lets a stream outlive its client: when the client
+disconnects, the response generator is cancelled and *detaches*; the producer keeps reading for
+at most ``VANTAGE_GATEWAY_DISCONNECT_DRAIN_SECONDS`` to receive the upstream's real usage, then
+closes the upstream. Whatever happens, the producer writes exactly one usage row when it ends:
+real counts when the upstream reported them, tokenizer estimates flagged ``estimated`` when not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass
+
+import structlog
+
+from vantage.core.auth.principal import Principal
+from vantage.packs.gateway.providers.base import (
+    Finish,
+    ProviderError,
+    StreamEvent,
+    TextDelta,
+    Usage,
+    UsageReport,
+)
+from vantage.packs.gateway.runtime import GatewayRuntime
+from vantage.packs.gateway.services.accounting import (
+    CallContext,
+    FinalUsage,
+    error_code_of,
+    final_usage,
+    status_of,
+    usage_record,
+)
+from vantage.packs.gateway.services.attempts import AttemptsFailed, OpenedStream, Target
+from vantage.packs.gateway.services.chat import (
+    admit,
+    problem_for,
+    record_abandoned,
+    record_failure,
+    settle,
+)
+from vantage.packs.gateway.services.routing import ChatInput
+from vantage.packs.gateway.usage.record import Endpoint, UsageStatus
+
+logger = structlog.get_logger("vantage.gateway.streams")
+CLOSE_TIMEOUT_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class StreamOutcome:
+    """The last item of a stream: what it cost, or why it failed."""
+
+    request_id: str
+    target: Target
+    usage: FinalUsage
+    status: UsageStatus
+    error: ProviderError | None
+    finish_reason: str | None
+    latency_ms: int
+    ttft_ms: int | None
+
+
+class StreamRun:
+    """One streamed call: the producer task, its queue, and the client side's view of it."""
+
+    def __init__(self, runtime: GatewayRuntime, ctx: CallContext, opened: OpenedStream) -> None:
+        self.runtime = runtime
+        self.ctx = ctx
+        self.opened = opened
+        self.task: asyncio.Task[None] | None = None
+        self._queue: asyncio.Queue[TextDelta | StreamOutcome] = asyncio.Queue()
+        self._parts: list[str] = []
+        self._usage = Usage()
+        self._finish_reason: str | None = None
+        self._ttft_ms: int | None = None
+        self._detached = False
+        self._drain_deadline: float | None = None
+        self._timeout: asyncio.Timeout | None = None
+        self.finished = False  # the usage row is written
+        self._ended = False  # the upstream finished its stream (usage counts are final)
+        self._outcome_taken = False  # the client side took the outcome off the queue
+        self._client_done = asyncio.Event()
+
+    @property
+    def request_id(self) -> str:
+        return self.ctx.request_id
+
+    @property
+    def target(self) -> Target:
+        return self.opened.target
+
+    def start(self) -> None:
+        self.task = asyncio.create_task(self._produce(), name=f"gateway-stream-{self.request_id}")
+        self.runtime.streams.add(self)
+        self.task.add_done_callback(lambda _: self.runtime.streams.discard(self))
+
+    async def items(self) -> AsyncGenerator[list[TextDelta | StreamOutcome], None]:
+        """What the client receives, in batches of whatever has arrived (one write each):
+        text deltas, then one outcome. Leaving early detaches."""
+        try:
+            while True:
+                batch = [await self._queue.get()]
+                while not self._queue.empty():
+                    batch.append(self._queue.get_nowait())
+                done = isinstance(batch[-1], StreamOutcome)
+                if done:
+                    self._outcome_taken = True
+                yield batch
+                if done:
+                    return
+        finally:
+            self._client_done.set()
+            if not self._outcome_taken:
+                self.detach()
+
+    def detach(self) -> None:
+        """The client is gone: keep reading only until the drain deadline."""
+        if self._detached:
+            return
+        self._detached = True
+        loop = asyncio.get_running_loop()
+        self._drain_deadline = loop.time() + self.runtime.settings.disconnect_drain_seconds
+        timeout = self._timeout
+        if timeout is not None:
+            when = timeout.when()
+            if when is None or when > self._drain_deadline:
+                timeout.reschedule(self._drain_deadline)
+
+    def _read_deadline(self) -> float:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.opened.provider.read_timeout
+        if self._drain_deadline is not None:
+            deadline = min(deadline, self._drain_deadline)
+        return deadline
+
+    def _on_event(self, event: StreamEvent | None) -> None:
+        if isinstance(event, TextDelta):
+            if self._ttft_ms is None:
+                self._ttft_ms = self.ctx.elapsed_ms()
+            self._parts.append(event.text)
+            if not self._detached:
+                self._queue.put_nowait(event)
+        elif isinstance(event, UsageReport):
+            # Overwrite, never add: cumulative (Anthropic) and final (OpenAI) counts alike.
+            if event.input_tokens is not None:
+                self._usage.input_tokens = event.input_tokens
+            if event.output_tokens is not None:
+                self._usage.output_tokens = event.output_tokens
+            if event.cached_tokens is not None:
+                self._usage.cached_tokens = event.cached_tokens
+        elif isinstance(event, Finish):
+            self._finish_reason = event.reason
+
+    async def _produce(self) -> None:
+        error: ProviderError | None = None
+        timed_out = False
+        events = self.opened.events
+        try:
+            self._on_event(self.opened.first)
+            while True:
+                deadline = self._read_deadline()
+                if deadline <= asyncio.get_running_loop().time():
+                    timed_out = True
+                    break
+                try:
+                    async with asyncio.timeout_at(deadline) as timeout:
+                        self._timeout = timeout
+                        event = await anext(events)
+                except StopAsyncIteration:
+                    self._ended = True
+                    break
+                finally:
+                    self._timeout = None
+                self._on_event(event)
+        except TimeoutError:
+            timed_out = True
+        except ProviderError as failure:
+            error = failure
+            self.runtime.registry.record_failure(self.target.provider, failure)
+        except asyncio.CancelledError:
+            # Shutdown: account for what we have, then let the cancellation proceed.
+            await self._close(events)
+            usage = final_usage(
+                self.runtime,
+                self.ctx,
+                self.target.model,
+                self._usage,
+                "".join(self._parts),
+                complete=self._ended,
+            )
+            self._record(usage, "error", "shutdown")
+            await asyncio.shield(settle(self.runtime, self.ctx, usage))
+            raise
+        except Exception as failure:  # a bug must not lose the usage row
+            logger.exception("stream reader failed", request_id=self.request_id)
+            error = ProviderError("server", f"stream failed: {type(failure).__name__}")
+        await self._close(events)
+        if timed_out and not self._detached:
+            error = ProviderError("timeout", "the provider stopped sending in time")
+        await self._finish(status_of(error), error)
+
+    async def _finish(self, status: UsageStatus, error: ProviderError | None) -> None:
+        """Hand the outcome to the client side, then write the row once it is done with it.
+
+        The row says ``client_disconnect`` when the client left before it was handed the
+        outcome, even if the upstream had finished: the client did not get the whole answer.
+        """
+        usage = final_usage(
+            self.runtime,
+            self.ctx,
+            self.target.model,
+            self._usage,
+            "".join(self._parts),
+            complete=self._ended,
+        )
+        try:
+            if not self._detached:
+                self._queue.put_nowait(self._outcome(usage, status, error))
+                # A client reading a backlog may take a while; one that never reads is waited
+                # for at most a read timeout.
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self.opened.provider.read_timeout):
+                        await self._client_done.wait()
+        finally:  # also on shutdown (cancellation): the row is written either way
+            if self._detached and not self._outcome_taken:
+                status = "client_disconnect"
+            self._record(usage, status, error_code_of(error))
+            await asyncio.shield(settle(self.runtime, self.ctx, usage))
+
+    async def _close(self, events: AsyncGenerator[StreamEvent, None]) -> None:
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(CLOSE_TIMEOUT_SECONDS):
+                await events.aclose()
+
+    def _record(self, usage: FinalUsage, status: UsageStatus, error_code: str | None) -> None:
+        if self.finished:
+            return
+        self.finished = True
+        self.runtime.writer.submit(
+            usage_record(
+                self.ctx,
+                self.target,
+                usage,
+                status=status,
+                attempts=self.opened.attempts,
+                streamed=True,
+                ttft_ms=self._ttft_ms,
+                error_code=error_code,
+            )
+        )
+
+    def _outcome(
+        self, usage: FinalUsage, status: UsageStatus, error: ProviderError | None
+    ) -> StreamOutcome:
+        return StreamOutcome(
+            request_id=self.request_id,
+            target=self.target,
+            usage=usage,
+            status=status,
+            error=error,
+            finish_reason=self._finish_reason,
+            latency_ms=self.ctx.elapsed_ms(),
+            ttft_ms=self._ttft_ms,
+        )
+
+
+async def open_stream(
+    runtime: GatewayRuntime, principal: Principal, chat: ChatInput, endpoint: Endpoint
+) -> StreamRun:
+    """Admit the request and open its upstream stream (retries and fallbacks happen here)."""
+    ctx = await admit(runtime, principal, chat, endpoint)
+    assert ctx.plan is not None
+    try:
+        opened = await runtime.caller.open_stream(ctx.plan.targets, ctx.plan.request)
+    except AttemptsFailed as failure:
+        await settle(runtime, ctx, record_failure(runtime, ctx, failure, streamed=True))
+        raise problem_for(failure.last) from failure
+    except BaseException:
+        usage = record_abandoned(runtime, ctx, streamed=True)
+        await asyncio.shield(settle(runtime, ctx, usage))
+        raise
+    run = StreamRun(runtime, ctx, opened)
+    run.start()
+    return run
