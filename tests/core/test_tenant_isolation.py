@@ -101,6 +101,8 @@ async def _trade_of_a(tenants: Tenants, method: str) -> Call:
 
 async def _trading_alert_of_a(tenants: Tenants, method: str) -> Call:
     return Call({"alert_id": await trading_support.raise_alert(tenants.app, tenants.a_id)})
+
+
 async def _specialist_of_a(tenants: Tenants, method: str) -> Call:
     from vantage.packs.gateway.models import Specialist
 

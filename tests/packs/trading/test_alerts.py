@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import httpx
-import pytest
 
-from tests.conftest import ClientFactory
-from tests.packs.trading.test_api import eventually, trading_settings
-from tests.support.auth import app_of, sign_in_as
+from tests.packs.trading.test_api import trading_settings
+from tests.support.auth import access_token_for, create_user, headers_for
+from tests.support.realtime import open_socket, receive, serve, subscribe
+from vantage.app import create_app
+from vantage.config import Settings
 from vantage.core.auth.models import Role
 from vantage.packs.trading import create_pack
 from vantage.packs.trading.alerts import evaluate
-from vantage.packs.trading.channels import ALERTS_CHANNEL, LocalPublisher
 from vantage.packs.trading.collectors.engine import TenantCollectors
 from vantage.packs.trading.collectors.snapshot import HostSnapshot
 from vantage.packs.trading.events import Heartbeat
@@ -57,13 +56,6 @@ def test_conditions_follow_the_thresholds() -> None:
     assert {c.rule for c in calm} == {"component"}
 
 
-@pytest.fixture
-async def api(client_for: ClientFactory, database_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with client_for(database_url, packs=[create_pack(trading_settings())]) as client:
-        await sign_in_as(client, Role.ADMIN)
-        yield client
-
-
 def _heartbeat(event_id: str, status: str) -> dict[str, Any]:
     return {
         "type": "heartbeat",
@@ -75,46 +67,51 @@ def _heartbeat(event_id: str, status: str) -> dict[str, Any]:
     }
 
 
-async def test_alert_is_raised_acknowledged_and_resolved(api: httpx.AsyncClient) -> None:
-    publisher = app_of(api).state.trading.publisher
-    assert isinstance(publisher, LocalPublisher)
+async def _next_about(ws: Any, subject: str) -> dict[str, Any]:
+    """The next alerts-channel message about ``subject`` (host alerts of a busy machine
+    may come and go in between)."""
+    while True:
+        frame = await receive(ws, within=10)
+        if frame["op"] == "message" and frame["data"]["alert"]["subject"] == subject:
+            return dict(frame["data"])
 
-    def announced() -> list[tuple[str, int]]:
-        kept = publisher.messages.get((1, ALERTS_CHANNEL), [])
-        return [(m["action"], m["alert"]["id"]) for m in map(json.loads, kept)]
 
-    await api.post("/api/v1/trading/events", json={"events": [_heartbeat("h1", "down")]})
-
-    async def active() -> list[dict[str, Any]]:
-        found = await api.get("/api/v1/trading/system/alerts", params={"status": "active"})
-        return [a for a in found.json()["data"] if a["subject"] == "order-gateway"]
-
-    (alert,) = await eventually(active)
-    assert (alert["rule"], alert["severity"], alert["acknowledged_at"]) == (
-        "component",
-        "critical",
-        None,
+async def test_alert_is_raised_acknowledged_and_resolved(
+    make_settings: Callable[..., Settings], database_url: str
+) -> None:
+    app = create_app(
+        make_settings(database_url=database_url), packs=[create_pack(trading_settings())]
     )
-    health = (await api.get("/api/v1/trading/system/health")).json()
-    assert health["status"] == "down"
+    async with serve(app) as server, httpx.AsyncClient(base_url=server.http_url) as api:
+        admin = await create_user(app, Role.ADMIN)
+        api.headers.update(headers_for(app, admin))
+        ws = await open_socket(server.ws_url, as_user=access_token_for(app, admin))
+        await subscribe(ws, "trading.alerts")
 
-    ack = await api.post(f"/api/v1/trading/system/alerts/acknowledge/{alert['id']}")
-    assert ack.status_code == 200 and ack.json()["changed"] is True
-    assert ack.json()["alert"]["acknowledged_by"].endswith("@example.com")
-    twice = await api.post(f"/api/v1/trading/system/alerts/acknowledge/{alert['id']}")
-    assert twice.json()["changed"] is False
-    missing = await api.post("/api/v1/trading/system/alerts/acknowledge/999999")
-    assert missing.status_code == 404
+        await api.post("/api/v1/trading/events", json={"events": [_heartbeat("h1", "down")]})
+        raised = await _next_about(ws, "order-gateway")
+        alert = raised["alert"]
+        assert (raised["action"], alert["rule"], alert["severity"]) == (
+            "raised",
+            "component",
+            "critical",
+        )
+        listed = await api.get("/api/v1/trading/system/alerts", params={"status": "active"})
+        assert alert["id"] in [a["id"] for a in listed.json()["data"]]
+        assert (await api.get("/api/v1/trading/system/health")).json()["status"] == "down"
 
-    await api.post("/api/v1/trading/events", json={"events": [_heartbeat("h2", "ok")]})
-    await eventually(lambda: ("resolved", alert["id"]) in announced())
-    assert [a for a in announced() if a[1] == alert["id"]] == [
-        ("raised", alert["id"]),
-        ("acknowledged", alert["id"]),
-        ("resolved", alert["id"]),
-    ]
-    listed = await api.get("/api/v1/trading/system/alerts", params={"status": "resolved"})
-    resolved = listed.json()
-    # Host alerts may come and go on a busy machine; this component's is the one to check.
-    (settled,) = [a for a in resolved["data"] if a["subject"] == "order-gateway"]
-    assert settled["id"] == alert["id"] and settled["acknowledged_at"] is not None
+        ack = await api.post(f"/api/v1/trading/system/alerts/acknowledge/{alert['id']}")
+        assert ack.status_code == 200 and ack.json()["changed"] is True
+        acknowledged = await _next_about(ws, "order-gateway")
+        assert acknowledged["action"] == "acknowledged"
+        assert acknowledged["alert"]["acknowledged_by"] == admin.email
+        twice = await api.post(f"/api/v1/trading/system/alerts/acknowledge/{alert['id']}")
+        assert twice.json()["changed"] is False
+        missing = await api.post("/api/v1/trading/system/alerts/acknowledge/999999")
+        assert missing.status_code == 404
+
+        await api.post("/api/v1/trading/events", json={"events": [_heartbeat("h2", "ok")]})
+        resolved = await _next_about(ws, "order-gateway")
+        assert (resolved["action"], resolved["alert"]["id"]) == ("resolved", alert["id"])
+        assert resolved["alert"]["acknowledged_at"] is not None
+        await ws.close()

@@ -6,14 +6,52 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from vantage.core.auth.principal import Scope
 from vantage.core.jobs.context import JobContext
 from vantage.core.jobs.kinds import Schedule
 from vantage.core.packs import Pack, PackContext
+from vantage.core.realtime import ChannelSpec
+from vantage.packs.trading.channels import (
+    ALERTS_CHANNEL,
+    EVENTS_CHANNEL,
+    METRICS_CHANNEL,
+    TRADES_CHANNEL,
+)
 from vantage.packs.trading.settings import TradingSettings
 
 PACK_NAME = "trading"
 RETENTION_JOB = "trading.retention"
 RETENTION_SCHEDULE = "*/10 * * * *"
+
+CHANNELS = (
+    ChannelSpec(
+        METRICS_CHANNEL,
+        cache=True,
+        history_size=100,
+        history_ttl_seconds=60,
+        description="Snapshot of every collector, 10 times a second (cache mode)",
+    ),
+    ChannelSpec(
+        TRADES_CHANNEL,
+        history_size=1000,
+        history_ttl_seconds=300,
+        description='Fills as they are stored: {"trades": [...]} per committed batch',
+    ),
+    ChannelSpec(
+        ALERTS_CHANNEL,
+        history_size=1000,
+        history_ttl_seconds=3600,
+        description='{"action": "raised" | "acknowledged" | "resolved", "alert": {...}}',
+    ),
+    ChannelSpec(
+        EVENTS_CHANNEL,
+        subscribe_scope=Scope.INGEST,
+        publish_scope=Scope.INGEST,
+        history_size=1,
+        history_ttl_seconds=60,
+        description="Publish event batches here (the body of POST /api/v1/trading/events)",
+    ),
+)
 
 
 def create_pack(settings: TradingSettings | None = None) -> Pack:
@@ -31,6 +69,9 @@ def create_pack(settings: TradingSettings | None = None) -> Pack:
     async def lifespan(context: PackContext) -> AsyncIterator[None]:
         runtime = runtime_for_app(context, current_settings())
         context.app.state.trading = runtime
+        hub = getattr(context.app.state, "hub", None)
+        if hub is not None:
+            hub.handle_publishes(EVENTS_CHANNEL, runtime.handle_published_events)
         async with runtime.running():
             yield
 
@@ -49,6 +90,7 @@ def create_pack(settings: TradingSettings | None = None) -> Pack:
         demo=load_demo,
         cli=cli,
         settings=TradingSettings,
+        channels=CHANNELS,
         jobs={RETENTION_JOB: retention},
         schedules=[Schedule(RETENTION_SCHEDULE, RETENTION_JOB)],
     )

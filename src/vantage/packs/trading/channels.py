@@ -10,6 +10,7 @@ from pydantic_core import to_json
 METRICS_CHANNEL = "trading.metrics"
 TRADES_CHANNEL = "trading.trades"
 ALERTS_CHANNEL = "trading.alerts"
+EVENTS_CHANNEL = "trading.events"  # clients publish batches; the ingest path takes them
 KEPT_PER_CHANNEL = 100
 
 

@@ -14,16 +14,15 @@ from vantage.packs.trading.collectors.engine import TenantCollectors
 from vantage.packs.trading.collectors.snapshot import MetricsSnapshot
 from vantage.packs.trading.dependencies import Runtime, Settings
 from vantage.packs.trading.events import BatchShapeError, EventBatch
-from vantage.packs.trading.ingest import IngestOutcome
 from vantage.packs.trading.ledger import ZERO
 from vantage.packs.trading.runtime import TradingRuntime
 from vantage.packs.trading.schemas import (
-    EventErrorOut,
     HistoryRequest,
     HistoryResponse,
     IngestResponse,
     MetricsSummary,
     SymbolsResponse,
+    ingest_response,
 )
 from vantage.packs.trading.system_endpoints import router as system_router
 from vantage.packs.trading.trade_endpoints import router as trades_router
@@ -40,15 +39,6 @@ ingest_router = APIRouter(
 )
 
 _BATCH_SCHEMA = EventBatch.model_json_schema(ref_template="#/components/schemas/{model}")
-
-
-def _response(outcome: IngestOutcome) -> IngestResponse:
-    return IngestResponse(
-        accepted=outcome.accepted,
-        duplicates=outcome.duplicates,
-        rejected=len(outcome.errors),
-        errors=[EventErrorOut(**error.as_dict()) for error in outcome.errors],
-    )
 
 
 @ingest_router.post(
@@ -90,7 +80,7 @@ async def ingest_events(
                 for error in outcome.errors
             ],
         )
-    return _response(outcome)
+    return ingest_response(outcome)
 
 
 async def _snapshot_json(runtime: TradingRuntime, tenant_id: int) -> bytes:

@@ -94,6 +94,11 @@ def choose_resolution(interval: int) -> int:
     return next(resolution for resolution in (HOUR, MINUTE, SECOND) if interval % resolution == 0)
 
 
+def _duration(span: timedelta) -> str:
+    hours = span.total_seconds() / 3600
+    return f"{hours / 24:g} days" if hours >= 48 else f"{hours:g} hours"
+
+
 def _validate(
     request: HistoryRequest, settings: TradingSettings, now: datetime
 ) -> tuple[datetime, datetime, int, int]:
@@ -114,8 +119,8 @@ def _validate(
     if start < now - kept:
         raise ValidationFailed.field(
             ("body", "from"),
-            f"{RESOLUTION_NAMES[resolution]} bars are kept for {kept}; this range needs an "
-            "interval of a coarser resolution (1m bars for 30 days, 1h for a year by default)",
+            f"{RESOLUTION_NAMES[resolution]} bars are kept for {_duration(kept)}; this range "
+            "needs a coarser interval (1m bars are kept 30 days, 1h bars a year by default)",
         )
     return start, end, interval, resolution
 

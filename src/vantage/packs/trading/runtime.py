@@ -21,7 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
+from vantage.core.auth.principal import Principal
 from vantage.core.db import Database
+from vantage.core.errors import ValidationFailed
 from vantage.core.packs import PackContext
 from vantage.packs.trading import alerts as alert_service
 from vantage.packs.trading.cancellation import raise_if_cancelling
@@ -35,13 +37,14 @@ from vantage.packs.trading.channels import (
 from vantage.packs.trading.collectors.engine import CollectorEngine, TenantCollectors
 from vantage.packs.trading.collectors.snapshot import MetricsSnapshot
 from vantage.packs.trading.collectors.system import HostSampler
-from vantage.packs.trading.events import Event
+from vantage.packs.trading.events import BatchShapeError, Event
 from vantage.packs.trading.facts import AppliedBatch
 from vantage.packs.trading.feed import Feed, LocalFeed, RedisFeed
 from vantage.packs.trading.lease import LEASE_NAME, CollectorLease
 from vantage.packs.trading.pipeline import IngestPipeline
 from vantage.packs.trading.rebuild import rebuild_all, rebuild_tenant
 from vantage.packs.trading.recorder import TradingRecorder
+from vantage.packs.trading.schemas import ingest_response
 from vantage.packs.trading.settings import TradingSettings
 from vantage.packs.trading.simulator.engine import Simulator
 from vantage.packs.trading.simulator.runner import run_live
@@ -298,6 +301,22 @@ class TradingRuntime:
 
         logger.info("simulator running", symbols=self.settings.simulator_symbols)
         await run_live(simulator, sink, stopping)
+
+    async def handle_published_events(
+        self, principal: Principal, channel: str, data: Any
+    ) -> dict[str, Any]:
+        """A WebSocket ``publish`` on ``trading.events``: the same ingest as the HTTP batch."""
+        items = data.get("events") if isinstance(data, dict) else data
+        if not isinstance(items, list):
+            raise ValidationFailed.field(
+                ("data", "events"), 'publish {"events": [...]} (or a list of events)'
+            )
+        try:
+            parsed = self.pipeline.parse_items(items)
+        except BatchShapeError as error:
+            raise ValidationFailed.field(("data", "events"), str(error)) from error
+        outcome = await self.pipeline.ingest(principal.tenant_id, parsed)
+        return ingest_response(outcome).model_dump(mode="json")
 
     # -- reads for other code -----------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from vantage.packs.trading.collectors.snapshot import (
     SymbolSnapshot,
 )
 from vantage.packs.trading.events import Symbol
+from vantage.packs.trading.ingest import IngestOutcome
 
 # --- ingest ---------------------------------------------------------------------------------
 
@@ -33,6 +34,16 @@ class IngestResponse(BaseModel):
     duplicates: int = Field(description="Events whose id was already stored (ignored)")
     rejected: int = Field(description="Events refused; see errors")
     errors: list[EventErrorOut]
+
+
+def ingest_response(outcome: IngestOutcome) -> IngestResponse:
+    """What a client is told about its batch."""
+    return IngestResponse(
+        accepted=outcome.accepted,
+        duplicates=outcome.duplicates,
+        rejected=len(outcome.errors),
+        errors=[EventErrorOut(**error.as_dict()) for error in outcome.errors],
+    )
 
 
 # --- trades ---------------------------------------------------------------------------------
