@@ -135,7 +135,7 @@ async def bench_in_process(directory: Path, count: int) -> float:
     database = Database(settings)
     runtime = TradingRuntime(
         database=database,
-        settings=TradingSettings(_env_file=None),  # type: ignore[call-arg]
+        settings=TradingSettings(_env_file=None, simulator=False),  # type: ignore[call-arg]
         publisher=LocalPublisher(),
         data_dir=directory,
     )
@@ -220,7 +220,8 @@ def server(directory: Path, settings: Settings, extra_env: dict[str, str] | None
         "VANTAGE_JWT_SECRET": JWT_SECRET,
         "VANTAGE_PACKS": "trading",
         "VANTAGE_LOG_LEVEL": "WARNING",
-        "VANTAGE_RATE_LIMITS": "trading=100000000/minute;trading.ingest=100000000/minute",
+        "VANTAGE_RATE_LIMIT_ENABLED": "false",
+        "VANTAGE_TRADING_SIMULATOR": "false",
         **(extra_env or {}),
     }
     log = (directory / "server.log").open("wb")

@@ -31,7 +31,11 @@ EVENTS = "/api/v1/trading/events"
 
 
 def trading_settings(**overrides: Any) -> TradingSettings:
-    values: dict[str, Any] = {"system_sample_seconds": 0.2, "lease_ttl_seconds": 3.0}
+    values: dict[str, Any] = {
+        "system_sample_seconds": 0.2,
+        "lease_ttl_seconds": 3.0,
+        "simulator": False,
+    }
     values.update(overrides)
     return TradingSettings(_env_file=None, **values)  # type: ignore[arg-type]
 

@@ -46,7 +46,8 @@ def test_the_gate_applies_each_version_once_and_in_order() -> None:
 
 
 def _settings(**overrides: object) -> TradingSettings:
-    return TradingSettings(_env_file=None, **overrides)  # type: ignore[arg-type]
+    values: dict[str, object] = {"simulator": False, **overrides}
+    return TradingSettings(_env_file=None, **values)  # type: ignore[arg-type]
 
 
 @asynccontextmanager

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from vantage.core.packs import DemoContext
 from vantage.core.watermarks import read_watermark
@@ -15,13 +15,20 @@ from vantage.packs.trading.simulator.runner import backfill
 
 # (past sessions, minutes of each past session, hours leading up to now)
 SCALES = {"small": (3, 10, 0.5), "medium": (20, 30, 4.0), "large": (60, 30, 12.0)}
-SIMULATOR_ENV = "VANTAGE_TRADING_SIMULATOR"
+DEMO_MARKER = "trading-demo-simulator"
+
+
+def demo_marker(data_dir: Path) -> Path:
+    """A file in the data directory that switches the live simulator on (unless the setting
+    ``VANTAGE_TRADING_SIMULATOR`` says otherwise): the server ``vantage demo`` starts next."""
+    return data_dir / DEMO_MARKER
 
 
 async def load_demo(context: DemoContext) -> str:
     """Backfill simulated history (once per database) and switch the live simulator on."""
-    # The server ``vantage demo`` starts next reads its settings from the environment.
-    os.environ.setdefault(SIMULATOR_ENV, "true")
+    marker = demo_marker(context.settings.data_dir)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text("vantage demo: the trading simulator runs in the server\n")
     async with context.database.reader() as session:
         existing = await read_watermark(session, context.tenant_id, "trading")
     if existing.version:

@@ -37,6 +37,7 @@ from vantage.packs.trading.channels import (
 from vantage.packs.trading.collectors.engine import CollectorEngine, TenantCollectors
 from vantage.packs.trading.collectors.snapshot import MetricsSnapshot
 from vantage.packs.trading.collectors.system import HostSampler
+from vantage.packs.trading.demo import demo_marker
 from vantage.packs.trading.events import BatchShapeError, Event
 from vantage.packs.trading.facts import AppliedBatch
 from vantage.packs.trading.feed import Feed, LocalFeed, RedisFeed
@@ -138,7 +139,8 @@ class TradingRuntime:
         self.lease = CollectorLease(database, settings.lease_ttl_seconds, lease_name)
         self.pipeline = IngestPipeline(database, settings, sink=self.feed.publish)
         self.engine = CollectorEngine(settings)
-        self.host = HostSampler(data_dir or Path.cwd())
+        self.data_dir = data_dir or Path.cwd()
+        self.host = HostSampler(self.data_dir)
         self.gate = VersionGate()
         self.leading = asyncio.Event()
         self.latest: dict[int, MetricsSnapshot] = {}
@@ -191,7 +193,7 @@ class TradingRuntime:
                 asyncio.create_task(self._snapshot_loop()),
                 asyncio.create_task(self._system_loop()),
             ]
-            if self.settings.simulator:
+            if self.simulating:
                 tasks.append(asyncio.create_task(self._simulate(stopping)))
             done, _ = await asyncio.wait([holder, *tasks], return_when=asyncio.FIRST_COMPLETED)
             for finished in done:
@@ -287,6 +289,13 @@ class TradingRuntime:
             await self.publisher.publish(
                 tenant_id, ALERTS_CHANNEL, {"action": change.action, "alert": change.alert}
             )
+
+    @property
+    def simulating(self) -> bool:
+        """The setting decides; unset, a data directory prepared by ``vantage demo`` does."""
+        if self.settings.simulator is not None:
+            return self.settings.simulator
+        return demo_marker(self.data_dir).exists()
 
     async def _simulate(self, stopping: asyncio.Event) -> None:
         """The bundled simulator, run by the lease holder only (one per deployment)."""

@@ -43,7 +43,8 @@ class TradingSettings(BaseSettings):
     redis_key_prefix: str = Field(default="vantage:", max_length=64)
     feed_max_length: int = Field(default=100_000, ge=1000)
 
-    simulator: bool = False
+    # None: on when ``vantage demo`` prepared this data directory (see demo.py).
+    simulator: bool | None = None
     simulator_symbols: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: list(DEFAULT_SIMULATOR_SYMBOLS)
     )
