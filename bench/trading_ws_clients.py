@@ -28,8 +28,10 @@ _SNAPSHOT_TS = re.compile(rb'"data":\{"ts":"([^"]+)"')
 def _masked_frame(payload: bytes, opcode: int = 0x1) -> bytes:
     mask = os.urandom(4)
     length = len(payload)
-    header = bytes([0x80 | opcode, 0x80 | length]) if length < 126 else (
-        bytes([0x80 | opcode, 0xFE]) + length.to_bytes(2)
+    header = (
+        bytes([0x80 | opcode, 0x80 | length])
+        if length < 126
+        else (bytes([0x80 | opcode, 0xFE]) + length.to_bytes(2))
     )
     key = int.from_bytes((mask * (length // 4 + 1))[:length])
     return header + mask + (int.from_bytes(payload) ^ key).to_bytes(length)
