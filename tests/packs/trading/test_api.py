@@ -229,3 +229,36 @@ async def test_another_tenant_sees_none_of_it(api: httpx.AsyncClient) -> None:
     assert current["strategies"] == [] and current["market"] == []
     stats = (await api.get("/api/v1/trading/trades/stats/summary", headers=intruder)).json()
     assert stats["overall"]["trades"] == 0
+
+
+async def test_an_idempotency_key_replays_the_first_answer(api: httpx.AsyncClient) -> None:
+    at = base()
+    batch = {"events": [tick("k1", 0, base=at), tick("k2", 1, bid=2, ask=1, base=at)]}
+    headers = {"Idempotency-Key": "batch-0001"}
+    first = await api.post(EVENTS, json=batch, headers=headers)
+    again = await api.post(EVENTS, json=batch, headers=headers)
+    assert first.status_code == again.status_code == 200
+    assert again.content == first.content  # the first answer, not "1 duplicate"
+    assert first.json()["accepted"] == 1
+    other = await api.post(EVENTS, json={"events": [tick("k3", 2, base=at)]}, headers=headers)
+    assert other.status_code == 422  # one key names one request
+
+    refused = {"events": [tick("k4", 0, bid=2, ask=1, base=at)]}
+    bad = {"Idempotency-Key": "batch-0002"}
+    assert (await api.post(EVENTS, json=refused, headers=bad)).status_code == 422
+    replay = await api.post(EVENTS, json=refused, headers=bad)
+    assert replay.status_code == 422 and replay.json()["errors"][0]["loc"][:3] == [
+        "body",
+        "events",
+        0,
+    ]
+
+
+async def test_a_full_batch_fits_the_body_limit(api: httpx.AsyncClient) -> None:
+    at = base()
+    events = [tick(f"big{n}", n / 1000, last=100.5, size=1, base=at) for n in range(10_000)]
+    response = await api.post(EVENTS, json={"events": events})
+    assert response.status_code == 200, response.text[:200]
+    assert response.json()["accepted"] == 10_000
+    too_many = await api.post(EVENTS, json={"events": [*events, tick("x", 0, base=at)]})
+    assert too_many.status_code == 422

@@ -22,6 +22,7 @@ from vantage.packs.trading.settings import TradingSettings
 PACK_NAME = "trading"
 RETENTION_JOB = "trading.retention"
 RETENTION_SCHEDULE = "*/10 * * * *"
+EVENTS_PATH = "/api/v1/trading/events"
 
 CHANNELS = (
     ChannelSpec(
@@ -67,8 +68,12 @@ def create_pack(settings: TradingSettings | None = None) -> Pack:
 
     @asynccontextmanager
     async def lifespan(context: PackContext) -> AsyncIterator[None]:
-        runtime = runtime_for_app(context, current_settings())
+        settings = current_settings()
+        runtime = runtime_for_app(context, settings)
         context.app.state.trading = runtime
+        if EVENTS_PATH not in context.settings.max_body_bytes_by_path:
+            # A full batch is megabytes; an explicit VANTAGE_MAX_BODY_BYTES_BY_PATH wins.
+            context.app.state.body_limits.set_prefix(EVENTS_PATH, settings.max_batch_bytes)
         hub = getattr(context.app.state, "hub", None)
         if hub is not None:
             hub.handle_publishes(EVENTS_CHANNEL, runtime.handle_published_events)

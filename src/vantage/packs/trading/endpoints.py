@@ -4,16 +4,19 @@
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Depends, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from vantage.core.auth.dependencies import IngestPrincipal, ReadPrincipal
 from vantage.core.db import ReadSession
 from vantage.core.errors import ValidationFailed
+from vantage.core.idempotency import Claim, StoredResponse, respond_idempotently
 from vantage.core.ratelimit import rate_limit
 from vantage.packs.trading import history as history_service
 from vantage.packs.trading.collectors.engine import TenantCollectors
 from vantage.packs.trading.collectors.snapshot import MetricsSnapshot
 from vantage.packs.trading.dependencies import Runtime, Settings
 from vantage.packs.trading.events import BatchShapeError, EventBatch
+from vantage.packs.trading.ingest import IngestOutcome
 from vantage.packs.trading.ledger import ZERO
 from vantage.packs.trading.runtime import TradingRuntime
 from vantage.packs.trading.schemas import (
@@ -38,19 +41,23 @@ ingest_router = APIRouter(
     dependencies=[Depends(rate_limit("trading.ingest"))],
 )
 
+IDEMPOTENCY_SCOPE = "trading.events"
+JSON = "application/json"
 _BATCH_SCHEMA = EventBatch.model_json_schema(ref_template="#/components/schemas/{model}")
 
 
 @ingest_router.post(
     "/events",
     response_model=IngestResponse,
+    responses={409: {"description": "A request with the same Idempotency-Key is in flight"}},
     summary="Ingest a batch of events",
     description=(
         "Ticks, order lifecycle events, fills, strategy updates, log lines and heartbeats, in "
         "one batch. Each event is validated on its own: good events are kept, bad ones come "
         "back in `errors` with their index, id and field. Event ids make resending safe: an "
         "id already stored is counted as a duplicate and changes nothing. A batch in which "
-        "every event is refused is a 422 problem listing each one."
+        "every event is refused is a 422 problem listing each one. With an `Idempotency-Key` "
+        "header a retry gets the first answer back byte for byte."
     ),
     openapi_extra={
         "requestBody": {
@@ -59,28 +66,51 @@ _BATCH_SCHEMA = EventBatch.model_json_schema(ref_template="#/components/schemas/
         }
     },
 )
-async def ingest_events(
-    request: Request, principal: IngestPrincipal, runtime: Runtime
-) -> IngestResponse:
-    try:
-        parsed = runtime.pipeline.parse_body(await request.body())
-    except BatchShapeError as error:
-        raise ValidationFailed.field(error.loc, str(error)) from error
-    outcome = await runtime.pipeline.ingest(principal.tenant_id, parsed)
-    if outcome.errors and outcome.accepted == 0 and outcome.duplicates == 0:
-        raise ValidationFailed(
-            f"all {len(outcome.errors)} events were refused",
-            errors=[
-                {
-                    "loc": ["body", "events", error.index, *error.loc],
-                    "message": error.message,
-                    "type": error.type,
-                    "id": error.event_id,
-                }
-                for error in outcome.errors
-            ],
-        )
-    return ingest_response(outcome)
+async def ingest_events(request: Request, principal: IngestPrincipal, runtime: Runtime) -> Response:
+    tenant_id = principal.tenant_id
+
+    async def handle(claim: Claim | None) -> Response:
+        try:
+            parsed = runtime.pipeline.parse_body(await request.body())
+        except BatchShapeError as error:
+            raise ValidationFailed.field(error.loc, str(error)) from error
+        stored: list[bytes] = []
+
+        async def remember(session: AsyncSession, outcome: IngestOutcome) -> None:
+            # The answer commits with the events it describes (a refused batch is stored later).
+            if claim is not None and not _all_refused(outcome):
+                body = ingest_response(outcome).model_dump_json().encode()
+                stored.append(body)
+                await runtime.idempotency.complete(session, claim, StoredResponse(200, JSON, body))
+
+        outcome = await runtime.pipeline.ingest(tenant_id, parsed, remember)
+        if _all_refused(outcome):
+            raise _refusal(outcome)
+        body = stored[0] if stored else ingest_response(outcome).model_dump_json().encode()
+        return Response(body, media_type=JSON)
+
+    return await respond_idempotently(
+        request, runtime.idempotency, tenant_id, IDEMPOTENCY_SCOPE, handle
+    )
+
+
+def _all_refused(outcome: IngestOutcome) -> bool:
+    return bool(outcome.errors) and outcome.accepted == 0 and outcome.duplicates == 0
+
+
+def _refusal(outcome: IngestOutcome) -> ValidationFailed:
+    return ValidationFailed(
+        f"all {len(outcome.errors)} events were refused",
+        errors=[
+            {
+                "loc": ["body", "events", error.index, *error.loc],
+                "message": error.message,
+                "type": error.type,
+                "id": error.event_id,
+            }
+            for error in outcome.errors
+        ],
+    )
 
 
 async def _snapshot_json(runtime: TradingRuntime, tenant_id: int) -> bytes:

@@ -8,6 +8,7 @@ from typing import Any
 
 import structlog
 from sqlalchemy import exc
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from vantage.core.db import Database
 from vantage.packs.trading.events import Event, ParsedBatch, parse_body, parse_items
@@ -18,6 +19,7 @@ from vantage.packs.trading.settings import TradingSettings
 logger = structlog.get_logger("vantage.trading.ingest")
 
 Sink = Callable[[AppliedBatch], Awaitable[None]]
+BeforeCommit = Callable[[AsyncSession, IngestOutcome], Awaitable[None]]
 DEADLOCK_RETRIES = 3
 
 
@@ -41,12 +43,17 @@ class IngestPipeline:
     def parse_items(self, items: list[Any]) -> ParsedBatch:
         return parse_items(items, self.settings.max_batch_events)
 
-    async def ingest(self, tenant_id: int, parsed: ParsedBatch) -> IngestOutcome:
-        """Store the valid events of ``parsed``; errors of both stages come back by index."""
-        outcome = IngestOutcome()
-        if parsed.events:
-            outcome = await self._apply(tenant_id, parsed.events)
-        outcome.errors = sorted([*parsed.errors, *outcome.errors], key=lambda e: e.index)
+    async def ingest(
+        self, tenant_id: int, parsed: ParsedBatch, before_commit: BeforeCommit | None = None
+    ) -> IngestOutcome:
+        """Store the valid events of ``parsed``; errors of both stages come back by index.
+
+        ``before_commit`` runs inside the transaction with the final outcome (to store an
+        idempotent response together with the data it describes).
+        """
+        if not parsed.events:
+            return IngestOutcome(errors=list(parsed.errors))
+        outcome = await self._apply(tenant_id, parsed, before_commit)
         if outcome.applied is not None and self.sink is not None:
             await self.sink(outcome.applied)
         return outcome
@@ -55,13 +62,20 @@ class IngestPipeline:
         """Store already-validated events (the in-process API)."""
         return await self.ingest(tenant_id, ParsedBatch(events=list(enumerate(events))))
 
-    async def _apply(self, tenant_id: int, events: list[tuple[int, Event]]) -> IngestOutcome:
-        prepared = prepare(events)
+    async def _apply(
+        self, tenant_id: int, parsed: ParsedBatch, before_commit: BeforeCommit | None
+    ) -> IngestOutcome:
+        prepared = prepare(parsed.events)
         for attempt in range(1, DEADLOCK_RETRIES + 1):
             try:
                 async with self.database.transaction() as session:
                     applier = BatchApplier(session, tenant_id, self.settings.zone)
-                    return await applier.apply(prepared)
+                    outcome = await applier.apply(prepared)
+                    merged = [*parsed.errors, *outcome.errors]
+                    outcome.errors = sorted(merged, key=lambda error: error.index)
+                    if before_commit is not None:
+                        await before_commit(session, outcome)
+                    return outcome
             except exc.DBAPIError as error:
                 if attempt == DEADLOCK_RETRIES or not _is_retryable(error):
                     raise

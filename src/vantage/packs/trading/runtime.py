@@ -15,7 +15,7 @@ import gc
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +24,7 @@ import structlog
 from vantage.core.auth.principal import Principal
 from vantage.core.db import Database
 from vantage.core.errors import ValidationFailed
+from vantage.core.idempotency import IdempotencyStore
 from vantage.core.packs import PackContext
 from vantage.packs.trading import alerts as alert_service
 from vantage.packs.trading.cancellation import raise_if_cancelling
@@ -138,6 +139,11 @@ class TradingRuntime:
         )
         self.lease = CollectorLease(database, settings.lease_ttl_seconds, lease_name)
         self.pipeline = IngestPipeline(database, settings, sink=self.feed.publish)
+        self.idempotency = IdempotencyStore(
+            database,
+            ttl=timedelta(hours=settings.idempotency_ttl_hours),
+            lock=timedelta(seconds=settings.idempotency_lock_seconds),
+        )
         self.engine = CollectorEngine(settings)
         self.data_dir = data_dir or Path.cwd()
         self.host = HostSampler(self.data_dir)

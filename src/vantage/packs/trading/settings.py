@@ -21,6 +21,9 @@ class TradingSettings(BaseSettings):
 
     snapshot_hz: float = Field(default=10.0, gt=0, le=50)
     max_batch_events: int = Field(default=10_000, ge=1, le=100_000)
+    max_batch_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
+    idempotency_ttl_hours: float = Field(default=24.0, gt=0)
+    idempotency_lock_seconds: float = Field(default=60.0, gt=0)
     session_timezone: str = "UTC"
 
     raw_retention_hours: int = Field(default=24, ge=1)
