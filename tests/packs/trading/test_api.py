@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import json
+import re
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -262,3 +264,20 @@ async def test_a_full_batch_fits_the_body_limit(api: httpx.AsyncClient) -> None:
     assert response.json()["accepted"] == 10_000
     too_many = await api.post(EVENTS, json={"events": [*events, tick("x", 0, base=at)]})
     assert too_many.status_code == 422
+
+
+async def test_the_openapi_document_describes_the_event_batch(api: httpx.AsyncClient) -> None:
+    document = (await api.get("/openapi.json")).json()
+    text = json.dumps(document)
+    referenced = set(re.findall(r'"\$ref": "#/components/schemas/([^"]+)"', text))
+    assert referenced <= document["components"]["schemas"].keys()
+    body = document["paths"]["/api/v1/trading/events"]["post"]["requestBody"]
+    members = body["content"]["application/json"]["schema"]["properties"]["events"]["items"]
+    assert {m["properties"]["type"]["const"] for m in members["oneOf"]} == {
+        "tick",
+        "order",
+        "fill",
+        "strategy_update",
+        "log",
+        "heartbeat",
+    }

@@ -2,6 +2,7 @@
 
 # Annotations stay evaluated here: FastAPI reads the dependencies at runtime.
 from datetime import UTC, datetime
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,7 +44,36 @@ ingest_router = APIRouter(
 
 IDEMPOTENCY_SCOPE = "trading.events"
 JSON = "application/json"
-_BATCH_SCHEMA = EventBatch.model_json_schema(ref_template="#/components/schemas/{model}")
+
+
+def _inlined(node: Any, definitions: dict[str, Any], open_refs: tuple[str, ...] = ()) -> Any:
+    """``node`` with every ``$ref`` replaced by its definition, for a request body schema given
+    outside the components; a recursive definition (any JSON value) becomes ``{}``."""
+    if isinstance(node, dict):
+        if "$ref" in node:
+            name = node["$ref"].rsplit("/", 1)[-1]
+            if name in open_refs:
+                return {}
+            return _inlined(definitions[name], definitions, (*open_refs, name))
+        # A discriminator's mapping names definitions that no longer exist once inlined; each
+        # member still fixes its "type", which is all the mapping said.
+        return {
+            key: _inlined(value, definitions, open_refs)
+            for key, value in node.items()
+            if key != "mapping"
+        }
+    if isinstance(node, list):
+        return [_inlined(item, definitions, open_refs) for item in node]
+    return node
+
+
+def _batch_schema() -> dict[str, Any]:
+    schema = EventBatch.model_json_schema()
+    definitions = schema.pop("$defs", {})
+    return dict(_inlined(schema, definitions))
+
+
+_BATCH_SCHEMA = _batch_schema()
 
 
 @ingest_router.post(

@@ -73,7 +73,8 @@ def tune_garbage_collector() -> None:
     the application created at start-up; freezing those and collecting the young generation
     less often roughly halves the CPU an event costs. Process-wide, so it is a setting.
     """
-    gc.freeze()
+    if gc.get_freeze_count() == 0:  # once per process: start-up objects only
+        gc.freeze()
     _, middle, old = gc.get_threshold()
     gc.set_threshold(max(gc.get_threshold()[0], GC_YOUNG_THRESHOLD), middle, old)
 
