@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 
+from tests.packs.trading import support as trading_support
 from tests.support.auth import (
     api_key_id,
     app_of,
@@ -92,6 +93,16 @@ async def _tenant_a_itself(tenants: Tenants, method: str) -> Call:
     return Call({"tenant_id": tenants.a_id})
 
 
+async def _trade_of_a(tenants: Tenants, method: str) -> Call:
+    trade_id = f"fill-{uuid.uuid4().hex[:8]}"
+    await trading_support.record_trade(tenants.app, tenants.a_id, trade_id)
+    return Call({"trade_id": trade_id})
+
+
+async def _trading_alert_of_a(tenants: Tenants, method: str) -> Call:
+    return Call({"alert_id": await trading_support.raise_alert(tenants.app, tenants.a_id)})
+
+
 async def _specialist_of_a(tenants: Tenants, method: str) -> Call:
     from vantage.packs.gateway.models import Specialist
 
@@ -119,6 +130,8 @@ TENANT_OBJECTS: dict[str, ObjectFactory] = {
     "/api/v1/specialists/{specialist_id}": _specialist_of_a,
     "/api/v1/jobs/{job_id}": _job_of_a,
     "/api/v1/jobs/{job_id}/cancel": _job_of_a,
+    "/api/v1/trading/trades/{trade_id}": _trade_of_a,
+    "/api/v1/trading/system/alerts/acknowledge/{alert_id}": _trading_alert_of_a,
     "/api/v1/commerce/customers/{customer_id}": _commerce_customer_of_a,
 }
 

@@ -38,6 +38,18 @@ if TYPE_CHECKING:
 logger = structlog.get_logger("vantage.realtime")
 
 Authenticator = Callable[[str], Awaitable[Principal]]
+PublishHandler = Callable[[Principal, str, Any], Awaitable[Any]]
+"""Takes a client's publish ``(principal, channel, data)`` instead of the channel's subscribers;
+what it returns (JSON-serializable) goes back to the client in the ``published`` reply."""
+
+
+@dataclass(frozen=True)
+class Handled:
+    """A client's publish that a pack's handler took; ``result`` is its reply."""
+
+    result: Any
+
+
 """Turns a credential (access token or API key) into a Principal; raises Unauthorized."""
 
 
@@ -126,6 +138,7 @@ class Hub:
         self._clients: set[Client] = set()
         self._all_detached = asyncio.Event()
         self._janitor: asyncio.Task[None] | None = None
+        self._publish_handlers: dict[str, PublishHandler] = {}
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -275,9 +288,19 @@ class Hub:
         await self._drop(client, channel)
         return True
 
-    async def publish_from(self, client: Client, channel: str, data: Any) -> Position:
+    def handle_publishes(self, pattern: str, handler: PublishHandler) -> None:
+        """Route clients' publishes on a declared channel to ``handler`` (e.g. an ingest path)
+        instead of its subscribers. Server-side ``publish`` is unaffected."""
+        if pattern not in {spec.pattern for spec in self.channels.specs()}:
+            raise ValueError(f"no channel {pattern!r} is declared")
+        self._publish_handlers[pattern] = handler
+
+    async def publish_from(self, client: Client, channel: str, data: Any) -> Position | Handled:
         """A client's publish op: allowed only on channels whose publish scope it holds."""
-        self.authorize(client.principal, channel, "publish")
+        spec = self.authorize(client.principal, channel, "publish")
+        handler = self._publish_handlers.get(spec.pattern)
+        if handler is not None:
+            return Handled(await handler(client.principal, channel, data))
         return await self.publish(client.principal.tenant_id, channel, data)
 
     def _unregister(self, client: Client, subscription: Subscription) -> bool:

@@ -33,7 +33,7 @@ from vantage.core.realtime.clients import (
     Client,
     Replayed,
 )
-from vantage.core.realtime.hub import Hub
+from vantage.core.realtime.hub import Handled, Hub
 from vantage.core.realtime.messages import Message, control_frame, now_ms
 from vantage.core.realtime.protocol import (
     AuthOp,
@@ -213,10 +213,13 @@ class WebSocketClient(Client):
             else:
                 self._error("NOT_FOUND", f"not subscribed to {op.channel!r}", op.channel)
         else:
-            position = await self.hub.publish_from(self, op.channel, op.data)
-            self.push_control(
-                "published", channel=op.channel, epoch=position.epoch, offset=position.offset
-            )
+            outcome = await self.hub.publish_from(self, op.channel, op.data)
+            if isinstance(outcome, Handled):
+                self.push_control("published", channel=op.channel, result=outcome.result)
+            else:
+                self.push_control(
+                    "published", channel=op.channel, epoch=outcome.epoch, offset=outcome.offset
+                )
 
     def _error(self, code: str, detail: str, channel: str) -> None:
         self.push_control("error", code=code, detail=detail, channel=channel)

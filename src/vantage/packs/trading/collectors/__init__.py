@@ -1,0 +1,1 @@
+"""Live collectors: market, strategy, execution and system state, one set per tenant."""

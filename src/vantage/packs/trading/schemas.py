@@ -1,0 +1,308 @@
+"""Request and response models of the trading routes (money is a decimal string)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from vantage.core.windows import WindowOut
+from vantage.packs.trading.collectors.snapshot import (
+    AlertSnapshot,
+    ComponentSnapshot,
+    HostSnapshot,
+    SymbolSnapshot,
+)
+from vantage.packs.trading.events import Symbol
+from vantage.packs.trading.ingest import IngestOutcome
+
+# --- ingest ---------------------------------------------------------------------------------
+
+
+class EventErrorOut(BaseModel):
+    index: int = Field(description="Position of the refused event in the batch")
+    id: str | None = Field(description="The refused event's id, when it had one")
+    loc: list[str | int] = Field(description="The offending field inside the event")
+    message: str
+    type: str
+
+
+class IngestResponse(BaseModel):
+    accepted: int = Field(description="New events stored")
+    duplicates: int = Field(description="Events whose id was already stored (ignored)")
+    rejected: int = Field(description="Events refused; see errors")
+    errors: list[EventErrorOut]
+
+
+def ingest_response(outcome: IngestOutcome) -> IngestResponse:
+    """What a client is told about its batch."""
+    return IngestResponse(
+        accepted=outcome.accepted,
+        duplicates=outcome.duplicates,
+        rejected=len(outcome.errors),
+        errors=[EventErrorOut(**error.as_dict()) for error in outcome.errors],
+    )
+
+
+# --- trades ---------------------------------------------------------------------------------
+
+
+class TradeOut(BaseModel):
+    id: str = Field(description="The fill id")
+    order_id: str
+    strategy: str
+    symbol: str
+    side: str
+    qty: Decimal
+    price: Decimal
+    notional: Decimal
+    fee: Decimal
+    liquidity: str | None
+    ts: datetime
+    realized_pnl: Decimal | None = Field(description="Net P&L this fill realized; null if opening")
+    slippage_bps: float | None = Field(description="side * (price - arrival mid) / mid * 1e4")
+    latency_ms: float | None = Field(description="Submit to this fill, on an order's first fill")
+
+
+class OrderOut(BaseModel):
+    order_id: str
+    strategy: str
+    symbol: str
+    side: str
+    qty: Decimal
+    limit_price: Decimal | None
+    decision_price: Decimal | None
+    arrival_mid: Decimal | None
+    status: str
+    submitted_at: datetime
+    acknowledged_at: datetime | None
+    first_fill_at: datetime | None
+    closed_at: datetime | None
+    filled_qty: Decimal
+    avg_fill_price: Decimal | None
+    fees: Decimal
+    fill_rate: float | None
+    arrival_slippage_bps: float | None
+    reason: str | None
+
+
+class TradeDetail(TradeOut):
+    order: OrderOut
+    order_fills: list[TradeOut] = Field(description="Every fill of the same order, in time order")
+
+
+class StrategyStats(BaseModel):
+    strategy: str
+    trades: int = Field(description="Fills")
+    volume: Decimal
+    notional: Decimal
+    fees: Decimal
+    realized_pnl: Decimal
+    closing_trades: int
+    winning_trades: int
+    win_rate: float | None
+    gross_profit: Decimal
+    gross_loss: Decimal
+    profit_factor: float | None
+    max_drawdown: Decimal
+    sharpe: float | None
+    days: int = Field(description="Session days with fills in the window")
+
+
+class TradeStatsSummary(BaseModel):
+    window: WindowOut
+    overall: StrategyStats
+    by_strategy: list[StrategyStats]
+
+
+class LatencyOut(BaseModel):
+    count: int
+    mean: float | None
+    max: float | None
+    p50: float | None
+    p90: float | None
+    p99: float | None
+
+
+class ExecutionQualityRow(BaseModel):
+    strategy: str | None
+    symbol: str | None
+    orders: int
+    ordered_qty: Decimal
+    filled_qty: Decimal
+    fill_rate: float | None
+    fills: int
+    filled_orders: int
+    partial_orders: int
+    cancelled_orders: int
+    rejected_orders: int
+    reject_rate: float | None
+    avg_fill_price: Decimal | None
+    slippage_bps: float | None
+    latency_ms: LatencyOut
+
+
+class ExecutionQuality(BaseModel):
+    window: WindowOut
+    overall: ExecutionQualityRow
+    by_strategy: list[ExecutionQualityRow]
+    by_symbol: list[ExecutionQualityRow]
+    by_strategy_symbol: list[ExecutionQualityRow]
+
+
+# --- history --------------------------------------------------------------------------------
+
+HistoryField = Literal[
+    "open",
+    "high",
+    "low",
+    "close",
+    "vwap",
+    "volume",
+    "trades",
+    "mid",
+    "mid_high",
+    "mid_low",
+    "spread_bps",
+    "spread_bps_max",
+    "quotes",
+    "fill_vwap",
+    "fill_qty",
+    "fills",
+]
+DEFAULT_HISTORY_FIELDS: tuple[HistoryField, ...] = (
+    "open",
+    "high",
+    "low",
+    "close",
+    "vwap",
+    "volume",
+)
+Interval = Literal["1s", "5s", "15s", "1m", "5m", "15m", "1h", "4h", "1d"]
+
+
+class HistoryRequest(BaseModel):
+    """Bars of some symbols over a range, at an interval (answered from the right resolution)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    symbols: list[Symbol] = Field(min_length=1, max_length=50)
+    fields: list[HistoryField] = Field(
+        default_factory=lambda: list(DEFAULT_HISTORY_FIELDS),
+        min_length=1,
+        max_length=16,
+    )
+    start: AwareDatetime = Field(alias="from")
+    end: AwareDatetime | None = Field(default=None, alias="to", description="Exclusive; now")
+    interval: Interval = "1m"
+
+    @field_validator("symbols")
+    @classmethod
+    def _unique_symbols(cls, symbols: list[str]) -> list[str]:
+        return list(dict.fromkeys(symbols))
+
+
+class HistoryPoint(BaseModel):
+    ts: datetime
+    values: dict[str, float | int | None]
+
+
+class HistorySeries(BaseModel):
+    symbol: str
+    points: list[HistoryPoint]
+
+
+class HistoryResponse(BaseModel):
+    window: WindowOut
+    interval: str
+    resolution: str = Field(description="The stored resolution the bars were merged from")
+    fields: list[str]
+    series: list[HistorySeries]
+
+
+# --- metrics --------------------------------------------------------------------------------
+
+
+class SymbolsResponse(BaseModel):
+    data_as_of: datetime | None
+    symbols: list[SymbolSnapshot]
+
+
+class MetricsSummary(BaseModel):
+    data_as_of: datetime | None
+    session_day: str | None
+    symbols: int
+    strategies: int
+    realized_pnl: Decimal
+    unrealized_pnl: Decimal
+    daily_pnl: Decimal
+    orders_submitted: int
+    open_orders: int
+    fill_rate: float | None
+    slippage_bps: float | None
+    latency_p99_ms: float | None
+    system_status: str
+    active_alerts: int
+    events_per_second: float
+
+
+# --- system ---------------------------------------------------------------------------------
+
+
+class SystemHealth(BaseModel):
+    status: str = Field(description="ok, degraded or down: the worst component or active alert")
+    checked_at: datetime
+    components: list[ComponentSnapshot]
+    active_alerts: list[AlertSnapshot]
+    collectors_running: bool = Field(description="Whether a process holds the collectors")
+
+
+class SystemPerformance(BaseModel):
+    host: HostSnapshot
+    events_per_second: float
+    events_total: int
+    snapshot_sequence: int | None
+    snapshot_hz: float
+    data_as_of: datetime | None
+
+
+class ComponentsResponse(BaseModel):
+    checked_at: datetime
+    components: list[ComponentSnapshot]
+
+
+class LogOut(BaseModel):
+    id: int
+    ts: datetime
+    level: str
+    component: str
+    message: str
+    fields: dict[str, object]
+
+
+class LogsResponse(BaseModel):
+    data: list[LogOut]
+
+
+class SystemStats(BaseModel):
+    window: WindowOut
+    ticks: int
+    trade_prints: int
+    orders: int
+    fills: int
+    logs_by_level: dict[str, int]
+    components_by_status: dict[str, int]
+    alerts_by_status: dict[str, int]
+    symbols: int
+    strategies: int
+
+
+class AlertsResponse(BaseModel):
+    data: list[AlertSnapshot]
+
+
+class AlertAck(BaseModel):
+    alert: AlertSnapshot
+    changed: bool = Field(description="False when it had already been acknowledged")
