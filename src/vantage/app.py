@@ -57,7 +57,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     await refuse_unsafe_production(state.settings, state.database)
     async with AsyncExitStack() as stack:
         await stack.enter_async_context(state.hub.running())
-        stack.enter_context(before_termination(state.hub.close_clients))
+        stack.enter_context(before_termination(state.hub.drain_clients))
         for pack in state.packs:
             if pack.lifespan is not None:
                 context = PackContext(app=app, settings=state.settings, database=state.database)

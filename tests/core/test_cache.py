@@ -172,3 +172,24 @@ async def test_redis_cache_round_trip_and_fails_open() -> None:
         await dead.set("k", b"value", ttl=5)  # swallowed, logged
     finally:
         await broken.aclose()
+
+
+def test_path_parameters_are_part_of_the_etag() -> None:
+    from starlette.requests import Request
+    from starlette.responses import Response
+
+    from vantage.core.cache import check_freshness
+
+    def etag_for(customer: str) -> str:
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": f"/customers/{customer}",
+            "query_string": b"",
+            "headers": [],
+            "path_params": {"customer_id": customer},
+        }
+        return check_freshness(Request(scope), Response(), 1, Watermark(1, None), max_age=5)
+
+    assert etag_for("a") != etag_for("b")
+    assert etag_for("a") == etag_for("a")

@@ -74,9 +74,11 @@ def check_freshness(
     request: Request, response: Response, tenant_id: int, watermark: Watermark, max_age: int
 ) -> str:
     """Raise ``NotModified`` when the client is current; else set the validators on ``response``."""
-    etag = compute_etag(
-        route_template(request), list(request.query_params.multi_items()), tenant_id, watermark
-    )
+    # Path parameters are part of the answer's identity: the template alone would give every
+    # customer of /customers/{id} the same ETag (and the same cached body).
+    params = list(request.query_params.multi_items())
+    params += [(f"path:{name}", str(value)) for name, value in request.path_params.items()]
+    etag = compute_etag(route_template(request), params, tenant_id, watermark)
     control = cache_control(max_age)
     if etag_matches(request.headers.get("if-none-match"), etag):
         raise NotModified(etag, control)

@@ -155,14 +155,18 @@ class Hub:
         for client in list(self._clients):
             client.close(CLOSE_GOING_AWAY)
 
-    async def stop(self) -> None:
-        """Close every WebSocket with 1001, end every SSE stream, then release the backend."""
+    async def drain_clients(self) -> None:
+        """Close every client (1001 / end of stream) and wait, bounded, until they have gone."""
         self.close_clients()
         if self._clients:
             self._all_detached.clear()
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self.config.close_timeout_seconds):
                     await self._all_detached.wait()
+
+    async def stop(self) -> None:
+        """Close every WebSocket with 1001, end every SSE stream, then release the backend."""
+        await self.drain_clients()
         if self._janitor is not None:
             self._janitor.cancel()
             with contextlib.suppress(asyncio.CancelledError):
