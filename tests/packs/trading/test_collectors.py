@@ -158,6 +158,7 @@ async def test_daily_pnl_revalues_a_carried_position_from_the_previous_close(
     # 6 held at 55, minus 10 carried at the previous close 52, plus 4 sold at 54
     assert live.strategies[0].daily_pnl == D(6 * 55 - 10 * 52 + 4 * 54)
     assert live.market[0].previous_close == 52
+    assert live.market[0].volume == 1  # yesterday's print is not today's volume
     async with database.reader() as session:
         rebuilt = (await load_tenant(session, 1, SETTINGS, NOW)).snapshot(HOST, NOW)
     assert rebuilt.strategies[0].daily_pnl == D(26)

@@ -19,7 +19,7 @@ class TenantCollectors:
     def __init__(self, tenant_id: int, settings: TradingSettings) -> None:
         self.tenant_id = tenant_id
         self.zone = settings.zone
-        self.market = MarketCollector(self.day_of)
+        self.market = MarketCollector(self.day_of, self.zone)
         self.strategy = StrategyCollector(self.day_of)
         self.execution = ExecutionCollector(self.day_of, settings.latency_window)
         self.system = SystemCollector(settings.recent_logs, settings.component_stale_seconds)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from vantage.packs.trading import metrics
 from vantage.packs.trading.collectors.snapshot import SymbolSnapshot
@@ -81,8 +82,9 @@ class SymbolState:
 class MarketCollector:
     """Folds ticks into per-symbol state; the session follows the configured time zone."""
 
-    def __init__(self, day_of: Callable[[datetime], date]) -> None:
+    def __init__(self, day_of: Callable[[datetime], date], zone: ZoneInfo) -> None:
         self.day_of = day_of
+        self.zone = zone
         self.symbols: dict[str, SymbolState] = {}
 
     def state(self, symbol: str) -> SymbolState:
@@ -94,6 +96,7 @@ class MarketCollector:
     def apply_ticks(self, ticks: Iterable[Tick], today: date) -> None:
         symbols = self.symbols
         rolled: set[str] = set()
+        session: tuple[datetime, datetime] | None = None  # today's [start, end), once known
         for tick in ticks:
             state = symbols.get(tick.symbol)
             if state is None:
@@ -109,8 +112,20 @@ class MarketCollector:
                 continue
             if state.trade_ts is None or ts >= state.trade_ts:
                 state.last, state.trade_ts = last, ts
-            if tick.size > 0 and self.day_of(ts) == today:
-                self._count_trade(state, last, tick.size)
+            if tick.size <= 0:
+                continue
+            if session is None or not session[0] <= ts < session[1]:
+                if self.day_of(ts) != today:
+                    continue  # a late print of an earlier session
+                session = self._bounds_around(ts)
+            self._count_trade(state, last, tick.size)
+
+    def _bounds_around(self, ts: datetime) -> tuple[datetime, datetime]:
+        """The start and end of the session day holding ``ts`` (a cache for the hot loop)."""
+        day = self.day_of(ts)
+        start = datetime.combine(day, time.min, tzinfo=self.zone)
+        end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=self.zone)
+        return start, end
 
     @staticmethod
     def _count_trade(state: SymbolState, price: float, size: float) -> None:
