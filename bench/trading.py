@@ -293,6 +293,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=200_000)
     arguments = parser.parse_args()
     results: dict[str, Any] = {}
+    load_at_start = round(os.getloadavg()[0], 2)
     with tempfile.TemporaryDirectory(prefix="vantage-trading-bench-") as temporary:
         root = Path(temporary)
         results["ingest_in_process_events_per_s"] = asyncio.run(
@@ -305,8 +306,17 @@ def main() -> None:
     }
     rounded["targets"] = TARGETS
     rounded["events"] = arguments.events
-    rounded["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version()}
-    rounded["database"] = "sqlite"
+    rounded["machine"] = {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "load_average_1m_at_start": load_at_start,
+        "load_average_1m_at_end": round(os.getloadavg()[0], 2),
+    }
+    rounded["setup"] = (
+        "SQLite file; server: vantage serve, 1 worker, rate limits off, log level WARNING; "
+        "/metrics/current and WebSocket clients use an API key; simulator on for the WebSocket "
+        "part only"
+    )
     print(json.dumps(rounded))
 
 

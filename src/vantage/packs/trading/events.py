@@ -6,7 +6,6 @@ One schema serves the HTTP batch, the WebSocket ``publish`` op and the in-proces
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -24,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic.dataclasses import dataclass as pydantic_dataclass
-from pydantic_core import from_json, to_json
+from pydantic_core import from_json
 
 from vantage.packs.trading.ledger import q10
 
@@ -285,16 +284,3 @@ def _parse_slowly(body: bytes, error: ValidationError, max_events: int) -> Parse
             raise BatchShapeError(str(detail["msg"]), ["body", *loc])
     document = from_json(body)
     return parse_items(document["events"], max_events)
-
-
-def event_payload(event: Event) -> str:
-    """The event as compact JSON, for the raw event log."""
-    return to_json(event).decode()
-
-
-def event_kind(event: Event) -> str:
-    return event.type
-
-
-def event_time(event: Event) -> datetime:
-    return event.ts

@@ -29,6 +29,7 @@ from vantage.packs.trading.events import (
 from vantage.packs.trading.facts import AppliedBatch
 from vantage.packs.trading.orders import OrderBook, RuleBroken
 from vantage.packs.trading.repository import ingest as repo
+from vantage.packs.trading.repository import rollups
 from vantage.packs.trading.tickbars import TickAggregator
 
 PACK_NAME = "trading"
@@ -190,7 +191,7 @@ class BatchApplier:
     async def _write(self, book: OrderBook) -> None:
         session, tenant = self.session, self.tenant_id
         await book.write()
-        await repo.merge_bars(session, tenant, self.bars.rows())
+        await rollups.merge_bars(session, tenant, self.bars.rows())
         await repo.upsert_strategy_states(session, tenant, list(self.states.values()))
         await repo.upsert_components(session, tenant, list(self.beats.values()))
         await repo.insert_logs(session, tenant, self.logs)

@@ -29,6 +29,7 @@ from vantage.packs.trading.records import (
     StrategyDayKey,
 )
 from vantage.packs.trading.repository import ingest as repo
+from vantage.packs.trading.repository import rollups
 
 TERMS = ("strategy", "symbol", "side", "qty")
 
@@ -315,7 +316,7 @@ class OrderBook:
         await repo.update_orders(session, [o for o in self.orders.values() if o.dirty])
         await repo.update_positions(session, self.changed_books, self.now)
         await repo.insert_fills(session, tenant, self.fills)
-        await repo.merge_strategy_days(session, tenant, dict(self.strategy_days))
-        await repo.merge_execution_days(
+        await rollups.merge_strategy_days(session, tenant, dict(self.strategy_days))
+        await rollups.merge_execution_days(
             session, tenant, dict(self.execution_days), dict(self.latency)
         )

@@ -356,9 +356,6 @@ class TradingRuntime:
         """The newest published snapshot (from the hub cache, so any process can answer)."""
         return await self.publisher.latest_json(tenant_id, METRICS_CHANNEL)
 
-    def describe(self) -> dict[str, Any]:
-        return {"leading": self.leading.is_set(), "tenants": len(self.engine.tenants)}
-
 
 def runtime_for_app(context: PackContext, settings: TradingSettings) -> TradingRuntime:
     """The runtime of an application: publishing through its hub when it has one."""

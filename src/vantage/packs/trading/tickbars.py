@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from vantage.packs.trading.bars import FILL, HOUR, MID, MINUTE, SECOND, SPREAD, TRADE, BarStats
 from vantage.packs.trading.events import Tick
 from vantage.packs.trading.metrics import BPS
-from vantage.packs.trading.repository.ingest import BarRowKey
+from vantage.packs.trading.repository.rollups import BarRowKey
 
 
 class _Series:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from vantage.packs.trading.channels import TRADES_CHANNEL, Publisher
 from vantage.packs.trading.facts import AppliedBatch, FillFact
 from vantage.packs.trading.ledger import q10
@@ -34,7 +32,3 @@ async def publish_trades(publisher: Publisher, batch: AppliedBatch) -> None:
     if batch.fills:
         trades = [trade_of_fact(fill) for fill in batch.fills]
         await publisher.publish(batch.tenant_id, TRADES_CHANNEL, {"trades": trades})
-
-
-def notional(qty: Decimal, price: Decimal) -> Decimal:
-    return q10(qty * price)

@@ -111,13 +111,6 @@ class ExecutionCollector:
             max=ordered[-1] if ordered else None,
         )
 
-    def reject_rate(self) -> tuple[float | None, int]:
-        """Rejected / submitted this session, and how many were submitted."""
-        session = self.state.session
-        if session.submitted == 0:
-            return None, 0
-        return session.rejected / session.submitted, session.submitted
-
     def snapshot(self) -> ExecutionSnapshot:
         state, session = self.state, self.state.session
         return ExecutionSnapshot(

@@ -141,13 +141,5 @@ class MarketCollector:
         for state in self.symbols.values():
             state.roll_to(today)
 
-    def marks(self) -> dict[str, float]:
-        """The mark of every symbol that has one."""
-        return {
-            symbol: mark
-            for symbol, state in self.symbols.items()
-            if (mark := state.mark) is not None
-        }
-
     def snapshot(self) -> list[SymbolSnapshot]:
         return [self.symbols[symbol].snapshot() for symbol in sorted(self.symbols)]
