@@ -132,6 +132,21 @@ def evaluate(snapshot: MetricsSnapshot, settings: TradingSettings) -> list[Condi
     ]
 
 
+async def active_alerts(
+    session: AsyncSession, tenant_ids: list[int]
+) -> dict[int, list[AlertSnapshot]]:
+    """Each tenant's active alerts."""
+    return {
+        tenant_id: [alert_snapshot(alert) for alert in await repo.active_alerts(session, tenant_id)]
+        for tenant_id in tenant_ids
+    }
+
+
+def needs_changes(active: list[AlertSnapshot], conditions: list[Condition]) -> bool:
+    """Whether some alert must be raised or resolved for ``conditions`` to be reflected."""
+    return {(alert.rule, alert.subject) for alert in active} != {c.key for c in conditions}
+
+
 async def reconcile(
     session: AsyncSession, tenant_id: int, conditions: list[Condition], now: datetime
 ) -> tuple[list[AlertChange], list[AlertSnapshot]]:

@@ -282,16 +282,31 @@ class TradingRuntime:
         """Sample the host, then raise and resolve every tenant's alerts."""
         await asyncio.to_thread(self.host.sample)
         now = datetime.now(UTC)
+        conditions = {
+            tenant_id: alert_service.evaluate(snapshot, self.settings)
+            for tenant_id, snapshot in list(self.latest.items())
+        }
+        # Read first: most seconds nothing changes, and a write would take SQLite's lock. The
+        # read also picks up acknowledgements other processes wrote.
+        async with self.database.reader() as session:
+            active = await alert_service.active_alerts(session, list(conditions))
+        changing = []
+        for tenant_id, wanted in conditions.items():
+            if alert_service.needs_changes(active[tenant_id], wanted):
+                changing.append(tenant_id)
+            elif (collectors := self.engine.tenants.get(tenant_id)) is not None:
+                collectors.system.alerts = active[tenant_id]
         published: list[tuple[int, alert_service.AlertChange]] = []
-        async with self.database.transaction() as session:
-            for tenant_id, collectors in list(self.engine.tenants.items()):
-                snapshot = self.latest.get(tenant_id)
-                if snapshot is None:
-                    continue
-                conditions = alert_service.evaluate(snapshot, self.settings)
-                changes, active = await alert_service.reconcile(session, tenant_id, conditions, now)
-                collectors.system.alerts = active
-                published.extend((tenant_id, change) for change in changes)
+        if changing:
+            async with self.database.transaction() as session:
+                for tenant_id in changing:
+                    changes, current = await alert_service.reconcile(
+                        session, tenant_id, conditions[tenant_id], now
+                    )
+                    collectors = self.engine.tenants.get(tenant_id)
+                    if collectors is not None:
+                        collectors.system.alerts = current
+                    published.extend((tenant_id, change) for change in changes)
         for tenant_id, change in published:
             await self.publisher.publish(
                 tenant_id, ALERTS_CHANNEL, {"action": change.action, "alert": change.alert}
