@@ -17,9 +17,9 @@ from vantage.config import Settings, load_settings
 from vantage.core import health, meta, realtime
 from vantage.core.auth import admin_endpoints as auth_admin_endpoints
 from vantage.core.auth import endpoints as auth_endpoints
+from vantage.core.auth.context import create_auth_context
 from vantage.core.auth.dependencies import authenticate_credential, require_scope
 from vantage.core.auth.login_guard import LoginGuard
-from vantage.core.auth.passwords import PasswordHasher
 from vantage.core.auth.principal import Scope
 from vantage.core.cache import NotModified, create_response_cache, not_modified_response
 from vantage.core.client_address import TrustedProxies
@@ -124,11 +124,12 @@ def create_app(settings: Settings | None = None, *, packs: Sequence[Pack] | None
     )
     app.state.live_collector = live_collector
     app.state.cursor_codec = CursorCodec(settings.secret_key)
-    app.state.password_hasher = PasswordHasher()
     app.state.response_cache = create_response_cache(
         app.state.redis, settings.response_cache_ttl_seconds, settings.response_cache_max_entries
     )
     app.state.login_guard = LoginGuard(create_limit_storage(settings), settings)
+    app.state.auth = create_auth_context(settings, database, app.state.login_guard)
+    app.state.password_hasher = app.state.auth.hasher
     app.state.started_at = time.monotonic()
     app.state.trusted_proxies = TrustedProxies(settings.forwarded_allow_ips)
     app.state.rate_limiter = RateLimiter.from_settings(settings, registry)

@@ -94,6 +94,7 @@ class Settings(BaseSettings):
     jwt_audience: str = Field(default="vantage-api", min_length=1)
     login_limit_per_account: str = "10/minute;100/hour"
     login_limit_per_ip: str = "100/minute;1000/hour"
+    auth_cache_seconds: float = Field(default=5.0, ge=0, le=300)
 
     @field_validator("login_limit_per_account", "login_limit_per_ip")
     @classmethod

@@ -6,9 +6,14 @@ like an id that does not exist.
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import APIRouter, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.applications import Starlette
 
 from vantage.core.auth import api_key_service, users
+from vantage.core.auth.context import auth_context
 from vantage.core.auth.dependencies import AdminPrincipal
 from vantage.core.auth.schemas import (
     ApiKeyCreate,
@@ -19,11 +24,16 @@ from vantage.core.auth.schemas import (
     UserUpdate,
 )
 from vantage.core.auth.users import UserChanges
-from vantage.core.db import ReadSession, WriteSession, utcnow
+from vantage.core.db import ReadSession, WriteSession, after_commit, utcnow
 from vantage.core.errors import ValidationFailed
 from vantage.core.pagination import Page, PageParams, Pagination, page_of
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
+
+
+def _forget_user_after_commit(app: Starlette, session: AsyncSession, user_id: int) -> None:
+    """This worker refuses the user's old credentials as soon as the change commits."""
+    after_commit(session, partial(auth_context(app).credentials.forget_user, user_id))
 
 
 def _offset_only(page: PageParams) -> None:
@@ -79,6 +89,7 @@ async def update_user(
     updated = await users.update_user(
         session, request.app.state.password_hasher, user, changes, now=utcnow()
     )
+    _forget_user_after_commit(request.app, session, user.id)
     return UserOut.of(updated)
 
 
@@ -88,9 +99,12 @@ async def update_user(
     response_class=Response,
     summary="Disable a user: sign-in and every token end; the record stays (PATCH re-enables)",
 )
-async def disable_user(user_id: int, principal: AdminPrincipal, session: WriteSession) -> Response:
+async def disable_user(
+    user_id: int, principal: AdminPrincipal, session: WriteSession, request: Request
+) -> Response:
     user = await users.get_user(session, principal.tenant_id, user_id)
     await users.disable_user(session, user, now=utcnow())
+    _forget_user_after_commit(request.app, session, user.id)
     return Response(status_code=204)
 
 
@@ -134,6 +148,11 @@ async def get_api_key(key_id: int, principal: AdminPrincipal, session: ReadSessi
 @router.delete(
     "/api-keys/{key_id}", status_code=204, response_class=Response, summary="Revoke an API key"
 )
-async def revoke_api_key(key_id: int, principal: AdminPrincipal, session: WriteSession) -> Response:
-    await api_key_service.revoke_api_key(session, principal.tenant_id, key_id, utcnow())
+async def revoke_api_key(
+    key_id: int, principal: AdminPrincipal, session: WriteSession, request: Request
+) -> Response:
+    credentials = auth_context(request.app).credentials
+    await api_key_service.revoke_api_key(
+        session, credentials, principal.tenant_id, key_id, utcnow()
+    )
     return Response(status_code=204)

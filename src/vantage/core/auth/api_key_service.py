@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,9 +18,10 @@ from vantage.core.auth.api_keys import (
     secret_matches,
 )
 from vantage.core.auth.context import AuthContext, invalid_credentials
+from vantage.core.auth.credential_cache import CredentialCache, KeyRow
 from vantage.core.auth.models import ApiKey
 from vantage.core.auth.principal import Principal, Scope
-from vantage.core.db import utcnow
+from vantage.core.db import after_commit, utcnow
 from vantage.core.errors import NotFound, ValidationFailed
 
 # last_used_at is written at most this often per key: a busy key must not turn reads into writes.
@@ -87,10 +89,13 @@ async def get_api_key(session: AsyncSession, tenant_id: int, key_id: int) -> Api
     return key
 
 
-async def revoke_api_key(session: AsyncSession, tenant_id: int, key_id: int, now: datetime) -> None:
-    """Revoke the tenant's key (revoking twice is harmless)."""
+async def revoke_api_key(
+    session: AsyncSession, credentials: CredentialCache, tenant_id: int, key_id: int, now: datetime
+) -> None:
+    """Revoke the tenant's key (revoking twice is harmless); refused here once committed."""
     key = await get_api_key(session, tenant_id, key_id)
     await api_key_repository.revoke_api_key(session, key.id, now)
+    after_commit(session, partial(credentials.forget_key, key.prefix))
 
 
 async def authenticate_api_key(auth: AuthContext, credential: str) -> Principal:
@@ -99,16 +104,37 @@ async def authenticate_api_key(auth: AuthContext, credential: str) -> Principal:
     if presented is None:
         raise invalid_credentials()
     now = utcnow()
-    async with auth.primary_reader() as session:
-        key = await api_key_repository.api_key_by_prefix(session, presented.prefix)
+    key = auth.credentials.keys.get(presented.prefix)
+    read_now = key is None
+    if read_now:
+        key = await _read_key(auth, presented.prefix)
     if key is None or not secret_matches(presented.secret, key.secret_hash):
         raise invalid_credentials()
     if key.revoked_at is not None or (key.expires_at is not None and key.expires_at <= now):
         raise invalid_credentials()
+    if read_now:
+        # Uses are recorded when the row is read, so at most once per cache lifetime.
+        await _record_use(auth, key, now)
+    return Principal(
+        kind="api_key", subject_id=key.id, tenant_id=key.tenant_id, scopes=decode_scopes(key.scopes)
+    )
+
+
+async def _read_key(auth: AuthContext, prefix: str) -> KeyRow | None:
+    copies = auth.credentials.keys
+    generation = copies.generation
+    async with auth.primary_reader() as session:
+        row = await api_key_repository.api_key_by_prefix(session, prefix)
+    if row is None:
+        return None
+    key = KeyRow.of(row)
+    copies.remember(prefix, key, generation)
+    return key
+
+
+async def _record_use(auth: AuthContext, key: KeyRow, now: datetime) -> None:
+    """Write ``last_used_at`` when the recorded use is older than the resolution."""
     stale_before = now - LAST_USED_RESOLUTION
     if key.last_used_at is None or key.last_used_at < stale_before:
         async with auth.database.transaction() as session:
             await api_key_repository.touch_api_key(session, key.id, now, stale_before)
-    return Principal(
-        kind="api_key", subject_id=key.id, tenant_id=key.tenant_id, scopes=decode_scopes(key.scopes)
-    )

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.applications import Starlette
 
 from vantage.config import Settings
+from vantage.core.auth.credential_cache import CredentialCache
 from vantage.core.auth.login_guard import LoginGuard
 from vantage.core.auth.passwords import PasswordHasher
 from vantage.core.auth.tokens import AccessTokens
@@ -22,13 +23,15 @@ INVALID_CHALLENGE = 'Bearer realm="vantage", error="invalid_token"'
 
 @dataclass(frozen=True)
 class AuthContext:
-    """Settings, database, hasher, sign-in guard and token signer of one application."""
+    """Settings, database, hasher, sign-in guard, token signer and credential cache of one
+    application."""
 
     settings: Settings
     database: Database
     hasher: PasswordHasher
     login_guard: LoginGuard
     tokens: AccessTokens
+    credentials: CredentialCache
 
     @asynccontextmanager
     async def primary_reader(self) -> AsyncIterator[AsyncSession]:
@@ -45,16 +48,23 @@ class AuthContext:
             yield session
 
 
-def auth_context(app: Starlette) -> AuthContext:
-    """The auth context of ``app`` (everything it holds lives on ``app.state``)."""
-    state = app.state
+def create_auth_context(
+    settings: Settings, database: Database, login_guard: LoginGuard
+) -> AuthContext:
     return AuthContext(
-        settings=state.settings,
-        database=state.database,
-        hasher=state.password_hasher,
-        login_guard=state.login_guard,
-        tokens=AccessTokens(state.settings),
+        settings=settings,
+        database=database,
+        hasher=PasswordHasher(),
+        login_guard=login_guard,
+        tokens=AccessTokens(settings),
+        credentials=CredentialCache(settings.auth_cache_seconds),
     )
+
+
+def auth_context(app: Starlette) -> AuthContext:
+    """The auth context of ``app``, built once with the application."""
+    context: AuthContext = app.state.auth
+    return context
 
 
 def invalid_credentials(detail: str = "The credentials are invalid or expired.") -> Unauthorized:

@@ -23,6 +23,7 @@ from vantage.core.auth.context import (
     invalid_credentials,
     missing_credentials,
 )
+from vantage.core.auth.credential_cache import UserRow
 from vantage.core.auth.models import Role
 from vantage.core.auth.principal import ROLE_SCOPES, Principal, Scope
 from vantage.core.auth.repository import user_by_id
@@ -65,8 +66,7 @@ async def _user_principal(auth: AuthContext, token: str) -> Principal:
         claims = auth.tokens.verify(token)
     except InvalidTokenError as error:
         raise invalid_credentials() from error
-    async with auth.primary_reader() as session:
-        user = await user_by_id(session, claims.user_id)
+    user = auth.credentials.users.get(claims.user_id) or await _read_user(auth, claims.user_id)
     if (
         user is None
         or not user.active
@@ -83,6 +83,18 @@ async def _user_principal(auth: AuthContext, token: str) -> Principal:
         role=role,
         email=user.email,
     )
+
+
+async def _read_user(auth: AuthContext, user_id: int) -> UserRow | None:
+    copies = auth.credentials.users
+    generation = copies.generation
+    async with auth.primary_reader() as session:
+        row = await user_by_id(session, user_id)
+    if row is None:
+        return None
+    user = UserRow.of(row)
+    copies.remember(user_id, user, generation)
+    return user
 
 
 def _presented_credential(connection: HTTPConnection) -> str | None:

@@ -1,0 +1,112 @@
+"""Short-lived copies of the rows that credentials are checked against.
+
+Without them every request of a busy client costs a database read before any work starts.
+A copy lives at most ``auth_cache_seconds``. A change made through this process (a revoked
+key, a disabled user, a new role or password) drops the copy as soon as it commits; a change
+made elsewhere (another worker, the CLI) takes effect within that lifetime. Every check that
+depends on the clock (expiry, token lifetime) still runs on each request against the copy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Generic, TypeVar
+
+from cachetools import TTLCache
+
+from vantage.core.auth.models import ApiKey, User
+
+DEFAULT_MAX_ENTRIES = 10_000
+
+Key = TypeVar("Key")
+Row = TypeVar("Row")
+
+
+@dataclass(frozen=True)
+class KeyRow:
+    """What authenticating an API key reads of its row."""
+
+    id: int
+    tenant_id: int
+    prefix: str
+    secret_hash: str
+    scopes: str
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+    @classmethod
+    def of(cls, key: ApiKey) -> KeyRow:
+        return cls(
+            id=key.id,
+            tenant_id=key.tenant_id,
+            prefix=key.prefix,
+            secret_hash=key.secret_hash,
+            scopes=key.scopes,
+            expires_at=key.expires_at,
+            revoked_at=key.revoked_at,
+            last_used_at=key.last_used_at,
+        )
+
+
+@dataclass(frozen=True)
+class UserRow:
+    """What authenticating an access token reads of the user's row."""
+
+    id: int
+    tenant_id: int
+    active: bool
+    token_version: int
+    role: str
+    email: str
+
+    @classmethod
+    def of(cls, user: User) -> UserRow:
+        return cls(
+            id=user.id,
+            tenant_id=user.tenant_id,
+            active=user.active,
+            token_version=user.token_version,
+            role=user.role,
+            email=user.email,
+        )
+
+
+class _Copies(Generic[Key, Row]):
+    """Copies by key. ``remember`` with a stale ``generation`` is ignored: a read that started
+    before a ``forget`` must not put back what the forget removed."""
+
+    def __init__(self, ttl_seconds: float, max_entries: int) -> None:
+        self._rows: TTLCache[Key, Row] | None = (
+            TTLCache(max_entries, ttl_seconds) if ttl_seconds > 0 else None
+        )
+        self.generation = 0
+
+    def get(self, key: Key) -> Row | None:
+        return self._rows.get(key) if self._rows is not None else None
+
+    def remember(self, key: Key, row: Row, generation: int) -> None:
+        if self._rows is not None and generation == self.generation:
+            self._rows[key] = row
+
+    def forget(self, key: Key) -> None:
+        self.generation += 1
+        if self._rows is not None:
+            self._rows.pop(key, None)
+
+
+class CredentialCache:
+    """Copies of API key rows (by prefix) and user rows (by id) of one application."""
+
+    def __init__(self, ttl_seconds: float, max_entries: int = DEFAULT_MAX_ENTRIES) -> None:
+        self.keys: _Copies[str, KeyRow] = _Copies(ttl_seconds, max_entries)
+        self.users: _Copies[int, UserRow] = _Copies(ttl_seconds, max_entries)
+
+    async def forget_key(self, prefix: str) -> None:
+        """Drop a key's copy (an after-commit callback, hence async)."""
+        self.keys.forget(prefix)
+
+    async def forget_user(self, user_id: int) -> None:
+        """Drop a user's copy (an after-commit callback, hence async)."""
+        self.users.forget(user_id)
