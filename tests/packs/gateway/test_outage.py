@@ -1,8 +1,9 @@
 """The database goes down during traffic: rows are spooled, replayed after recovery, never doubled.
 
 Streams admitted before the outage finish during it; their rows cannot be stored, so they go
-to the spool and are replayed once the database is back. Requests arriving during the outage
-are refused with a clear 503 (authentication needs the database) and leave no row.
+to the spool and are replayed once the database is back. A client whose key the worker has
+checked recently keeps being served during the outage (its rows spooled too); a key the worker
+has never seen cannot be checked and is refused with a clear 503, leaving no row.
 """
 
 from __future__ import annotations
@@ -66,7 +67,11 @@ async def test_rows_survive_a_database_outage(
         await asyncio.wait_for(started.wait(), 10)
         await outage.cut()
         ids = await asyncio.gather(*streams)  # they finish while the database is down
-        refused = await http.post("/v1/chat/completions", json=body, headers=key)
+        served = await http.post("/v1/chat/completions", json=body, headers=key)
+        assert served.status_code == 200
+        ids.append(served.headers["X-Vantage-Usage-Id"])
+        unknown_key = bearer("vk_abcdefgh_" + "x" * 32)
+        refused = await http.post("/v1/chat/completions", json=body, headers=unknown_key)
         assert refused.status_code == 503
         assert refused.headers["content-type"] == "application/problem+json"
         await gateway.runtime.writer.flush()
@@ -75,12 +80,12 @@ async def test_rows_survive_a_database_outage(
         assert spool_files
 
         await outage.restore()
-        rows = await _poll_rows(gateway, BEFORE + IN_FLIGHT)
+        rows = await _poll_rows(gateway, BEFORE + IN_FLIGHT + 1)
         await asyncio.sleep(0.5)  # a second replay must not add anything
         rows = await usage_rows(gateway.runtime.database)
-        assert len(rows) == BEFORE + IN_FLIGHT
+        assert len(rows) == BEFORE + IN_FLIGHT + 1
         assert len({r.request_id for r in rows}) == len(rows)
         assert set(ids) <= {r.request_id for r in rows}
-        assert await rollup_requests(gateway.runtime.database) == BEFORE + IN_FLIGHT
-        streamed = [r for r in rows if r.request_id in set(ids)]
+        assert await rollup_requests(gateway.runtime.database) == BEFORE + IN_FLIGHT + 1
+        streamed = [r for r in rows if r.request_id in set(ids[:IN_FLIGHT])]
         assert all((r.status, r.output_tokens, r.estimated) == ("ok", 12, False) for r in streamed)
