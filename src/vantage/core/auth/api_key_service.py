@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vantage.core.auth import api_key_repository
 from vantage.core.auth.api_keys import (
-    decode_scopes,
     encode_scopes,
     mint_api_key,
     parse_api_key,
@@ -115,9 +114,7 @@ async def authenticate_api_key(auth: AuthContext, credential: str) -> Principal:
     if read_now:
         # Uses are recorded when the row is read, so at most once per cache lifetime.
         await _record_use(auth, key, now)
-    return Principal(
-        kind="api_key", subject_id=key.id, tenant_id=key.tenant_id, scopes=decode_scopes(key.scopes)
-    )
+    return Principal(kind="api_key", subject_id=key.id, tenant_id=key.tenant_id, scopes=key.scopes)
 
 
 async def _read_key(auth: AuthContext, prefix: str) -> KeyRow | None:

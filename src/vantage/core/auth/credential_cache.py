@@ -15,7 +15,9 @@ from typing import Generic, TypeVar
 
 from cachetools import TTLCache
 
+from vantage.core.auth.api_keys import decode_scopes
 from vantage.core.auth.models import ApiKey, User
+from vantage.core.auth.principal import Scope
 
 DEFAULT_MAX_ENTRIES = 10_000
 
@@ -31,7 +33,7 @@ class KeyRow:
     tenant_id: int
     prefix: str
     secret_hash: str
-    scopes: str
+    scopes: frozenset[Scope]
     expires_at: datetime | None
     revoked_at: datetime | None
     last_used_at: datetime | None
@@ -43,7 +45,7 @@ class KeyRow:
             tenant_id=key.tenant_id,
             prefix=key.prefix,
             secret_hash=key.secret_hash,
-            scopes=key.scopes,
+            scopes=decode_scopes(key.scopes),
             expires_at=key.expires_at,
             revoked_at=key.revoked_at,
             last_used_at=key.last_used_at,

@@ -112,22 +112,37 @@ def _presented_credential(connection: HTTPConnection) -> str | None:
     return value.strip()
 
 
-async def _optional_principal(
-    connection: HTTPConnection,
-    _bearer: Annotated[str | None, Depends(_bearer_scheme)],
-    _api_key: Annotated[str | None, Depends(_api_key_scheme)],
-) -> Principal | None:
+_Bearer = Annotated[str | None, Depends(_bearer_scheme)]
+_ApiKey = Annotated[str | None, Depends(_api_key_scheme)]
+
+
+async def _principal_of(connection: HTTPConnection) -> Principal | None:
+    """The caller, authenticated once per request however many dependencies ask."""
+    state = connection.state
+    if hasattr(state, "principal"):
+        resolved: Principal | None = state.principal
+        return resolved
     credential = _presented_credential(connection)
-    if credential is None:
-        return None
-    principal = await authenticate_credential(connection.app, credential)
-    connection.state.principal = principal
+    principal = None
+    if credential is not None:
+        principal = await authenticate_credential(connection.app, credential)
+    state.principal = principal
     return principal
 
 
+# The scheme parameters only declare the credentials in the OpenAPI document; each dependency
+# reads the headers itself and stays one level deep, because every level of dependencies costs
+# FastAPI work on each request.
+async def _optional_principal(
+    connection: HTTPConnection, _bearer: _Bearer, _api_key: _ApiKey
+) -> Principal | None:
+    return await _principal_of(connection)
+
+
 async def _current_principal(
-    principal: Annotated[Principal | None, Depends(_optional_principal)],
+    connection: HTTPConnection, _bearer: _Bearer, _api_key: _ApiKey
 ) -> Principal:
+    principal = await _principal_of(connection)
     if principal is None:
         raise missing_credentials()
     return principal
@@ -137,10 +152,13 @@ CurrentPrincipal = Annotated[Principal, Depends(_current_principal)]
 OptionalPrincipal = Annotated[Principal | None, Depends(_optional_principal)]
 
 
-def require_scope(scope: Scope) -> Callable[[Principal], Awaitable[Principal]]:
+def require_scope(scope: Scope) -> Callable[..., Awaitable[Principal]]:
     """A dependency giving the caller when it holds ``scope``; 403 when it does not."""
 
-    async def dependency(principal: CurrentPrincipal) -> Principal:
+    async def dependency(
+        connection: HTTPConnection, _bearer: _Bearer, _api_key: _ApiKey
+    ) -> Principal:
+        principal = await _current_principal(connection, _bearer, _api_key)
         if not principal.has(scope):
             raise Forbidden(f"This needs the '{scope.value}' scope.")
         return principal

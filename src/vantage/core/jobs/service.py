@@ -190,8 +190,8 @@ class JobService:
         return job
 
 
-def job_service(request: Request) -> JobService:
-    """The process's job service (FastAPI dependency)."""
+async def job_service(request: Request) -> JobService:
+    """The process's job service (FastAPI dependency; ``async`` so it runs on the loop)."""
     service: JobService = request.app.state.jobs.service
     return service
 

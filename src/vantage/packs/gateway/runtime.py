@@ -56,8 +56,11 @@ class GatewayRuntime:
             await asyncio.wait(pending, timeout=5)
 
 
-def runtime_of(connection: HTTPConnection) -> GatewayRuntime:
-    """The gateway of the running application; 503 while it is not started."""
+async def runtime_of(connection: HTTPConnection) -> GatewayRuntime:
+    """The gateway of the running application; 503 while it is not started.
+
+    ``async`` without awaiting: FastAPI would run a plain function in a worker thread.
+    """
     runtime: GatewayRuntime | None = getattr(connection.app.state, "gateway", None)
     if runtime is None:
         raise Unavailable("the gateway is not running")

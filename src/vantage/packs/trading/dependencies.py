@@ -16,7 +16,12 @@ from vantage.packs.trading.settings import TradingSettings
 PACK_NAME = "trading"
 
 
-def runtime_of(request: Request) -> TradingRuntime:
+# Dependencies are ``async`` even without awaiting: FastAPI runs plain functions in a thread.
+async def runtime_of(request: Request) -> TradingRuntime:
+    return _running(request)
+
+
+def _running(request: Request) -> TradingRuntime:
     runtime: TradingRuntime | None = getattr(request.app.state, "trading", None)
     if runtime is None:
         raise Unavailable("the trading pack is not running in this process")
@@ -26,14 +31,14 @@ def runtime_of(request: Request) -> TradingRuntime:
 Runtime = Annotated[TradingRuntime, Depends(runtime_of)]
 
 
-def settings_of(request: Request) -> TradingSettings:
-    return runtime_of(request).settings
+async def settings_of(request: Request) -> TradingSettings:
+    return _running(request).settings
 
 
 Settings = Annotated[TradingSettings, Depends(settings_of)]
 
 
-def optional_window(
+async def optional_window(
     start: Annotated[
         str | None, Query(alias="from", max_length=40, description="Start (inclusive)")
     ] = None,
