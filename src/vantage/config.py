@@ -84,6 +84,7 @@ class Settings(BaseSettings):
     db_statement_timeout_ms: int = Field(default=30_000, ge=0)
     sqlite_busy_timeout_ms: int = Field(default=5_000, ge=0)
     cache_max_age_seconds: int = Field(default=5, ge=0)
+    watermark_cache_seconds: float = Field(default=1.0, ge=0, le=60)
     response_cache_ttl_seconds: float = Field(default=60.0, ge=0)
     response_cache_max_entries: int = Field(default=2_000, ge=0)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 
 import httpx
-from sqlalchemy import event, update
+from sqlalchemy import update
 
 from tests.conftest import ClientFactory
 from tests.support.auth import (
@@ -21,33 +21,13 @@ from tests.support.auth import (
     headers_for,
     sign_in_as,
 )
+from tests.support.statements import StatementCounter
 from vantage.core.auth.credential_cache import CredentialCache, UserRow
 from vantage.core.auth.models import ApiKey, Role, User
 from vantage.core.auth.principal import Scope
 from vantage.core.db import utcnow
 
 PROTECTED = "/api/v1/packs"
-
-
-class StatementCounter:
-    """Counts the statements that reach the database through ``app``'s engines."""
-
-    def __init__(self, client: httpx.AsyncClient) -> None:
-        database = app_of(client).state.database
-        self.engines = {database.write_engine.sync_engine, database.read_engine.sync_engine}
-        self.count = 0
-
-    def _count(self, *_: object) -> None:
-        self.count += 1
-
-    def __enter__(self) -> StatementCounter:
-        for engine in self.engines:
-            event.listen(engine, "before_cursor_execute", self._count)
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        for engine in self.engines:
-            event.remove(engine, "before_cursor_execute", self._count)
 
 
 async def _revoke_behind_the_back(client: httpx.AsyncClient, key: str) -> None:
@@ -64,7 +44,7 @@ async def test_a_busy_key_costs_no_database_read_per_request(
     async with client_for(sqlite_url) as client:
         headers = api_key_headers(await create_api_key(app_of(client), [Scope.READ]))
         assert (await client.get(PROTECTED, headers=headers)).status_code == 200
-        with StatementCounter(client) as counter:
+        with StatementCounter(app_of(client)) as counter:
             for _ in range(20):
                 assert (await client.get(PROTECTED, headers=headers)).status_code == 200
         assert counter.count == 0

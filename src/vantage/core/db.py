@@ -31,10 +31,12 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from vantage.config import Settings
+from vantage.core.copies import Copies
 
 logger = structlog.get_logger("vantage.db")
 
 AFTER_COMMIT_KEY = "vantage.after_commit"
+WATERMARK_COPIES_KEY = "vantage.watermark_copies"
 AfterCommit = Callable[[], Awaitable[None]]
 
 NAMING_CONVENTION = {
@@ -196,6 +198,12 @@ def create_engine_for(url: str, settings: Settings, *, writer: bool = True) -> A
     return create_async_engine(url)
 
 
+def watermark_copies(session: AsyncSession) -> Copies[tuple[int, str], Any] | None:
+    """The watermark copies of the database ``session`` belongs to."""
+    copies: Copies[tuple[int, str], Any] | None = session.info.get(WATERMARK_COPIES_KEY)
+    return copies
+
+
 def after_commit(session: AsyncSession, callback: AfterCommit) -> None:
     """Run ``callback`` once the transaction of ``session`` commits; dropped if it rolls back.
 
@@ -226,8 +234,13 @@ class Database:
             self.read_engine = create_engine_for(self.url, settings, writer=False)
         else:
             self.read_engine = self.write_engine
-        self.write_sessions = async_sessionmaker(self.write_engine, expire_on_commit=False)
-        self.read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
+        # Per (tenant, pack): what a conditional read needs to answer 304 without a query.
+        self.watermarks: Copies[tuple[int, str], Any] = Copies(settings.watermark_cache_seconds)
+        info = {WATERMARK_COPIES_KEY: self.watermarks}
+        self.write_sessions = async_sessionmaker(
+            self.write_engine, expire_on_commit=False, info=info
+        )
+        self.read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False, info=info)
 
     @property
     def dialect(self) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import BigInteger, ForeignKey, Integer, String, select
@@ -15,7 +16,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from vantage.core.db import Base, UTCDateTime, utcnow
+from vantage.core.copies import Copies
+from vantage.core.db import Base, UTCDateTime, after_commit, utcnow, watermark_copies
 
 
 class DataWatermark(Base):
@@ -62,6 +64,14 @@ async def bump_watermark(session: AsyncSession, tenant_id: int, pack: str) -> No
             set_={"version": DataWatermark.version + 1, "updated_at": now},
         )
     )
+    copies = watermark_copies(session)
+    if copies is not None:
+        # This process's next conditional read sees the new watermark as soon as it commits.
+        after_commit(session, partial(_forget, copies, (tenant_id, pack)))
+
+
+async def _forget(copies: Copies[tuple[int, str], Any], key: tuple[int, str]) -> None:
+    copies.forget(key)
 
 
 async def read_watermark(session: AsyncSession, tenant_id: int, pack: str) -> Watermark:

@@ -11,18 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, TypeVar
-
-from cachetools import TTLCache
 
 from vantage.core.auth.api_keys import decode_scopes
 from vantage.core.auth.models import ApiKey, User
 from vantage.core.auth.principal import Scope
-
-DEFAULT_MAX_ENTRIES = 10_000
-
-Key = TypeVar("Key")
-Row = TypeVar("Row")
+from vantage.core.copies import DEFAULT_MAX_ENTRIES, Copies
 
 
 @dataclass(frozen=True)
@@ -75,35 +68,12 @@ class UserRow:
         )
 
 
-class _Copies(Generic[Key, Row]):
-    """Copies by key. ``remember`` with a stale ``generation`` is ignored: a read that started
-    before a ``forget`` must not put back what the forget removed."""
-
-    def __init__(self, ttl_seconds: float, max_entries: int) -> None:
-        self._rows: TTLCache[Key, Row] | None = (
-            TTLCache(max_entries, ttl_seconds) if ttl_seconds > 0 else None
-        )
-        self.generation = 0
-
-    def get(self, key: Key) -> Row | None:
-        return self._rows.get(key) if self._rows is not None else None
-
-    def remember(self, key: Key, row: Row, generation: int) -> None:
-        if self._rows is not None and generation == self.generation:
-            self._rows[key] = row
-
-    def forget(self, key: Key) -> None:
-        self.generation += 1
-        if self._rows is not None:
-            self._rows.pop(key, None)
-
-
 class CredentialCache:
     """Copies of API key rows (by prefix) and user rows (by id) of one application."""
 
     def __init__(self, ttl_seconds: float, max_entries: int = DEFAULT_MAX_ENTRIES) -> None:
-        self.keys: _Copies[str, KeyRow] = _Copies(ttl_seconds, max_entries)
-        self.users: _Copies[int, UserRow] = _Copies(ttl_seconds, max_entries)
+        self.keys: Copies[str, KeyRow] = Copies(ttl_seconds, max_entries)
+        self.users: Copies[int, UserRow] = Copies(ttl_seconds, max_entries)
 
     async def forget_key(self, prefix: str) -> None:
         """Drop a key's copy (an after-commit callback, hence async)."""

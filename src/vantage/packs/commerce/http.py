@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import Depends, Query, Request
 from pydantic import BaseModel
@@ -20,8 +20,10 @@ from vantage.core.cache import (
     etag_matches,
     route_template,
 )
+from vantage.core.db import watermark_copies
 from vantage.core.errors import ValidationFailed
 from vantage.core.idempotency import IdempotencyStore
+from vantage.core.watermarks import Watermark
 from vantage.core.windows import MAX_DAYS, TimeWindow, resolve_window
 from vantage.packs.commerce.realtime import DashboardPublisher
 from vantage.packs.commerce.repository import accounts
@@ -110,6 +112,19 @@ def month_window() -> Any:
     return Depends(dependency)
 
 
+async def _read_state(session: AsyncSession, tenant_id: int) -> tuple[Watermark, str | None]:
+    """The watermark and currency, from this process's short-lived copy when it has one."""
+    copies = watermark_copies(session)
+    key = (tenant_id, PACK_NAME)
+    if copies is not None and (state := copies.get(key)) is not None:
+        return cast(tuple[Watermark, str | None], state)
+    generation = copies.generation if copies is not None else 0
+    state = await accounts.read_state(session, tenant_id, PACK_NAME)
+    if copies is not None:
+        copies.remember(key, state, generation)
+    return state
+
+
 @dataclass(frozen=True)
 class ReadContext:
     scope: ReadScope
@@ -128,7 +143,7 @@ async def begin_read(
     The ETag covers the resolved window too: ``?days=7`` means another week tomorrow, with
     the same watermark.
     """
-    watermark, currency = await accounts.read_state(session, tenant_id, PACK_NAME)
+    watermark, currency = await _read_state(session, tenant_id)
     params = list(request.query_params.multi_items())
     # The route template hides path parameters; two customers must not share an ETag.
     params += [(f"~path:{name}", str(value)) for name, value in request.path_params.items()]
