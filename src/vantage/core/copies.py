@@ -7,6 +7,7 @@ a ``forget`` must not put back what the forget removed.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
 from cachetools import TTLCache
@@ -37,3 +38,14 @@ class Copies(Generic[Key, Row]):
         self.generation += 1
         if self._rows is not None:
             self._rows.pop(key, None)
+
+    async def get_or_read(self, key: Key, read: Callable[[], Awaitable[Row | None]]) -> Row | None:
+        """The copy of ``key``, else what ``read`` returns (kept unless forgotten meanwhile)."""
+        row = self.get(key)
+        if row is not None:
+            return row
+        generation = self.generation
+        row = await read()
+        if row is not None:
+            self.remember(key, row, generation)
+        return row

@@ -103,10 +103,9 @@ async def authenticate_api_key(auth: AuthContext, credential: str) -> Principal:
     if presented is None:
         raise invalid_credentials()
     now = utcnow()
-    key = auth.credentials.keys.get(presented.prefix)
-    read_now = key is None
-    if read_now:
-        key = await _read_key(auth, presented.prefix)
+    copies = auth.credentials.keys
+    read_now = copies.get(presented.prefix) is None
+    key = await copies.get_or_read(presented.prefix, partial(_read_key, auth, presented.prefix))
     if key is None or not secret_matches(presented.secret, key.secret_hash):
         raise invalid_credentials()
     if key.revoked_at is not None or (key.expires_at is not None and key.expires_at <= now):
@@ -118,15 +117,9 @@ async def authenticate_api_key(auth: AuthContext, credential: str) -> Principal:
 
 
 async def _read_key(auth: AuthContext, prefix: str) -> KeyRow | None:
-    copies = auth.credentials.keys
-    generation = copies.generation
     async with auth.primary_reader() as session:
         row = await api_key_repository.api_key_by_prefix(session, prefix)
-    if row is None:
-        return None
-    key = KeyRow.of(row)
-    copies.remember(prefix, key, generation)
-    return key
+    return KeyRow.of(row) if row is not None else None
 
 
 async def _record_use(auth: AuthContext, key: KeyRow, now: datetime) -> None:

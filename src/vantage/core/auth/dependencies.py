@@ -8,6 +8,7 @@ credential that fails any check is always the same 401, whichever check failed.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Annotated
 
 from fastapi import Depends
@@ -66,7 +67,9 @@ async def _user_principal(auth: AuthContext, token: str) -> Principal:
         claims = auth.tokens.verify(token)
     except InvalidTokenError as error:
         raise invalid_credentials() from error
-    user = auth.credentials.users.get(claims.user_id) or await _read_user(auth, claims.user_id)
+    user = await auth.credentials.users.get_or_read(
+        claims.user_id, partial(_read_user, auth, claims.user_id)
+    )
     if (
         user is None
         or not user.active
@@ -86,15 +89,9 @@ async def _user_principal(auth: AuthContext, token: str) -> Principal:
 
 
 async def _read_user(auth: AuthContext, user_id: int) -> UserRow | None:
-    copies = auth.credentials.users
-    generation = copies.generation
     async with auth.primary_reader() as session:
         row = await user_by_id(session, user_id)
-    if row is None:
-        return None
-    user = UserRow.of(row)
-    copies.remember(user_id, user, generation)
-    return user
+    return UserRow.of(row) if row is not None else None
 
 
 def _presented_credential(connection: HTTPConnection) -> str | None:

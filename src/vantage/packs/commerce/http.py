@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from functools import partial
 from typing import Annotated, Any, cast
 
 from fastapi import Depends, Query, Request
@@ -115,14 +116,12 @@ def month_window() -> Any:
 async def _read_state(session: AsyncSession, tenant_id: int) -> tuple[Watermark, str | None]:
     """The watermark and currency, from this process's short-lived copy when it has one."""
     copies = watermark_copies(session)
-    key = (tenant_id, PACK_NAME)
-    if copies is not None and (state := copies.get(key)) is not None:
-        return cast(tuple[Watermark, str | None], state)
-    generation = copies.generation if copies is not None else 0
-    state = await accounts.read_state(session, tenant_id, PACK_NAME)
-    if copies is not None:
-        copies.remember(key, state, generation)
-    return state
+    read = partial(accounts.read_state, session, tenant_id, PACK_NAME)
+    if copies is None:
+        return await read()
+    return cast(
+        tuple[Watermark, str | None], await copies.get_or_read((tenant_id, PACK_NAME), read)
+    )
 
 
 @dataclass(frozen=True)
