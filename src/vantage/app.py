@@ -34,6 +34,7 @@ from vantage.core.problems import install_error_handlers
 from vantage.core.production import refuse_unsafe_production
 from vantage.core.ratelimit import EXPOSED_RATE_LIMIT_HEADERS, RateLimiter, rate_limit
 from vantage.core.redis import create_redis
+from vantage.core.revalidation import RevalidationMiddleware, Validators
 from vantage.core.shutdown import before_termination
 from vantage.core.telemetry import (
     DatabasePoolCollector,
@@ -133,12 +134,15 @@ def create_app(settings: Settings | None = None, *, packs: Sequence[Pack] | None
     app.state.started_at = time.monotonic()
     app.state.trusted_proxies = TrustedProxies(settings.forwarded_allow_ips)
     app.state.rate_limiter = RateLimiter.from_settings(settings, registry)
+    app.state.validators = Validators(registry)
     app.state.body_limits = BodyLimits(settings.max_body_bytes, settings.max_body_bytes_by_path)
     app.state.hub.authenticator = partial(authenticate_credential, app)
     app.state.jobs = JobRuntime(settings, database, selected, publisher=app.state.hub)
 
     install_error_handlers(app)
     app.add_exception_handler(NotModified, not_modified_response)
+    # Innermost of ours: a 304 it answers still gets the request id, headers and metrics.
+    app.add_middleware(RevalidationMiddleware)
     app.add_middleware(BodyLimitMiddleware, limits=app.state.body_limits)
     if settings.cors_origins:
         app.add_middleware(

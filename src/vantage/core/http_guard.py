@@ -73,13 +73,18 @@ class BodyTooLarge(HTTPException):
 
 
 def _declared_length(scope: Scope) -> int | None:
+    """The Content-Length; None when the body's length is not declared (chunked); 0 when the
+    request has no body at all (neither header, RFC 9112 section 6.3)."""
+    length = 0
     for name, value in scope.get("headers", ()):
         if name == b"content-length":
             try:
                 return int(value)
             except ValueError:
                 return None  # the server rejects malformed lengths itself
-    return None
+        if name == b"transfer-encoding":
+            length = None
+    return length
 
 
 class BodyLimitMiddleware:
@@ -100,6 +105,10 @@ class BodyLimitMiddleware:
         declared = _declared_length(scope)
         if declared is not None and declared > limit:
             await self._refuse(scope, receive, send, BodyTooLarge(limit))
+            return
+        if declared is not None:
+            # The server itself never passes on more than the declared length.
+            await self.app(scope, receive, send)
             return
         received = 0
         started = False

@@ -23,6 +23,7 @@ from prometheus_client import CollectorRegistry, Counter
 
 from vantage.config import Settings
 from vantage.core.auth.dependencies import OptionalPrincipal
+from vantage.core.auth.principal import Principal
 from vantage.core.client_address import client_ip
 from vantage.core.errors import RateLimited, Unavailable
 from vantage.core.limit_storage import REDIS_LIMIT_TIMEOUT_SECONDS, create_limit_storage
@@ -204,11 +205,15 @@ class RateLimiter:
         return Decision(policy, allowed=self.fail_open)
 
 
+def principal_identity(principal: Principal) -> str:
+    return f"{principal.kind}:{principal.tenant_id}:{principal.subject_id}"
+
+
 def identity_of(request: Request) -> str:
     """Whose budget a request spends: the authenticated principal's, else the client address's."""
     principal = getattr(request.state, "principal", None)
     if principal is not None:
-        return f"{principal.kind}:{principal.tenant_id}:{principal.subject_id}"
+        return principal_identity(principal)
     return f"ip:{client_ip(request)}"
 
 

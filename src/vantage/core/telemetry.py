@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 import time
-import uuid
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +29,7 @@ UNMATCHED_ROUTE = "<unmatched>"
 LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 logger = structlog.get_logger("vantage.http")
+_stdlib_logger = logging.getLogger("vantage.http")
 
 
 def configure_logging(settings: Settings) -> None:
@@ -120,6 +121,21 @@ class HttpMetrics:
             registry=registry,
             multiprocess_mode="livesum",
         )
+        # ``labels()`` validates and hashes its arguments on every call; the set of
+        # (method, route, status) is small, so each request reuses its children.
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+    def observe(self, method: str, route: str, status: int, elapsed: float) -> None:
+        key = (method, route, status)
+        children = self._children.get(key)
+        if children is None:
+            children = (
+                self.requests.labels(method, route, str(status)),
+                self.latency.labels(method, route),
+            )
+            self._children[key] = children
+        children[0].inc()
+        children[1].observe(elapsed)
 
 
 def _incoming_request_id(scope: Scope) -> str:
@@ -128,7 +144,7 @@ def _incoming_request_id(scope: Scope) -> str:
             candidate = str(value.decode("latin-1"))
             if _SAFE_REQUEST_ID.match(candidate):
                 return candidate
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()
 
 
 def _route_template(scope: Scope) -> str:
@@ -203,8 +219,9 @@ class RequestContextMiddleware:
     def _record(self, scope: Scope, status: int, elapsed: float) -> None:
         route = _route_template(scope)
         method = scope.get("method", "GET")
-        self.metrics.requests.labels(method, route, str(status)).inc()
-        self.metrics.latency.labels(method, route).observe(elapsed)
+        self.metrics.observe(method, route, status, elapsed)
+        if not _stdlib_logger.isEnabledFor(logging.INFO):
+            return  # skip building an event the level would drop
         logger.info(
             "request",
             method=method,

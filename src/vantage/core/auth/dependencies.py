@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import Depends
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.requests import HTTPConnection
 
 from vantage.core.auth.api_key_service import authenticate_api_key
@@ -48,6 +49,7 @@ __all__ = [
     "OptionalPrincipal",
     "ReadPrincipal",
     "authenticate_credential",
+    "presented_credential",
     "require_scope",
 ]
 
@@ -94,9 +96,10 @@ async def _read_user(auth: AuthContext, user_id: int) -> UserRow | None:
     return UserRow.of(row) if row is not None else None
 
 
-def _presented_credential(connection: HTTPConnection) -> str | None:
-    authorization = connection.headers.get("authorization")
-    api_key = connection.headers.get(API_KEY_HEADER)
+def presented_credential(headers: Headers) -> str | None:
+    """The one credential the request carries (None when it carries none)."""
+    authorization = headers.get("authorization")
+    api_key = headers.get(API_KEY_HEADER)
     if authorization is None and api_key is None:
         return None
     if authorization is not None and api_key is not None:
@@ -119,7 +122,7 @@ async def _principal_of(connection: HTTPConnection) -> Principal | None:
     if hasattr(state, "principal"):
         resolved: Principal | None = state.principal
         return resolved
-    credential = _presented_credential(connection)
+    credential = presented_credential(connection.headers)
     principal = None
     if credential is not None:
         principal = await authenticate_credential(connection.app, credential)

@@ -15,6 +15,7 @@ from vantage.core.ratelimit import rate_limit
 from vantage.core.sorting import SortKey, sort_param
 from vantage.core.windows import MAX_DAYS, TimeWindow
 from vantage.packs.commerce.http import (
+    READ_RATE_LIMIT_GROUP,
     Runtime,
     begin_read,
     cached_json,
@@ -36,7 +37,7 @@ from vantage.packs.commerce.service import analytics, cohorts, customers, produc
 
 router = APIRouter(prefix="/api/v1/commerce", tags=["commerce"])
 router.include_router(ingest_router, dependencies=[Depends(rate_limit("commerce-ingest"))])
-reads = APIRouter(dependencies=[Depends(rate_limit("commerce"))])
+reads = APIRouter(dependencies=[Depends(rate_limit(READ_RATE_LIMIT_GROUP))])
 
 
 def _single_key(keys: list[SortKey]) -> SortKey:

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
+from vantage.core.auth.principal import Scope
 from vantage.core.cache import (
     CachedResponses,
     NotModified,
@@ -24,6 +25,7 @@ from vantage.core.cache import (
 from vantage.core.db import watermark_copies
 from vantage.core.errors import ValidationFailed
 from vantage.core.idempotency import IdempotencyStore
+from vantage.core.revalidation import Validators
 from vantage.core.watermarks import Watermark
 from vantage.core.windows import MAX_DAYS, TimeWindow, resolve_window
 from vantage.packs.commerce.realtime import DashboardPublisher
@@ -33,6 +35,7 @@ from vantage.packs.commerce.service.ingest import PACK_NAME
 from vantage.packs.commerce.settings import CommerceSettings
 
 JSON = "application/json"
+READ_RATE_LIMIT_GROUP = "commerce"
 
 
 @dataclass
@@ -124,6 +127,19 @@ async def _read_state(session: AsyncSession, tenant_id: int) -> tuple[Watermark,
     )
 
 
+def _remember_validator(request: Request, tenant_id: int, etag: str, control: str) -> None:
+    """Let the next revalidation of this URL be answered before routing (core.revalidation)."""
+    key = (tenant_id, PACK_NAME)
+    copy = request.app.state.database.watermarks.get(key)
+    if copy is None:
+        return  # copies are off: only the route can tell whether the watermark moved
+    validators: Validators = request.app.state.validators
+    validators.remember(
+        request, tenant_id, etag=etag, cache_control=control, scope=Scope.READ,
+        rate_limit_group=READ_RATE_LIMIT_GROUP, watermark_key=key, watermark_copy=copy,
+    )  # fmt: skip
+
+
 @dataclass(frozen=True)
 class ReadContext:
     scope: ReadScope
@@ -150,6 +166,7 @@ async def begin_read(
         params.append(("~window", f"{window.start.isoformat()}/{window.end.isoformat()}"))
     etag = compute_etag(route_template(request), params, tenant_id, watermark)
     control = cache_control(request.app.state.settings.cache_max_age_seconds)
+    _remember_validator(request, tenant_id, etag, control)
     if etag_matches(request.headers.get("if-none-match"), etag):
         raise NotModified(etag, control)
     scope = ReadScope(

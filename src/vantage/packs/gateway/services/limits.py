@@ -31,6 +31,7 @@ from vantage.core.ratelimit import (
     Policy,
     RateLimiter,
     decision_headers,
+    principal_identity,
 )
 from vantage.packs.gateway.settings import GatewaySettings
 
@@ -38,11 +39,6 @@ logger = structlog.get_logger("vantage.gateway.limits")
 OUTAGE_WARNING_INTERVAL_SECONDS = 30.0
 REQUESTS_GROUP = "gateway.requests"
 TOKENS_GROUP = "gateway.tokens"
-
-
-def identity_of(principal: Principal) -> str:
-    """The same identity the core limiter gives a principal."""
-    return f"{principal.kind}:{principal.tenant_id}:{principal.subject_id}"
 
 
 def limit_headers(decisions: list[Decision]) -> dict[str, str]:
@@ -92,7 +88,7 @@ class GatewayLimiter:
     async def admit(self, principal: Principal, estimated_tokens: int) -> list[Decision]:
         """Count one request and check the token budget; 429 (or 503) when refused."""
         requests, tokens = self._policies(principal)
-        identity = identity_of(principal)
+        identity = principal_identity(principal)
         decisions: list[Decision] = []
         if requests is not None:
             allowed = await self._guard(self._requests.hit(requests, self._prefix, identity))
@@ -132,7 +128,7 @@ class GatewayLimiter:
         _, tokens = self._policies(principal)
         if tokens is None or used <= 0:
             return
-        identity = identity_of(principal)
+        identity = principal_identity(principal)
         cost = min(used, tokens.amount)
         if await self._guard(self._tokens.hit(tokens, self._prefix, identity, cost=cost)):
             return
