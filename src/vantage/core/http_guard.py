@@ -75,7 +75,7 @@ class BodyTooLarge(HTTPException):
 def _declared_length(scope: Scope) -> int | None:
     """The Content-Length; None when the body's length is not declared (chunked); 0 when the
     request has no body at all (neither header, RFC 9112 section 6.3)."""
-    length = 0
+    length: int | None = 0
     for name, value in scope.get("headers", ()):
         if name == b"content-length":
             try:
