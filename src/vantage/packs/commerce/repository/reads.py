@@ -63,7 +63,7 @@ class ProductWindowRow:
 PRODUCT_SORT_COLUMNS = {"revenue": "amount_minor", "units": "units"}
 
 
-def _window_sums_sql(low: bool, high: bool, *, lateral: bool) -> str:
+def _window_sums_sql(low: bool, high: bool, *, lateral: bool, only: str = "") -> str:
     """Sales per product in a window: running total at the end minus at the start.
 
     A few index seeks per product and bound, whatever the window's length or the order count:
@@ -104,7 +104,35 @@ def _window_sums_sql(low: bool, high: bool, *, lateral: bool) -> str:
         bounds = ""
     return f"""SELECT s.product_id, {sums}
         FROM (SELECT p.product_id, p.amount_minor, p.units, p.orders{bounds}
-              FROM commerce_product_stats p WHERE p.tenant_id = :t) AS s{joins}"""
+              FROM commerce_product_stats p WHERE p.tenant_id = :t{only}) AS s{joins}"""
+
+
+def _window_revenue_sql(low: bool, high: bool) -> str:
+    """Revenue per product in a window, from one index seek per bound (the running total
+    before the bound) instead of the two that all three sums take on SQLite."""
+    running = """COALESCE((SELECT q.cum_amount_minor FROM commerce_product_days q
+        WHERE q.tenant_id = :t AND q.product_id = p.product_id AND q.day < {bound}
+        ORDER BY q.day DESC LIMIT 1), 0)"""
+    end = running.format(bound=":end") if high else "p.amount_minor"
+    start = running.format(bound=":start") if low else "0"
+    return f"""SELECT p.product_id, {end} - {start} AS amount_minor
+        FROM commerce_product_stats p WHERE p.tenant_id = :t"""
+
+
+async def _window_bounds(
+    session: AsyncSession, tenant_id: int, window: tuple[date, date] | None
+) -> tuple[bool, bool, dict[str, object]]:
+    """Which bounds of the window need a seek (see ``_window_sums_sql``), and their values."""
+    params: dict[str, object] = {"t": tenant_id}
+    if window is None:
+        return False, False, params
+    span = await sales_span(session, tenant_id)
+    low = span is not None and window[0] > span[0]
+    high = span is not None and window[1] <= span[1]
+    if low or high:
+        d = _dialect(session)
+        params["start"], params["end"] = d.day(window[0]), d.day(window[1])
+    return low, high, params
 
 
 async def sales_span(session: AsyncSession, tenant_id: int) -> tuple[date, date] | None:
@@ -130,28 +158,55 @@ async def product_ranking(
     offset: int,
 ) -> list[ProductWindowRow]:
     """Products with sales in the window (all time when ``window`` is None), ranked."""
+    low, high, params = await _window_bounds(session, tenant_id, window)
+    return await _ranked(
+        session, _window_sums_sql(low, high, lateral=not _dialect(session).is_sqlite),
+        {**params, "limit": limit, "offset": offset}, sort=sort, descending=descending,
+    )  # fmt: skip
+
+
+async def _ranked(
+    session: AsyncSession, sums_sql: str, params: dict[str, object], *, sort: str, descending: bool
+) -> list[ProductWindowRow]:
     column = PRODUCT_SORT_COLUMNS[sort]
     direction = "DESC" if descending else "ASC"
-    low = high = False
-    if window is not None:
-        span = await sales_span(session, tenant_id)
-        low = span is not None and window[0] > span[0]
-        high = span is not None and window[1] <= span[1]
-    lateral = not _dialect(session).is_sqlite
-    sql = f"""WITH w AS ({_window_sums_sql(low, high, lateral=lateral)})
+    sql = f"""WITH w AS ({sums_sql})
         SELECT w.product_id, p.external_id, p.name, w.amount_minor, w.units, w.orders,
             COUNT(*) OVER () AS total
         FROM w JOIN commerce_products p ON p.id = w.product_id
         WHERE w.orders <> 0 OR w.amount_minor <> 0 OR w.units <> 0
         ORDER BY w.{column} {direction}, w.product_id {direction}
         LIMIT :limit OFFSET :offset"""
-    params: dict[str, object] = {"t": tenant_id, "limit": limit, "offset": offset}
-    if low or high:
-        assert window is not None
-        d = _dialect(session)
-        params["start"], params["end"] = d.day(window[0]), d.day(window[1])
     rows = (await session.execute(text(sql), params)).all()
     return [ProductWindowRow(*row) for row in rows]
+
+
+async def top_sellers(
+    session: AsyncSession, tenant_id: int, window: tuple[date, date], limit: int
+) -> list[ProductWindowRow]:
+    """The first ``limit`` rows of the revenue ranking of a window (``total`` not counted).
+
+    Ranked on revenue alone, then the few winners summed in full. The same rows as
+    ``product_ranking`` whenever the last winner has positive revenue: a product with sales
+    but no revenue ranks below it there too. Otherwise the full ranking answers.
+    """
+    if limit <= 0:
+        return []
+    low, high, params = await _window_bounds(session, tenant_id, window)
+    ranked_sql = f"""SELECT product_id, amount_minor FROM ({_window_revenue_sql(low, high)}) AS r
+        WHERE amount_minor <> 0 ORDER BY amount_minor DESC, product_id DESC LIMIT :limit"""
+    winners = (await session.execute(text(ranked_sql), {**params, "limit": limit})).all()
+    if len(winners) < limit or winners[-1][1] <= 0:
+        return await product_ranking(
+            session, tenant_id, window, sort="revenue", descending=True, limit=limit, offset=0
+        )
+    ids = {f"w{index}": row[0] for index, row in enumerate(winners)}
+    only = " AND p.product_id IN (" + ", ".join(f":{name}" for name in ids) + ")"
+    sums_sql = _window_sums_sql(low, high, lateral=not _dialect(session).is_sqlite, only=only)
+    return await _ranked(
+        session, sums_sql, {**params, **ids, "limit": limit, "offset": 0},
+        sort="revenue", descending=True,
+    )  # fmt: skip
 
 
 async def count_products_with_sales(session: AsyncSession, tenant_id: int) -> int:

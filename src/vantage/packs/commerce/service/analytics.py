@@ -127,10 +127,7 @@ async def dashboard(
     start, end = _days(window)
     rows = await reads.daily_status_rows(session, scope.tenant_id, start, end)
     totals = _tally(rows)
-    ranking = await reads.product_ranking(
-        session, scope.tenant_id, (start, end), sort="revenue", descending=True,
-        limit=top, offset=0,
-    )  # fmt: skip
+    ranking = await reads.top_sellers(session, scope.tenant_id, (start, end), top)
     trend_start = max(start, end - timedelta(days=trend_days))
     return DashboardOut(
         window=window.out(),
