@@ -186,15 +186,17 @@ async def top_sellers(
 ) -> list[ProductWindowRow]:
     """The first ``limit`` rows of the revenue ranking of a window (``total`` not counted).
 
-    Ranked on revenue alone, then the few winners summed in full. The same rows as
-    ``product_ranking`` whenever the last winner has positive revenue: a product with sales
-    but no revenue ranks below it there too. Otherwise the full ranking answers.
+    Ranked on revenue alone, then the few winners summed in full. When the last winner has
+    positive revenue these are the same rows as ``product_ranking``'s: every product that
+    ranking leaves out or that has sales but no revenue ranks below it there too. Otherwise
+    the full ranking answers.
     """
     if limit <= 0:
         return []
     low, high, params = await _window_bounds(session, tenant_id, window)
+    # No WHERE on the revenue: SQLite would evaluate the correlated subquery twice per row.
     ranked_sql = f"""SELECT product_id, amount_minor FROM ({_window_revenue_sql(low, high)}) AS r
-        WHERE amount_minor <> 0 ORDER BY amount_minor DESC, product_id DESC LIMIT :limit"""
+        ORDER BY amount_minor DESC, product_id DESC LIMIT :limit"""
     winners = (await session.execute(text(ranked_sql), {**params, "limit": limit})).all()
     if len(winners) < limit or winners[-1][1] <= 0:
         return await product_ranking(

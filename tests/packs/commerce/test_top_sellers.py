@@ -1,0 +1,53 @@
+"""The dashboard's top sellers equal the head of the full revenue ranking, edge cases included.
+
+March 2025: p1 sells 20.00; p2 sells once at a price of 0 (an order, no revenue); p3 has only a
+return (-5.00); p4 sold in February only, so it has no sales in March but ranks at 0.00 on
+revenue alone, tied with p2.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+import pytest
+
+from tests.packs.commerce.support import ingest, new_tenant, open_database, order
+from vantage.packs.commerce.repository import reads
+
+MARCH = (date(2025, 3, 1), date(2025, 4, 1))
+FEBRUARY = (date(2025, 2, 1), date(2025, 3, 1))
+ORDERS = [
+    order("o1", "c1", "2025-03-01T10:00:00Z", "completed", ("p1", 2, "10.00")),
+    order("o2", "c2", "2025-03-02T10:00:00Z", "completed", ("p2", 1, "0")),
+    order("o3", "c3", "2025-03-03T10:00:00Z", "completed", ("p3", -1, "5.00")),
+    order("o4", "c4", "2025-02-01T10:00:00Z", "completed", ("p4", 1, "7.00")),
+]
+
+
+@pytest.mark.parametrize(
+    ("window", "limit", "expected"),
+    [
+        (MARCH, 1, [("p1", 200_000, 2, 1)]),
+        (MARCH, 2, [("p1", 200_000, 2, 1), ("p2", 0, 1, 1)]),  # p4's 0 must not take p2's place
+        (MARCH, 3, [("p1", 200_000, 2, 1), ("p2", 0, 1, 1), ("p3", -50_000, -1, 1)]),
+        (FEBRUARY, 1, [("p4", 70_000, 1, 1)]),
+    ],
+)
+async def test_top_sellers_are_the_head_of_the_ranking(
+    database_url: str,
+    window: tuple[date, date],
+    limit: int,
+    expected: list[tuple[str, int, int, int]],
+) -> None:
+    async with open_database(database_url) as database:
+        tenant_id = await new_tenant(database, f"top-{uuid.uuid4().hex[:10]}")
+        await ingest(database, tenant_id, ORDERS)
+        async with database.reader() as session:
+            top = await reads.top_sellers(session, tenant_id, window, limit)
+            ranking = await reads.product_ranking(
+                session, tenant_id, window, sort="revenue", descending=True, limit=limit, offset=0
+            )
+    got = [(row.external_id, row.amount_minor, row.units, row.orders) for row in top]
+    assert got == expected
+    assert got == [(row.external_id, row.amount_minor, row.units, row.orders) for row in ranking]
