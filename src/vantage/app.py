@@ -24,6 +24,7 @@ from vantage.core.auth.principal import Scope
 from vantage.core.cache import NotModified, create_response_cache, not_modified_response
 from vantage.core.client_address import TrustedProxies
 from vantage.core.db import Database
+from vantage.core.early_answers import EarlyAnswerMiddleware, EarlyAnswers
 from vantage.core.http_guard import BodyLimitMiddleware, BodyLimits, ResponseHeadersMiddleware
 from vantage.core.jobs.endpoints import jobs_router
 from vantage.core.jobs.runtime import JobRuntime
@@ -34,7 +35,6 @@ from vantage.core.problems import install_error_handlers
 from vantage.core.production import refuse_unsafe_production
 from vantage.core.ratelimit import EXPOSED_RATE_LIMIT_HEADERS, RateLimiter, rate_limit
 from vantage.core.redis import create_redis
-from vantage.core.revalidation import RevalidationMiddleware, Validators
 from vantage.core.shutdown import before_termination
 from vantage.core.telemetry import (
     DatabasePoolCollector,
@@ -134,15 +134,15 @@ def create_app(settings: Settings | None = None, *, packs: Sequence[Pack] | None
     app.state.started_at = time.monotonic()
     app.state.trusted_proxies = TrustedProxies(settings.forwarded_allow_ips)
     app.state.rate_limiter = RateLimiter.from_settings(settings, registry)
-    app.state.validators = Validators(registry)
+    app.state.early_answers = EarlyAnswers(registry)
     app.state.body_limits = BodyLimits(settings.max_body_bytes, settings.max_body_bytes_by_path)
     app.state.hub.authenticator = partial(authenticate_credential, app)
     app.state.jobs = JobRuntime(settings, database, selected, publisher=app.state.hub)
 
     install_error_handlers(app)
     app.add_exception_handler(NotModified, not_modified_response)
-    # Innermost of ours: a 304 it answers still gets the request id, headers and metrics.
-    app.add_middleware(RevalidationMiddleware)
+    # Innermost of ours: what it answers still gets the request id, headers and metrics.
+    app.add_middleware(EarlyAnswerMiddleware)
     app.add_middleware(BodyLimitMiddleware, limits=app.state.body_limits)
     if settings.cors_origins:
         app.add_middleware(

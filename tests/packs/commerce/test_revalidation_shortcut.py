@@ -28,7 +28,8 @@ FIRST_ORDER = order("A-1", "c-1", "2025-03-02T10:00:00Z", "completed", ("p-1", 2
 
 def answered_early(shop: Shop) -> float:
     registry = shop.client.app.state.metrics_registry  # type: ignore[attr-defined]
-    return registry.get_sample_value("vantage_revalidations_answered_early_total") or 0.0
+    value = registry.get_sample_value("vantage_early_answers_total", {"kind": "revalidation"})
+    return value or 0.0
 
 
 async def _current_etag(shop: Shop) -> str:
@@ -137,7 +138,7 @@ async def test_no_watermark_copies_means_no_shortcut(
         etag = await _current_etag(shop)
         assert (await shop.get(DASHBOARD, **{"If-None-Match": etag})).status_code == 304
         assert answered_early(shop) == 0
-        assert len(client.app.state.validators) == 0  # type: ignore[attr-defined]
+        assert len(client.app.state.early_answers.validators) == 0  # type: ignore[attr-defined]
 
 
 async def test_tenants_with_the_same_url_keep_separate_validators(

@@ -128,12 +128,12 @@ async def _read_state(session: AsyncSession, tenant_id: int) -> tuple[Watermark,
 
 
 def _remember_validator(request: Request, tenant_id: int, etag: str, control: str) -> None:
-    """Let the next revalidation of this URL be answered before routing (core.revalidation)."""
+    """Let the next revalidation of this URL be answered before routing (core.early_answers)."""
     key = (tenant_id, PACK_NAME)
     copy = request.app.state.database.watermarks.get(key)
     if copy is None:
         return  # copies are off: only the route can tell whether the watermark moved
-    validators: Validators = request.app.state.validators
+    validators: Validators = request.app.state.early_answers.validators
     validators.remember(
         request, tenant_id, etag=etag, cache_control=control, scope=Scope.READ,
         rate_limit_group=READ_RATE_LIMIT_GROUP, watermark_key=key, watermark_copy=copy,

@@ -59,7 +59,7 @@ def create_pack(settings: TradingSettings | None = None) -> Pack:
     """The trading pack; ``settings`` replaces the environment's (tests, embedding)."""
     from vantage.packs.trading.cli import cli
     from vantage.packs.trading.demo import load_demo
-    from vantage.packs.trading.endpoints import router
+    from vantage.packs.trading.endpoints import current_metrics_hot_read, router
     from vantage.packs.trading.maintenance import retention_job
     from vantage.packs.trading.runtime import runtime_for_app
 
@@ -77,6 +77,9 @@ def create_pack(settings: TradingSettings | None = None) -> Pack:
         hub = getattr(context.app.state, "hub", None)
         if hub is not None:
             hub.handle_publishes(EVENTS_CHANNEL, runtime.handle_published_events)
+        early_answers = getattr(context.app.state, "early_answers", None)
+        if early_answers is not None:
+            early_answers.register(current_metrics_hot_read(runtime))
         async with runtime.running():
             yield
 

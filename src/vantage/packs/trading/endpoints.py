@@ -8,7 +8,9 @@ from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vantage.core.auth.dependencies import IngestPrincipal, ReadPrincipal
+from vantage.core.auth.principal import Principal, Scope
 from vantage.core.db import ReadSession
+from vantage.core.early_answers import HotRead
 from vantage.core.errors import ValidationFailed
 from vantage.core.idempotency import Claim, StoredResponse, respond_idempotently
 from vantage.core.ratelimit import rate_limit
@@ -31,13 +33,16 @@ from vantage.packs.trading.schemas import (
 from vantage.packs.trading.system_endpoints import router as system_router
 from vantage.packs.trading.trade_endpoints import router as trades_router
 
+PREFIX = "/api/v1/trading"
+READ_RATE_LIMIT_GROUP = "trading"
+CURRENT_METRICS_PATH = "/metrics/current"
 read_router = APIRouter(
-    prefix="/api/v1/trading",
+    prefix=PREFIX,
     tags=["trading"],
-    dependencies=[Depends(rate_limit("trading"))],
+    dependencies=[Depends(rate_limit(READ_RATE_LIMIT_GROUP))],
 )
 ingest_router = APIRouter(
-    prefix="/api/v1/trading",
+    prefix=PREFIX,
     tags=["trading"],
     dependencies=[Depends(rate_limit("trading.ingest"))],
 )
@@ -153,14 +158,30 @@ async def _snapshot_json(runtime: TradingRuntime, tenant_id: int) -> bytes:
 
 
 @read_router.get(
-    "/metrics/current",
+    CURRENT_METRICS_PATH,
     response_model=MetricsSnapshot,
     summary="The latest snapshot of every collector",
     description="The same document `trading.metrics` streams at 10 Hz.",
 )
 async def current_metrics(principal: ReadPrincipal, runtime: Runtime) -> Response:
     body = await _snapshot_json(runtime, principal.tenant_id)
-    return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
+    return Response(body, media_type=JSON, headers={"Cache-Control": "no-store"})
+
+
+def current_metrics_hot_read(runtime: TradingRuntime) -> HotRead:
+    """The same answer as ``current_metrics``, given before routing while a snapshot exists.
+
+    Dashboards poll it many times a second; routing it would cost several times the answer.
+    """
+
+    async def latest(principal: Principal) -> bytes | None:
+        return await runtime.latest_snapshot_json(principal.tenant_id)
+
+    return HotRead(
+        path=PREFIX + CURRENT_METRICS_PATH, scope=Scope.READ,
+        rate_limit_group=READ_RATE_LIMIT_GROUP, answer=latest, media_type=JSON,
+        cache_control="no-store",
+    )  # fmt: skip
 
 
 async def _snapshot(runtime: TradingRuntime, tenant_id: int) -> MetricsSnapshot | None:
