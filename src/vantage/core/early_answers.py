@@ -113,7 +113,7 @@ async def _answered(scope: Scope, send: Send) -> bool:
         or not await _admitted(scope, principal, validator.rate_limit_group)
     ):
         return False
-    scope["route"] = validator.route
+    scope["route"] = RouteLabel(validator.route_path or "")
     answers.revalidations_answered.inc()
     etag, control = validator.etag.encode(), validator.cache_control.encode()
     await _respond(send, 304, [(b"etag", etag), (b"cache-control", control)])

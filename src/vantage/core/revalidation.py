@@ -31,6 +31,7 @@ from starlette.requests import Request
 from starlette.types import Scope
 
 from vantage.core.auth.principal import Scope as AuthScope
+from vantage.core.telemetry import route_path
 
 MAX_VALIDATORS = 10_000
 # A validator is also checked against the watermark copy, which lives far shorter; this only
@@ -48,7 +49,7 @@ class Validator:
     rate_limit_group: str | None
     watermark_key: tuple[int, str]
     watermark_copy: object
-    route: Any
+    route_path: str | None
     expires_at: float
 
 
@@ -88,7 +89,7 @@ class Validators:
             rate_limit_group=rate_limit_group,
             watermark_key=watermark_key,
             watermark_copy=watermark_copy,
-            route=request.scope.get("route"),
+            route_path=route_path(request.scope),
             expires_at=time.monotonic() + lifetime,
         )
 

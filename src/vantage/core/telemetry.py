@@ -147,14 +147,25 @@ def _incoming_request_id(scope: Scope) -> str:
     return os.urandom(16).hex()
 
 
+def route_path(scope: Scope) -> str | None:
+    """The full path template of the route serving the request, None before routing.
+
+    The route object knows only its own router's prefix; FastAPI keeps the route as seen
+    through every enclosing router (all prefixes applied) in its part of the scope.
+    """
+    seen = scope.get("fastapi", {}).get("effective_route_context")
+    return getattr(seen, "path", None) or getattr(scope.get("route"), "path", None)
+
+
 def _route_template(scope: Scope) -> str:
-    route = scope.get("route")
-    if route is None and "endpoint" in scope:
+    path = route_path(scope)
+    if path is None and "endpoint" in scope:
         # Plain Starlette routes (docs, OpenAPI) record only their endpoint.
         app = scope.get("app")
         routes = getattr(app, "routes", ())
         route = next((r for r in routes if getattr(r, "endpoint", None) is scope["endpoint"]), None)
-    return getattr(route, "path", None) or UNMATCHED_ROUTE
+        path = getattr(route, "path", None)
+    return path or UNMATCHED_ROUTE
 
 
 class RequestContextMiddleware:

@@ -32,6 +32,12 @@ def answered_early(shop: Shop) -> float:
     return value or 0.0
 
 
+def _requests(shop: Shop, route: str, status: str) -> float:
+    registry = shop.client.app.state.metrics_registry  # type: ignore[attr-defined]
+    labels = {"method": "GET", "route": route, "status": status}
+    return registry.get_sample_value("vantage_http_requests_total", labels) or 0.0
+
+
 async def _current_etag(shop: Shop) -> str:
     first = await shop.get(DASHBOARD)
     assert first.status_code == 200
@@ -51,6 +57,9 @@ async def test_a_repeated_revalidation_is_answered_before_routing(shop: Shop) ->
     assert last.headers["cache-control"].startswith("private")
     # What the middlewares around it add still applies.
     assert last.headers["x-request-id"] and last.headers["x-content-type-options"] == "nosniff"
+    # Counted under the route's full path, as the routed answers are.
+    for status, count in (("200", 1), ("304", 10)):
+        assert _requests(shop, "/api/v1/commerce/dashboard", status) == count
     other_window = await shop.get(
         "/dashboard?from=2025-03-01&to=2025-03-15", **{"If-None-Match": etag}
     )

@@ -78,6 +78,9 @@ async def test_polling_gets_the_routes_answer_without_routing(api: httpx.AsyncCl
     assert _stable(early.json()) == _stable(routed.json())
     assert early.json()["strategies"][0]["strategy"] == "momentum"
     assert early.headers["x-request-id"] and early.headers["x-content-type-options"] == "nosniff"
+    registry = app_of(api).state.metrics_registry
+    labels = {"method": "GET", "route": CURRENT, "status": "200"}
+    assert registry.get_sample_value("vantage_http_requests_total", labels) == 2
 
 
 async def test_before_any_snapshot_the_route_answers(api: httpx.AsyncClient) -> None:
