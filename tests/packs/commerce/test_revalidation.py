@@ -34,11 +34,17 @@ async def test_revalidation_runs_no_query(client_for: ClientFactory, database_ur
         assert counter.count == 0
 
 
-async def test_another_workers_ingest_shows_within_the_copy_lifetime(
-    client_for: ClientFactory, sqlite_url: str, make_settings: Callable[..., Settings]
+async def _ingest_elsewhere_then_revalidate(
+    client_for: ClientFactory,
+    sqlite_url: str,
+    make_settings: Callable[..., Settings],
+    *,
+    copy_seconds: float,
+    wait: float,
 ) -> None:
+    """Another worker commits an ingest; after ``wait`` the old ETag must get a fresh 200."""
     async with client_for(
-        sqlite_url, packs=[PACK], rate_limit_enabled=False, watermark_cache_seconds=0.3
+        sqlite_url, packs=[PACK], rate_limit_enabled=False, watermark_cache_seconds=copy_seconds
     ) as client:
         shop = await make_shop(client, DEFAULT_TENANT_ID)
         etag = (await shop.get(DASHBOARD)).headers["etag"]
@@ -48,24 +54,22 @@ async def test_another_workers_ingest_shows_within_the_copy_lifetime(
                 await bump_watermark(session, DEFAULT_TENANT_ID, "commerce")
         finally:
             await other_worker.dispose()
-        await asyncio.sleep(0.4)
+        await asyncio.sleep(wait)
         fresh = await shop.get(DASHBOARD, **{"If-None-Match": etag})
         assert fresh.status_code == 200 and fresh.headers["etag"] != etag
+
+
+async def test_another_workers_ingest_shows_within_the_copy_lifetime(
+    client_for: ClientFactory, sqlite_url: str, make_settings: Callable[..., Settings]
+) -> None:
+    await _ingest_elsewhere_then_revalidate(
+        client_for, sqlite_url, make_settings, copy_seconds=0.3, wait=0.4
+    )
 
 
 async def test_no_copy_reads_the_watermark_every_time(
     client_for: ClientFactory, sqlite_url: str, make_settings: Callable[..., Settings]
 ) -> None:
-    async with client_for(
-        sqlite_url, packs=[PACK], rate_limit_enabled=False, watermark_cache_seconds=0
-    ) as client:
-        shop = await make_shop(client, DEFAULT_TENANT_ID)
-        etag = (await shop.get(DASHBOARD)).headers["etag"]
-        other_worker = Database(make_settings(database_url=sqlite_url))
-        try:
-            async with other_worker.transaction() as session:
-                await bump_watermark(session, DEFAULT_TENANT_ID, "commerce")
-        finally:
-            await other_worker.dispose()
-        fresh = await shop.get(DASHBOARD, **{"If-None-Match": etag})
-        assert fresh.status_code == 200 and fresh.headers["etag"] != etag
+    await _ingest_elsewhere_then_revalidate(
+        client_for, sqlite_url, make_settings, copy_seconds=0, wait=0
+    )
