@@ -5,6 +5,8 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from vantage.packs.commerce.ingest.files import DEFAULT_IMPORT_BATCH_ORDERS
+
 
 class CommerceSettings(BaseSettings):
     """Knobs of the commerce pack; docs/CONFIGURATION.md documents each one."""
@@ -16,7 +18,7 @@ class CommerceSettings(BaseSettings):
     default_currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
     max_batch_orders: int = Field(default=10_000, ge=1, le=10_000)
     max_batch_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
-    import_batch_orders: int = Field(default=10_000, ge=1, le=100_000)
+    import_batch_orders: int = Field(default=DEFAULT_IMPORT_BATCH_ORDERS, ge=1, le=100_000)
     dashboard_days: int = Field(default=30, ge=1, le=3660)
     dashboard_top_products: int = Field(default=5, ge=1, le=50)
     trend_days: int = Field(default=30, ge=1, le=366)
