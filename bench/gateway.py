@@ -7,8 +7,9 @@ Starts a fake OpenAI upstream answering after a fixed delay (20 ms), a real ``va
 (JSON) and stream (SSE, read to ``[DONE]``) at concurrency 1 and 32 it measures the latency
 of the same request sent directly to the upstream and through the gateway's
 ``/v1/chat/completions``; *added* = gateway percentile - direct percentile. It then finds the
-gateway's saturation throughput (send, 64 clients) and runs an open-loop load at 80 % of it.
-Prints one JSON line.
+gateway's saturation throughput (send, 64 clients) and runs an open-loop load at 80 % of it. ``sdk_alone_c1`` calls the
+gateway's OpenAI provider (the official SDK) straight at the upstream from the benchmark
+process: the share of the added latency that is the SDK's own. Prints one JSON line.
 """
 
 from __future__ import annotations
@@ -163,6 +164,36 @@ async def _compare(
     return result
 
 
+async def _provider_floor(upstream_port: int, seconds: float) -> dict[str, float]:
+    """The gateway's OpenAI provider (the official SDK, configured as the gateway configures it)
+    called from this process straight at the upstream, at concurrency 1: the part of the added
+    latency that is the SDK's own, whatever the gateway around it does."""
+    from vantage.packs.gateway.providers.base import ChatMessage, ProviderInfo, ProviderRequest
+    from vantage.packs.gateway.providers.openai_provider import OpenAIProvider
+
+    base_url = f"http://127.0.0.1:{upstream_port}/v1"
+    provider = OpenAIProvider(
+        ProviderInfo(name="bench", kind="openai", base_url=base_url, credentials="present"),
+        api_key="sk-bench", connect_timeout=5.0, read_timeout=30.0, max_retries=0,
+    )  # fmt: skip
+    messages = BODY["messages"]
+    assert isinstance(messages, list)
+    request = ProviderRequest(
+        model="gpt-4o-mini",
+        system=messages[0]["content"],
+        messages=(ChatMessage(role="user", content=messages[1]["content"]),),
+        max_tokens=64,
+    )
+    latencies: list[float] = []
+    warm_until = time.perf_counter() + 0.5
+    stop_at = warm_until + seconds
+    while (began := time.perf_counter()) < stop_at:
+        await provider.complete(request)
+        if began >= warm_until:
+            latencies.append(time.perf_counter() - began)
+    return {"p50_ms": _ms(percentile(latencies, 0.5)), "p99_ms": _ms(percentile(latencies, 0.99))}
+
+
 def _cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process (Linux), to state cost per request apart from load."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -197,6 +228,9 @@ async def _measure(
         results["stream"][f"c{concurrency}"] = await _compare(
             direct, gateway, stream_body, concurrency, seconds
         )
+    floor = await _provider_floor(upstream_port, seconds)
+    direct_c1 = results["send"]["c1"]["direct_p50_ms"]
+    results["sdk_alone_c1"] = {**floor, "added_p50_ms": round(floor["p50_ms"] - direct_c1, 3)}
     saturation, send_cpu_ms = await _saturate(gateway, BODY, seconds, pid)
     stream_saturation, stream_cpu_ms = await _saturate(gateway, stream_body, seconds, pid)
     rate = 0.8 * saturation

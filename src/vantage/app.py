@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -66,9 +67,14 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Started after the packs (handlers may use what they set up), stopped before them.
         await stack.enter_async_context(state.jobs.running("api"))
         logger.info("started", version=__version__, packs=[p.name for p in state.packs])
+        # What startup built (routes, models, the tokenizer's tables) lives as long as the
+        # process. Frozen, the cycle collector no longer walks it: a full collection had taken
+        # about 250 ms under load, stalling every request in flight.
+        gc.freeze()
         try:
             yield
         finally:
+            gc.unfreeze()
             logger.info("stopping")
     if state.redis is not None:
         await state.redis.aclose()
