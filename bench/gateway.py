@@ -7,9 +7,10 @@ Starts a fake OpenAI upstream answering after a fixed delay (20 ms), a real ``va
 (JSON) and stream (SSE, read to ``[DONE]``) at concurrency 1 and 32 it measures the latency
 of the same request sent directly to the upstream and through the gateway's
 ``/v1/chat/completions``; *added* = gateway percentile - direct percentile. It then finds the
-gateway's saturation throughput (send, 64 clients) and runs an open-loop load at 80 % of it. ``sdk_alone_c1`` calls the
-gateway's OpenAI provider (the official SDK) straight at the upstream from the benchmark
-process: the share of the added latency that is the SDK's own. Prints one JSON line.
+gateway's saturation throughput (send, 64 clients) and runs an open-loop load at 80 % of it.
+``sdk_alone_c1`` calls the gateway's OpenAI provider (the official SDK) straight at the
+upstream from the benchmark process: the share of the added latency that is the SDK's own.
+Prints one JSON line.
 """
 
 from __future__ import annotations

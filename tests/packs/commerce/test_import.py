@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 import json
 from datetime import date
 from pathlib import Path
@@ -15,7 +16,7 @@ from vantage.cli import build_cli
 from vantage.packs.commerce import PACK
 from vantage.packs.commerce.ingest.files import FileFormat, ImportPlan, detect_format
 from vantage.packs.commerce.ingest.rows import PRESETS, ColumnMap, RowError
-from vantage.packs.commerce.service.importer import import_file
+from vantage.packs.commerce.service.importer import IMPORT_GC_THRESHOLDS, import_file
 
 HEADER = ["order_id", "customer_id", "placed_at", "status", "product_id", "product_name",
           "quantity", "unit_price"]  # fmt: skip
@@ -140,6 +141,23 @@ async def test_a_bad_line_stops_the_import_before_its_batch(
     assert "line 5, quantity" in str(raised.value)
     # Batches of one order each: A1 and A2 were committed before line 5 was read; A3 never.
     assert board.transactions == 2 and str(board.revenue) == "24.98"
+
+
+async def test_collections_are_rarer_during_an_import_and_restored_after_even_on_error(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    before = gc.get_threshold()
+    seen = []
+    rows = [*ROWS[:3], ["A3", "c3", "2025-03-03T10:00:00Z", "completed", "p1", "", "two", "1"]]
+    plan = _plan(_csv(tmp_path / "bad.csv", HEADER, rows), batch_orders=1)
+    async with open_database(sqlite_url) as database:
+        with pytest.raises(RowError):
+            await import_file(
+                database, 1, plan, default_currency="USD",
+                progress=lambda chunk, report: seen.append(gc.get_threshold()),
+            )  # fmt: skip
+    assert seen and set(seen) == {IMPORT_GC_THRESHOLDS}
+    assert gc.get_threshold() == before != IMPORT_GC_THRESHOLDS
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,6 @@ from vantage.packs.commerce.ingest.payload import append_order
 from vantage.packs.commerce.ingest.rows import FIELDS, ColumnMap, Preset, RowError, RowReader
 from vantage.packs.commerce.schemas import OrderIn
 
-
 # Orders per transaction of a file import. Each batch costs a few dozen statements whatever
 # its size, so larger batches amortise them: at a million orders, 50,000 per batch imports about
 # half again as fast as 10,000 (measured with ``python -m bench.commerce``). The API's own bound
