@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from limits.aio.storage import Storage
+from limits.aio.storage import MovingWindowSupport, SlidingWindowCounterSupport, Storage
+from limits.storage import MemoryStorage as ThreadSafeMemoryStorage
 from limits.storage import storage_from_string
 
 from vantage.config import Settings
@@ -17,10 +18,67 @@ REDIS_LIMIT_POOL_SIZE = 16
 REDIS_LIMIT_POOL_WAIT_SECONDS = 1.5
 
 
-def limit_storage_uri(settings: Settings) -> str:
-    """The `limits` storage URI for these settings (async variants only)."""
+class LocalStorage(Storage, MovingWindowSupport, SlidingWindowCounterSupport):
+    """This process's memory: `limits`' thread-safe storage behind its asyncio interface.
+
+    `limits`' own asyncio memory storage starts an expiry task after every hit, and that task
+    holds the key's lock across a hop to a worker thread, so every request on a busy key waited
+    for a thread round trip and a turn of the event loop. On the gateway at 32 concurrent
+    clients that wait was half of each request's latency and cost a third of the throughput.
+    The synchronous storage keeps the same windows, answers without suspending (each call is a
+    few microseconds of dictionary and list work) and expires entries from a timer thread.
+    """
+
+    STORAGE_SCHEME = None
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._memory = ThreadSafeMemoryStorage()
+
+    @property
+    def base_exceptions(self) -> type[Exception] | tuple[type[Exception], ...]:
+        return ValueError
+
+    async def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        return self._memory.incr(key, expiry, amount)
+
+    async def get(self, key: str) -> int:
+        return self._memory.get(key)
+
+    async def get_expiry(self, key: str) -> float:
+        return self._memory.get_expiry(key)
+
+    async def check(self) -> bool:
+        return True
+
+    async def reset(self) -> int | None:
+        return self._memory.reset()
+
+    async def clear(self, key: str) -> None:
+        self._memory.clear(key)
+
+    async def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
+        return self._memory.acquire_entry(key, limit, expiry, amount)
+
+    async def get_moving_window(self, key: str, limit: int, expiry: int) -> tuple[float, int]:
+        return self._memory.get_moving_window(key, limit, expiry)
+
+    async def acquire_sliding_window_entry(
+        self, key: str, limit: int, expiry: int, amount: int = 1
+    ) -> bool:
+        return self._memory.acquire_sliding_window_entry(key, limit, expiry, amount)
+
+    async def get_sliding_window(self, key: str, expiry: int) -> tuple[int, float, int, float]:
+        return self._memory.get_sliding_window(key, expiry)
+
+    async def clear_sliding_window(self, key: str, expiry: int) -> None:
+        self._memory.clear_sliding_window(key, expiry)
+
+
+def limit_storage_uri(settings: Settings) -> str | None:
+    """The `limits` storage URI for these settings (async variants only); None: local memory."""
     if not settings.redis_url:
-        return "async+memory://"
+        return None
     scheme, rest = settings.redis_url.split("://", 1)
     return f"async+{scheme}://{rest}"
 
@@ -28,20 +86,19 @@ def limit_storage_uri(settings: Settings) -> str:
 def create_limit_storage(settings: Settings) -> Storage:
     """One storage per application; Redis calls time out fast so an outage cannot hang requests."""
     uri = limit_storage_uri(settings)
-    if not settings.redis_url:
-        storage = storage_from_string(uri)
-    else:
-        from redis.asyncio import BlockingConnectionPool  # optional dependency
+    if uri is None or settings.redis_url is None:
+        return LocalStorage()
+    from redis.asyncio import BlockingConnectionPool  # optional dependency
 
-        pool = BlockingConnectionPool.from_url(
-            settings.redis_url,
-            max_connections=REDIS_LIMIT_POOL_SIZE,
-            timeout=REDIS_LIMIT_POOL_WAIT_SECONDS,
-            socket_timeout=REDIS_LIMIT_TIMEOUT_SECONDS,
-            socket_connect_timeout=REDIS_LIMIT_TIMEOUT_SECONDS,
-        )
-        # `limits` passes the pool through to redis-py; its signature only admits scalars.
-        options: dict[str, Any] = {"connection_pool": pool, "implementation": "redispy"}
-        storage = storage_from_string(uri, **options)
+    pool = BlockingConnectionPool.from_url(
+        settings.redis_url,
+        max_connections=REDIS_LIMIT_POOL_SIZE,
+        timeout=REDIS_LIMIT_POOL_WAIT_SECONDS,
+        socket_timeout=REDIS_LIMIT_TIMEOUT_SECONDS,
+        socket_connect_timeout=REDIS_LIMIT_TIMEOUT_SECONDS,
+    )
+    # `limits` passes the pool through to redis-py; its signature only admits scalars.
+    options: dict[str, Any] = {"connection_pool": pool, "implementation": "redispy"}
+    storage = storage_from_string(uri, **options)
     assert isinstance(storage, Storage)
     return storage

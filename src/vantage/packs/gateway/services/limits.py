@@ -19,11 +19,12 @@ from collections.abc import Awaitable
 
 import structlog
 from limits import RateLimitItem, RateLimitItemPerMinute, WindowStats
-from limits.aio.storage import MemoryStorage, Storage
+from limits.aio.storage import Storage
 from limits.aio.strategies import MovingWindowRateLimiter, SlidingWindowCounterRateLimiter
 
 from vantage.core.auth.principal import Principal
 from vantage.core.errors import RateLimited, Unavailable
+from vantage.core.limit_storage import LocalStorage
 from vantage.core.ratelimit import (
     CHECK_DEADLINE_SECONDS,
     UNAVAILABLE_RETRY_AFTER_SECONDS,
@@ -64,7 +65,7 @@ class GatewayLimiter:
         self._requests = MovingWindowRateLimiter(core.storage)
         self._tokens = SlidingWindowCounterRateLimiter(core.storage)
         self._last_warning = -math.inf
-        self._local = isinstance(core.storage, MemoryStorage)
+        self._local = isinstance(core.storage, LocalStorage)
         self._items: dict[str, tuple[RateLimitItem | None, RateLimitItem | None]] = {
             "user": (
                 _per_minute(settings.user_requests_per_minute),
