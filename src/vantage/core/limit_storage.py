@@ -75,18 +75,15 @@ class LocalStorage(Storage, MovingWindowSupport, SlidingWindowCounterSupport):
         self._memory.clear_sliding_window(key, expiry)
 
 
-def limit_storage_uri(settings: Settings) -> str | None:
-    """The `limits` storage URI for these settings (async variants only); None: local memory."""
-    if not settings.redis_url:
-        return None
-    scheme, rest = settings.redis_url.split("://", 1)
+def _async_storage_uri(redis_url: str) -> str:
+    """The `limits` URI of its asyncio Redis storage for this Redis URL."""
+    scheme, rest = redis_url.split("://", 1)
     return f"async+{scheme}://{rest}"
 
 
 def create_limit_storage(settings: Settings) -> Storage:
     """One storage per application; Redis calls time out fast so an outage cannot hang requests."""
-    uri = limit_storage_uri(settings)
-    if uri is None or settings.redis_url is None:
+    if not settings.redis_url:
         return LocalStorage()
     from redis.asyncio import BlockingConnectionPool  # optional dependency
 
@@ -99,6 +96,6 @@ def create_limit_storage(settings: Settings) -> Storage:
     )
     # `limits` passes the pool through to redis-py; its signature only admits scalars.
     options: dict[str, Any] = {"connection_pool": pool, "implementation": "redispy"}
-    storage = storage_from_string(uri, **options)
+    storage = storage_from_string(_async_storage_uri(settings.redis_url), **options)
     assert isinstance(storage, Storage)
     return storage
