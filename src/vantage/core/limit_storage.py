@@ -37,7 +37,7 @@ class LocalStorage(Storage, MovingWindowSupport, SlidingWindowCounterSupport):
 
     @property
     def base_exceptions(self) -> type[Exception] | tuple[type[Exception], ...]:
-        return ValueError
+        return self._memory.base_exceptions
 
     async def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         return self._memory.incr(key, expiry, amount)
@@ -49,7 +49,7 @@ class LocalStorage(Storage, MovingWindowSupport, SlidingWindowCounterSupport):
         return self._memory.get_expiry(key)
 
     async def check(self) -> bool:
-        return True
+        return self._memory.check()
 
     async def reset(self) -> int | None:
         return self._memory.reset()
