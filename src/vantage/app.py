@@ -79,6 +79,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     if state.redis is not None:
         await state.redis.aclose()
     await state.rate_limiter.aclose()
+    await state.auth.credentials.aclose()
     await state.database.dispose()
 
 

@@ -17,14 +17,17 @@ from vantage.core.auth.api_keys import (
     secret_matches,
 )
 from vantage.core.auth.context import AuthContext, invalid_credentials
-from vantage.core.auth.credential_cache import CredentialCache, KeyRow
+from vantage.core.auth.credential_cache import (
+    LAST_USE_RESOLUTION_SECONDS,
+    CredentialCache,
+    KeyRow,
+)
 from vantage.core.auth.models import ApiKey
 from vantage.core.auth.principal import Principal, Scope
 from vantage.core.db import after_commit, utcnow
 from vantage.core.errors import NotFound, ValidationFailed
 
-# last_used_at is written at most this often per key: a busy key must not turn reads into writes.
-LAST_USED_RESOLUTION = timedelta(minutes=1)
+LAST_USED_RESOLUTION = timedelta(seconds=LAST_USE_RESOLUTION_SECONDS)
 PREFIX_ATTEMPTS = 5
 
 
@@ -104,15 +107,17 @@ async def authenticate_api_key(auth: AuthContext, credential: str) -> Principal:
         raise invalid_credentials()
     now = utcnow()
     copies = auth.credentials.keys
-    read_now = copies.get(presented.prefix) is None
     key = await copies.get_or_read(presented.prefix, partial(_read_key, auth, presented.prefix))
     if key is None or not secret_matches(presented.secret, key.secret_hash):
         raise invalid_credentials()
     if key.revoked_at is not None or (key.expires_at is not None and key.expires_at <= now):
         raise invalid_credentials()
-    if read_now:
-        # Uses are recorded when the row is read, so at most once per cache lifetime.
-        await _record_use(auth, key, now)
+    stale_before = now - LAST_USED_RESOLUTION
+    recent = auth.credentials.recent_uses
+    if key.id not in recent and (key.last_used_at is None or key.last_used_at < stale_before):
+        # Noted before the write, so the requests of the next minute neither write nor wait.
+        recent[key.id] = now
+        await _record_use(auth, key.id, now, stale_before)
     return Principal(kind="api_key", subject_id=key.id, tenant_id=key.tenant_id, scopes=key.scopes)
 
 
@@ -122,9 +127,9 @@ async def _read_key(auth: AuthContext, prefix: str) -> KeyRow | None:
     return KeyRow.of(row) if row is not None else None
 
 
-async def _record_use(auth: AuthContext, key: KeyRow, now: datetime) -> None:
-    """Write ``last_used_at`` when the recorded use is older than the resolution."""
-    stale_before = now - LAST_USED_RESOLUTION
-    if key.last_used_at is None or key.last_used_at < stale_before:
-        async with auth.database.transaction() as session:
-            await api_key_repository.touch_api_key(session, key.id, now, stale_before)
+async def _record_use(
+    auth: AuthContext, key_id: int, now: datetime, stale_before: datetime
+) -> None:
+    """Write ``last_used_at`` unless another worker wrote a use since ``stale_before``."""
+    async with auth.database.transaction() as session:
+        await api_key_repository.touch_api_key(session, key_id, now, stale_before)

@@ -12,10 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from cachetools import TTLCache
+
 from vantage.core.auth.api_keys import decode_scopes
 from vantage.core.auth.models import ApiKey, User
 from vantage.core.auth.principal import Scope
-from vantage.core.copies import DEFAULT_MAX_ENTRIES, Copies
+from vantage.core.copies import DEFAULT_MAX_ENTRIES, SharedReadCopies
+
+# ``last_used_at`` of an API key is written at most this often: a busy key must not turn its
+# reads into writes.
+LAST_USE_RESOLUTION_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -72,8 +78,17 @@ class CredentialCache:
     """Copies of API key rows (by prefix) and user rows (by id) of one application."""
 
     def __init__(self, ttl_seconds: float, max_entries: int = DEFAULT_MAX_ENTRIES) -> None:
-        self.keys: Copies[str, KeyRow] = Copies(ttl_seconds, max_entries)
-        self.users: Copies[int, UserRow] = Copies(ttl_seconds, max_entries)
+        self.keys: SharedReadCopies[str, KeyRow] = SharedReadCopies(ttl_seconds, max_entries)
+        self.users: SharedReadCopies[int, UserRow] = SharedReadCopies(ttl_seconds, max_entries)
+        # Keys whose use this process recorded within the resolution (id -> when).
+        self.recent_uses: TTLCache[int, datetime] = TTLCache(
+            max_entries, LAST_USE_RESOLUTION_SECONDS
+        )
+
+    async def aclose(self) -> None:
+        """Stop the background re-reads (before the database closes)."""
+        await self.keys.aclose()
+        await self.users.aclose()
 
     async def forget_key(self, prefix: str) -> None:
         """Drop a key's copy (an after-commit callback, hence async)."""
