@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from limits.aio.storage import MovingWindowSupport, SlidingWindowCounterSupport, Storage
@@ -16,6 +17,24 @@ REDIS_LIMIT_TIMEOUT_SECONDS = 0.5
 # local contention, not an outage, so it may take longer than a Redis round trip may.
 REDIS_LIMIT_POOL_SIZE = 16
 REDIS_LIMIT_POOL_WAIT_SECONDS = 1.5
+# How often expired windows are dropped from process memory.
+SWEEP_INTERVAL_SECONDS = 1.0
+
+
+class _SweptMemoryStorage(ThreadSafeMemoryStorage):
+    """`limits`' memory storage, with its expired entries dropped by ``sweep``.
+
+    It would otherwise start a ``threading.Timer`` after every hit whose previous timer had
+    finished: below a hundred requests a second, one new thread per request, whose start the
+    request waits for (a hand-over of the interpreter lock and back).
+    """
+
+    def _MemoryStorage__schedule_expiry(self) -> None:  # noqa: N802 - overrides the private hook
+        return None
+
+    def sweep(self) -> None:
+        expire = getattr(self, "_MemoryStorage__expire_events")  # noqa: B009 - private, untyped
+        expire()
 
 
 class LocalStorage(Storage, MovingWindowSupport, SlidingWindowCounterSupport):
@@ -25,15 +44,26 @@ class LocalStorage(Storage, MovingWindowSupport, SlidingWindowCounterSupport):
     holds the key's lock across a hop to a worker thread, so every request on a busy key waited
     for a thread round trip and a turn of the event loop. On the gateway at 32 concurrent
     clients that wait was half of each request's latency and cost a third of the throughput.
-    The synchronous storage keeps the same windows, answers without suspending (each call is a
-    few microseconds of dictionary and list work) and expires entries from a timer thread.
+    The synchronous storage keeps the same windows and answers without suspending (each call
+    is a few microseconds of dictionary and list work). Expired entries are dropped at most
+    once a second by whichever call comes next, in the event loop: no thread, no task.
     """
 
     STORAGE_SCHEME = None
 
     def __init__(self) -> None:
         super().__init__()
-        self._memory = ThreadSafeMemoryStorage()
+        self._memory_storage = _SweptMemoryStorage()
+        self._next_sweep = time.monotonic() + SWEEP_INTERVAL_SECONDS
+
+    @property
+    def _memory(self) -> _SweptMemoryStorage:
+        """The storage, swept first when a sweep is due."""
+        now = time.monotonic()
+        if now >= self._next_sweep:
+            self._next_sweep = now + SWEEP_INTERVAL_SECONDS
+            self._memory_storage.sweep()
+        return self._memory_storage
 
     @property
     def base_exceptions(self) -> type[Exception] | tuple[type[Exception], ...]:
