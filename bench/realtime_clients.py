@@ -2,24 +2,19 @@
 told to stop on stdin, then prints one JSON object of per-phase latencies and per-message
 first/last receive times.
 
-Subscribers speak just enough WebSocket (RFC 6455, no extensions) to read the server's frames
-with a few microseconds of CPU each: the processes share the machine with the server, and a
-heavier client library would measure its own cost rather than the server's. Times are
-``time.monotonic_ns()``, one system-wide clock on Linux, comparable across processes.
+Subscribers speak the lean WebSocket of ``bench.ws_wire``. Times are ``time.monotonic_ns()``, one
+system-wide clock on Linux, comparable across processes.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import gc
 import json
-import os
 import re
 import socket
 import sys
-import time
 from array import array
 from collections import defaultdict
 from typing import Any
@@ -28,6 +23,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from bench.realtime_app import BENCH_CHANNEL, BENCH_TOKEN, FLOOD_CHANNEL
+from bench.ws_wire import subscribe
 
 _FIELDS = re.compile(rb'"seq":(\d+),"phase":(\d+),"sent_ns":(\d+)')
 
@@ -60,83 +56,6 @@ class Results:
         }
 
 
-def _masked_frame(payload: bytes, opcode: int = 0x1) -> bytes:
-    """A client frame (clients must mask); payloads here stay under 64 KiB."""
-    mask = os.urandom(4)
-    length = len(payload)
-    first = 0x80 | opcode
-    if length < 126:
-        header = bytes([first, 0x80 | length])
-    else:
-        header = bytes([first, 0xFE]) + length.to_bytes(2)
-    key = int.from_bytes((mask * (length // 4 + 1))[:length])
-    masked = (int.from_bytes(payload) ^ key).to_bytes(length)
-    return header + mask + masked
-
-
-class SubscriberProtocol(asyncio.Protocol):
-    """Reads unmasked server frames; records the bench fields of every text frame."""
-
-    def __init__(self, results: Results) -> None:
-        self.results = results
-        self.transport: asyncio.Transport | None = None
-        self.buffer = b""
-        self.upgraded = asyncio.get_running_loop().create_future()
-        self.closed = False
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
-
-    def data_received(self, data: bytes) -> None:
-        now = time.monotonic_ns()
-        buffer = self.buffer + data
-        if not self.upgraded.done():
-            head, separator, buffer = buffer.partition(b"\r\n\r\n")
-            if not separator:
-                self.buffer = head
-                return
-            if not head.startswith(b"HTTP/1.1 101"):
-                self.upgraded.set_exception(RuntimeError(head.decode(errors="replace")))
-                return
-            self.upgraded.set_result(None)
-        while len(buffer) >= 2:
-            opcode, length, start = buffer[0] & 0x0F, buffer[1] & 0x7F, 2
-            if length == 126:
-                length, start = int.from_bytes(buffer[2:4]), 4
-            elif length == 127:
-                length, start = int.from_bytes(buffer[2:10]), 10
-            if len(buffer) < start + length:
-                break
-            if opcode == 0x1:
-                self.results.record(buffer[start : start + length], now)
-            elif opcode == 0x9 and self.transport is not None:  # the server's keepalive ping
-                self.transport.write(_masked_frame(buffer[start : start + length], 0xA))
-            elif opcode == 0x8:
-                self.closed = True
-            buffer = buffer[start + length :]
-        self.buffer = buffer
-
-
-async def _subscriber(port: int, results: Results) -> asyncio.Transport:
-    loop = asyncio.get_running_loop()
-    transport, protocol = await loop.create_connection(
-        lambda: SubscriberProtocol(results), "127.0.0.1", port
-    )
-    key = base64.b64encode(os.urandom(16)).decode()
-    transport.write(
-        (
-            f"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
-            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
-        ).encode()
-    )
-    async with asyncio.timeout(30):
-        await protocol.upgraded
-    transport.write(_masked_frame(json.dumps({"op": "auth", "token": BENCH_TOKEN}).encode()))
-    subscribe = {"op": "subscribe", "channel": BENCH_CHANNEL}
-    transport.write(_masked_frame(json.dumps(subscribe).encode()))
-    return transport  # type: ignore[return-value]
-
-
 async def _stalled(port: int) -> ClientConnection:
     """A subscriber that never reads: small receive buffer, one-frame client queue."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -166,7 +85,10 @@ async def run(port: int, clients: int, slow: bool) -> None:
     stalled = await _stalled(port) if slow else None
     transports = []
     for start in range(0, clients if not slow else 0, 50):  # connect in waves
-        wave = [_subscriber(port, results) for _ in range(min(50, clients - start))]
+        wave = [
+            subscribe(port, BENCH_TOKEN, BENCH_CHANNEL, results)
+            for _ in range(min(50, clients - start))
+        ]
         transports.extend(await asyncio.gather(*wave))
     print("ready", flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
