@@ -62,19 +62,26 @@ class LeasedLoop:
         self.tick = tick
         self.interval = interval
         self.held = False
+        self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         """Start the loop in the background."""
         if self._task is None:
+            self._stopping.clear()
             self._task = asyncio.create_task(self._run(), name=f"lease:{self.lease.name}")
 
     async def stop(self) -> None:
-        """Stop the loop and release the lease when held."""
+        """Stop the loop and release the lease when held.
+
+        A round in progress finishes first (its database calls have timeouts). Cancelled in
+        the middle of a connect or a query, the driver (aiosqlite) finishes and closes the
+        connection on its own thread after the caller has gone, and then fails to report
+        back if the event loop has closed meanwhile.
+        """
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            self._stopping.set()
+            await self._task
             self._task = None
         if self.held:
             self.held = False
@@ -102,6 +109,7 @@ class LeasedLoop:
         return held
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping.is_set():
             await self.run_once()
-            await asyncio.sleep(self.interval)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), timeout=self.interval)
