@@ -24,37 +24,15 @@ from vantage.packs.gateway.providers.base import (
     TextDelta,
     Usage,
     UsageReport,
-    kind_for_status,
 )
-from vantage.packs.gateway.providers.errors import (
-    fast_http_client,
-    retry_after_of,
-    transport_error,
-)
+from vantage.packs.gateway.providers.errors import fast_http_client, sdk_error
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 
 
 def _classify(error: Exception) -> ProviderError:
-    if isinstance(error, ProviderError):
-        return error
-    if isinstance(error, anthropic.APIStatusError):
-        status = error.status_code
-        # 529 "overloaded" is Anthropic's way of saying "retry later".
-        kind = "rate_limited" if status == 529 else kind_for_status(status)
-        return ProviderError(
-            kind,
-            f"{status}: {error.message}"[:500],
-            status=status,
-            retry_after=retry_after_of(error.response.headers),
-        )
-    if isinstance(error, anthropic.APITimeoutError):
-        return ProviderError("timeout", "the upstream did not answer in time")
-    if isinstance(error, anthropic.APIConnectionError):
-        return ProviderError("connection", f"cannot reach the upstream: {error}"[:500])
-    if isinstance(error, anthropic.APIError):
-        return ProviderError("server", f"upstream error: {error.message}"[:500])
-    return transport_error(error)
+    # 529 "overloaded" is Anthropic's way of saying "retry later".
+    return sdk_error(error, anthropic, retry_later=frozenset({529}))
 
 
 def _input_total(usage: Any) -> int | None:

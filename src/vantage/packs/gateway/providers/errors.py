@@ -1,14 +1,15 @@
-"""Shared classification of transport failures and ``Retry-After`` hints."""
+"""Shared classification of SDK and transport failures, and ``Retry-After`` hints."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from types import ModuleType
 
 import httpx2
 
-from vantage.packs.gateway.providers.base import ProviderError
+from vantage.packs.gateway.providers.base import ProviderError, kind_for_status
 
 MAX_RETRY_AFTER_SECONDS = 60.0
 CONNECTION_LIMITS = httpx2.Limits(max_connections=1000, max_keepalive_connections=200)
@@ -50,6 +51,33 @@ def fast_http_client(
         return aiohttp_client(timeout=timeout, limits=CONNECTION_LIMITS)
     except RuntimeError:
         return None
+
+
+def sdk_error(
+    error: Exception, sdk: ModuleType, *, retry_later: frozenset[int] = frozenset()
+) -> ProviderError:
+    """The failure an official SDK (``openai`` or ``anthropic``: one error hierarchy) raised.
+
+    ``retry_later`` lists statuses the upstream uses for "over capacity" besides 429.
+    """
+    if isinstance(error, ProviderError):
+        return error
+    if isinstance(error, sdk.APIStatusError):
+        status = error.status_code
+        return ProviderError(
+            "rate_limited" if status in retry_later else kind_for_status(status),
+            f"{status}: {error.message}"[:500],
+            status=status,
+            retry_after=retry_after_of(error.response.headers),
+        )
+    if isinstance(error, sdk.APITimeoutError):
+        return ProviderError("timeout", "the upstream did not answer in time")
+    if isinstance(error, sdk.APIConnectionError):
+        return ProviderError("connection", f"cannot reach the upstream: {error}"[:500])
+    if isinstance(error, sdk.APIError):
+        # An `error` event inside a stream, or a body the SDK could not read.
+        return ProviderError("server", f"upstream error: {error.message}"[:500])
+    return transport_error(error)
 
 
 def transport_error(error: BaseException) -> ProviderError:

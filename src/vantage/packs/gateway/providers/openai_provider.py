@@ -19,13 +19,8 @@ from vantage.packs.gateway.providers.base import (
     TextDelta,
     Usage,
     UsageReport,
-    kind_for_status,
 )
-from vantage.packs.gateway.providers.errors import (
-    fast_http_client,
-    retry_after_of,
-    transport_error,
-)
+from vantage.packs.gateway.providers.errors import fast_http_client, sdk_error
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 # Local servers (Ollama, llama.cpp) want no key, but the SDK insists on one.
@@ -33,23 +28,7 @@ NO_KEY = "no-key-required"
 
 
 def _classify(error: Exception) -> ProviderError:
-    if isinstance(error, ProviderError):
-        return error
-    if isinstance(error, openai.APIStatusError):
-        return ProviderError(
-            kind_for_status(error.status_code),
-            f"{error.status_code}: {error.message}"[:500],
-            status=error.status_code,
-            retry_after=retry_after_of(error.response.headers),
-        )
-    if isinstance(error, openai.APITimeoutError):
-        return ProviderError("timeout", "the upstream did not answer in time")
-    if isinstance(error, openai.APIConnectionError):
-        return ProviderError("connection", f"cannot reach the upstream: {error}"[:500])
-    if isinstance(error, openai.APIError):
-        # An `error` event inside a stream, or a body the SDK could not read.
-        return ProviderError("server", f"upstream error: {error.message}"[:500])
-    return transport_error(error)
+    return sdk_error(error, openai)
 
 
 def _usage_of(usage: Any) -> Usage:
