@@ -93,10 +93,19 @@ async def test_a_row_gone_from_the_database_drops_the_copy(
     assert copies.get("k") is None
 
 
-async def test_closing_cancels_the_reads_in_flight() -> None:
+async def test_closing_lets_a_read_in_flight_finish() -> None:
+    copies: SharedReadCopies[str, int] = SharedReadCopies(ttl_seconds=60)
+    waiter = asyncio.create_task(copies.get_or_read("k", CountingRead(delay=0.05)))
+    await asyncio.sleep(0)
+    await asyncio.wait_for(copies.aclose(), timeout=1)
+    assert await waiter == 1
+    assert copies.get("k") == 1
+
+
+async def test_closing_cancels_a_read_that_outlasts_the_grace() -> None:
     copies: SharedReadCopies[str, int] = SharedReadCopies(ttl_seconds=60)
     waiter = asyncio.create_task(copies.get_or_read("k", CountingRead(delay=10)))
     await asyncio.sleep(0)
-    await asyncio.wait_for(copies.aclose(), timeout=1)
+    await asyncio.wait_for(copies.aclose(grace_seconds=0.05), timeout=1)
     with pytest.raises(asyncio.CancelledError):
         await waiter

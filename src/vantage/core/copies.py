@@ -21,6 +21,8 @@ Row = TypeVar("Row")
 DEFAULT_MAX_ENTRIES = 10_000
 # A copy this far into its lifetime is re-read in the background while it is still served.
 REFRESH_AT_FRACTION_OF_TTL = 0.5
+# How long closing waits for reads in flight (each has the database's own timeouts).
+CLOSE_GRACE_SECONDS = 5.0
 
 logger = structlog.get_logger("vantage.copies")
 
@@ -116,11 +118,17 @@ class SharedReadCopies(Copies[Key, Row]):
             self._rows.pop(key, None)  # the row is gone: the next request reads (and refuses)
         return row
 
-    async def aclose(self) -> None:
-        """Cancel the reads in flight (before the database they read goes away)."""
+    async def aclose(self, grace_seconds: float = CLOSE_GRACE_SECONDS) -> None:
+        """Let the reads in flight finish, then cancel what is left (before the database goes).
+
+        A read cancelled in the middle of a connect or a query leaves the driver (aiosqlite)
+        closing its connection on its own thread after the caller has gone.
+        """
         tasks = [task for _, task in self._reads.values()]
-        self._reads.clear()
-        for task in tasks:
+        if not tasks:
+            return
+        _, late = await asyncio.wait(tasks, timeout=grace_seconds)
+        for task in late:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 

@@ -83,3 +83,21 @@ def test_the_renewal_interval_must_fit_in_the_lease(database: Database) -> None:
 
     with pytest.raises(ValueError, match="shorter"):
         LeasedLoop(Lease(database, "x", "y", ttl=1), tick, 1)
+
+
+async def test_stopping_lets_the_round_in_progress_finish(database: Database) -> None:
+    """A round cut off mid-query would leave the driver closing its connection after the loop
+    has gone; stopping waits for the round instead, and then releases the lease."""
+    started, finished = asyncio.Event(), asyncio.Event()
+
+    async def tick() -> None:
+        started.set()
+        await asyncio.sleep(0.05)
+        finished.set()
+
+    loop = LeasedLoop(Lease(database, "jobs.reaper", "process-a", ttl=30), tick, 10)
+    loop.start()
+    await asyncio.wait_for(started.wait(), timeout=5)
+    await asyncio.wait_for(loop.stop(), timeout=5)
+    assert finished.is_set()
+    assert not loop.held
