@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,17 +17,12 @@ from vantage.core.auth.api_keys import (
     secret_matches,
 )
 from vantage.core.auth.context import AuthContext, invalid_credentials
-from vantage.core.auth.credential_cache import (
-    LAST_USE_RESOLUTION_SECONDS,
-    CredentialCache,
-    KeyRow,
-)
+from vantage.core.auth.credential_cache import LAST_USED_RESOLUTION, CredentialCache, KeyRow
 from vantage.core.auth.models import ApiKey
 from vantage.core.auth.principal import Principal, Scope
 from vantage.core.db import after_commit, utcnow
 from vantage.core.errors import NotFound, ValidationFailed
 
-LAST_USED_RESOLUTION = timedelta(seconds=LAST_USE_RESOLUTION_SECONDS)
 PREFIX_ATTEMPTS = 5
 
 

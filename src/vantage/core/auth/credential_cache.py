@@ -10,7 +10,7 @@ depends on the clock (expiry, token lifetime) still runs on each request against
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from cachetools import TTLCache
 
@@ -21,7 +21,7 @@ from vantage.core.copies import DEFAULT_MAX_ENTRIES, SharedReadCopies
 
 # ``last_used_at`` of an API key is written at most this often: a busy key must not turn its
 # reads into writes.
-LAST_USE_RESOLUTION_SECONDS = 60
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ class CredentialCache:
         self.users: SharedReadCopies[int, UserRow] = SharedReadCopies(ttl_seconds, max_entries)
         # Keys whose use this process recorded within the resolution (id -> when).
         self.recent_uses: TTLCache[int, datetime] = TTLCache(
-            max_entries, LAST_USE_RESOLUTION_SECONDS
+            max_entries, LAST_USED_RESOLUTION.total_seconds()
         )
 
     async def aclose(self) -> None:
