@@ -7,7 +7,9 @@ Starts a fake OpenAI upstream answering after a fixed delay (20 ms), a real ``va
 (JSON) and stream (SSE, read to ``[DONE]``) at concurrency 1 and 32 it measures the latency
 of the same request sent directly to the upstream and through the gateway's
 ``/v1/chat/completions``; *added* = gateway percentile - direct percentile. It then finds the
-gateway's saturation throughput (send, 64 clients) and runs an open-loop load at 80 % of it.
+gateway's saturation throughput (send, 64 clients) and runs an open-loop load at 80 % of it,
+with ``bench.pauses`` alongside: a latency spike in that phase that coincides with pauses of a
+process that only sleeps was the machine's, not the gateway's.
 ``sdk_alone_c1`` calls the gateway's OpenAI provider (the official SDK) straight at the
 upstream from the benchmark process: the share of the added latency that is the SDK's own.
 Prints one JSON line.
@@ -195,6 +197,22 @@ async def _provider_floor(upstream_port: int, seconds: float) -> dict[str, float
     return {"p50_ms": _ms(percentile(latencies, 0.5)), "p99_ms": _ms(percentile(latencies, 0.99))}
 
 
+async def _start_pause_detector(seconds: float) -> asyncio.subprocess.Process:
+    """``bench.pauses`` over the next ``seconds``: the machine's own hiccups in that phase."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench.pauses", "--seconds", str(seconds + 0.5),
+        stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    await asyncio.sleep(0.3)  # the interpreter's start is not measured as load
+    return process
+
+
+async def _pauses_of(process: asyncio.subprocess.Process) -> dict[str, float]:
+    output, _ = await asyncio.wait_for(process.communicate(), timeout=60)
+    pauses: dict[str, float] = json.loads(output)
+    return pauses
+
+
 def _cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process (Linux), to state cost per request apart from load."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -236,7 +254,9 @@ async def _measure(
     stream_saturation, stream_cpu_ms = await _saturate(gateway, stream_body, seconds, pid)
     rate = 0.8 * saturation
     direct_open = await open_loop(direct, BODY, rate, seconds, pool=128)
+    detector = await _start_pause_detector(seconds)
     gateway_open = await open_loop(gateway, BODY, rate, seconds, pool=128)
+    machine_pauses = await _pauses_of(detector)
     results["saturation_rps"] = round(saturation, 1)
     results["stream_saturation_rps"] = round(stream_saturation, 1)
     # CPU the worker spends per request (the machine may be shared: this does not depend on
@@ -255,6 +275,7 @@ async def _measure(
         "gateway_p99_ms": _ms(percentile(gateway_open, 0.99)),
         "added_p99_ms": _ms(percentile(gateway_open, 0.99) - percentile(direct_open, 0.99)),
         "gateway_p50_ms": _ms(percentile(gateway_open, 0.5)),
+        "machine_pauses": machine_pauses,
     }
     return results
 
