@@ -255,7 +255,9 @@ async def _measure(
     rate = 0.8 * saturation
     direct_open = await open_loop(direct, BODY, rate, seconds, pool=128)
     detector = await _start_pause_detector(seconds)
+    cpu_before = _cpu_seconds(pid)
     gateway_open = await open_loop(gateway, BODY, rate, seconds, pool=128)
+    open_cpu_seconds = _cpu_seconds(pid) - cpu_before
     machine_pauses = await _pauses_of(detector)
     results["saturation_rps"] = round(saturation, 1)
     results["stream_saturation_rps"] = round(stream_saturation, 1)
@@ -275,6 +277,10 @@ async def _measure(
         "gateway_p99_ms": _ms(percentile(gateway_open, 0.99)),
         "added_p99_ms": _ms(percentile(gateway_open, 0.99) - percentile(direct_open, 0.99)),
         "gateway_p50_ms": _ms(percentile(gateway_open, 0.5)),
+        # Arrivals one at a time cost more CPU than the batches a saturated loop serves per
+        # turn: how busy the worker really was in this phase.
+        "gateway_cpu_ms_per_request": round(open_cpu_seconds * 1000 / len(gateway_open), 3),
+        "gateway_cpu_utilization": round(open_cpu_seconds / seconds, 2),
         "machine_pauses": machine_pauses,
     }
     return results
