@@ -7,9 +7,11 @@ Starts a fake OpenAI upstream answering after a fixed delay (20 ms), a real ``va
 (JSON) and stream (SSE, read to ``[DONE]``) at concurrency 1 and 32 it measures the latency
 of the same request sent directly to the upstream and through the gateway's
 ``/v1/chat/completions``; *added* = gateway percentile - direct percentile. It then finds the
-gateway's saturation throughput (send, 64 clients) and runs an open-loop load at 80 % of it,
-with ``bench.pauses`` alongside: a latency spike in that phase that coincides with pauses of a
-process that only sleeps was the machine's, not the gateway's.
+gateway's saturation throughput (send, 64 clients) and runs an open-loop load at 80 % of it.
+For that phase it also reports the worker's CPU per request and utilization (requests arriving
+one at a time cost more than the batches a saturated loop serves per turn), and the pauses
+``bench.pauses`` saw meanwhile: a spike that coincides with pauses of a process that only sleeps
+was the machine's, not the gateway's.
 ``sdk_alone_c1`` calls the gateway's OpenAI provider (the official SDK) straight at the
 upstream from the benchmark process: the share of the added latency that is the SDK's own.
 Prints one JSON line.
