@@ -192,10 +192,13 @@ async def _provider_floor(upstream_port: int, seconds: float) -> dict[str, float
     latencies: list[float] = []
     warm_until = time.perf_counter() + 0.5
     stop_at = warm_until + seconds
-    while (began := time.perf_counter()) < stop_at:
-        await provider.complete(request)
-        if began >= warm_until:
-            latencies.append(time.perf_counter() - began)
+    try:
+        while (began := time.perf_counter()) < stop_at:
+            await provider.complete(request)
+            if began >= warm_until:
+                latencies.append(time.perf_counter() - began)
+    finally:
+        await provider.aclose()
     return {"p50_ms": _ms(percentile(latencies, 0.5)), "p99_ms": _ms(percentile(latencies, 0.99))}
 
 

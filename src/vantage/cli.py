@@ -18,7 +18,9 @@ from vantage import PRODUCT_NAME, __version__
 from vantage.app import enabled_packs
 from vantage.config import Settings, load_settings
 from vantage.core import migrations
+from vantage.core.auth.api_key_cli import api_keys_cli
 from vantage.core.auth.cli import users_cli
+from vantage.core.auth.tenant_cli import tenants_cli
 from vantage.core.db import Database
 from vantage.core.demo import DemoLogin, ensure_demo_admin, load_pack_demos
 from vantage.core.packs import Pack, PackError, discover_packs
@@ -210,7 +212,9 @@ def build_cli(packs: dict[str, Pack] | None = None) -> typer.Typer:
     app.command()(migrate)
     app.command()(worker)
     app.command()(version)
+    app.add_typer(tenants_cli, name="tenants")
     app.add_typer(users_cli, name="users")
+    app.add_typer(api_keys_cli, name="api-keys")
     installed = sorted((packs if packs is not None else discover_packs()).items())
     importers = typer.Typer(help="Import data files into the packs.", no_args_is_help=True)
     for name, pack in installed:

@@ -87,12 +87,20 @@ async def get_api_key(session: AsyncSession, tenant_id: int, key_id: int) -> Api
 
 
 async def revoke_api_key(
-    session: AsyncSession, credentials: CredentialCache, tenant_id: int, key_id: int, now: datetime
-) -> None:
-    """Revoke the tenant's key (revoking twice is harmless); refused here once committed."""
+    session: AsyncSession,
+    credentials: CredentialCache | None,
+    tenant_id: int,
+    key_id: int,
+    now: datetime,
+) -> ApiKey:
+    """Revoke the tenant's key (revoking twice is harmless); refused by this process once
+    committed, by others when their copy of the key expires (``credentials``: this process's
+    copies, None where it keeps none)."""
     key = await get_api_key(session, tenant_id, key_id)
     await api_key_repository.revoke_api_key(session, key.id, now)
-    after_commit(session, partial(credentials.forget_key, key.prefix))
+    if credentials is not None:
+        after_commit(session, partial(credentials.forget_key, key.prefix))
+    return key
 
 
 async def authenticate_api_key(auth: AuthContext, credential: str) -> Principal:

@@ -2,78 +2,36 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Annotated, Any, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vantage.config import Settings, load_settings
 from vantage.core.auth import repository, users
-from vantage.core.auth.models import DEFAULT_TENANT_SLUG, Role, Tenant, User
+from vantage.core.auth.cli_support import (
+    TenantOption,
+    console,
+    run_with_database,
+    tenant_named,
+)
+from vantage.core.auth.models import DEFAULT_TENANT_SLUG, Role, User
 from vantage.core.auth.passwords import PasswordHasher
 from vantage.core.auth.users import UserChanges
 from vantage.core.db import Database, utcnow
-from vantage.core.errors import NotFound, VantageError
+from vantage.core.errors import NotFound
 
-T = TypeVar("T")
 LIST_PAGE = 500
 
-console = Console(stderr=True)
 users_cli = typer.Typer(help="Manage users: create, list, set-role, disable.", no_args_is_help=True)
-
-TenantOption = Annotated[str, typer.Option("--tenant", help="Tenant slug", show_default=True)]
 EmailArgument = Annotated[str, typer.Argument(help="The user's email address")]
 
 
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except ValueError as error:
-        console.print(f"[red]Invalid configuration:[/red] {error}")
-        raise typer.Exit(2) from error
-
-
-def _run(work: Callable[[Database], Coroutine[Any, Any, T]]) -> T:
-    """Run ``work`` against the configured database; failures become a message and exit 1."""
-
-    async def main() -> T:
-        database = Database(_settings())
-        if database.sqlite_path is not None and not database.sqlite_path.exists():
-            await database.dispose()
-            raise NotFound(
-                f"no database at {database.sqlite_path}; create it with `vantage migrate`"
-            )
-        try:
-            return await work(database)
-        finally:
-            await database.dispose()
-
-    try:
-        return asyncio.run(main())
-    except VantageError as error:
-        console.print(f"[red]{error.detail or error.title}[/red]")
-        raise typer.Exit(1) from error
-    except SQLAlchemyError as error:
-        console.print(f"[red]Database error:[/red] {str(error).splitlines()[0][:300]}")
-        console.print("Is the database reachable and migrated (`vantage migrate`)?")
-        raise typer.Exit(1) from error
-
-
-async def _tenant(session: AsyncSession, slug: str) -> Tenant:
-    tenant = await repository.tenant_by_slug(session, slug)
-    if tenant is None:
-        raise NotFound(f"no tenant with slug {slug!r}")
-    return tenant
-
-
 async def _user(session: AsyncSession, slug: str, email: str) -> User:
-    tenant = await _tenant(session, slug)
+    tenant = await tenant_named(session, slug)
     user = await repository.user_by_email(session, tenant.id, email.strip())
     if user is None:
         raise NotFound(f"no user {email} in tenant {slug!r}")
@@ -101,7 +59,7 @@ def create(
 
     async def work(database: Database) -> User:
         async with database.transaction() as session:
-            owner = await _tenant(session, tenant)
+            owner = await tenant_named(session, tenant)
             return await users.create_user(
                 session,
                 PasswordHasher(),
@@ -111,7 +69,7 @@ def create(
                 role=role,
             )
 
-    user = _run(work)
+    user = run_with_database(work)
     console.print(f"Created {user.role} [bold]{user.email}[/bold] (id {user.id}) in {tenant}")
 
 
@@ -121,7 +79,7 @@ def list_users(tenant: TenantOption = DEFAULT_TENANT_SLUG) -> None:
 
     async def work(database: Database) -> list[User]:
         async with database.reader() as session:
-            owner = await _tenant(session, tenant)
+            owner = await tenant_named(session, tenant)
             found: list[User] = []
             while True:
                 page, total = await users.list_users(
@@ -132,7 +90,7 @@ def list_users(tenant: TenantOption = DEFAULT_TENANT_SLUG) -> None:
                     return found
 
     table = Table("id", "email", "role", "active", "created")
-    for user in _run(work):
+    for user in run_with_database(work):
         table.add_row(
             str(user.id),
             user.email,
@@ -150,7 +108,7 @@ def _change(
         async with database.transaction() as session:
             return await apply(session, await _user(session, tenant, email))
 
-    return _run(work)
+    return run_with_database(work)
 
 
 @users_cli.command("set-role")

@@ -74,3 +74,13 @@ async def add_user(session: AsyncSession, user: User) -> User:
     session.add(user)
     await session.flush()
     return user
+
+
+async def tenants_with_user_counts(session: AsyncSession) -> Sequence[tuple[Tenant, int]]:
+    users = select(User.tenant_id, func.count().label("users")).group_by(User.tenant_id).subquery()
+    query = (
+        select(Tenant, func.coalesce(users.c.users, 0))
+        .outerjoin(users, users.c.tenant_id == Tenant.id)
+        .order_by(Tenant.id)
+    )
+    return [(tenant, int(count)) for tenant, count in (await session.execute(query)).all()]
