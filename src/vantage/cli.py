@@ -11,22 +11,20 @@ from typing import Annotated
 
 import typer
 import uvicorn
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from vantage import PRODUCT_NAME, __version__
 from vantage.app import enabled_packs
-from vantage.config import Settings, load_settings
+from vantage.config import Settings
 from vantage.core import migrations
 from vantage.core.auth.api_key_cli import api_keys_cli
 from vantage.core.auth.cli import users_cli
 from vantage.core.auth.tenant_cli import tenants_cli
+from vantage.core.cli_support import console, settings_or_exit
 from vantage.core.db import Database
 from vantage.core.demo import DemoLogin, ensure_demo_admin, load_pack_demos
 from vantage.core.packs import Pack, PackError, discover_packs
 from vantage.core.telemetry import configure_logging
-
-console = Console(stderr=True)
 
 
 class Scale(StrEnum):
@@ -37,14 +35,6 @@ class Scale(StrEnum):
 
 HostOption = Annotated[str, typer.Option(help="Interface to bind")]
 PortOption = Annotated[int, typer.Option(help="TCP port", min=1, max=65535)]
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except ValueError as error:
-        console.print(f"[red]Invalid configuration:[/red] {error}")
-        raise typer.Exit(2) from error
 
 
 def _migrate(settings: Settings) -> None:
@@ -81,7 +71,7 @@ def serve(
     reload: Annotated[bool, typer.Option(help="Restart on code changes (development)")] = False,
 ) -> None:
     """Serve the API with uvicorn (migrating first unless VANTAGE_MIGRATE_ON_START=false)."""
-    settings = _settings()
+    settings = settings_or_exit()
     if settings.migrate_on_start:
         _migrate(settings)
     _serve(settings, host, port, workers, reload)
@@ -140,7 +130,7 @@ def demo(
     port: PortOption = 8000,
 ) -> None:
     """Migrate, load demo data of the enabled packs, print the login, and serve."""
-    settings = _settings()
+    settings = settings_or_exit()
     try:
         packs = enabled_packs(settings)
     except PackError as error:
@@ -158,7 +148,7 @@ def migrate(
     down: Annotated[bool, typer.Option("--down", help="Downgrade to REVISION instead")] = False,
 ) -> None:
     """Apply (or with --down, revert) database migrations."""
-    settings = _settings()
+    settings = settings_or_exit()
     url = settings.effective_database_url
     if down:
         migrations.downgrade(url, revision)
@@ -179,7 +169,7 @@ def worker(
     """Run background jobs from the broker (VANTAGE_BROKER_URL), with the reaper and scheduler."""
     from vantage.core.jobs.process import run_worker
 
-    settings = _settings()
+    settings = settings_or_exit()
     if not settings.broker_url:
         console.print(
             "[red]vantage worker needs VANTAGE_BROKER_URL[/red] (e.g. redis://host:6379/0); "

@@ -11,12 +11,11 @@ import re
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from tests.conftest import TEST_SECRET
 from tests.support.auth import api_key_headers
+from tests.support.cli import cli_env, run_cli
 from vantage.app import create_app
-from vantage.cli import build_cli
 from vantage.config import Settings
 from vantage.core.auth import repository
 from vantage.core.db import Database
@@ -27,18 +26,7 @@ KEY_LINE = re.compile(r"^vk_[a-z0-9]+_\S+$", re.MULTILINE)
 
 @pytest.fixture
 def env(sqlite_url: str, tmp_path: Path) -> dict[str, str]:
-    return {
-        "VANTAGE_DATABASE_URL": sqlite_url,
-        "VANTAGE_DATA_DIR": str(tmp_path / "data"),
-        "VANTAGE_JWT_SECRET": TEST_SECRET,
-        "VANTAGE_LOG_LEVEL": "WARNING",
-        "COLUMNS": "200",  # tables unwrapped
-    }
-
-
-def _run(env: dict[str, str], *args: str, stdin: str | None = None) -> tuple[int, str, str]:
-    result = CliRunner().invoke(build_cli(packs={}), list(args), input=stdin, env=env)
-    return result.exit_code, result.stdout, result.stderr
+    return cli_env(sqlite_url, tmp_path)
 
 
 def _tenant_slugs(env: dict[str, str]) -> list[str]:
@@ -79,19 +67,19 @@ def _me(env: dict[str, str], key: str) -> tuple[int, dict[str, object]]:
 
 
 def test_a_new_tenant_gets_its_own_admin_and_keys(env: dict[str, str]) -> None:
-    code, _, err = _run(env, "tenants", "create", "acme", "--name", "Acme Corp")
+    code, _, err = run_cli(env, "tenants", "create", "acme", "--name", "Acme Corp")
     assert code == 0, err
-    code, out, err = _run(env, "tenants", "list")
+    code, out, err = run_cli(env, "tenants", "list")
     assert code == 0, err
     assert "acme" in out and "Acme Corp" in out and "default" in out
 
-    code, _, err = _run(
+    code, _, err = run_cli(
         env, "users", "create", "boss@acme.example", "--role", "admin", "--tenant", "acme",
         "--password-stdin", stdin=PASSWORD,
     )  # fmt: skip
     assert code == 0, err
 
-    code, out, err = _run(
+    code, out, err = run_cli(
         env, "api-keys", "create", "ingest-bot", "--scope", "ingest", "--scope", "read",
         "--tenant", "acme",
     )  # fmt: skip
@@ -106,33 +94,33 @@ def test_a_new_tenant_gets_its_own_admin_and_keys(env: dict[str, str]) -> None:
     assert me["kind"] == "api_key" and me["scopes"] == ["ingest", "read"]
     assert me["tenant_id"] != 1  # not the default tenant's
 
-    code, out, err = _run(env, "api-keys", "list", "--tenant", "acme")
+    code, out, err = run_cli(env, "api-keys", "list", "--tenant", "acme")
     assert code == 0, err
     assert "ingest-bot" in out and "active" in out
     assert key.split("_")[2] not in out  # never the secret
-    code, out, _ = _run(env, "api-keys", "list")
+    code, out, _ = run_cli(env, "api-keys", "list")
     assert "ingest-bot" not in out  # the default tenant has no such key
 
 
 def test_revoked_keys_are_refused(env: dict[str, str]) -> None:
-    code, out, err = _run(env, "api-keys", "create", "temp", "--scope", "read")
+    code, out, err = run_cli(env, "api-keys", "create", "temp", "--scope", "read")
     assert code == 0, err
     key = out.strip()
     assert _me(env, key)[0] == 200
     key_id = re.search(r"API key (\d+)", err)
     assert key_id is not None, err
 
-    code, _, err = _run(env, "api-keys", "revoke", key_id.group(1), "--tenant", "acme-less")
+    code, _, err = run_cli(env, "api-keys", "revoke", key_id.group(1), "--tenant", "acme-less")
     assert code == 1 and "no tenant" in err
-    code, _, err = _run(env, "api-keys", "revoke", key_id.group(1))
+    code, _, err = run_cli(env, "api-keys", "revoke", key_id.group(1))
     assert code == 0, err
     assert _me(env, key)[0] == 401
-    code, out, _ = _run(env, "api-keys", "list")
+    code, out, _ = run_cli(env, "api-keys", "list")
     assert "revoked" in out
 
 
 def test_mistakes_are_messages_and_change_nothing(env: dict[str, str]) -> None:
-    assert _run(env, "tenants", "create", "acme")[0] == 0
+    assert run_cli(env, "tenants", "create", "acme")[0] == 0
     before = _tenant_slugs(env)
     for args, message in [
         (("tenants", "create", "acme"), "already exists"),
@@ -143,12 +131,12 @@ def test_mistakes_are_messages_and_change_nothing(env: dict[str, str]) -> None:
         (("api-keys", "create", "bot", "--scope", "read", "--tenant", "nope"), "no tenant"),
         (("api-keys", "revoke", "999"), "does not exist"),
     ]:
-        code, out, err = _run(env, *args)
+        code, out, err = run_cli(env, *args)
         assert code == 1, (args, out, err)
         assert message in err, (args, err)
         assert "Traceback" not in err
     assert _tenant_slugs(env) == before
-    code, _, err = _run(env, "api-keys", "create", "bot", "--scope", "everything")
+    code, _, err = run_cli(env, "api-keys", "create", "bot", "--scope", "everything")
     assert code == 2 and "everything" in err  # not a scope: a usage error
-    code, _, _ = _run(env, "api-keys", "create", "bot")
+    code, _, _ = run_cli(env, "api-keys", "create", "bot")
     assert code == 2  # at least one scope

@@ -9,10 +9,8 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from tests.conftest import TEST_SECRET
-from vantage.cli import build_cli
+from tests.support.cli import cli_env, run_cli
 from vantage.config import Settings
 from vantage.core.auth import repository
 from vantage.core.auth.models import User
@@ -24,12 +22,7 @@ PASSWORD = "a long enough password"
 
 @pytest.fixture
 def env(sqlite_url: str, tmp_path: Path) -> dict[str, str]:
-    return {
-        "VANTAGE_DATABASE_URL": sqlite_url,
-        "VANTAGE_DATA_DIR": str(tmp_path / "data"),
-        "VANTAGE_JWT_SECRET": TEST_SECRET,
-        "VANTAGE_LOG_LEVEL": "WARNING",
-    }
+    return cli_env(sqlite_url, tmp_path)
 
 
 def _user(env: dict[str, str], email: str) -> User | None:
@@ -45,8 +38,8 @@ def _user(env: dict[str, str], email: str) -> User | None:
 
 
 def _run(env: dict[str, str], *args: str, stdin: str | None = None) -> tuple[int, str]:
-    result = CliRunner().invoke(build_cli(packs={}), list(args), input=stdin, env=env)
-    return result.exit_code, result.output
+    code, out, err = run_cli(env, *args, stdin=stdin)
+    return code, out + err
 
 
 def test_create_list_set_role_and_disable(env: dict[str, str]) -> None:

@@ -17,12 +17,11 @@ from rich.table import Table
 from vantage.core.auth import api_key_service
 from vantage.core.auth.api_key_service import CreatedKey
 from vantage.core.auth.api_keys import decode_scopes
-from vantage.core.auth.cli_support import TenantOption, console, run_with_database, tenant_named
+from vantage.core.auth.cli_support import TenantOption, tenant_named
 from vantage.core.auth.models import DEFAULT_TENANT_SLUG, ApiKey
 from vantage.core.auth.principal import Scope
+from vantage.core.cli_support import console, every_page, run_with_database
 from vantage.core.db import Database, utcnow
-
-LIST_PAGE = 500
 
 api_keys_cli = typer.Typer(help="Manage API keys: create, list, revoke.", no_args_is_help=True)
 
@@ -82,14 +81,11 @@ def list_keys(tenant: TenantOption = DEFAULT_TENANT_SLUG) -> None:
     async def work(database: Database) -> Sequence[ApiKey]:
         async with database.reader() as session:
             owner = await tenant_named(session, tenant)
-            found: list[ApiKey] = []
-            while True:
-                page, total = await api_key_service.list_api_keys(
-                    session, owner.id, limit=LIST_PAGE, offset=len(found)
+            return await every_page(
+                lambda limit, offset: api_key_service.list_api_keys(
+                    session, owner.id, limit=limit, offset=offset
                 )
-                found.extend(page)
-                if not page or len(found) >= total:
-                    return found
+            )
 
     now = utcnow()
     table = Table("id", "name", "prefix", "scopes", "state", "created", "expires", "last used")

@@ -12,19 +12,13 @@ from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vantage.core.auth import repository, users
-from vantage.core.auth.cli_support import (
-    TenantOption,
-    console,
-    run_with_database,
-    tenant_named,
-)
+from vantage.core.auth.cli_support import TenantOption, tenant_named
 from vantage.core.auth.models import DEFAULT_TENANT_SLUG, Role, User
 from vantage.core.auth.passwords import PasswordHasher
 from vantage.core.auth.users import UserChanges
+from vantage.core.cli_support import console, every_page, run_with_database
 from vantage.core.db import Database, utcnow
 from vantage.core.errors import NotFound
-
-LIST_PAGE = 500
 
 users_cli = typer.Typer(help="Manage users: create, list, set-role, disable.", no_args_is_help=True)
 EmailArgument = Annotated[str, typer.Argument(help="The user's email address")]
@@ -80,14 +74,11 @@ def list_users(tenant: TenantOption = DEFAULT_TENANT_SLUG) -> None:
     async def work(database: Database) -> list[User]:
         async with database.reader() as session:
             owner = await tenant_named(session, tenant)
-            found: list[User] = []
-            while True:
-                page, total = await users.list_users(
-                    session, owner.id, limit=LIST_PAGE, offset=len(found)
+            return await every_page(
+                lambda limit, offset: users.list_users(
+                    session, owner.id, limit=limit, offset=offset
                 )
-                found.extend(page)
-                if not page or len(found) >= total:
-                    return found
+            )
 
     table = Table("id", "email", "role", "active", "created")
     for user in run_with_database(work):

@@ -10,8 +10,8 @@ from rich.console import Console
 from rich.table import Table
 
 from vantage.core.auth import tenants
-from vantage.core.auth.cli_support import console, run_with_database
 from vantage.core.auth.models import Tenant
+from vantage.core.cli_support import console, run_with_database
 from vantage.core.db import Database
 
 tenants_cli = typer.Typer(help="Manage tenants: create, list.", no_args_is_help=True)
