@@ -3,7 +3,10 @@
     python -m bench.commerce --orders 1000000 [--database-url postgresql+asyncpg://...]
 
 1. writes a CSV of N generated orders (cached in --workdir) and imports it with the real file
-   importer (rollups maintained in every batch's transaction): orders/s by file import;
+   importer (rollups maintained in every batch's transaction): orders/s by file import; on
+   SQLite also ``facts_only_floor``, the same file's orders and lines alone written into the
+   same tables by plain ``executemany`` (``bench.commerce_floor``): what this machine allows
+   before any rollup;
 2. starts one uvicorn worker on the database and POSTs further batches of 10,000 orders:
    orders/s through the API;
 3. measures p50/p95 of the dashboard (last 30 days), revenue (365 days, daily), a deep keyset
@@ -31,6 +34,7 @@ from typing import Any
 import httpx
 from sqlalchemy import text
 
+from bench.commerce_floor import facts_only
 from vantage.config import Settings
 from vantage.core import migrations
 from vantage.core.auth import api_key_service
@@ -118,9 +122,13 @@ async def _prepare_database(args: argparse.Namespace, workdir: Path) -> str:
     return url
 
 
+def _csv_plan(csv_path: Path) -> ImportPlan:
+    return ImportPlan(path=csv_path, format=FileFormat.CSV, columns=ColumnMap.build(None, {}))
+
+
 async def _file_import(url: str, csv_path: Path) -> dict[str, Any]:
     database = Database(_settings(url))
-    plan = ImportPlan(path=csv_path, format=FileFormat.CSV, columns=ColumnMap.build(None, {}))
+    plan = _csv_plan(csv_path)
     began = time.perf_counter()
     report = await import_file(database, 1, plan, default_currency="USD")
     elapsed = time.perf_counter() - began
@@ -328,6 +336,10 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     else:
         url = await _prepare_database(args, workdir)
         file_import = await _file_import(url, csv_path)
+        if not args.database_url:
+            file_import["facts_only_floor"] = await asyncio.to_thread(
+                facts_only, _csv_plan(csv_path), workdir
+            )
     key = await _api_key(url)
     server = Server(url, workdir)
     try:
