@@ -4,9 +4,9 @@
 
 1. writes a CSV of N generated orders (cached in --workdir) and imports it with the real file
    importer (rollups maintained in every batch's transaction): orders/s by file import; on
-   SQLite also ``facts_only_floor``, the same file's orders and lines alone written into the
-   same tables by plain ``executemany`` (``bench.commerce_floor``): what this machine allows
-   before any rollup;
+   SQLite also ``facts_only_floor`` (``bench.commerce_floor``): orders/s of reading the file
+   alone and of writing its orders and lines alone into the same tables with plain
+   ``executemany``, bounds no import with rollups can beat on this machine;
 2. starts one uvicorn worker on the database and POSTs further batches of 10,000 orders:
    orders/s through the API;
 3. measures p50/p95 of the dashboard (last 30 days), revenue (365 days, daily), a deep keyset
