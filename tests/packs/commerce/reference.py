@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -95,6 +95,28 @@ async def raw_product_sales(
     return {
         product: (int(amount), int(units), int(orders)) for product, amount, units, orders in rows
     }
+
+
+async def product_day_errors(session: AsyncSession, tenant_id: int) -> list[str]:
+    """Stored product days whose sales or running totals differ from raw SQL over the orders."""
+    rows = await _rows(
+        session,
+        """SELECT p.external_id, d.day, d.amount_minor, d.units, d.orders,
+            d.cum_amount_minor, d.cum_units, d.cum_orders
+        FROM commerce_product_days d JOIN commerce_products p ON p.id = d.product_id
+        WHERE d.tenant_id = :t""",
+        t=tenant_id,
+    )
+    errors = []
+    for product, stored_day, *figures in rows:
+        day = _day(stored_day)
+        after = day + timedelta(days=1)
+        on_day = (await raw_product_sales(session, tenant_id, day, after)).get(product)
+        through = (await raw_product_sales(session, tenant_id, None, after)).get(product)
+        expected = [*(on_day or (0, 0, 0)), *(through or (0, 0, 0))]
+        if [int(f) for f in figures] != expected:
+            errors.append(f"{product} {day}: stored {figures}, raw {expected}")
+    return errors
 
 
 def status_totals(orders: list[RawOrder], start: date, end: date) -> dict[str, Any]:

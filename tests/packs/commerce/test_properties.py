@@ -132,6 +132,12 @@ async def _check_products(reader: Reader, ids: dict[str, int]) -> None:
             ]
 
 
+async def _check_product_days(reader: Reader) -> None:
+    """Each stored product day holds that day's sales and the running totals through it."""
+    async with reader.database.reader() as session:
+        assert await ref.product_day_errors(session, reader.scope.tenant_id) == []
+
+
 async def _check_cohorts_and_rfm(reader: Reader, orders: list[ref.RawOrder]) -> None:
     for w in WINDOWS:
         got = await reader.cohorts(w)
@@ -164,6 +170,7 @@ async def _run(url: str, batches: list[list[tuple[int, dict[str, Any]]]]) -> Non
         await _check_dashboards(reader, orders, products)
         await _check_customers(reader, orders, customer_ids)
         await _check_products(reader, products)
+        await _check_product_days(reader)
         await _check_cohorts_and_rfm(reader, orders)
 
 

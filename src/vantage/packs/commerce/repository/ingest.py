@@ -148,10 +148,13 @@ class BatchApplier:
         return self.updates
 
     async def stage_product_deltas(self) -> None:
-        """Per (product, day): new completed lines minus the replaced ones (read before delete)."""
+        """Per (product, day): new completed lines minus the replaced ones (read before delete),
+        and their running sums over the batch's days of that product (``run_*``)."""
         await self.run(
-            f"""INSERT INTO {st.PRODUCT_DAYS} (product_id, day, d_amount, d_units, d_orders)
-            SELECT product_id, day, SUM(amount), SUM(units), SUM(n) FROM (
+            f"""INSERT INTO {st.PRODUCT_DAYS} (product_id, day, d_amount, d_units, d_orders,
+                run_amount, run_units, run_orders)
+            SELECT product_id, day, SUM(amount), SUM(units), SUM(n),
+                SUM(SUM(amount)) OVER w, SUM(SUM(units)) OVER w, SUM(SUM(n)) OVER w FROM (
                 SELECT l.product_id AS product_id, o.day AS day, SUM(l.amount) AS amount,
                     SUM(l.quantity) AS units, 1 AS n
                 FROM {st.LINES} l JOIN {st.ORDERS} o ON o.seq = l.seq
@@ -165,7 +168,8 @@ class BatchApplier:
                 GROUP BY o.seq, o.old_day, l.product_id
             ) AS d WHERE true
             GROUP BY product_id, day
-            HAVING SUM(amount) <> 0 OR SUM(units) <> 0 OR SUM(n) <> 0"""
+            HAVING SUM(amount) <> 0 OR SUM(units) <> 0 OR SUM(n) <> 0
+            WINDOW w AS (PARTITION BY product_id ORDER BY day)"""
         )
 
     async def write_orders(self, now: datetime) -> None:

@@ -74,6 +74,7 @@ def _tables(d: Dialect) -> dict[str, str]:
             before_orders BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (customer_id, month)""",
         PRODUCT_DAYS: f"""product_id BIGINT NOT NULL, day {day} NOT NULL,
             d_amount BIGINT NOT NULL, d_units BIGINT NOT NULL, d_orders BIGINT NOT NULL,
+            run_amount BIGINT NOT NULL, run_units BIGINT NOT NULL, run_orders BIGINT NOT NULL,
             PRIMARY KEY (product_id, day)""",
     }
 
