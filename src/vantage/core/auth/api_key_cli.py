@@ -16,7 +16,7 @@ from rich.table import Table
 
 from vantage.core.auth import api_key_service
 from vantage.core.auth.api_key_service import CreatedKey
-from vantage.core.auth.api_keys import decode_scopes
+from vantage.core.auth.api_keys import decode_scopes, key_is_live
 from vantage.core.auth.cli_support import TenantOption, tenant_named
 from vantage.core.auth.models import DEFAULT_TENANT_SLUG, ApiKey
 from vantage.core.auth.principal import Scope
@@ -31,11 +31,9 @@ def _when(moment: datetime | None) -> str:
 
 
 def _state(key: ApiKey, now: datetime) -> str:
-    if key.revoked_at is not None:
-        return "[red]revoked[/red]"
-    if key.expires_at is not None and key.expires_at <= now:
-        return "[yellow]expired[/yellow]"
-    return "active"
+    if key_is_live(key.revoked_at, key.expires_at, now):
+        return "active"
+    return "[red]revoked[/red]" if key.revoked_at is not None else "[yellow]expired[/yellow]"
 
 
 @api_keys_cli.command("create")

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vantage.core.auth import api_key_repository
 from vantage.core.auth.api_keys import (
     encode_scopes,
+    key_is_live,
     mint_api_key,
     parse_api_key,
     secret_matches,
@@ -113,7 +114,7 @@ async def authenticate_api_key(auth: AuthContext, credential: str) -> Principal:
     key = await copies.get_or_read(presented.prefix, partial(_read_key, auth, presented.prefix))
     if key is None or not secret_matches(presented.secret, key.secret_hash):
         raise invalid_credentials()
-    if key.revoked_at is not None or (key.expires_at is not None and key.expires_at <= now):
+    if not key_is_live(key.revoked_at, key.expires_at, now):
         raise invalid_credentials()
     stale_before = now - LAST_USED_RESOLUTION
     recent = auth.credentials.recent_uses

@@ -8,6 +8,7 @@ import secrets
 import string
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from vantage.core.auth.principal import Scope
 from vantage.core.auth.tokens import sha256_hex
@@ -68,3 +69,8 @@ def decode_scopes(stored: str) -> frozenset[Scope]:
     """The scopes of a stored key; unknown names (from a newer release) grant nothing."""
     known = {scope.value for scope in Scope}
     return frozenset(Scope(name) for name in stored.split(",") if name in known)
+
+
+def key_is_live(revoked_at: datetime | None, expires_at: datetime | None, now: datetime) -> bool:
+    """Neither revoked nor expired at ``now``."""
+    return revoked_at is None and (expires_at is None or expires_at > now)
