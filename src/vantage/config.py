@@ -76,6 +76,8 @@ class Settings(BaseSettings):
     metrics_enabled: bool = True
     shutdown_timeout_seconds: float = Field(default=20.0, gt=0)
     health_timeout_seconds: float = Field(default=0.8, gt=0, le=30)
+    # Allocations between young-generation collections while serving (CPython's default: 700).
+    gc_young_threshold: int = Field(default=50_000, ge=100)
 
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -60,23 +59,6 @@ logger = structlog.get_logger("vantage.trading.runtime")
 GAP_TIMEOUT_SECONDS = 2.0
 SIMULATOR_TENANT_ID = 1
 FEED_STOP_SECONDS = 2.0
-
-
-GC_YOUNG_THRESHOLD = 50_000
-
-
-def tune_garbage_collector() -> None:
-    """Keep the collector off the ingest path's back.
-
-    Ingest allocates tens of thousands of short-lived objects per batch. With the default
-    thresholds the collector runs every 700 allocations and regularly re-scans every object
-    the application created at start-up; freezing those and collecting the young generation
-    less often roughly halves the CPU an event costs. Process-wide, so it is a setting.
-    """
-    if gc.get_freeze_count() == 0:  # once per process: start-up objects only
-        gc.freeze()
-    _, middle, old = gc.get_threshold()
-    gc.set_threshold(max(gc.get_threshold()[0], GC_YOUNG_THRESHOLD), middle, old)
 
 
 class VersionGate:
@@ -156,8 +138,6 @@ class TradingRuntime:
     # -- lifecycle ----------------------------------------------------------------------------
 
     async def start(self) -> None:
-        if self.settings.gc_tuning:
-            tune_garbage_collector()
         self._task = asyncio.create_task(self._lead_forever(), name="trading-lead")
 
     async def stop(self) -> None:

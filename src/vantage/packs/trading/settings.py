@@ -42,7 +42,6 @@ class TradingSettings(BaseSettings):
     latency_window: int = Field(default=10_000, ge=10)
 
     lease_ttl_seconds: float = Field(default=6.0, gt=0.5)
-    gc_tuning: bool = True
     redis_key_prefix: str = Field(default="vantage:", max_length=64)
     feed_max_length: int = Field(default=100_000, ge=1000)
 
