@@ -6,12 +6,18 @@ Starts a fake OpenAI upstream answering after a fixed delay (20 ms), a real ``va
 (one worker, the gateway pack, an API key) in front of it, and a lean load generator. For send
 (JSON) and stream (SSE, read to ``[DONE]``) at concurrency 1 and 32 it measures the latency
 of the same request sent directly to the upstream and through the gateway's
-``/v1/chat/completions``; *added* = gateway percentile - direct percentile. It then finds the
-gateway's saturation throughput (send, 64 clients) and runs an open-loop load at 80 % of it.
-For that phase it also reports the worker's CPU per request and utilization (requests arriving
-one at a time cost more than the batches a saturated loop serves per turn), and the pauses
-``bench.pauses`` saw meanwhile: a spike that coincides with pauses of a process that only sleeps
-was the machine's, not the gateway's.
+``/v1/chat/completions``; *added* = gateway percentile - direct percentile.
+
+Saturation, two ways. ``saturation_rps`` is the throughput of 64 clients back to back (send):
+there one turn of the event loop serves many requests, which steady traffic never allows.
+``steady_saturation`` is the rate at which requests arriving one at a time would keep the
+worker's core fully busy (its CPU per request measured at a steady rate). The verdict uses the
+steady one: ``at_80pct_saturation`` is a steady load at 80 % of it (its measured
+``gateway_cpu_utilization`` says how busy the worker really was), and the requests/s target is
+checked against the lower of the two. ``at_80pct_of_closed_loop_peak`` reports the same phase
+at 80 % of the back-to-back peak, which keeps the worker nearly fully busy. Each steady phase
+also reports the pauses ``bench.pauses`` saw meanwhile: a spike that coincides with pauses of a
+process that only sleeps was the machine's, not the gateway's.
 ``sdk_alone_c1`` calls the gateway's OpenAI provider (the official SDK) straight at the
 upstream from the benchmark process: the share of the added latency that is the SDK's own.
 Prints one JSON line.
@@ -234,6 +240,45 @@ async def _saturate(
     return rps, spent * 1000 / max(len(latencies), 1)
 
 
+async def _open_loop_saturation(
+    gateway: Target, body: dict[str, Any], probe_rate: float, seconds: float, pid: int
+) -> dict[str, float]:
+    """The rate at which requests arriving one at a time keep the worker's core fully busy.
+
+    A steady rate costs more CPU per request than the 64 back-to-back clients of ``_saturate``
+    (there one turn of the event loop serves many requests), so that peak is not reachable
+    by steady traffic. CPU per request is measured at a steady ``probe_rate``; it falls
+    slightly as load rises, so the estimate errs low and the 80 % phase's measured
+    utilization says where it really ran.
+    """
+    before = _cpu_seconds(pid)
+    latencies = await open_loop(gateway, body, probe_rate, seconds, pool=128)
+    cpu_ms = (_cpu_seconds(pid) - before) * 1000 / max(len(latencies), 1)
+    return {"probe_rate_rps": round(probe_rate, 1), "cpu_ms_per_request": round(cpu_ms, 3),
+            "saturation_rps": round(1000 / cpu_ms, 1)}  # fmt: skip
+
+
+async def _open_phase(
+    direct: Target, gateway: Target, body: dict[str, Any], rate: float, seconds: float, pid: int
+) -> dict[str, Any]:
+    """Direct and gateway at a steady ``rate``: the added p99, and how busy the worker was."""
+    direct_open = await open_loop(direct, body, rate, seconds, pool=128)
+    detector = await _start_pause_detector(seconds)
+    cpu_before = _cpu_seconds(pid)
+    gateway_open = await open_loop(gateway, body, rate, seconds, pool=128)
+    open_cpu_seconds = _cpu_seconds(pid) - cpu_before
+    return {
+        "rate_rps": round(rate, 1),
+        "direct_p99_ms": _ms(percentile(direct_open, 0.99)),
+        "gateway_p99_ms": _ms(percentile(gateway_open, 0.99)),
+        "added_p99_ms": _ms(percentile(gateway_open, 0.99) - percentile(direct_open, 0.99)),
+        "gateway_p50_ms": _ms(percentile(gateway_open, 0.5)),
+        "gateway_cpu_ms_per_request": round(open_cpu_seconds * 1000 / len(gateway_open), 3),
+        "gateway_cpu_utilization": round(open_cpu_seconds / seconds, 2),
+        "machine_pauses": await _pauses_of(detector),
+    }
+
+
 async def _measure(
     upstream_port: int, gateway_port: int, key: str, seconds: float, pid: int
 ) -> dict[str, Any]:
@@ -257,13 +302,6 @@ async def _measure(
     results["sdk_alone_c1"] = {**floor, "added_p50_ms": round(floor["p50_ms"] - direct_c1, 3)}
     saturation, send_cpu_ms = await _saturate(gateway, BODY, seconds, pid)
     stream_saturation, stream_cpu_ms = await _saturate(gateway, stream_body, seconds, pid)
-    rate = 0.8 * saturation
-    direct_open = await open_loop(direct, BODY, rate, seconds, pool=128)
-    detector = await _start_pause_detector(seconds)
-    cpu_before = _cpu_seconds(pid)
-    gateway_open = await open_loop(gateway, BODY, rate, seconds, pool=128)
-    open_cpu_seconds = _cpu_seconds(pid) - cpu_before
-    machine_pauses = await _pauses_of(detector)
     results["saturation_rps"] = round(saturation, 1)
     results["stream_saturation_rps"] = round(stream_saturation, 1)
     # CPU the worker spends per request (the machine may be shared: this does not depend on
@@ -276,19 +314,20 @@ async def _measure(
         "send": round(1000 / send_cpu_ms, 1),
         "stream": round(1000 / stream_cpu_ms, 1),
     }
-    results["at_80pct_saturation"] = {
-        "rate_rps": round(rate, 1),
-        "direct_p99_ms": _ms(percentile(direct_open, 0.99)),
-        "gateway_p99_ms": _ms(percentile(gateway_open, 0.99)),
-        "added_p99_ms": _ms(percentile(gateway_open, 0.99) - percentile(direct_open, 0.99)),
-        "gateway_p50_ms": _ms(percentile(gateway_open, 0.5)),
-        # Arrivals one at a time cost more CPU than the batches a saturated loop serves per
-        # turn: how busy the worker really was in this phase.
-        "gateway_cpu_ms_per_request": round(open_cpu_seconds * 1000 / len(gateway_open), 3),
-        "gateway_cpu_utilization": round(open_cpu_seconds / seconds, 2),
-        "machine_pauses": machine_pauses,
-    }
+    steady = await _open_loop_saturation(gateway, BODY, 0.65 * saturation, seconds, pid)
+    results["steady_saturation"] = steady
+    results["at_80pct_saturation"] = await _open_phase(
+        direct, gateway, BODY, 0.8 * steady["saturation_rps"], seconds, pid
+    )
+    # The same phase at 80 % of the back-to-back peak, which steady traffic cannot reach.
+    results["at_80pct_of_closed_loop_peak"] = await _open_phase(
+        direct, gateway, BODY, 0.8 * saturation, seconds, pid
+    )
     return results
+
+
+def _per_worker_rps(results: dict[str, Any]) -> float:
+    return float(min(results["saturation_rps"], results["steady_saturation"]["saturation_rps"]))
 
 
 def _verdict(results: dict[str, Any]) -> dict[str, Any]:
@@ -298,7 +337,7 @@ def _verdict(results: dict[str, Any]) -> dict[str, Any]:
         "c1_added_p99_le_6ms": all(r["added_p99_ms"] <= TARGETS["c1_p99_ms"] for r in c1),
         "p99_added_at_80pct_le_10ms": results["at_80pct_saturation"]["added_p99_ms"]
         <= TARGETS["p99_at_80pct_ms"],
-        "rps_per_worker_ge_500": results["saturation_rps"] >= TARGETS["rps_per_worker"],
+        "rps_per_worker_ge_500": _per_worker_rps(results) >= TARGETS["rps_per_worker"],
     }
     return {**checks, "all_met": all(checks.values())}
 
@@ -340,7 +379,7 @@ def main() -> None:
         "load_average_1m": round(os.getloadavg()[0], 2),
         "cpus": os.cpu_count(),
         **results,
-        "requests_per_second_per_worker": results["saturation_rps"],
+        "requests_per_second_per_worker": _per_worker_rps(results),
         "targets": TARGETS,
         "met": _verdict(results),
     }
