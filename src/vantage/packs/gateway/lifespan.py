@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from vantage.config import Settings
 from vantage.core.db import Database
 from vantage.core.packs import PackContext
+from vantage.core.shutdown import before_termination
 from vantage.packs.gateway.config_file import load_config
 from vantage.packs.gateway.pricing import load_pricing
 from vantage.packs.gateway.providers.registry import build_registry
@@ -108,7 +109,8 @@ async def gateway_lifespan(context: PackContext) -> AsyncIterator[None]:
         pricing=runtime.pricing.version,
     )
     try:
-        yield
+        with before_termination(runtime.interrupt_streams_later):
+            yield
     finally:
         await runtime.wait_for_streams(runtime.settings.stream_shutdown_grace_seconds)
         await runtime.writer.close()

@@ -43,9 +43,24 @@ class GatewayRuntime:
     specialists: SpecialistDirectory
     hasher: UserHasher
     streams: set[StreamRun] = field(default_factory=set)
+    _interrupter: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
+
+    async def interrupt_streams_later(self) -> None:
+        """On SIGTERM: streams get the grace period to finish, then their clients are told the
+        server is stopping. Returns at once, so the server stops accepting meanwhile."""
+        self._interrupter = asyncio.create_task(self._interrupt_after_grace())
+
+    async def _interrupt_after_grace(self) -> None:
+        tasks = [run.task for run in list(self.streams) if run.task is not None]
+        if tasks:
+            await asyncio.wait(tasks, timeout=self.settings.stream_shutdown_grace_seconds)
+        for run in list(self.streams):
+            run.interrupt()
 
     async def wait_for_streams(self, timeout: float) -> None:
         """Let running streams finish (bounded), then stop the rest; each records its usage."""
+        if self._interrupter is not None:
+            self._interrupter.cancel()  # the server has stopped: no client is left to tell
         tasks = [run.task for run in list(self.streams) if run.task is not None]
         if not tasks:
             return

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
-from sse_starlette import EventSourceResponse
+from starlette.responses import StreamingResponse
 
 from vantage.core.auth.dependencies import ReadPrincipal
-from vantage.core.errors import problem_body, request_id_of
+from vantage.core.errors import Unavailable, VantageError, problem_body, request_id_of
 from vantage.packs.gateway.providers.base import ChatMessage, TextDelta
 from vantage.packs.gateway.runtime import GatewayRuntime, runtime_of
 from vantage.packs.gateway.schemas import ChatRequest, ChatResponse
@@ -19,10 +20,20 @@ from vantage.packs.gateway.services import chat as chat_service
 from vantage.packs.gateway.services.chat import problem_for
 from vantage.packs.gateway.services.limits import limit_headers
 from vantage.packs.gateway.services.routing import ChatInput
-from vantage.packs.gateway.services.streams import StreamOutcome, StreamRun, open_stream
+from vantage.packs.gateway.services.streams import (
+    Interrupted,
+    StreamItem,
+    StreamOutcome,
+    StreamRun,
+    open_stream,
+)
 
 router = APIRouter(prefix="/api/v1/chat", tags=["gateway"])
 Runtime = Annotated[GatewayRuntime, Depends(runtime_of)]
+# A comment line: clients ignore it, proxies see the connection is alive.
+KEEPALIVE = b": keep-alive\r\n\r\n"
+SSE_HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+SHUTTING_DOWN = "The server is shutting down; retry the request."
 
 
 def _chat_input(body: ChatRequest) -> ChatInput:
@@ -92,19 +103,29 @@ def sse_frame(data: str, event: str | None = None) -> bytes:
     return f"{head}data: {data}\r\n\r\n".encode()
 
 
-async def _events(request: Request, run: StreamRun) -> AsyncIterator[bytes]:
-    # Whatever arrived together leaves in one write.
+async def sse_frames(
+    run: StreamRun, render: Callable[[StreamItem], bytes], opening: bytes = b""
+) -> AsyncIterator[bytes]:
+    """``opening``, then the stream's items as SSE: whatever arrived together leaves in one
+    write, and a keep-alive comment goes out when nothing has for a while."""
+    if opening:
+        yield opening
     async with contextlib.aclosing(run.items()) as batches:
         async for batch in batches:
-            yield b"".join(_render(request, item) for item in batch)
+            yield b"".join(render(item) for item in batch) if batch else KEEPALIVE
 
 
-def _render(request: Request, item: TextDelta | StreamOutcome) -> bytes:
+def _render(request: Request, item: StreamItem) -> bytes:
     if isinstance(item, TextDelta):
         return sse_frame(json.dumps({"delta": item.text}, separators=(",", ":")), "chunk")
+    if isinstance(item, Interrupted):
+        return _error_event(request, Unavailable(SHUTTING_DOWN), None)
     if item.error is None:
         return sse_frame(_done(item), "done")
-    problem = problem_for(item.error)
+    return _error_event(request, problem_for(item.error), item.request_id)
+
+
+def _error_event(request: Request, problem: VantageError, usage_id: str | None) -> bytes:
     body = problem_body(
         status=problem.status,
         code=problem.code,
@@ -112,33 +133,32 @@ def _render(request: Request, item: TextDelta | StreamOutcome) -> bytes:
         detail=problem.detail,
         instance=request.url.path,
         request_id=request_id_of(request),
-        extra={"usage_id": item.request_id},
+        extra={"usage_id": usage_id} if usage_id else None,
     )
     return sse_frame(json.dumps(body, separators=(",", ":")), "error")
 
 
-def sse_response(
-    runtime: GatewayRuntime, run: StreamRun, events: AsyncIterator[bytes]
-) -> EventSourceResponse:
-    """An SSE response carrying the rate-limit headers and the usage id."""
+def sse_response(run: StreamRun, frames: AsyncIterator[bytes]) -> StreamingResponse:
+    """An SSE response carrying the rate-limit headers and the usage id.
+
+    Starlette's own streaming response: it ends the body when the client disconnects, and the
+    stream's items bring their keep-alives and their end on shutdown, which is all these
+    finite streams need (a general-purpose SSE response costs about 0.15 ms more each).
+    """
     headers = limit_headers(run.ctx.limits)
     headers["X-Vantage-Usage-Id"] = run.request_id
-    return EventSourceResponse(
-        events,
-        headers=headers,
-        ping=runtime.settings.stream_ping_seconds,
-        shutdown_grace_period=runtime.settings.stream_shutdown_grace_seconds,
-    )
+    headers.update(SSE_HEADERS)
+    return StreamingResponse(frames, headers=headers, media_type="text/event-stream")
 
 
 @router.post(
     "/stream",
-    response_class=EventSourceResponse,
+    response_class=StreamingResponse,
     responses={200: {"content": {"text/event-stream": {}}}},
 )
 async def stream(
     body: ChatRequest, principal: ReadPrincipal, runtime: Runtime, request: Request
-) -> EventSourceResponse:
+) -> StreamingResponse:
     """Stream the answer: ``chunk`` events, then ``done`` (tokens, cost, latency) or ``error``."""
     run = await open_stream(runtime, principal, _chat_input(body), "stream")
-    return sse_response(runtime, run, _events(request, run))
+    return sse_response(run, sse_frames(run, partial(_render, request)))

@@ -6,20 +6,20 @@ Authenticate with a Vantage API key the way OpenAI clients send theirs
 
 from __future__ import annotations
 
-import contextlib
 import json
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import Callable, Coroutine
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
-from sse_starlette import EventSourceResponse
+from starlette.responses import StreamingResponse
 
 from vantage.core.auth.dependencies import ReadPrincipal
 from vantage.core.errors import VantageError, problem_response
-from vantage.packs.gateway.endpoints.chat import sse_frame, sse_response
+from vantage.packs.gateway.endpoints.chat import SHUTTING_DOWN, sse_frame, sse_frames, sse_response
 from vantage.packs.gateway.openai_compat import (
     ChatCompletionRequest,
     ChunkWriter,
@@ -34,7 +34,7 @@ from vantage.packs.gateway.services.chat import problem_for
 from vantage.packs.gateway.services.limits import limit_headers
 from vantage.packs.gateway.services.routing import SPECIALIST_PREFIX
 from vantage.packs.gateway.services.specialists import list_specialists
-from vantage.packs.gateway.services.streams import StreamOutcome, StreamRun, open_stream
+from vantage.packs.gateway.services.streams import Interrupted, StreamItem, open_stream
 
 
 class OpenAICompatibleRoute(APIRoute):
@@ -82,17 +82,12 @@ Runtime = Annotated[GatewayRuntime, Depends(runtime_of)]
 DONE = "[DONE]"
 
 
-async def _chunks(run: StreamRun, writer: ChunkWriter) -> AsyncIterator[bytes]:
-    yield sse_frame(writer.role())
-    async with contextlib.aclosing(run.items()) as batches:
-        async for batch in batches:
-            # Whatever arrived together leaves in one write.
-            yield b"".join(_render(item, writer) for item in batch)
-
-
-def _render(item: TextDelta | StreamOutcome, writer: ChunkWriter) -> bytes:
+def _render(writer: ChunkWriter, item: StreamItem) -> bytes:
     if isinstance(item, TextDelta):
         return sse_frame(writer.delta(item.text))
+    if isinstance(item, Interrupted):
+        error = openai_error(SHUTTING_DOWN, "server_shutdown", "UNAVAILABLE")
+        return sse_frame(_json({"error": error}))
     if item.error is not None:
         problem = problem_for(item.error)
         error = openai_error(problem.detail or problem.title, "upstream_error", problem.code)
@@ -116,13 +111,14 @@ async def chat_completions(
     runtime: Runtime,
     request: Request,
     session_id: Annotated[str | None, Header(alias="X-Session-ID", max_length=128)] = None,
-) -> JSONResponse | EventSourceResponse:
+) -> JSONResponse | StreamingResponse:
     """Chat completions; ``model`` is ``specialist:<slug>`` or ``<provider>/<model>``."""
     chat = to_chat_input(body, session_id)
     if body.stream:
         run = await open_stream(runtime, principal, chat, "openai")
         writer = ChunkWriter(run.request_id, body.model, body.include_usage)
-        return sse_response(runtime, run, _chunks(run, writer))
+        frames = sse_frames(run, partial(_render, writer), opening=sse_frame(writer.role()))
+        return sse_response(run, frames)
     result = await chat_service.send(runtime, principal, chat, "openai")
     headers = limit_headers(result.ctx.limits)
     headers["X-Vantage-Usage-Id"] = result.ctx.request_id

@@ -5,6 +5,10 @@ disconnects, the response generator is cancelled and *detaches*; the producer ke
 at most ``VANTAGE_GATEWAY_DISCONNECT_DRAIN_SECONDS`` to receive the upstream's real usage, then
 closes the upstream. Whatever happens, the producer writes exactly one usage row when it ends:
 real counts when the upstream reported them, tokenizer estimates flagged ``estimated`` when not.
+
+On shutdown, streams still running after ``VANTAGE_GATEWAY_STREAM_SHUTDOWN_GRACE_SECONDS`` are
+*interrupted*: their clients get a last event saying the server is stopping, and their rows say
+``error`` / ``shutdown``.
 """
 
 from __future__ import annotations
@@ -63,6 +67,15 @@ class StreamOutcome:
     ttft_ms: int | None
 
 
+@dataclass(frozen=True)
+class Interrupted:
+    """The last item of a stream the server cut short because it is stopping."""
+
+
+StreamItem = TextDelta | StreamOutcome | Interrupted
+INTERRUPTED = Interrupted()
+
+
 class StreamRun:
     """One streamed call: the producer task, its queue, and the client side's view of it."""
 
@@ -71,16 +84,18 @@ class StreamRun:
         self.ctx = ctx
         self.opened = opened
         self.task: asyncio.Task[None] | None = None
-        self._queue: asyncio.Queue[TextDelta | StreamOutcome] = asyncio.Queue()
+        self._queue: asyncio.Queue[StreamItem] = asyncio.Queue()
         self._parts: list[str] = []
         self._usage = Usage()
         self._finish_reason: str | None = None
         self._ttft_ms: int | None = None
         self._detached = False
+        self._interrupted = False
         self._drain_deadline: float | None = None
         self._timeout: asyncio.Timeout | None = None
         self.finished = False  # the usage row is written
         self._ended = False  # the upstream finished its stream (usage counts are final)
+        self._outcome_queued = False  # the producer handed the client side its outcome
         self._outcome_taken = False  # the client side took the outcome off the queue
         self._client_done = asyncio.Event()
 
@@ -97,24 +112,40 @@ class StreamRun:
         self.runtime.streams.add(self)
         self.task.add_done_callback(lambda _: self.runtime.streams.discard(self))
 
-    async def items(self) -> AsyncGenerator[list[TextDelta | StreamOutcome], None]:
+    async def items(self) -> AsyncGenerator[list[StreamItem], None]:
         """What the client receives, in batches of whatever has arrived (one write each):
-        text deltas, then one outcome. Leaving early detaches."""
+        text deltas, then an outcome or ``Interrupted``. An empty batch means nothing arrived
+        for ``stream_ping_seconds`` (time for a keep-alive). Leaving early detaches."""
+        ping_seconds = self.runtime.settings.stream_ping_seconds
         try:
             while True:
-                batch = [await self._queue.get()]
+                try:
+                    async with asyncio.timeout(ping_seconds):
+                        first = await self._queue.get()
+                except TimeoutError:
+                    yield []
+                    continue
+                batch = [first]
                 while not self._queue.empty():
                     batch.append(self._queue.get_nowait())
-                done = isinstance(batch[-1], StreamOutcome)
-                if done:
+                last = batch[-1]
+                if isinstance(last, StreamOutcome):
                     self._outcome_taken = True
                 yield batch
-                if done:
+                if not isinstance(last, TextDelta):
                     return
         finally:
             self._client_done.set()
             if not self._outcome_taken:
                 self.detach()
+
+    def interrupt(self) -> None:
+        """The server is stopping: end the client's stream now. The upstream is still read
+        until the drain deadline, for its real usage."""
+        if self._outcome_queued or self._detached:
+            return
+        self._interrupted = True
+        self._queue.put_nowait(INTERRUPTED)
 
     def detach(self) -> None:
         """The client is gone: keep reading only until the drain deadline."""
@@ -158,23 +189,25 @@ class StreamRun:
         error: ProviderError | None = None
         timed_out = False
         events = self.opened.events
+        loop = asyncio.get_running_loop()
         try:
             self._on_event(self.opened.first)
-            while True:
-                deadline = self._read_deadline()
-                if deadline <= asyncio.get_running_loop().time():
-                    timed_out = True
-                    break
+            # One timeout for the whole read, pushed back after every event: the upstream may
+            # stay silent for a read timeout at most (until the drain deadline, once detached).
+            async with asyncio.timeout_at(self._read_deadline()) as timeout:
+                self._timeout = timeout
                 try:
-                    async with asyncio.timeout_at(deadline) as timeout:
-                        self._timeout = timeout
-                        event = await anext(events)
-                except StopAsyncIteration:
-                    self._ended = True
-                    break
+                    async for event in events:
+                        self._on_event(event)
+                        deadline = self._read_deadline()
+                        if deadline <= loop.time():  # events that never pause cannot outrun it
+                            timed_out = True
+                            break
+                        timeout.reschedule(deadline)
+                    else:
+                        self._ended = True
                 finally:
-                    self._timeout = None
-                self._on_event(event)
+                    self._timeout = None  # ``detach`` must not touch a finished timeout
         except TimeoutError:
             timed_out = True
         except ProviderError as failure:
@@ -207,6 +240,7 @@ class StreamRun:
 
         The row says ``client_disconnect`` when the client left before it was handed the
         outcome, even if the upstream had finished: the client did not get the whole answer.
+        It says ``error`` / ``shutdown`` when the server interrupted the stream.
         """
         usage = final_usage(
             self.runtime,
@@ -219,15 +253,19 @@ class StreamRun:
         try:
             if not self._detached:
                 self._queue.put_nowait(self._outcome(usage, status, error))
+                self._outcome_queued = True
                 # A client reading a backlog may take a while; one that never reads is waited
                 # for at most a read timeout.
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(self.opened.provider.read_timeout):
                         await self._client_done.wait()
         finally:  # also on shutdown (cancellation): the row is written either way
-            if self._detached and not self._outcome_taken:
+            error_code = error_code_of(error)
+            if self._interrupted and not self._outcome_taken:
+                status, error_code = "error", "shutdown"
+            elif self._detached and not self._outcome_taken:
                 status = "client_disconnect"
-            self._record(usage, status, error_code_of(error))
+            self._record(usage, status, error_code)
             await asyncio.shield(settle(self.runtime, self.ctx, usage))
 
     async def _close(self, events: AsyncGenerator[StreamEvent, None]) -> None:
