@@ -9,6 +9,8 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import structlog.testing
+
 from tests.packs.gateway.outage import outage_for
 from tests.packs.gateway.support import (
     record,
@@ -162,10 +164,15 @@ async def test_a_full_queue_spools_instead_of_blocking(
 ) -> None:
     database = Database(make_settings(database_url=sqlite_url))
     writer, spool = writer_for(database, tmp_path / "spool", queue_size=5)
-    for _ in range(12):  # not started: nothing drains the queue
-        writer.submit(record())
+    with structlog.testing.capture_logs() as logs:
+        for _ in range(12):  # not started: nothing drains the queue
+            writer.submit(record())
     assert writer.pending == 5
     assert spool.active_rows == 7
+    # One warning for the episode, not one per spooled row.
+    assert [log["event"] for log in logs if log["log_level"] == "warning"] == [
+        "usage queue full; spooling rows until it drains"
+    ]
     await writer.start()
     await writer.flush()
     assert await writer.replay() == 7

@@ -78,6 +78,7 @@ class UsageWriter:
         self._idle = asyncio.Event()
         self._idle.set()
         self._flush_now = asyncio.Event()
+        self._overflowing = False  # warned that the queue is full; quiet until it drains
         self.database_ok = True
         # Called with the rows each transaction newly stored (the gateway's live feed).
         self.on_stored: Callable[[list[UsageRecord]], Awaitable[None]] | None = None
@@ -90,7 +91,12 @@ class UsageWriter:
                 self._idle.clear()
                 return
             except asyncio.QueueFull:
-                logger.warning("usage queue full; spooling", request_id=record.request_id)
+                if not self._overflowing:  # once per episode, not once per row
+                    self._overflowing = True
+                    logger.warning(
+                        "usage queue full; spooling rows until it drains",
+                        queue_size=self._options.queue_size,
+                    )
         self._spool.append([record])
         self._metrics.spooled.inc()
 
@@ -120,6 +126,7 @@ class UsageWriter:
                 raise
             if self._queue.empty():
                 self._idle.set()
+                self._overflowing = False
 
     async def _store(self, batch: Sequence[UsageRecord]) -> None:
         self._metrics.queued.set(self._queue.qsize())
