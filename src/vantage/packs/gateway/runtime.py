@@ -48,7 +48,9 @@ class GatewayRuntime:
     async def interrupt_streams_later(self) -> None:
         """On SIGTERM: streams get the grace period to finish, then their clients are told the
         server is stopping. Returns at once, so the server stops accepting meanwhile."""
-        self._interrupter = asyncio.create_task(self._interrupt_after_grace())
+        # A second signal during the grace period does not restart it.
+        if self._interrupter is None or self._interrupter.done():
+            self._interrupter = asyncio.create_task(self._interrupt_after_grace())
 
     async def _interrupt_after_grace(self) -> None:
         tasks = [run.task for run in list(self.streams) if run.task is not None]
