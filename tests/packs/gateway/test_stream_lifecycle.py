@@ -3,7 +3,6 @@ server gives streams still running when it stops (a last event, and a ``shutdown
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
@@ -108,7 +107,7 @@ async def test_a_stream_that_ends_within_the_grace_is_not_interrupted(
             usage_id, events = await _stream_until_interrupted(
                 http, "/api/v1/chat/stream", body, headers, gateway.runtime
             )
-        await asyncio.sleep(0)
+        await gateway.runtime.wait_for_streams(5)
         await gateway.runtime.writer.flush()
         rows = {row.request_id: row for row in await usage_rows(gateway.runtime.database)}
 

@@ -53,9 +53,7 @@ class GatewayRuntime:
             self._interrupter = asyncio.create_task(self._interrupt_after_grace())
 
     async def _interrupt_after_grace(self) -> None:
-        tasks = [run.task for run in list(self.streams) if run.task is not None]
-        if tasks:
-            await asyncio.wait(tasks, timeout=self.settings.stream_shutdown_grace_seconds)
+        await self._wait_for_producers(self.settings.stream_shutdown_grace_seconds)
         for run in list(self.streams):
             run.interrupt()
 
@@ -63,14 +61,19 @@ class GatewayRuntime:
         """Let running streams finish (bounded), then stop the rest; each records its usage."""
         if self._interrupter is not None:
             self._interrupter.cancel()  # the server has stopped: no client is left to tell
-        tasks = [run.task for run in list(self.streams) if run.task is not None]
-        if not tasks:
-            return
-        _, pending = await asyncio.wait(tasks, timeout=max(timeout, 0.01))
+        pending = await self._wait_for_producers(timeout)
         for task in pending:
             task.cancel()
         if pending:
             await asyncio.wait(pending, timeout=5)
+
+    async def _wait_for_producers(self, timeout: float) -> set[asyncio.Task[None]]:
+        """Wait at most ``timeout`` for the running streams' readers; those still running."""
+        tasks = [run.task for run in list(self.streams) if run.task is not None]
+        if not tasks:
+            return set()
+        _, pending = await asyncio.wait(tasks, timeout=max(timeout, 0.01))
+        return pending
 
 
 async def runtime_of(connection: HTTPConnection) -> GatewayRuntime:
