@@ -113,3 +113,26 @@ async def test_a_stream_that_ends_within_the_grace_is_not_interrupted(
 
     assert events[-1].name == "done"
     assert (rows[usage_id].status, rows[usage_id].error_code) == ("ok", None)
+
+
+async def test_the_openai_role_chunk_leaves_with_the_first_words(
+    sqlite_url: str, upstreams: Upstreams, gateway_for: GatewayFactory
+) -> None:
+    upstreams.openai.reply_words, upstreams.openai.chunk_delay = 3, 0.05
+    async with gateway_for(sqlite_url, upstreams) as gateway:
+        headers = bearer(await api_key(gateway.app))
+        body = {
+            "model": "oa/gpt-4o-mini",
+            "messages": [{"role": "user", "content": "q"}],
+            "stream": True,
+        }
+        async with (
+            gateway.client() as http,
+            http.stream("POST", "/v1/chat/completions", json=body, headers=headers) as response,
+        ):
+            # One part per HTTP chunk, that is per write of the gateway.
+            parts = [part async for part in response.aiter_raw()]
+
+    first = parts[0].decode()
+    assert '"role":"assistant"' in first
+    assert '"content":"alpha"' in first.replace(" ", "")

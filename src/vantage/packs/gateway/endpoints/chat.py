@@ -106,13 +106,17 @@ def sse_frame(data: str, event: str | None = None) -> bytes:
 async def sse_frames(
     run: StreamRun, render: Callable[[StreamItem], bytes], opening: bytes = b""
 ) -> AsyncIterator[bytes]:
-    """``opening``, then the stream's items as SSE: whatever arrived together leaves in one
-    write, and a keep-alive comment goes out when nothing has for a while."""
-    if opening:
-        yield opening
+    """The stream's items as SSE: whatever arrived together leaves in one write (``opening``
+    with the first), and a keep-alive comment goes out when nothing has for a while.
+
+    The upstream's first event is in hand before the response starts, so holding ``opening``
+    for the first batch delays nothing and saves the client a read.
+    """
+    pending = opening
     async with contextlib.aclosing(run.items()) as batches:
         async for batch in batches:
-            yield b"".join(render(item) for item in batch) if batch else KEEPALIVE
+            yield pending + (b"".join(render(item) for item in batch) if batch else KEEPALIVE)
+            pending = b""
 
 
 def _render(request: Request, item: StreamItem) -> bytes:
