@@ -89,7 +89,7 @@ def _free_port() -> int:
 
 
 def _settings(url: str) -> Settings:
-    return Settings(database_url=url, jwt_secret=SECRET, _env_file=None)  # type: ignore[call-arg]
+    return Settings(database_url=url, jwt_secret=SECRET, _env_file=None)
 
 
 def _remove_sqlite_files(path: Path) -> None:
@@ -98,22 +98,24 @@ def _remove_sqlite_files(path: Path) -> None:
 
 
 def _database_url(args: argparse.Namespace, workdir: Path) -> str:
-    if args.database_url:
-        return args.database_url.rsplit("/", 1)[0] + f"/vantage_bench_{args.orders}"
+    base: str | None = args.database_url
+    if base:
+        return base.rsplit("/", 1)[0] + f"/vantage_bench_{args.orders}"
     return f"sqlite+aiosqlite:///{workdir / f'commerce-{args.orders}.db'}"
 
 
 async def _prepare_database(args: argparse.Namespace, workdir: Path) -> str:
-    if args.database_url:
+    base: str | None = args.database_url
+    if base:
         import asyncpg
 
-        admin = args.database_url.replace("postgresql+asyncpg", "postgresql")
+        admin = base.replace("postgresql+asyncpg", "postgresql")
         connection = await asyncpg.connect(admin)
         name = f"vantage_bench_{args.orders}"
         await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await connection.execute(f'CREATE DATABASE "{name}"')
         await connection.close()
-        url = args.database_url.rsplit("/", 1)[0] + "/" + name
+        url = base.rsplit("/", 1)[0] + "/" + name
     else:
         path = workdir / f"commerce-{args.orders}.db"
         _remove_sqlite_files(path)

@@ -308,7 +308,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             phases, stalled_closes = await run_phases(args, port, server, clients)
             results = collect(clients)
         finally:
-            for process in [*clients, server]:
+            processes: list[subprocess.Popen[str] | subprocess.Popen[bytes]] = [*clients, server]
+            for process in processes:
                 if process.poll() is None:
                     process.terminate()
             server.wait(timeout=30)

@@ -114,7 +114,7 @@ def event_dicts(count: int, run: str) -> list[dict[str, Any]]:
 
 
 def _settings(directory: Path) -> Settings:
-    return Settings(  # type: ignore[call-arg]
+    return Settings(
         _env_file=None,
         database_url=f"sqlite+aiosqlite:///{directory / 'vantage.db'}",
         data_dir=directory,
@@ -136,7 +136,7 @@ async def bench_in_process(directory: Path, count: int) -> float:
     database = Database(settings)
     runtime = TradingRuntime(
         database=database,
-        settings=TradingSettings(_env_file=None, simulator=False),  # type: ignore[call-arg]
+        settings=TradingSettings(_env_file=None, simulator=False),
         publisher=LocalPublisher(),
         data_dir=directory,
     )

@@ -107,4 +107,4 @@ async def subscribe(
         await protocol.upgraded
     transport.write(masked_frame(json.dumps({"op": "auth", "token": token}).encode()))
     transport.write(masked_frame(json.dumps({"op": "subscribe", "channel": channel}).encode()))
-    return transport  # type: ignore[return-value]
+    return transport
