@@ -3,10 +3,12 @@ server gives streams still running when it stops (a last event, and a ``shutdown
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.packs.gateway.conftest import GatewayFactory, Upstreams
 from tests.packs.gateway.identities import api_key, bearer
@@ -136,3 +138,63 @@ async def test_the_openai_role_chunk_leaves_with_the_first_words(
     first = parts[0].decode()
     assert '"role":"assistant"' in first
     assert '"content":"alpha"' in first.replace(" ", "")
+
+
+async def _asgi_messages(
+    app: Any, path: str, body: dict[str, Any], headers: dict[str, str]
+) -> list[dict[str, Any]]:
+    """Call the app as the server would, and keep every message it sends."""
+    payload = json.dumps(body).encode()
+    scope = {
+        "type": "http", "asgi": {"version": "3.0", "spec_version": "2.4"}, "http_version": "1.1",
+        "method": "POST", "scheme": "http", "path": path, "raw_path": path.encode(),
+        "query_string": b"", "root_path": "", "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 80), "state": {},
+        "headers": [(b"host", b"gateway"), (b"content-type", b"application/json"),
+                    (b"content-length", str(len(payload)).encode()),
+                    *((k.lower().encode(), v.encode()) for k, v in headers.items())],
+    }  # fmt: skip
+    requests = [{"type": "http.request", "body": payload, "more_body": False}]
+    messages: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        if requests:
+            return requests.pop()
+        await asyncio.Event().wait()  # the client never leaves
+        raise AssertionError
+
+    async def send(message: dict[str, Any]) -> None:
+        messages.append(message)
+
+    await app(scope, receive, send)
+    return messages
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "last"),
+    [
+        ("/v1/chat/completions", {"messages": [{"role": "user", "content": "q"}], "stream": True},
+         b"data: [DONE]"),
+        ("/api/v1/chat/stream", {"message": "q"}, b"event: done"),
+    ],
+)  # fmt: skip
+async def test_the_last_frames_end_the_body_in_the_same_message(
+    sqlite_url: str,
+    upstreams: Upstreams,
+    gateway_for: GatewayFactory,
+    path: str,
+    body: dict[str, Any],
+    last: bytes,
+) -> None:
+    upstreams.openai.reply_words, upstreams.openai.chunk_delay = 3, 0.05
+    async with gateway_for(sqlite_url, upstreams) as gateway:
+        headers = bearer(await api_key(gateway.app))
+        messages = await _asgi_messages(
+            gateway.app, path, {**body, "model": "oa/gpt-4o-mini"}, headers
+        )
+
+    start, *bodies = messages
+    assert (start["type"], start["status"]) == ("http.response.start", 200)
+    assert [m["more_body"] for m in bodies] == [True] * (len(bodies) - 1) + [False]
+    # The words came apart, so the end shares its message with the last frames, not an empty one.
+    assert len(bodies) >= 2 and last in bodies[-1]["body"]

@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 from starlette.responses import StreamingResponse
+from starlette.types import Send
 
 from vantage.core.auth.dependencies import ReadPrincipal
 from vantage.core.errors import Unavailable, VantageError, problem_body, request_id_of
@@ -115,8 +116,10 @@ async def sse_frames(
     pending = opening
     async with contextlib.aclosing(run.items()) as batches:
         async for batch in batches:
-            yield pending + (b"".join(render(item) for item in batch) if batch else KEEPALIVE)
+            frames = pending + (b"".join(render(item) for item in batch) if batch else KEEPALIVE)
             pending = b""
+            # A batch ending in anything but text is the stream's last (see ``StreamRun.items``).
+            yield LastFrames(frames) if batch and not isinstance(batch[-1], TextDelta) else frames
 
 
 def _render(request: Request, item: StreamItem) -> bytes:
@@ -142,17 +145,39 @@ def _error_event(request: Request, problem: VantageError, usage_id: str | None) 
     return sse_frame(json.dumps(body, separators=(",", ":")), "error")
 
 
+class LastFrames(bytes):
+    """A stream's last write: its response ends the body with it."""
+
+
+class FramesResponse(StreamingResponse):
+    """Starlette's streaming response, except that ``LastFrames`` end the body in the same
+    message: the server writes the last frames and the end of the chunked body at once, which
+    saves a write and a pass through every middleware's ``send``."""
+
+    async def stream_response(self, send: Send) -> None:
+        await send(
+            {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
+        )
+        more_body = True
+        async for chunk in self.body_iterator:
+            assert isinstance(chunk, bytes)
+            more_body = not isinstance(chunk, LastFrames)
+            await send({"type": "http.response.body", "body": chunk, "more_body": more_body})
+        if more_body:
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
 def sse_response(run: StreamRun, frames: AsyncIterator[bytes]) -> StreamingResponse:
     """An SSE response carrying the rate-limit headers and the usage id.
 
-    Starlette's own streaming response: it ends the body when the client disconnects, and the
-    stream's items bring their keep-alives and their end on shutdown, which is all these
-    finite streams need (a general-purpose SSE response costs about 0.15 ms more each).
+    Starlette's own streaming response at heart: it ends the body when the client disconnects,
+    and the stream's items bring their keep-alives and their end on shutdown, which is all
+    these finite streams need (a general-purpose SSE response costs about 0.15 ms more each).
     """
     headers = limit_headers(run.ctx.limits)
     headers["X-Vantage-Usage-Id"] = run.request_id
     headers.update(SSE_HEADERS)
-    return StreamingResponse(frames, headers=headers, media_type="text/event-stream")
+    return FramesResponse(frames, headers=headers, media_type="text/event-stream")
 
 
 @router.post(
