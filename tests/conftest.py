@@ -80,7 +80,7 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
             "shutdown_timeout_seconds": 2,
         }
         values.update(overrides)
-        return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+        return Settings(_env_file=None, **values)
 
     return build
 

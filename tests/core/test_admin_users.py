@@ -12,12 +12,14 @@ from tests.support.auth import (
     headers_for,
 )
 from vantage.core.auth.models import Role, User
+from vantage.core.db import Database
 
 NEW_PASSWORD = "a long enough password"
 
 
 async def _user_row(client: httpx.AsyncClient, user_id: int) -> User:
-    async with app_of(client).state.database.reader() as session:
+    database: Database = app_of(client).state.database
+    async with database.reader() as session:
         user = await session.get(User, user_id)
     assert user is not None
     return user

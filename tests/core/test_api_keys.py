@@ -17,13 +17,14 @@ from tests.support.auth import (
 from vantage.core.auth.models import ApiKey
 from vantage.core.auth.principal import Scope
 from vantage.core.auth.tokens import sha256_hex
-from vantage.core.db import utcnow
+from vantage.core.db import Database, utcnow
 
 KEY_FORMAT = re.compile(r"^vk_[a-z0-9]{8}_[A-Za-z0-9_-]{32,}$")
 
 
 async def _key_row(client: httpx.AsyncClient, key_id: int) -> ApiKey:
-    async with app_of(client).state.database.reader() as session:
+    database: Database = app_of(client).state.database
+    async with database.reader() as session:
         row = await session.get(ApiKey, key_id)
     assert row is not None
     return row

@@ -55,7 +55,8 @@ async def _sign_in(client: httpx.AsyncClient, email: str, **extra: Any) -> httpx
 async def _tokens(client: httpx.AsyncClient, email: str) -> dict[str, Any]:
     response = await _sign_in(client, email)
     assert response.status_code == 200, response.text
-    return response.json()
+    tokens: dict[str, Any] = response.json()
+    return tokens
 
 
 def _assert_401(response: httpx.Response, label: str = "") -> None:

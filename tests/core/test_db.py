@@ -7,6 +7,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select, text
 
+from tests.conftest import ClientFactory
 from vantage.core.auth.models import Tenant
 from vantage.core.db import Database
 
@@ -99,7 +100,9 @@ async def test_naive_datetimes_are_refused(client: httpx.AsyncClient) -> None:
 
 
 @pytest.mark.postgres
-async def test_postgres_sessions_carry_the_statement_timeout(client_for, postgres_url: str) -> None:
+async def test_postgres_sessions_carry_the_statement_timeout(
+    client_for: ClientFactory, postgres_url: str
+) -> None:
     async with (
         client_for(postgres_url, db_statement_timeout_ms=1234) as client,
         _database(client).reader() as session,

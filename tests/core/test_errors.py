@@ -1,14 +1,16 @@
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 PROBLEM = "application/problem+json"
 
 
-def assert_problem(response: httpx.Response, status: int, code: str) -> dict:
+def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
     assert response.status_code == status
     assert response.headers["content-type"] == PROBLEM
-    body = response.json()
+    body: dict[str, Any] = response.json()
     assert body["status"] == status
     assert body["code"] == code
     assert body["type"].startswith("https://vantage.dev/problems/")

@@ -2,15 +2,18 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
+from tests.conftest import ClientFactory
 from tests.support import databases
 from tests.support.auth import sign_in_as
 from tests.support.tcpproxy import TcpProxy
+from vantage.config import Settings
 from vantage.core import migrations
 from vantage.core.db import sqlite_file_of
 
@@ -85,7 +88,7 @@ async def test_unmigrated_database_is_not_ready(
 
 @pytest.mark.postgres
 async def test_postgres_outage_is_not_ready_within_a_second_and_recovers(
-    client_for, postgres_url: str
+    client_for: ClientFactory, postgres_url: str
 ) -> None:
     url = make_url(postgres_url)
     proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
@@ -111,7 +114,9 @@ async def test_postgres_outage_is_not_ready_within_a_second_and_recovers(
 
 
 @pytest.mark.redis
-async def test_ready_checks_redis_when_configured(client_for, sqlite_url: str) -> None:
+async def test_ready_checks_redis_when_configured(
+    client_for: ClientFactory, sqlite_url: str
+) -> None:
     redis_url = databases.require_service(databases.REDIS_ENV)
     if not redis_url:
         pytest.skip(f"{databases.REDIS_ENV} is not set")
@@ -120,7 +125,9 @@ async def test_ready_checks_redis_when_configured(client_for, sqlite_url: str) -
         assert body["checks"]["redis"]["status"] == "ok"
 
 
-async def test_unreachable_redis_is_not_ready_quickly(client_for, sqlite_url: str) -> None:
+async def test_unreachable_redis_is_not_ready_quickly(
+    client_for: ClientFactory, sqlite_url: str
+) -> None:
     async with client_for(sqlite_url, redis_url="redis://127.0.0.1:9/0") as client:
         response, elapsed = await _timed_get(client, "/health/ready")
         assert response.status_code == 503 and elapsed < READY_BUDGET_SECONDS + 0.5
@@ -129,7 +136,9 @@ async def test_unreachable_redis_is_not_ready_quickly(client_for, sqlite_url: st
         assert summary["status"] == "degraded"
 
 
-def test_database_file_is_never_created_by_the_app(tmp_path: Path, make_settings) -> None:
+def test_database_file_is_never_created_by_the_app(
+    tmp_path: Path, make_settings: Callable[..., Settings]
+) -> None:
     from vantage.core.db import Database
 
     settings = make_settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'absent.db'}")

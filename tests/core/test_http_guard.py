@@ -214,7 +214,7 @@ async def test_cors_answers_only_allowed_origins(
 
 
 def _settings(**overrides: Any) -> Settings:
-    return Settings(_env_file=None, **overrides)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **overrides)
 
 
 @pytest.mark.parametrize(

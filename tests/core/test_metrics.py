@@ -5,6 +5,8 @@ import re
 import httpx
 import pytest
 
+from tests.conftest import ClientFactory
+
 
 @pytest.fixture
 def client(admin_client: httpx.AsyncClient) -> httpx.AsyncClient:
@@ -49,6 +51,6 @@ async def test_pool_gauges_are_exported(sqlite_client: httpx.AsyncClient) -> Non
     assert 'vantage_db_pool_checked_out{engine="read"}' in text
 
 
-async def test_metrics_can_be_turned_off(client_for, sqlite_url: str) -> None:
+async def test_metrics_can_be_turned_off(client_for: ClientFactory, sqlite_url: str) -> None:
     async with client_for(sqlite_url, metrics_enabled=False) as client:
         assert (await client.get("/metrics")).status_code == 404

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -12,13 +14,15 @@ from vantage.core import migrations
 from vantage.core.db import Base, sqlite_file_of, sqlite_url
 from vantage.core.models import import_all_models
 
+T = TypeVar("T")
+
 
 def _engine_url(url: str) -> str:
     path = sqlite_file_of(url)
     return sqlite_url(path, create=False) if path else url
 
 
-async def _inspect(url: str, probe):  # type: ignore[no-untyped-def]
+async def _inspect(url: str, probe: Callable[[Connection], T]) -> T:
     engine = create_async_engine(_engine_url(url), poolclass=pool.NullPool)
     try:
         async with engine.connect() as connection:
@@ -31,8 +35,9 @@ def _tables(connection: Connection) -> set[str]:
     return set(inspect(connection).get_table_names())
 
 
-def _differences(connection: Connection) -> list:  # type: ignore[type-arg]
-    return compare_metadata(MigrationContext.configure(connection), Base.metadata)
+def _differences(connection: Connection) -> list[Any]:
+    differences: list[Any] = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    return differences
 
 
 async def test_migrations_go_down_and_up_again(database_url: str) -> None:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -13,6 +13,7 @@ from tests.support.auth import sign_in_as
 from tests.support.packsite import write_testpack_site
 from vantage.app import create_app, enabled_packs
 from vantage.cli import build_cli
+from vantage.config import Settings
 from vantage.core.packs import Pack, PackError, discover_packs, select_packs
 
 
@@ -37,7 +38,7 @@ def test_entry_point_discovery_finds_an_installed_pack(installed_testpack: None)
 
 
 async def test_discovered_pack_is_served_and_its_lifespan_runs(
-    installed_testpack: None, make_settings, sqlite_url: str
+    installed_testpack: None, make_settings: Callable[..., Settings], sqlite_url: str
 ) -> None:
     testpack.events.clear()
     app = create_app(make_settings(database_url=sqlite_url))
@@ -61,7 +62,9 @@ def test_pack_cli_is_mounted(installed_testpack: None) -> None:
     assert "hello world from testpack" in result.output
 
 
-def test_packs_setting_selects_and_rejects(installed_testpack: None, make_settings) -> None:
+def test_packs_setting_selects_and_rejects(
+    installed_testpack: None, make_settings: Callable[..., Settings]
+) -> None:
     assert [p.name for p in enabled_packs(make_settings(packs="testpack"))] == ["testpack"]
     assert enabled_packs(make_settings(packs=[]), packs=[testpack.PACK]) == []
     with pytest.raises(PackError, match=r"unknown pack.*nosuch.*installed: .*testpack"):

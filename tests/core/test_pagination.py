@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -27,10 +28,11 @@ def test_cursor_round_trips_typed_values() -> None:
         lambda c: "!!!.???",
     ],
 )
-def test_tampered_cursor_is_refused(mangle) -> None:
+def test_tampered_cursor_is_refused(mangle: Callable[[str], str]) -> None:
     codec = CursorCodec("secret")
     with pytest.raises(ValidationFailed) as caught:
         codec.decode("scope", mangle(codec.encode("scope", [1, "a"])))
+    assert caught.value.errors is not None
     assert caught.value.errors[0]["loc"] == ["query", "cursor"]
 
 

@@ -95,7 +95,11 @@ async def test_authenticate_credential_takes_tokens_and_keys(
     assert by_token.scopes == {Scope.READ, Scope.ANALYZE}
     key = await create_api_key(app, [Scope.INGEST])
     by_key = await authenticate_credential(app, key)
-    assert (by_key.kind, by_key.tenant_id, by_key.scopes) == ("api_key", 1, {Scope.INGEST})
+    assert (by_key.kind, by_key.tenant_id, by_key.scopes) == (
+        "api_key",
+        1,
+        frozenset({Scope.INGEST}),
+    )
     for garbage in ("", "vk_", "vk_nope", "a.b.c", "x" * 10_000):
         with pytest.raises(Unauthorized):
             await authenticate_credential(app, garbage)

@@ -55,7 +55,11 @@ def _requests_by_worker(metrics_dir: Path) -> dict[str, float]:
     """How many ``GET /`` each worker process answered (from its multiprocess metrics file)."""
     served: dict[str, float] = {}
     for path in metrics_dir.glob("counter_*.db"):
-        for metric in multiprocess.MultiProcessCollector.merge([str(path)], accumulate=False):
+        # prometheus_client leaves MultiProcessCollector.merge unannotated.
+        merged = multiprocess.MultiProcessCollector.merge(  # type: ignore[no-untyped-call]
+            [str(path)], accumulate=False
+        )
+        for metric in merged:
             for sample in metric.samples:
                 if sample.name == "vantage_http_requests_total" and sample.labels["route"] == "/":
                     served[path.stem] = served.get(path.stem, 0.0) + sample.value

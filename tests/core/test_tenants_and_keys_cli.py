@@ -31,7 +31,7 @@ def env(sqlite_url: str, tmp_path: Path) -> dict[str, str]:
 
 def _tenant_slugs(env: dict[str, str]) -> list[str]:
     async def fetch() -> list[str]:
-        database = Database(Settings(_env_file=None, database_url=env["VANTAGE_DATABASE_URL"]))  # type: ignore[call-arg]
+        database = Database(Settings(_env_file=None, database_url=env["VANTAGE_DATABASE_URL"]))
         try:
             async with database.reader() as session:
                 rows = await repository.tenants_with_user_counts(session)
@@ -46,7 +46,7 @@ def _me(env: dict[str, str], key: str) -> tuple[int, dict[str, object]]:
     """``GET /api/v1/auth/me`` with the key, answered by an app on the same database."""
 
     async def ask() -> tuple[int, dict[str, object]]:
-        settings = Settings(  # type: ignore[call-arg]
+        settings = Settings(
             _env_file=None,
             database_url=env["VANTAGE_DATABASE_URL"],
             data_dir=env["VANTAGE_DATA_DIR"],

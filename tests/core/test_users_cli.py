@@ -27,7 +27,7 @@ def env(sqlite_url: str, tmp_path: Path) -> dict[str, str]:
 
 def _user(env: dict[str, str], email: str) -> User | None:
     async def fetch() -> User | None:
-        database = Database(Settings(_env_file=None, database_url=env["VANTAGE_DATABASE_URL"]))  # type: ignore[call-arg]
+        database = Database(Settings(_env_file=None, database_url=env["VANTAGE_DATABASE_URL"]))
         try:
             async with database.reader() as session:
                 return await repository.user_by_email(session, 1, email)

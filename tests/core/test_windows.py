@@ -45,9 +45,12 @@ def test_datetimes_with_offsets_become_utc() -> None:
         ("2000-01-01", "2025-01-01", None, "from"),
     ],
 )
-def test_bad_windows_name_the_parameter(start, end, days, loc) -> None:
+def test_bad_windows_name_the_parameter(
+    start: str | None, end: str | None, days: int | None, loc: str
+) -> None:
     with pytest.raises(ValidationFailed) as caught:
         resolve_window(start, end, days, default_days=30, now=NOW)
+    assert caught.value.errors is not None
     assert caught.value.errors[0]["loc"] == ["query", loc]
 
 

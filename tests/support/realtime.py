@@ -179,7 +179,7 @@ async def receive_messages(
     ws: ClientConnection, count: int, within: float = 10.0
 ) -> list[dict[str, Any]]:
     """The next ``count`` message ops (other ops in between are an error)."""
-    messages = []
+    messages: list[dict[str, Any]] = []
     async with asyncio.timeout(within):
         while len(messages) < count:
             frame = await receive(ws, within)

@@ -29,7 +29,8 @@ router = APIRouter(
     prefix="/api/v1/testpack", tags=["testpack"], dependencies=[Depends(rate_limit())]
 )
 events: list[str] = []
-SORTABLE = {"name": Tenant.name, "slug": Tenant.slug, "id": Tenant.id}
+# ORM attributes, which the ColumnElement-typed sort helpers accept at runtime (as src does).
+SORTABLE: dict[str, Any] = {"name": Tenant.name, "slug": Tenant.slug, "id": Tenant.id}
 
 
 class TenantOut(BaseModel):

@@ -6,7 +6,6 @@ from collections.abc import Callable
 
 import httpx
 
-from tests.conftest import TEST_PACK
 from tests.support.auth import (
     access_token_for,
     create_api_key,
@@ -15,6 +14,7 @@ from tests.support.auth import (
     headers_for,
 )
 from tests.support.realtime import close_code, open_socket, receive, serve, subscribe
+from tests.support.testpack import PACK as TEST_PACK
 from vantage.app import create_app
 from vantage.config import Settings
 from vantage.core.auth.models import Role

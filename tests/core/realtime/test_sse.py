@@ -41,7 +41,7 @@ class EventStream:
         raise EOFError("the stream ended")
 
     async def messages(self, count: int) -> list[dict[str, Any]]:
-        found = []
+        found: list[dict[str, Any]] = []
         while len(found) < count:
             event = await self.next()
             if "data" in event and event["data"]["op"] == "message":

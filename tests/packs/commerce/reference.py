@@ -124,7 +124,7 @@ def status_totals(orders: list[RawOrder], start: date, end: date) -> dict[str, A
     inside = [o for o in orders if start <= o.day < end]
     completed = [o for o in inside if o.status == "completed"]
     revenue = sum(o.amount for o in completed)
-    counts = defaultdict(int)
+    counts: defaultdict[str, int] = defaultdict(int)
     for order in inside:
         counts[order.status] += 1
     return {

@@ -50,7 +50,7 @@ def window(start: date, end: date) -> TimeWindow:
 
 @asynccontextmanager
 async def open_database(url: str) -> AsyncIterator[Database]:
-    database = Database(Settings(database_url=url, jwt_secret=TEST_SECRET, _env_file=None))  # type: ignore[call-arg]
+    database = Database(Settings(database_url=url, jwt_secret=TEST_SECRET, _env_file=None))
     try:
         yield database
     finally:

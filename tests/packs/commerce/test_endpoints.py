@@ -43,7 +43,7 @@ async def loaded(shop: Shop) -> Shop:
     return shop
 
 
-def _products(body: dict[str, Any]) -> list[tuple[str, str, int, int]]:
+def _products(body: list[dict[str, Any]]) -> list[tuple[str, str, int, int]]:
     return [(p["id"], p["revenue"], p["units"], p["orders"]) for p in body]
 
 

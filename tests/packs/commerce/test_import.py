@@ -7,6 +7,7 @@ import gc
 import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -51,7 +52,7 @@ def _plan(path: Path, **options: object) -> ImportPlan:
     )
 
 
-async def _import(url: str, plan: ImportPlan) -> tuple[int, dict[str, object]]:
+async def _import(url: str, plan: ImportPlan) -> tuple[int, dict[str, Any]]:
     async with open_database(url) as database:
         report = await import_file(database, 1, plan, default_currency="USD")
         dashboard = await Reader(database, 1).dashboard(MARCH)

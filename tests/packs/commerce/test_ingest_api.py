@@ -5,14 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import UTC, datetime
-from typing import Any
 
 import httpx
 import pytest
 
 from tests.packs.commerce.conftest import ORDERS, Shop
 from tests.packs.commerce.support import order
-from tests.support.auth import user_headers
+from tests.support.auth import app_of, user_headers
 from vantage.core.auth.models import Role
 from vantage.core.idempotency import fingerprint_of
 
@@ -136,7 +135,7 @@ async def test_keys_are_per_tenant_and_validated(shop: Shop, other_shop: Shop) -
 
 
 async def test_ingest_needs_the_ingest_scope(shop: Shop) -> None:
-    app: Any = shop.client.app
+    app = app_of(shop.client)
     viewer = await user_headers(app, Role.VIEWER)
     response = await shop.client.post(ORDERS, json={"orders": [GOOD]}, headers=viewer)
     assert response.status_code == 403

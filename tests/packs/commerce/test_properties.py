@@ -17,6 +17,7 @@ from tests.packs.commerce import reference as ref
 from tests.packs.commerce.support import Reader, ingest, new_tenant, open_database, order, window
 from vantage.core.sorting import SortKey
 from vantage.packs.commerce.ingest.batch import STATUSES
+from vantage.packs.commerce.money import from_minor
 
 START = date(2024, 12, 20)
 SPAN = 80
@@ -70,7 +71,7 @@ async def _check_dashboards(
             sales = await ref.raw_product_sales(session, reader.scope.tenant_id, start, end)
         ranked = sorted(sales.items(), key=lambda kv: (kv[1][0], ids[kv[0]]), reverse=True)
         assert [(p.id, p.revenue, p.units, p.orders) for p in got.top_products] == [
-            (pid, ref.from_minor(a), u, o) for pid, (a, u, o) in ranked[:3]
+            (pid, from_minor(a), u, o) for pid, (a, u, o) in ranked[:3]
         ]
         for point in got.trend:
             assert point.model_dump(exclude={"date"}) == ref.daily(orders, point.date)
@@ -99,7 +100,7 @@ async def _check_customers(reader: Reader, orders: list[ref.RawOrder], ids: dict
                 reverse=descending,
             )
             assert [(c.id, c.ltv, c.orders, c.first_order_at, c.last_order_at) for c in got] == [
-                (c.id, ref.from_minor(c.ltv), c.orders, c.first, c.last) for c in order_key
+                (c.id, from_minor(c.ltv), c.orders, c.first, c.last) for c in order_key
             ]
     for customer_id in ("c1", "c2", "c3", "c4", "c5"):
         if customer_id not in ids:
@@ -111,7 +112,7 @@ async def _check_customers(reader: Reader, orders: list[ref.RawOrder], ids: dict
         }
         stats = expected.get(customer_id)
         assert detail.orders == (stats.orders if stats else 0)
-        assert detail.ltv == ref.from_minor(stats.ltv if stats else 0)
+        assert detail.ltv == from_minor(stats.ltv if stats else 0)
 
 
 async def _check_products(reader: Reader, ids: dict[str, int]) -> None:
@@ -128,7 +129,7 @@ async def _check_products(reader: Reader, ids: dict[str, int]) -> None:
                 reverse=True,
             )
             assert [(p.id, p.revenue, p.units, p.orders) for p in got] == [
-                (pid, ref.from_minor(a), u, o) for pid, (a, u, o) in ranked
+                (pid, from_minor(a), u, o) for pid, (a, u, o) in ranked
             ]
 
 
@@ -152,7 +153,7 @@ async def _check_cohorts_and_rfm(reader: Reader, orders: list[ref.RawOrder]) -> 
         assert answer.repeat_purchase_rate == expected["repeat_purchase_rate"]
         for segment in answer.segments:
             count, revenue, share = expected["segments"].get(
-                segment.segment, (0, ref.from_minor(0), segment.share)
+                segment.segment, (0, from_minor(0), segment.share)
             )
             assert (segment.customers, segment.revenue, segment.share) == (count, revenue, share)
 

@@ -20,7 +20,7 @@ from vantage.packs.gateway import PACK
 from vantage.packs.gateway.runtime import GatewayRuntime
 from vantage.packs.gateway.settings import GatewaySettings
 
-SPECIALISTS = [
+SPECIALISTS: list[dict[str, Any]] = [
     {
         "slug": "analyst",
         "name": "Analyst",
@@ -143,7 +143,7 @@ def gateway_for(
         }
         values.update(gateway_overrides)
         app = create_app(make_settings(database_url=database_url, **(settings or {})), packs=[PACK])
-        app.state.gateway_settings = GatewaySettings(_env_file=None, **values)  # type: ignore[call-arg]
+        app.state.gateway_settings = GatewaySettings(_env_file=None, **values)
         async with serve(app, lifespan="on") as url:
             yield Gateway(url, app)
 

@@ -13,7 +13,7 @@ import contextlib
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +22,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
+from uvicorn.config import LifespanType
 
 PROMPT_BASE = 7
 WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"]
@@ -315,7 +316,7 @@ class _InLoopServer(uvicorn.Server):
     """A uvicorn server that leaves the process's signal handlers alone."""
 
     @contextlib.contextmanager
-    def capture_signals(self):  # type: ignore[no-untyped-def,override]
+    def capture_signals(self) -> Iterator[None]:
         yield
 
     async def main_loop(self) -> None:
@@ -327,7 +328,7 @@ class _InLoopServer(uvicorn.Server):
 
 
 @contextlib.asynccontextmanager
-async def serve(app: Any, *, lifespan: str = "off") -> AsyncIterator[str]:
+async def serve(app: Any, *, lifespan: LifespanType = "off") -> AsyncIterator[str]:
     """Serve ``app`` on a free 127.0.0.1 port; yields its base URL."""
     config = uvicorn.Config(
         app,

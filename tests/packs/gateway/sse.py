@@ -21,7 +21,8 @@ class Event:
 
 async def events_of(response: httpx.Response) -> AsyncIterator[Event]:
     """Events in arrival order (comments and pings skipped)."""
-    name, data = "message", []
+    name = "message"
+    data: list[str] = []
     async for line in response.aiter_lines():
         if line == "":
             if data:

@@ -25,8 +25,8 @@ STALL_AFTER = 4
 
 
 async def _one(
-    http, index: int, headers: dict[str, str], rng: random.Random
-) -> tuple[str, int, bool]:  # type: ignore[no-untyped-def]
+    http: httpx.AsyncClient, index: int, headers: dict[str, str], rng: random.Random
+) -> tuple[str, int, bool]:
     fast = index % 2 == 0
     body = {
         "model": "oa/gpt-4o-mini" if fast else "an/claude-haiku-4-5",

@@ -6,13 +6,14 @@ import asyncio
 
 import openai
 import pytest
+from openai.types.chat import ChatCompletionMessageParam
 
 from tests.packs.gateway.conftest import GatewayFactory, Upstreams
 from tests.packs.gateway.fakes import PROMPT_BASE
 from tests.packs.gateway.identities import api_key
 from tests.packs.gateway.support import usage_rows
 
-MESSAGES = [
+MESSAGES: list[ChatCompletionMessageParam] = [
     {"role": "system", "content": "Answer in English."},
     {"role": "user", "content": "summarise the quarter"},
 ]

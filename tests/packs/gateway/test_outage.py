@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.packs.gateway.conftest import GatewayFactory, Upstreams
+from tests.packs.gateway.conftest import Gateway, GatewayFactory, Upstreams
 from tests.packs.gateway.identities import api_key, bearer
 from tests.packs.gateway.outage import outage_for
 from tests.packs.gateway.sse import all_events
 from tests.packs.gateway.support import rollup_requests, usage_rows
+from vantage.packs.gateway.models import UsageEvent
 
 BEFORE = 15
 IN_FLIGHT = 25
 
 
-async def _poll_rows(gateway, expected: int) -> list:  # type: ignore[no-untyped-def]
+async def _poll_rows(gateway: Gateway, expected: int) -> list[UsageEvent]:
     for _ in range(200):
         try:
             rows = await usage_rows(gateway.runtime.database)

@@ -46,7 +46,7 @@ async def upstreams() -> AsyncIterator[dict[str, Any]]:
 
 def _registry(upstreams: dict[str, Any], **overrides: Any) -> ProviderRegistry:
     values: dict[str, Any] = {"max_retries": 2, "read_timeout_seconds": 2, **overrides}
-    settings = GatewaySettings(_env_file=None, **values)  # type: ignore[call-arg]
+    settings = GatewaySettings(_env_file=None, **values)
     config = GatewayConfig(
         providers=(
             ProviderConfig(name="oa", kind="openai", base_url=upstreams["openai"][1]),

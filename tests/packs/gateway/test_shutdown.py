@@ -75,9 +75,7 @@ async def _server(tmp_path: Path, upstreams: Upstreams, **env: str) -> AsyncIter
     """A real ``vantage serve`` (gateway pack) in front of the fake upstreams."""
     database_url = sqlite_url_for(tmp_path / "vantage.db")
     await asyncio.to_thread(migrations.upgrade, database_url)
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None, database_url=database_url, data_dir=tmp_path / "data"
-    )
+    settings = Settings(_env_file=None, database_url=database_url, data_dir=tmp_path / "data")
     key = await _api_key(settings)
     environment = {
         **os.environ,

@@ -89,7 +89,7 @@ class Recorder:
 
     def __init__(self, database: Database, settings: TradingSettings | None = None) -> None:
         self.batches: list[AppliedBatch] = []
-        self.settings = settings or TradingSettings(_env_file=None)  # type: ignore[call-arg]
+        self.settings = settings or TradingSettings(_env_file=None)
         self.pipeline = IngestPipeline(database, self.settings, sink=self._keep)
 
     async def _keep(self, batch: AppliedBatch) -> None:

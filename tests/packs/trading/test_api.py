@@ -39,7 +39,7 @@ def trading_settings(**overrides: Any) -> TradingSettings:
         "simulator": False,
     }
     values.update(overrides)
-    return TradingSettings(_env_file=None, **values)  # type: ignore[arg-type]
+    return TradingSettings(_env_file=None, **values)
 
 
 @pytest.fixture

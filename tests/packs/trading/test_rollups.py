@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import random
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 
@@ -60,7 +61,7 @@ def _assert_same(merged: dict[BarKey, BarStats], stored: dict[BarKey, BarStats])
         assert bar == held, key
 
 
-def _random_ticks(count: int, seed: int) -> list[dict[str, object]]:
+def _random_ticks(count: int, seed: int) -> list[dict[str, Any]]:
     # Prices are multiples of 1/64 and sizes whole numbers: every float sum is exact in any
     # order, so equality below can be exact rather than approximate.
     generator = random.Random(seed)
@@ -102,22 +103,22 @@ async def test_coarser_bars_are_exactly_the_merge_of_finer_ones(
     trades = [e for e in events if e.get("size")]
     for symbol in ("AAPL", "MSFT"):
         mine = [e for e in trades if e["symbol"] == symbol]
-        sum_pq = sum(float(e["last"]) * float(e["size"]) for e in mine)  # type: ignore[arg-type]
-        sum_q = sum(float(e["size"]) for e in mine)  # type: ignore[arg-type]
+        sum_pq = sum(float(e["last"]) * float(e["size"]) for e in mine)
+        sum_q = sum(float(e["size"]) for e in mine)
         merged = rebucket(
             ((k, v) for k, v in hours.items() if k[0] == symbol and k[1] == TRADE), 86_400
         )
         (bar,) = merged.values()
         assert bar.vwap == sum_pq / sum_q
         assert bar.count == len(mine)
-        first = min(mine, key=lambda e: e["ts"])  # type: ignore[arg-type,return-value]
-        last = max(mine, key=lambda e: e["ts"])  # type: ignore[arg-type,return-value]
+        first = min(mine, key=lambda e: e["ts"])
+        last = max(mine, key=lambda e: e["ts"])
         assert (bar.first, bar.last) == (first["last"], last["last"])
         quotes = [e for e in events if e["symbol"] == symbol]
         mids = rebucket(((k, v) for k, v in hours.items() if k[:2] == (symbol, MID)), 86_400)
         (mid_bar,) = mids.values()
         assert mid_bar.count == len(quotes)
-        expected_mean = sum((e["bid"] + e["ask"]) / 2 for e in quotes) / len(quotes)  # type: ignore[operator]
+        expected_mean = sum((e["bid"] + e["ask"]) / 2 for e in quotes) / len(quotes)
         assert mid_bar.mean == expected_mean
     assert {metric for (_, metric, _) in hours} == {TRADE, MID, SPREAD}
 

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -45,18 +46,18 @@ def test_the_gate_applies_each_version_once_and_in_order() -> None:
     assert [b.version for b in gate.admit(_batch(5))] == [5]
 
 
-def _settings(**overrides: object) -> TradingSettings:
-    values: dict[str, object] = {"simulator": False, **overrides}
-    return TradingSettings(_env_file=None, **values)  # type: ignore[arg-type]
+def _settings(**overrides: Any) -> TradingSettings:
+    values: dict[str, Any] = {"simulator": False, **overrides}
+    return TradingSettings(_env_file=None, **values)
 
 
 @asynccontextmanager
 async def running(
-    database: Database, publisher: LocalPublisher, **options: object
+    database: Database, publisher: LocalPublisher, **options: Any
 ) -> AsyncIterator[TradingRuntime]:
     runtime = TradingRuntime(
         database=database, settings=_settings(), publisher=publisher, **options
-    )  # type: ignore[arg-type]
+    )
     await runtime.start()
     try:
         await asyncio.wait_for(runtime.leading.wait(), 10)
