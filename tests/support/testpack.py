@@ -21,7 +21,7 @@ from vantage.core.jobs import JobContext, Jobs, RetryableJobError
 from vantage.core.packs import DemoContext, Pack, PackContext
 from vantage.core.pagination import Cursors, Page, Pagination, page_of
 from vantage.core.ratelimit import rate_limit
-from vantage.core.repository import count_rows, keyset_after, order_by_keys
+from vantage.core.repository import SortColumn, count_rows, keyset_after, order_by_keys
 from vantage.core.sorting import SortKey, sort_param
 from vantage.core.windows import TimeWindow, WindowOut, window_param
 
@@ -29,8 +29,7 @@ router = APIRouter(
     prefix="/api/v1/testpack", tags=["testpack"], dependencies=[Depends(rate_limit())]
 )
 events: list[str] = []
-# ORM attributes, which the ColumnElement-typed sort helpers accept at runtime (as src does).
-SORTABLE: dict[str, Any] = {"name": Tenant.name, "slug": Tenant.slug, "id": Tenant.id}
+SORTABLE: dict[str, SortColumn] = {"name": Tenant.name, "slug": Tenant.slug, "id": Tenant.id}
 
 
 class TenantOut(BaseModel):

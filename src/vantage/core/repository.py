@@ -2,28 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import Insert, Select, and_, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
 from vantage.core.sorting import SortKey
 
 RowT = TypeVar("RowT", bound=tuple[Any, ...])
+# A table's column or a mapped attribute (``Model.field``): both sort and compare alike.
+SortColumn = ColumnElement[Any] | QueryableAttribute[Any]
 
 
 def order_by_keys(
-    columns: dict[str, ColumnElement[Any]], keys: Sequence[SortKey]
+    columns: Mapping[str, SortColumn], keys: Sequence[SortKey]
 ) -> list[ColumnElement[Any]]:
     """ORDER BY terms for parsed sort keys."""
     return [columns[k.field].desc() if k.descending else columns[k.field].asc() for k in keys]
 
 
 def keyset_after(
-    columns: Sequence[ColumnElement[Any]], descending: Sequence[bool], values: Sequence[Any]
+    columns: Sequence[SortColumn], descending: Sequence[bool], values: Sequence[Any]
 ) -> ColumnElement[bool]:
     """Rows strictly after ``values`` in the given ordering (mixed directions allowed).
 

@@ -9,9 +9,10 @@ from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
-from vantage.core.repository import count_rows, keyset_after
+from vantage.core.repository import SortColumn, count_rows, keyset_after
 from vantage.packs.gateway.models import UsageDaily, UsageEvent
 
 
@@ -73,13 +74,13 @@ async def usage_page(
     return rows, total
 
 
-_KEYSET_COLUMNS: list[Any] = [UsageEvent.created_at, UsageEvent.id]
-GROUP_COLUMNS: dict[str, ColumnElement[Any]] = {
-    "day": UsageDaily.day,  # type: ignore[dict-item]
-    "model": UsageDaily.model,  # type: ignore[dict-item]
-    "provider": UsageDaily.provider,  # type: ignore[dict-item]
-    "specialist": UsageDaily.specialist_slug,  # type: ignore[dict-item]
-    "user": UsageDaily.user_hash,  # type: ignore[dict-item]
+_KEYSET_COLUMNS: list[SortColumn] = [UsageEvent.created_at, UsageEvent.id]
+GROUP_COLUMNS: dict[str, QueryableAttribute[Any]] = {
+    "day": UsageDaily.day,
+    "model": UsageDaily.model,
+    "provider": UsageDaily.provider,
+    "specialist": UsageDaily.specialist_slug,
+    "user": UsageDaily.user_hash,
 }
 
 
