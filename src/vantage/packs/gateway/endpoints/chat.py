@@ -26,6 +26,7 @@ from vantage.packs.gateway.services.streams import (
     StreamItem,
     StreamOutcome,
     StreamRun,
+    ends_stream,
     open_stream,
 )
 
@@ -118,8 +119,7 @@ async def sse_frames(
         async for batch in batches:
             frames = pending + (b"".join(render(item) for item in batch) if batch else KEEPALIVE)
             pending = b""
-            # A batch ending in anything but text is the stream's last (see ``StreamRun.items``).
-            yield LastFrames(frames) if batch and not isinstance(batch[-1], TextDelta) else frames
+            yield LastFrames(frames) if ends_stream(batch) else frames
 
 
 def _render(request: Request, item: StreamItem) -> bytes:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass
 
 import structlog
@@ -76,6 +76,11 @@ StreamItem = TextDelta | StreamOutcome | Interrupted
 INTERRUPTED = Interrupted()
 
 
+def ends_stream(batch: Sequence[StreamItem]) -> bool:
+    """Whether a batch of ``StreamRun.items`` is the stream's last: text never ends one."""
+    return bool(batch) and not isinstance(batch[-1], TextDelta)
+
+
 class StreamRun:
     """One streamed call: the producer task, its queue, and the client side's view of it."""
 
@@ -128,11 +133,10 @@ class StreamRun:
                 batch = [first]
                 while not self._queue.empty():
                     batch.append(self._queue.get_nowait())
-                last = batch[-1]
-                if isinstance(last, StreamOutcome):
+                if isinstance(batch[-1], StreamOutcome):
                     self._outcome_taken = True
                 yield batch
-                if not isinstance(last, TextDelta):
+                if ends_stream(batch):
                     return
         finally:
             self._client_done.set()
