@@ -23,6 +23,7 @@ from vantage.core.auth.login_guard import LoginGuard
 from vantage.core.auth.principal import Scope
 from vantage.core.cache import NotModified, create_response_cache, not_modified_response
 from vantage.core.client_address import TrustedProxies
+from vantage.core.context import CoreServices
 from vantage.core.db import Database
 from vantage.core.early_answers import EarlyAnswerMiddleware, EarlyAnswers
 from vantage.core.heap import serving_heap
@@ -62,7 +63,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         stack.enter_context(before_termination(state.hub.drain_clients))
         for pack in state.packs:
             if pack.lifespan is not None:
-                context = PackContext(app=app, settings=state.settings, database=state.database)
+                context = PackContext(app=app, core=state.core)
                 await stack.enter_async_context(pack.lifespan(context))
         # Started after the packs (handlers may use what they set up), stopped before them.
         await stack.enter_async_context(state.jobs.running("api"))
@@ -142,6 +143,19 @@ def create_app(settings: Settings | None = None, *, packs: Sequence[Pack] | None
     app.state.body_limits = BodyLimits(settings.max_body_bytes, settings.max_body_bytes_by_path)
     app.state.hub.authenticator = partial(authenticate_credential, app)
     app.state.jobs = JobRuntime(settings, database, selected, publisher=app.state.hub)
+    app.state.core = CoreServices(
+        settings=settings,
+        database=database,
+        redis=app.state.redis,
+        metrics_registry=registry,
+        hub=app.state.hub,
+        response_cache=app.state.response_cache,
+        cursor_codec=app.state.cursor_codec,
+        rate_limiter=app.state.rate_limiter,
+        early_answers=app.state.early_answers,
+        body_limits=app.state.body_limits,
+        jobs=app.state.jobs,
+    )
 
     install_error_handlers(app)
     app.add_exception_handler(NotModified, not_modified_response)

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from pydantic_settings import BaseSettings
 
     from vantage.config import Settings
+    from vantage.core.context import CoreServices
     from vantage.core.db import Database
     from vantage.core.jobs.kinds import JobHandler, Schedule
     from vantage.core.realtime.channels import ChannelSpec
@@ -29,11 +30,18 @@ class PackError(RuntimeError):
 
 @dataclass(frozen=True)
 class PackContext:
-    """What a pack's lifespan receives."""
+    """What a pack's lifespan receives: the app and the core's typed services."""
 
     app: FastAPI
-    settings: Settings
-    database: Database
+    core: CoreServices
+
+    @property
+    def settings(self) -> Settings:
+        return self.core.settings
+
+    @property
+    def database(self) -> Database:
+        return self.core.database
 
 
 @dataclass(frozen=True)
