@@ -8,9 +8,10 @@ from decimal import Decimal
 from typing import Any
 
 from vantage.core.db import Database
-from vantage.packs.trading.facts import AppliedBatch
-from vantage.packs.trading.ingest import IngestOutcome
-from vantage.packs.trading.pipeline import IngestPipeline
+from vantage.packs.trading.ingest.changes import AppliedBatch
+from vantage.packs.trading.ingest.pipeline import IngestPipeline
+from vantage.packs.trading.ingest.unit_of_work import IngestOutcome
+from vantage.packs.trading.runtime import TradingRuntime
 from vantage.packs.trading.settings import TradingSettings
 
 T0 = datetime(2025, 3, 3, 14, 0, tzinfo=UTC)
@@ -105,7 +106,7 @@ def dec(value: str | int) -> Decimal:
 
 async def record_trade(app: Any, tenant_id: int, fill_id: str) -> None:
     """A filled order of ``tenant_id``, through the app's own ingest pipeline."""
-    pipeline = app.state.trading.pipeline
+    pipeline = app.state.core.runtimes.get("trading", TradingRuntime).pipeline
     now = datetime.now(UTC)
     events = [
         order(f"{fill_id}-order", f"{fill_id}-o", 0, base=now),

@@ -15,12 +15,12 @@ from tests.support.realtime import open_socket, receive, serve, subscribe
 from vantage.app import create_app
 from vantage.config import Settings
 from vantage.core.auth.models import Role
-from vantage.packs.trading import create_pack
-from vantage.packs.trading.alerts import evaluate
-from vantage.packs.trading.collectors.engine import TenantCollectors
-from vantage.packs.trading.collectors.snapshot import HostSnapshot
-from vantage.packs.trading.events import Heartbeat
-from vantage.packs.trading.facts import AppliedBatch
+from vantage.packs.trading.ingest.changes import AppliedBatch
+from vantage.packs.trading.ingest.events import Heartbeat
+from vantage.packs.trading.live.collectors.engine import TenantCollectors
+from vantage.packs.trading.live.collectors.snapshot import HostSnapshot
+from vantage.packs.trading.pack import create_pack
+from vantage.packs.trading.service.alerts import evaluate
 
 NOW = datetime(2025, 3, 3, 14, 0, tzinfo=UTC)
 

@@ -26,7 +26,7 @@ from tests.support.auth import (
 )
 from vantage.core.auth.models import Role
 from vantage.core.auth.principal import Scope
-from vantage.packs.trading import create_pack
+from vantage.packs.trading.pack import create_pack
 from vantage.packs.trading.settings import TradingSettings
 
 EVENTS = "/api/v1/trading/events"

@@ -9,9 +9,9 @@ import pytest
 
 from tests.packs.trading.support import T0, Recorder, fill, order, tick
 from vantage.core.db import Database
-from vantage.packs.trading.collectors.engine import TenantCollectors
-from vantage.packs.trading.collectors.loader import load_tenant
-from vantage.packs.trading.collectors.snapshot import HostSnapshot, MetricsSnapshot
+from vantage.packs.trading.live.collectors.engine import TenantCollectors
+from vantage.packs.trading.live.collectors.loader import load_tenant
+from vantage.packs.trading.live.collectors.snapshot import HostSnapshot, MetricsSnapshot
 from vantage.packs.trading.settings import TradingSettings
 
 D = Decimal
@@ -170,8 +170,8 @@ async def test_daily_pnl_revalues_a_carried_position_from_the_previous_close(
 
 
 def test_stale_heartbeats_degrade_a_component() -> None:
-    from vantage.packs.trading.events import Heartbeat
-    from vantage.packs.trading.facts import AppliedBatch
+    from vantage.packs.trading.ingest.changes import AppliedBatch
+    from vantage.packs.trading.ingest.events import Heartbeat
 
     collectors = TenantCollectors(1, SETTINGS)
     beat = Heartbeat(id="h", ts=T0, component="feed", interval_seconds=10.0)

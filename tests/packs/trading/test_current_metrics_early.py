@@ -25,7 +25,8 @@ from tests.support.auth import (
 )
 from vantage.core.auth.models import Role
 from vantage.core.auth.principal import Scope
-from vantage.packs.trading import create_pack
+from vantage.packs.trading.pack import create_pack
+from vantage.packs.trading.runtime import TradingRuntime
 
 CURRENT = "/api/v1/trading/metrics/current"
 EVENTS = "/api/v1/trading/events"
@@ -49,7 +50,7 @@ async def _seed(client: httpx.AsyncClient, headers: dict[str, str] | None = None
 
 
 async def _published(client: httpx.AsyncClient, tenant_id: int = 1) -> None:
-    runtime = app_of(client).state.trading
+    runtime = app_of(client).state.core.runtimes.get("trading", TradingRuntime)
     await eventually(lambda: runtime.latest_snapshot_json(tenant_id))
 
 
@@ -112,7 +113,7 @@ async def test_early_answers_spend_the_rate_limit(
         sqlite_url,
         packs=[create_pack(trading_settings())],
         rate_limit_enabled=True,
-        rate_limits="trading=2/minute",
+        rate_limits="trading.read=2/minute",
     ) as client:
         ingest = await create_api_key(app_of(client), [Scope.INGEST])
         await _seed(client, api_key_headers(ingest))
@@ -120,5 +121,5 @@ async def test_early_answers_spend_the_rate_limit(
         reader = api_key_headers(await create_api_key(app_of(client), [Scope.READ]))
         answers = [await client.get(CURRENT, headers=reader) for _ in range(3)]
         assert [a.status_code for a in answers] == [200, 200, 429]
-        assert answers[1].headers["ratelimit"].startswith('"trading";r=0;')
+        assert answers[1].headers["ratelimit"].startswith('"trading.read";r=0;')
         assert early_answers(client) == 2

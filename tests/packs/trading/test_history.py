@@ -9,9 +9,9 @@ import pytest
 from tests.packs.trading.support import Recorder, tick
 from vantage.core.db import Database
 from vantage.core.errors import ValidationFailed
-from vantage.packs.trading.bars import HOUR, MINUTE, SECOND
-from vantage.packs.trading.history import choose_resolution, history
+from vantage.packs.trading.domain.bars import HOUR, MINUTE, SECOND
 from vantage.packs.trading.schemas import HistoryRequest
+from vantage.packs.trading.service.history import choose_resolution, history
 
 
 def test_the_coarsest_dividing_resolution_answers() -> None:

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from vantage.packs.trading import metrics
-from vantage.packs.trading.ledger import Book, apply_fill
+from vantage.packs.trading.domain import metrics
+from vantage.packs.trading.domain.ledger import Book, apply_fill
 
 D = Decimal
 

@@ -12,11 +12,11 @@ from typer.testing import CliRunner
 from tests.packs.trading.support import Recorder, tick
 from vantage.cli import build_cli
 from vantage.core.db import Database
-from vantage.packs.trading import create_pack
-from vantage.packs.trading.bars import HOUR, MINUTE, SECOND
-from vantage.packs.trading.maintenance import run_retention
+from vantage.packs.trading.domain.bars import HOUR, MINUTE, SECOND
+from vantage.packs.trading.ingest.recorder import BufferFull, TradingRecorder
+from vantage.packs.trading.jobs.retention import run_retention
 from vantage.packs.trading.models import Bar, Fill, LogLine, Order, RawEvent
-from vantage.packs.trading.recorder import BufferFull, TradingRecorder
+from vantage.packs.trading.pack import create_pack
 from vantage.packs.trading.settings import TradingSettings
 
 

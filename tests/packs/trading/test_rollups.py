@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from tests.packs.trading.support import T0, Recorder, at, tick
 from vantage.core.db import Database
-from vantage.packs.trading.bars import (
+from vantage.packs.trading.domain.bars import (
     HOUR,
     MID,
     MINUTE,
@@ -23,8 +23,8 @@ from vantage.packs.trading.bars import (
     bucket_start,
     rebucket,
 )
-from vantage.packs.trading.events import Tick
-from vantage.packs.trading.tickbars import TickAggregator
+from vantage.packs.trading.ingest.bar_folding import TickAggregator
+from vantage.packs.trading.ingest.events import Tick
 
 
 async def _stored(database: Database, resolution: int) -> dict[BarKey, BarStats]:

@@ -20,8 +20,9 @@ from vantage.core.db import Database
 from vantage.core.redis import create_redis
 from vantage.packs.trading import runtime as runtime_module
 from vantage.packs.trading.channels import METRICS_CHANNEL, TRADES_CHANNEL, LocalPublisher
-from vantage.packs.trading.facts import AppliedBatch
-from vantage.packs.trading.runtime import TradingRuntime, VersionGate
+from vantage.packs.trading.ingest.changes import AppliedBatch
+from vantage.packs.trading.live.version_gate import VersionGate
+from vantage.packs.trading.runtime import TradingRuntime
 from vantage.packs.trading.settings import TradingSettings
 
 

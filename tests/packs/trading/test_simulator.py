@@ -16,7 +16,7 @@ from vantage.config import Settings
 from vantage.core.db import Database
 from vantage.core.packs import DemoContext
 from vantage.packs.trading.demo import demo_marker, load_demo
-from vantage.packs.trading.events import Event
+from vantage.packs.trading.ingest.events import Event
 from vantage.packs.trading.models import Fill, Order
 from vantage.packs.trading.simulator.engine import Simulator
 from vantage.packs.trading.simulator.market import KNOWN, PriceProcess

@@ -19,7 +19,7 @@ from vantage.app import create_app
 from vantage.config import Settings
 from vantage.core.auth.models import Role
 from vantage.core.auth.principal import Scope
-from vantage.packs.trading import create_pack
+from vantage.packs.trading.pack import create_pack
 
 
 @asynccontextmanager

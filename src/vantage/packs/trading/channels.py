@@ -1,4 +1,5 @@
-"""The pack's realtime channels, and an in-process stand-in for the hub's latest-value cache."""
+"""The pack's realtime channels, their specs, and an in-process stand-in for the hub's latest-value
+cache."""
 
 from __future__ import annotations
 
@@ -7,11 +8,44 @@ from typing import Any, Protocol
 
 from pydantic_core import to_json
 
+from vantage.core.auth.principal import Scope
+from vantage.core.realtime import ChannelSpec
+
 METRICS_CHANNEL = "trading.metrics"
 TRADES_CHANNEL = "trading.trades"
 ALERTS_CHANNEL = "trading.alerts"
 EVENTS_CHANNEL = "trading.events"  # clients publish batches; the ingest path takes them
 KEPT_PER_CHANNEL = 100
+
+CHANNELS = (
+    ChannelSpec(
+        METRICS_CHANNEL,
+        cache=True,
+        history_size=100,
+        history_ttl_seconds=60,
+        description="Snapshot of every collector, 10 times a second (cache mode)",
+    ),
+    ChannelSpec(
+        TRADES_CHANNEL,
+        history_size=1000,
+        history_ttl_seconds=300,
+        description='Fills as they are stored: {"trades": [...]} per committed batch',
+    ),
+    ChannelSpec(
+        ALERTS_CHANNEL,
+        history_size=1000,
+        history_ttl_seconds=3600,
+        description='{"action": "raised" | "acknowledged" | "resolved", "alert": {...}}',
+    ),
+    ChannelSpec(
+        EVENTS_CHANNEL,
+        subscribe_scope=Scope.INGEST,
+        publish_scope=Scope.INGEST,
+        history_size=1,
+        history_ttl_seconds=60,
+        description="Publish event batches here (the body of POST /api/v1/trading/events)",
+    ),
+)
 
 
 class Publisher(Protocol):

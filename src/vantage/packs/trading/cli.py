@@ -14,9 +14,9 @@ from rich.console import Console
 
 from vantage.config import load_settings
 from vantage.core.db import Database
-from vantage.packs.trading.events import Event
-from vantage.packs.trading.maintenance import run_retention
-from vantage.packs.trading.recorder import TradingRecorder
+from vantage.packs.trading.ingest.events import Event
+from vantage.packs.trading.ingest.recorder import TradingRecorder
+from vantage.packs.trading.jobs.retention import run_retention
 from vantage.packs.trading.settings import TradingSettings
 from vantage.packs.trading.simulator.engine import Simulator
 from vantage.packs.trading.simulator.runner import Sink, backfill, http_sink, run_live

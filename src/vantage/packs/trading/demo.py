@@ -7,8 +7,8 @@ from pathlib import Path
 
 from vantage.core.packs import DemoContext
 from vantage.core.watermarks import read_watermark
-from vantage.packs.trading.events import Event
-from vantage.packs.trading.pipeline import IngestPipeline
+from vantage.packs.trading.ingest.events import Event
+from vantage.packs.trading.ingest.pipeline import IngestPipeline
 from vantage.packs.trading.settings import TradingSettings
 from vantage.packs.trading.simulator.engine import Simulator
 from vantage.packs.trading.simulator.runner import backfill

@@ -5,102 +5,84 @@ process holding the lease rebuilds the collectors from the database, applies the
 version order, publishes a snapshot of every tenant on ``trading.metrics`` at ``snapshot_hz``,
 trades on ``trading.trades`` and evaluates alerts (retention is a scheduled job). Others answer
 ``/metrics/current`` from the hub's latest value of ``trading.metrics``.
+
+The lifespan publishes the runtime with ``context.core.runtimes.set("trading", runtime)``;
+handlers take it as ``TradingRuntimeDep``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import structlog
+from fastapi import Depends
+from prometheus_client import CollectorRegistry, Counter
+from starlette.requests import HTTPConnection
 
 from vantage.core.auth.principal import Principal
+from vantage.core.context import core_of
 from vantage.core.db import Database
 from vantage.core.errors import ValidationFailed
 from vantage.core.idempotency import IdempotencyStore
 from vantage.core.packs import PackContext
-from vantage.packs.trading import alerts as alert_service
-from vantage.packs.trading.cancellation import raise_if_cancelling
 from vantage.packs.trading.channels import (
     ALERTS_CHANNEL,
+    EVENTS_CHANNEL,
     METRICS_CHANNEL,
     HubPublisher,
-    LocalPublisher,
     Publisher,
 )
-from vantage.packs.trading.collectors.engine import CollectorEngine, TenantCollectors
-from vantage.packs.trading.collectors.snapshot import MetricsSnapshot
-from vantage.packs.trading.collectors.system import HostSampler
 from vantage.packs.trading.demo import demo_marker
-from vantage.packs.trading.events import BatchShapeError, Event
-from vantage.packs.trading.facts import AppliedBatch
-from vantage.packs.trading.feed import Feed, LocalFeed, RedisFeed
-from vantage.packs.trading.lease import LEASE_NAME, CollectorLease
-from vantage.packs.trading.pipeline import IngestPipeline
-from vantage.packs.trading.rebuild import rebuild_all, rebuild_tenant
-from vantage.packs.trading.recorder import TradingRecorder
+from vantage.packs.trading.ingest.changes import AppliedBatch
+from vantage.packs.trading.ingest.events import BatchShapeError, Event
+from vantage.packs.trading.ingest.pipeline import IngestPipeline
+from vantage.packs.trading.ingest.recorder import TradingRecorder
+from vantage.packs.trading.live.cancellation import raise_if_cancelling
+from vantage.packs.trading.live.collectors.engine import CollectorEngine, TenantCollectors
+from vantage.packs.trading.live.collectors.snapshot import MetricsSnapshot
+from vantage.packs.trading.live.collectors.system import HostSampler
+from vantage.packs.trading.live.feed import Feed, LocalFeed, RedisFeed
+from vantage.packs.trading.live.lease import LEASE_NAME, CollectorLease
+from vantage.packs.trading.live.rebuild import rebuild_all, rebuild_tenant
+from vantage.packs.trading.live.trade_messages import publish_trades
+from vantage.packs.trading.live.version_gate import VersionGate
 from vantage.packs.trading.schemas import ingest_response
+from vantage.packs.trading.service import alerts as alert_service
 from vantage.packs.trading.settings import TradingSettings
 from vantage.packs.trading.simulator.engine import Simulator
 from vantage.packs.trading.simulator.runner import run_live
-from vantage.packs.trading.trades import publish_trades
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
 logger = structlog.get_logger("vantage.trading.runtime")
 
+PACK_NAME = "trading"
+EVENTS_PATH = "/api/v1/trading/events"
 GAP_TIMEOUT_SECONDS = 2.0
 SIMULATOR_TENANT_ID = 1
 FEED_STOP_SECONDS = 2.0
 
 
-class VersionGate:
-    """Applies each tenant's batches once and in version order, holding early ones back."""
-
-    def __init__(self) -> None:
-        self.applied: dict[int, int] = {}
-        self.pending: dict[int, dict[int, AppliedBatch]] = {}
-        self.gap_since: dict[int, float] = {}
-
-    def reset(self, tenant_id: int, version: int) -> None:
-        self.applied[tenant_id] = version
-        held = self.pending.get(tenant_id, {})
-        for stale in [v for v in held if v <= version]:
-            del held[stale]
-
-    def admit(self, batch: AppliedBatch) -> list[AppliedBatch]:
-        """The batches ready to apply now (this one and any it unblocked), in order."""
-        tenant = batch.tenant_id
-        current = self.applied.get(tenant, 0)
-        if batch.version <= current:
-            return []
-        held = self.pending.setdefault(tenant, {})
-        held[batch.version] = batch
-        ready: list[AppliedBatch] = []
-        while current + 1 in held:
-            current += 1
-            ready.append(held.pop(current))
-        self.applied[tenant] = current
-        if held:
-            self.gap_since.setdefault(tenant, time.monotonic())
-        else:
-            self.gap_since.pop(tenant, None)
-        return ready
-
-    def stalled(self, timeout: float) -> list[int]:
-        """Tenants waiting longer than ``timeout`` for a batch that may never come."""
-        now = time.monotonic()
-        return [tenant for tenant, since in self.gap_since.items() if now - since > timeout]
+def suppressed_errors_counter(registry: CollectorRegistry) -> Counter:
+    """Errors the runtime logs and carries on after, by where they happened."""
+    return Counter(
+        "vantage_trading_suppressed_errors",
+        "Errors the trading runtime logged and carried on after, by where they happened",
+        ["where"],
+        registry=registry,
+    )
 
 
 class TradingRuntime:
+    """What the trading pack holds for the life of one application."""
+
     def __init__(
         self,
         *,
@@ -110,6 +92,7 @@ class TradingRuntime:
         redis: Redis | None = None,
         data_dir: Path | None = None,
         lease_name: str = LEASE_NAME,
+        metrics_registry: CollectorRegistry | None = None,
     ) -> None:
         self.database = database
         self.settings = settings
@@ -133,14 +116,18 @@ class TradingRuntime:
         self.gate = VersionGate()
         self.leading = asyncio.Event()
         self.latest: dict[int, MetricsSnapshot] = {}
+        # Without an application (tests, benchmarks) the counter lives in a registry of its own.
+        self.suppressed_errors = suppressed_errors_counter(metrics_registry or CollectorRegistry())
         self._task: asyncio.Task[None] | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------
 
     async def start(self) -> None:
+        """Start competing for the lease and, once held, leading."""
         self._task = asyncio.create_task(self._lead_forever(), name="trading-lead")
 
     async def stop(self) -> None:
+        """Stop leading (if leading) and give the lease back."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -160,8 +147,15 @@ class TradingRuntime:
                 await asyncio.sleep(1.0)
             finally:
                 self.leading.clear()
-                with contextlib.suppress(Exception):
-                    await asyncio.shield(self.lease.release())
+                await self._release_lease()
+
+    async def _release_lease(self) -> None:
+        try:
+            await asyncio.shield(self.lease.release())
+        except Exception:
+            # Not fatal: an unreleased lease expires after its time to live.
+            logger.warning("releasing the collector lease failed", exc_info=True)
+            self.suppressed_errors.labels("lease_release").inc()
 
     async def _lead(self) -> None:
         # Renewal starts at once: a rebuild may take longer than the lease lives.
@@ -345,6 +339,7 @@ class TradingRuntime:
             await self.stop()
 
     def collectors(self, tenant_id: int) -> TenantCollectors | None:
+        """The live collectors of ``tenant_id`` while this process leads, else None."""
         return self.engine.tenants.get(tenant_id)
 
     async def latest_snapshot_json(self, tenant_id: int) -> bytes | None:
@@ -353,14 +348,51 @@ class TradingRuntime:
 
 
 def runtime_for_app(context: PackContext, settings: TradingSettings) -> TradingRuntime:
-    """The runtime of an application: publishing through its hub when it has one."""
-    app = context.app
-    hub = getattr(app.state, "hub", None)
-    publisher: Publisher = HubPublisher(hub) if hub is not None else LocalPublisher()
+    """The runtime of an application, publishing through its realtime hub."""
+    core = context.core
     return TradingRuntime(
-        database=context.database,
+        database=core.database,
         settings=settings,
-        publisher=publisher,
-        redis=app.state.redis,
-        data_dir=context.settings.data_dir,
+        publisher=HubPublisher(core.hub),
+        redis=core.redis,
+        data_dir=core.settings.data_dir,
+        metrics_registry=core.metrics_registry,
     )
+
+
+def trading_lifespan(
+    settings_source: Callable[[], TradingSettings],
+) -> Callable[[PackContext], AbstractAsyncContextManager[None]]:
+    """The pack's lifespan; ``settings_source`` is asked when the application starts."""
+
+    @asynccontextmanager
+    async def lifespan(context: PackContext) -> AsyncIterator[None]:
+        # Imported here: loading the runtime must not load the routes.
+        from vantage.packs.trading.api.metrics import current_metrics_hot_read
+
+        settings = settings_source()
+        runtime = runtime_for_app(context, settings)
+        core = context.core
+        if EVENTS_PATH not in core.settings.max_body_bytes_by_path:
+            # A full batch is megabytes; an explicit VANTAGE_MAX_BODY_BYTES_BY_PATH wins.
+            core.body_limits.set_prefix(EVENTS_PATH, settings.max_batch_bytes)
+        core.hub.handle_publishes(EVENTS_CHANNEL, runtime.handle_published_events)
+        core.early_answers.register(current_metrics_hot_read(runtime))
+        core.runtimes.set(PACK_NAME, runtime)
+        try:
+            async with runtime.running():
+                yield
+        finally:
+            core.runtimes.remove(PACK_NAME)
+            core.metrics_registry.unregister(runtime.suppressed_errors)
+
+    return lifespan
+
+
+# ``async`` without awaiting: FastAPI would run a plain function in a worker thread.
+async def runtime_of(connection: HTTPConnection) -> TradingRuntime:
+    """The trading runtime of the application; 503 while the pack is not running."""
+    return core_of(connection).runtimes.get(PACK_NAME, TradingRuntime)
+
+
+TradingRuntimeDep = Annotated[TradingRuntime, Depends(runtime_of)]

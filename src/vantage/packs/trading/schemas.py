@@ -9,14 +9,14 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from vantage.core.windows import WindowOut
-from vantage.packs.trading.collectors.snapshot import (
+from vantage.packs.trading.ingest.events import Symbol
+from vantage.packs.trading.ingest.unit_of_work import IngestOutcome
+from vantage.packs.trading.live.collectors.snapshot import (
     AlertSnapshot,
     ComponentSnapshot,
     HostSnapshot,
     SymbolSnapshot,
 )
-from vantage.packs.trading.events import Symbol
-from vantage.packs.trading.ingest import IngestOutcome
 
 # --- ingest ---------------------------------------------------------------------------------
 

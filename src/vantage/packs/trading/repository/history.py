@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vantage.packs.trading.bars import BarStats
+from vantage.packs.trading.domain.bars import BarStats
 from vantage.packs.trading.models import Bar
 
 StoredBar = tuple[str, str, datetime, BarStats]  # (symbol, metric, bucket_start, bar)

@@ -14,7 +14,11 @@ from typing import Any
 from sqlalchemy import Table, bindparam, case, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vantage.packs.trading.ledger import Book
+from vantage.packs.trading.domain.ledger import Book
+from vantage.packs.trading.ingest.rows import (
+    FillRecord,
+    OrderRecord,
+)
 from vantage.packs.trading.models import (
     Bar,
     Component,
@@ -24,10 +28,6 @@ from vantage.packs.trading.models import (
     Position,
     RawEvent,
     StrategyState,
-)
-from vantage.packs.trading.records import (
-    FillRecord,
-    OrderRecord,
 )
 from vantage.packs.trading.repository.dialect import chunks, dialect_of, insert_for
 

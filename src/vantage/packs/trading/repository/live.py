@@ -10,7 +10,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vantage.core.watermarks import DataWatermark
-from vantage.packs.trading.bars import HOUR, MINUTE, TRADE
+from vantage.packs.trading.domain.bars import HOUR, MINUTE, TRADE
 from vantage.packs.trading.models import (
     Bar,
     Component,

@@ -13,15 +13,15 @@ from typing import Any
 from sqlalchemy import Table, case
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vantage.packs.trading.bars import BarStats
-from vantage.packs.trading.models import Bar, ExecutionDay, LatencyBucket, StrategyDay
-from vantage.packs.trading.records import (
+from vantage.packs.trading.domain.bars import BarStats
+from vantage.packs.trading.ingest.rows import (
     ExecutionDayDelta,
     ExecutionDayKey,
     LatencyKey,
     StrategyDayDelta,
     StrategyDayKey,
 )
+from vantage.packs.trading.models import Bar, ExecutionDay, LatencyBucket, StrategyDay
 from vantage.packs.trading.repository.dialect import chunks, insert_for
 
 BarRowKey = tuple[int, str, str, datetime]  # (resolution, symbol, metric, bucket_start)

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vantage.packs.trading.bars import MID, SECOND, TRADE
+from vantage.packs.trading.domain.bars import MID, SECOND, TRADE
 from vantage.packs.trading.models import Alert, Bar, ExecutionDay, LogLine, StrategyDay
 
 LEVELS = ("debug", "info", "warning", "error", "critical")

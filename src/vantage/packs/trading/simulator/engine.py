@@ -14,7 +14,7 @@ import secrets
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from vantage.packs.trading.events import (
+from vantage.packs.trading.ingest.events import (
     Event,
     FillEvent,
     Heartbeat,

@@ -11,7 +11,7 @@ import httpx
 import structlog
 from pydantic import TypeAdapter
 
-from vantage.packs.trading.events import Event
+from vantage.packs.trading.ingest.events import Event
 from vantage.packs.trading.simulator.engine import Simulator
 
 logger = structlog.get_logger("vantage.trading.simulator")

@@ -1,0 +1,119 @@
+"""Event ingest over HTTP: one batch of ticks, orders, fills, strategy updates, logs, heartbeats."""
+
+# Annotations stay evaluated here: FastAPI reads the dependencies at runtime.
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vantage.core.auth.dependencies import IngestPrincipal
+from vantage.core.errors import ValidationFailed
+from vantage.core.idempotency import Claim, StoredResponse, respond_idempotently
+from vantage.packs.trading.ingest.events import BatchShapeError, EventBatch
+from vantage.packs.trading.ingest.unit_of_work import IngestOutcome
+from vantage.packs.trading.runtime import TradingRuntimeDep
+from vantage.packs.trading.schemas import IngestResponse, ingest_response
+
+router = APIRouter()
+
+IDEMPOTENCY_SCOPE = "trading.events"
+JSON = "application/json"
+
+
+def _inlined(node: Any, definitions: dict[str, Any], open_refs: tuple[str, ...] = ()) -> Any:
+    """``node`` with every ``$ref`` replaced by its definition, for a request body schema given
+    outside the components; a recursive definition (any JSON value) becomes ``{}``."""
+    if isinstance(node, dict):
+        if "$ref" in node:
+            name = node["$ref"].rsplit("/", 1)[-1]
+            if name in open_refs:
+                return {}
+            return _inlined(definitions[name], definitions, (*open_refs, name))
+        # A discriminator's mapping names definitions that no longer exist once inlined; each
+        # member still fixes its "type", which is all the mapping said.
+        return {
+            key: _inlined(value, definitions, open_refs)
+            for key, value in node.items()
+            if key != "mapping"
+        }
+    if isinstance(node, list):
+        return [_inlined(item, definitions, open_refs) for item in node]
+    return node
+
+
+def _batch_schema() -> dict[str, Any]:
+    schema = EventBatch.model_json_schema()
+    definitions = schema.pop("$defs", {})
+    return dict(_inlined(schema, definitions))
+
+
+_BATCH_SCHEMA = _batch_schema()
+
+
+@router.post(
+    "/events",
+    response_model=IngestResponse,
+    responses={409: {"description": "A request with the same Idempotency-Key is in flight"}},
+    summary="Ingest a batch of events",
+    description=(
+        "Ticks, order lifecycle events, fills, strategy updates, log lines and heartbeats, in "
+        "one batch. Each event is validated on its own: good events are kept, bad ones come "
+        "back in `errors` with their index, id and field. Event ids make resending safe: an "
+        "id already stored is counted as a duplicate and changes nothing. A batch in which "
+        "every event is refused is a 422 problem listing each one. With an `Idempotency-Key` "
+        "header a retry gets the first answer back byte for byte."
+    ),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": _BATCH_SCHEMA}},
+        }
+    },
+)
+async def ingest_events(
+    request: Request, principal: IngestPrincipal, runtime: TradingRuntimeDep
+) -> Response:
+    tenant_id = principal.tenant_id
+
+    async def handle(claim: Claim | None) -> Response:
+        try:
+            parsed = runtime.pipeline.parse_body(await request.body())
+        except BatchShapeError as error:
+            raise ValidationFailed.field(error.loc, str(error)) from error
+        stored: list[bytes] = []
+
+        async def remember(session: AsyncSession, outcome: IngestOutcome) -> None:
+            # The answer commits with the events it describes (a refused batch is stored later).
+            if claim is not None and not _all_refused(outcome):
+                body = ingest_response(outcome).model_dump_json().encode()
+                stored.append(body)
+                await runtime.idempotency.complete(session, claim, StoredResponse(200, JSON, body))
+
+        outcome = await runtime.pipeline.ingest(tenant_id, parsed, remember)
+        if _all_refused(outcome):
+            raise _refusal(outcome)
+        body = stored[0] if stored else ingest_response(outcome).model_dump_json().encode()
+        return Response(body, media_type=JSON)
+
+    return await respond_idempotently(
+        request, runtime.idempotency, tenant_id, IDEMPOTENCY_SCOPE, handle
+    )
+
+
+def _all_refused(outcome: IngestOutcome) -> bool:
+    return bool(outcome.errors) and outcome.accepted == 0 and outcome.duplicates == 0
+
+
+def _refusal(outcome: IngestOutcome) -> ValidationFailed:
+    return ValidationFailed(
+        f"all {len(outcome.errors)} events were refused",
+        errors=[
+            {
+                "loc": ["body", "events", error.index, *error.loc],
+                "message": error.message,
+                "type": error.type,
+                "id": error.event_id,
+            }
+            for error in outcome.errors
+        ],
+    )

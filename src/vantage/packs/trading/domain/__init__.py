@@ -1,0 +1,1 @@
+"""Pure computations of the domain: mergeable bars, position accounting, metric formulas."""

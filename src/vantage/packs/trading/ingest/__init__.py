@@ -1,0 +1,1 @@
+"""The one ingest path every source takes: events, validation, the unit of work, the pipeline."""

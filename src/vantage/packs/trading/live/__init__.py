@@ -1,0 +1,1 @@
+"""The live state: collectors fed by committed batches, under a lease, one per deployment."""

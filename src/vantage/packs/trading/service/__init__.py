@@ -1,0 +1,1 @@
+"""Business logic behind the routes, one module per resource; no HTTP, no commit, no SQL."""
