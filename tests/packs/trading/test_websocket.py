@@ -11,8 +11,8 @@ from typing import Any
 
 import httpx
 
+from tests.packs.trading.api.test_routes import trading_settings
 from tests.packs.trading.support import fill, order, tick
-from tests.packs.trading.test_api import trading_settings
 from tests.support.auth import access_token_for, create_api_key, create_user, headers_for
 from tests.support.realtime import LiveServer, close_code, open_socket, receive, serve, subscribe
 from vantage.app import create_app

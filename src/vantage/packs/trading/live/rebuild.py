@@ -61,5 +61,6 @@ async def rebuild_all(
 async def rebuild_tenant(
     database: Database, settings: TradingSettings, tenant_id: int
 ) -> tuple[TenantCollectors, int]:
+    """One tenant's collectors and data version, rebuilt from the database."""
     async with _snapshot_session(database) as session:
         return await _load(session, tenant_id, settings, datetime.now(UTC))

@@ -9,6 +9,7 @@ from vantage.packs.trading.schemas import TradeOut
 
 
 def trade_of_fact(fill: FillFact) -> TradeOut:
+    """A fill of a committed batch as clients see it."""
     return TradeOut(
         id=fill.fill_id,
         order_id=fill.order_id,

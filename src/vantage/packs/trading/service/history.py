@@ -82,6 +82,7 @@ def _statistic(bar: BarStats, name: str) -> float | int | None:
 
 
 def retention_of(resolution: int, settings: TradingSettings) -> timedelta:
+    """How long bars of ``resolution`` seconds are kept."""
     if resolution == SECOND:
         return timedelta(hours=settings.raw_retention_hours)
     if resolution == MINUTE:

@@ -38,6 +38,7 @@ MINUTE_BARS_UP_TO_DAYS = 30
 async def components(
     session: AsyncSession, tenant_id: int, settings: TradingSettings, now: datetime
 ) -> ComponentsResponse:
+    """Every component with its status from its latest heartbeat."""
     found = []
     for row in await live_repo.components(session, tenant_id):
         state = ComponentState(
@@ -71,6 +72,7 @@ async def health(
     now: datetime,
     collectors_running: bool,
 ) -> SystemHealth:
+    """The overall status: components, active alerts, whether the collectors run."""
     listed = await components(session, tenant_id, settings, now)
     active = [alert_snapshot(a) for a in await alert_repo.active_alerts(session, tenant_id)]
     ranks = [STATUS_RANK[c.status] for c in listed.components]
@@ -94,6 +96,7 @@ async def recent_logs(
     since: datetime | None,
     limit: int,
 ) -> LogsResponse:
+    """Recent log lines, newest first, at ``min_level`` and above."""
     lines = await repo.logs(
         session, tenant_id, min_level=min_level, component=component, since=since, limit=limit
     )
@@ -145,5 +148,6 @@ async def stats(
 async def list_alerts(
     session: AsyncSession, tenant_id: int, status: str | None, limit: int
 ) -> AlertsResponse:
+    """Alerts, newest first, optionally of one status."""
     alerts = await alert_repo.list_alerts(session, tenant_id, status, limit)
     return AlertsResponse(data=[alert_snapshot(alert) for alert in alerts])

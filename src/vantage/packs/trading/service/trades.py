@@ -219,6 +219,7 @@ async def trade_stats(
     strategy: str | None = None,
     symbol: str | None = None,
 ) -> TradeStatsSummary:
+    """Trade statistics over the session days ``window`` touches, overall and by strategy."""
     first, last, days = session_days(window, zone)
     rows = await repo.strategy_day_rows(session, tenant_id, first, last, strategy, symbol)
     by_strategy: dict[str, _StatsAccumulator] = defaultdict(_StatsAccumulator)
@@ -327,6 +328,7 @@ async def execution_quality(
     strategy: str | None = None,
     symbol: str | None = None,
 ) -> ExecutionQuality:
+    """Fill rate, rejects, slippage and latency over whole session days, by group."""
     first, last, days = session_days(window, zone)
     rows, buckets = await repo.execution_rows(session, tenant_id, first, last, strategy, symbol)
     groups: dict[tuple[str, str | None, str | None], _QualityAccumulator] = defaultdict(

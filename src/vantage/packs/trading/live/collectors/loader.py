@@ -30,6 +30,7 @@ def session_start(collectors: TenantCollectors, now: datetime) -> datetime:
 async def load_tenant(
     session: AsyncSession, tenant_id: int, settings: TradingSettings, now: datetime
 ) -> TenantCollectors:
+    """A tenant's collectors, loaded from the database as of ``now``."""
     collectors = TenantCollectors(tenant_id, settings)
     collectors.roll_to(collectors.day_of(now))
     start = session_start(collectors, now)

@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from tests.conftest import ClientFactory
+from tests.packs.trading.api.test_routes import base, eventually, trading_settings
 from tests.packs.trading.support import fill, order, tick
-from tests.packs.trading.test_api import base, eventually, trading_settings
 from tests.support.auth import (
     api_key_headers,
     app_of,

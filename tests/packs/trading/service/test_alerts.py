@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from tests.packs.trading.test_api import trading_settings
+from tests.packs.trading.api.test_routes import trading_settings
 from tests.support.auth import access_token_for, create_user, headers_for
 from tests.support.realtime import open_socket, receive, serve, subscribe
 from vantage.app import create_app
