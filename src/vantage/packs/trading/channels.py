@@ -4,12 +4,15 @@ cache."""
 from __future__ import annotations
 
 from collections import deque
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic_core import to_json
 
 from vantage.core.auth.principal import Scope
 from vantage.core.realtime import ChannelSpec
+
+if TYPE_CHECKING:
+    from vantage.core.realtime import Hub
 
 METRICS_CHANNEL = "trading.metrics"
 TRADES_CHANNEL = "trading.trades"
@@ -76,7 +79,7 @@ class LocalPublisher:
 class HubPublisher:
     """Publishes through the core realtime hub; its history answers ``latest_json``."""
 
-    def __init__(self, hub: Any) -> None:
+    def __init__(self, hub: Hub) -> None:
         self.hub = hub
 
     async def publish(self, tenant_id: int, channel: str, data: Any) -> Any:
