@@ -1,9 +1,7 @@
 """The trading runtime of one process: the ingest pipeline everywhere, the collectors under lease.
 
-Every process ingests (HTTP, WebSocket, in-process) and feeds what it committed to the feed. The
-process holding the lease rebuilds the collectors from the database, applies the feed in
-version order, publishes a snapshot of every tenant on ``trading.metrics`` at ``snapshot_hz``,
-trades on ``trading.trades`` and evaluates alerts (retention is a scheduled job). Others answer
+Every process ingests (HTTP, WebSocket, in-process) and feeds what it committed to the feed; the
+process holding the lease keeps the collectors live (``live.leader``). Others answer
 ``/metrics/current`` from the hub's latest value of ``trading.metrics``.
 
 The lifespan publishes the runtime with ``context.core.runtimes.set("trading", runtime)``;
@@ -13,14 +11,12 @@ handlers take it as ``TradingRuntimeDep``.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-import structlog
 from fastapi import Depends
 from prometheus_client import CollectorRegistry, Counter
 from starlette.requests import HTTPConnection
@@ -31,43 +27,26 @@ from vantage.core.db import Database
 from vantage.core.errors import ValidationFailed
 from vantage.core.idempotency import IdempotencyStore
 from vantage.core.packs import PackContext
-from vantage.packs.trading.channels import (
-    ALERTS_CHANNEL,
-    EVENTS_CHANNEL,
-    METRICS_CHANNEL,
-    HubPublisher,
-    Publisher,
-)
-from vantage.packs.trading.demo import demo_marker
-from vantage.packs.trading.ingest.changes import AppliedBatch
-from vantage.packs.trading.ingest.events import BatchShapeError, Event
+from vantage.packs.trading.channels import EVENTS_CHANNEL, METRICS_CHANNEL, HubPublisher, Publisher
+from vantage.packs.trading.ingest.events import BatchShapeError
 from vantage.packs.trading.ingest.pipeline import IngestPipeline
 from vantage.packs.trading.ingest.recorder import TradingRecorder
-from vantage.packs.trading.live.cancellation import raise_if_cancelling
-from vantage.packs.trading.live.collectors.engine import CollectorEngine, TenantCollectors
-from vantage.packs.trading.live.collectors.snapshot import MetricsSnapshot
+from vantage.packs.trading.live.collectors.engine import TenantCollectors
 from vantage.packs.trading.live.collectors.system import HostSampler
 from vantage.packs.trading.live.feed import Feed, LocalFeed, RedisFeed
+from vantage.packs.trading.live.leader import CollectorLeader
 from vantage.packs.trading.live.lease import LEASE_NAME, CollectorLease
-from vantage.packs.trading.live.rebuild import rebuild_all, rebuild_tenant
-from vantage.packs.trading.live.trade_messages import publish_trades
 from vantage.packs.trading.live.version_gate import VersionGate
 from vantage.packs.trading.schemas import ingest_response
-from vantage.packs.trading.service import alerts as alert_service
 from vantage.packs.trading.settings import TradingSettings
-from vantage.packs.trading.simulator.engine import Simulator
-from vantage.packs.trading.simulator.runner import run_live
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
-logger = structlog.get_logger("vantage.trading.runtime")
-
 PACK_NAME = "trading"
 EVENTS_PATH = "/api/v1/trading/events"
+# How long the collectors wait for a missing batch before rebuilding its tenant.
 GAP_TIMEOUT_SECONDS = 2.0
-SIMULATOR_TENANT_ID = 1
-FEED_STOP_SECONDS = 2.0
 
 
 def suppressed_errors_counter(registry: CollectorRegistry) -> Counter:
@@ -103,209 +82,50 @@ class TradingRuntime:
             if redis is not None
             else LocalFeed()
         )
-        self.lease = CollectorLease(database, settings.lease_ttl_seconds, lease_name)
         self.pipeline = IngestPipeline(database, settings, sink=self.feed.publish)
         self.idempotency = IdempotencyStore(
             database,
             ttl=timedelta(hours=settings.idempotency_ttl_hours),
             lock=timedelta(seconds=settings.idempotency_lock_seconds),
         )
-        self.engine = CollectorEngine(settings)
-        self.data_dir = data_dir or Path.cwd()
-        self.host = HostSampler(self.data_dir)
-        self.gate = VersionGate()
-        self.leading = asyncio.Event()
-        self.latest: dict[int, MetricsSnapshot] = {}
+        data_dir = data_dir or Path.cwd()
+        self.host = HostSampler(data_dir)
         # Without an application (tests, benchmarks) the counter lives in a registry of its own.
         self.suppressed_errors = suppressed_errors_counter(metrics_registry or CollectorRegistry())
-        self._task: asyncio.Task[None] | None = None
+        self.leader = CollectorLeader(
+            database=database,
+            settings=settings,
+            publisher=publisher,
+            feed=self.feed,
+            lease=CollectorLease(database, settings.lease_ttl_seconds, lease_name),
+            pipeline=self.pipeline,
+            host=self.host,
+            data_dir=data_dir,
+            suppressed_errors=self.suppressed_errors,
+            gap_timeout=GAP_TIMEOUT_SECONDS,
+        )
 
-    # -- lifecycle ----------------------------------------------------------------------------
+    @property
+    def leading(self) -> asyncio.Event:
+        """Set while this process holds the lease and its collectors are live."""
+        return self.leader.leading
+
+    @property
+    def gate(self) -> VersionGate:
+        """The version gate of the collectors (what each tenant has applied so far)."""
+        return self.leader.gate
 
     async def start(self) -> None:
-        """Start competing for the lease and, once held, leading."""
-        self._task = asyncio.create_task(self._lead_forever(), name="trading-lead")
+        """Start competing for the collectors' lease."""
+        await self.leader.start()
 
     async def stop(self) -> None:
         """Stop leading (if leading) and give the lease back."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self.leader.stop()
 
-    async def _lead_forever(self) -> None:
-        while True:
-            await self.lease.acquire()
-            try:
-                await self._lead()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                raise_if_cancelling()
-                logger.exception("trading leader failed; trying again")
-                await asyncio.sleep(1.0)
-            finally:
-                self.leading.clear()
-                await self._release_lease()
-
-    async def _release_lease(self) -> None:
-        try:
-            await asyncio.shield(self.lease.release())
-        except Exception:
-            # Not fatal: an unreleased lease expires after its time to live.
-            logger.warning("releasing the collector lease failed", exc_info=True)
-            self.suppressed_errors.labels("lease_release").inc()
-
-    async def _lead(self) -> None:
-        # Renewal starts at once: a rebuild may take longer than the lease lives.
-        holder = asyncio.create_task(self.lease.hold())
-        tasks: list[asyncio.Task[None]] = []
-        stopping = asyncio.Event()
-        try:
-            start = await self.feed.position()
-            await self._rebuild()
-            if holder.done():
-                return
-            self.leading.set()
-            logger.info("trading collectors running", tenants=len(self.engine.tenants))
-            tasks = [
-                asyncio.create_task(self.feed.consume(start, self._on_batch, stopping)),
-                asyncio.create_task(self._snapshot_loop()),
-                asyncio.create_task(self._system_loop()),
-            ]
-            if self.simulating:
-                tasks.append(asyncio.create_task(self._simulate(stopping)))
-            done, _ = await asyncio.wait([holder, *tasks], return_when=asyncio.FIRST_COMPLETED)
-            for finished in done:
-                error = finished.exception()
-                if finished is not holder and error is not None:
-                    raise error
-        finally:
-            stopping.set()
-            if tasks:  # let the feed reader finish its read and leave on its own
-                await asyncio.shield(asyncio.wait(tasks[:1], timeout=FEED_STOP_SECONDS))
-            for task in [holder, *tasks]:
-                task.cancel()
-            await asyncio.gather(holder, *tasks, return_exceptions=True)
-
-    async def _rebuild(self) -> None:
-        self.engine = CollectorEngine(self.settings)
-        self.gate = VersionGate()
-        for tenant_id, (collectors, version) in (
-            await rebuild_all(self.database, self.settings)
-        ).items():
-            self.engine.tenants[tenant_id] = collectors
-            self.gate.reset(tenant_id, version)
-        await asyncio.to_thread(self.host.sample)
-
-    # -- feed ---------------------------------------------------------------------------------
-
-    async def _on_batch(self, batch: AppliedBatch) -> None:
-        for ready in self.gate.admit(batch):
-            self.engine.apply(ready)
-            await publish_trades(self.publisher, ready)
-
-    async def _recover_stalled(self) -> None:
-        for tenant_id in self.gate.stalled(GAP_TIMEOUT_SECONDS):
-            logger.warning("feed gap; rebuilding tenant from the database", tenant_id=tenant_id)
-            collectors, version = await rebuild_tenant(self.database, self.settings, tenant_id)
-            self.engine.tenants[tenant_id] = collectors
-            self.gate.reset(tenant_id, version)
-            held = self.gate.pending.get(tenant_id, {})
-            self.gate.gap_since.pop(tenant_id, None)
-            for _, batch in sorted(held.items()):
-                await self._on_batch(batch)
-
-    # -- loops --------------------------------------------------------------------------------
-
-    async def _every(self, period: float, step: Callable[[], Awaitable[None]]) -> None:
-        """Run ``step`` on a fixed schedule (no drift); a slow step skips missed ticks."""
-        loop = asyncio.get_running_loop()
-        due = loop.time()
-        while True:
-            try:
-                await step()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                raise_if_cancelling()
-                logger.exception("trading loop step failed", step=getattr(step, "__name__", "?"))
-            due += period
-            now = loop.time()
-            if due < now:
-                due = now + period - ((now - due) % period)
-            await asyncio.sleep(due - now)
-
-    async def _snapshot_loop(self) -> None:
-        await self._every(1.0 / self.settings.snapshot_hz, self.publish_snapshots)
-
-    async def publish_snapshots(self) -> None:
-        """Snapshot every tenant and publish it on ``trading.metrics``."""
-        now = datetime.now(UTC)
-        for tenant_id, collectors in list(self.engine.tenants.items()):
-            snapshot = collectors.snapshot(self.host.latest, now)
-            self.latest[tenant_id] = snapshot
-            await self.publisher.publish(tenant_id, METRICS_CHANNEL, snapshot)
-        await self._recover_stalled()
-
-    async def _system_loop(self) -> None:
-        await self._every(self.settings.system_sample_seconds, self.check_system)
-
-    async def check_system(self) -> None:
-        """Sample the host, then raise and resolve every tenant's alerts."""
-        await asyncio.to_thread(self.host.sample)
-        now = datetime.now(UTC)
-        conditions = {
-            tenant_id: alert_service.evaluate(snapshot, self.settings)
-            for tenant_id, snapshot in list(self.latest.items())
-        }
-        # Read first: most seconds nothing changes, and a write would take SQLite's lock. The
-        # read also picks up acknowledgements other processes wrote.
-        async with self.database.reader() as session:
-            active = await alert_service.active_alerts(session, list(conditions))
-        changing = []
-        for tenant_id, wanted in conditions.items():
-            if alert_service.needs_changes(active[tenant_id], wanted):
-                changing.append(tenant_id)
-            elif (collectors := self.engine.tenants.get(tenant_id)) is not None:
-                collectors.system.alerts = active[tenant_id]
-        published: list[tuple[int, alert_service.AlertChange]] = []
-        if changing:
-            async with self.database.transaction() as session:
-                for tenant_id in changing:
-                    changes, current = await alert_service.reconcile(
-                        session, tenant_id, conditions[tenant_id], now
-                    )
-                    collectors = self.engine.tenants.get(tenant_id)
-                    if collectors is not None:
-                        collectors.system.alerts = current
-                    published.extend((tenant_id, change) for change in changes)
-        for tenant_id, change in published:
-            await self.publisher.publish(
-                tenant_id, ALERTS_CHANNEL, {"action": change.action, "alert": change.alert}
-            )
-
-    @property
-    def simulating(self) -> bool:
-        """The setting decides; unset, a data directory prepared by ``vantage demo`` does."""
-        if self.settings.simulator is not None:
-            return self.settings.simulator
-        return demo_marker(self.data_dir).exists()
-
-    async def _simulate(self, stopping: asyncio.Event) -> None:
-        """The bundled simulator, run by the lease holder only (one per deployment)."""
-        simulator = Simulator(
-            self.settings.simulator_symbols,
-            self.settings.simulator_seed,
-            self.settings.simulator_ticks_per_second,
-        )
-
-        async def sink(events: list[Event]) -> None:
-            await self.pipeline.ingest_events(SIMULATOR_TENANT_ID, events)
-
-        logger.info("simulator running", symbols=self.settings.simulator_symbols)
-        await run_live(simulator, sink, stopping)
+    def collectors(self, tenant_id: int) -> TenantCollectors | None:
+        """The live collectors of ``tenant_id`` while this process leads, else None."""
+        return self.leader.collectors(tenant_id)
 
     async def handle_published_events(
         self, principal: Principal, channel: str, data: Any
@@ -337,10 +157,6 @@ class TradingRuntime:
             yield self
         finally:
             await self.stop()
-
-    def collectors(self, tenant_id: int) -> TenantCollectors | None:
-        """The live collectors of ``tenant_id`` while this process leads, else None."""
-        return self.engine.tenants.get(tenant_id)
 
     async def latest_snapshot_json(self, tenant_id: int) -> bytes | None:
         """The newest published snapshot (from the hub cache, so any process can answer)."""
