@@ -6,22 +6,21 @@ import contextlib
 import json
 from collections.abc import AsyncIterator, Callable
 from functools import partial
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from starlette.responses import StreamingResponse
 from starlette.types import Send
 
 from vantage.core.auth.dependencies import ReadPrincipal
 from vantage.core.errors import Unavailable, VantageError, problem_body, request_id_of
 from vantage.packs.gateway.providers.base import ChatMessage, TextDelta
-from vantage.packs.gateway.runtime import GatewayRuntime, runtime_of
+from vantage.packs.gateway.runtime import GatewayRuntimeDep
 from vantage.packs.gateway.schemas import ChatRequest, ChatResponse
-from vantage.packs.gateway.services import chat as chat_service
-from vantage.packs.gateway.services.chat import problem_for
-from vantage.packs.gateway.services.limits import limit_headers
-from vantage.packs.gateway.services.routing import ChatInput
-from vantage.packs.gateway.services.streams import (
+from vantage.packs.gateway.service import chat as chat_service
+from vantage.packs.gateway.service.chat import problem_for
+from vantage.packs.gateway.service.limits import limit_headers
+from vantage.packs.gateway.service.routing import ChatInput
+from vantage.packs.gateway.service.streams import (
     Interrupted,
     StreamItem,
     StreamOutcome,
@@ -31,7 +30,6 @@ from vantage.packs.gateway.services.streams import (
 )
 
 router = APIRouter(prefix="/api/v1/chat", tags=["gateway"])
-Runtime = Annotated[GatewayRuntime, Depends(runtime_of)]
 # A comment line: clients ignore it, proxies see the connection is alive.
 KEEPALIVE = b": keep-alive\r\n\r\n"
 SSE_HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
@@ -52,7 +50,7 @@ def _chat_input(body: ChatRequest) -> ChatInput:
 
 @router.post("/send", response_model=ChatResponse)
 async def send(
-    body: ChatRequest, principal: ReadPrincipal, runtime: Runtime, response: Response
+    body: ChatRequest, principal: ReadPrincipal, runtime: GatewayRuntimeDep, response: Response
 ) -> ChatResponse:
     """Send a message and wait for the whole answer."""
     result = await chat_service.send(runtime, principal, _chat_input(body), "send")
@@ -186,8 +184,8 @@ def sse_response(run: StreamRun, frames: AsyncIterator[bytes]) -> StreamingRespo
     responses={200: {"content": {"text/event-stream": {}}}},
 )
 async def stream(
-    body: ChatRequest, principal: ReadPrincipal, runtime: Runtime, request: Request
+    body: ChatRequest, principal: ReadPrincipal, runtime: GatewayRuntimeDep, request: Request
 ) -> StreamingResponse:
     """Stream the answer: ``chunk`` events, then ``done`` (tokens, cost, latency) or ``error``."""
-    run = await open_stream(runtime, principal, _chat_input(body), "stream")
+    run = await open_stream(runtime, runtime.streams, principal, _chat_input(body), "stream")
     return sse_response(run, sse_frames(run, partial(_render, request)))
