@@ -19,7 +19,6 @@ from starlette.responses import StreamingResponse
 
 from vantage.core.auth.dependencies import ReadPrincipal
 from vantage.core.errors import VantageError, problem_response
-from vantage.packs.gateway.api.chat import SHUTTING_DOWN, sse_frame, sse_frames, sse_response
 from vantage.packs.gateway.api.openai_wire import (
     ChatCompletionRequest,
     ChunkWriter,
@@ -27,6 +26,7 @@ from vantage.packs.gateway.api.openai_wire import (
     openai_error,
     to_chat_input,
 )
+from vantage.packs.gateway.api.sse import SHUTTING_DOWN, sse_frame, sse_frames, sse_response
 from vantage.packs.gateway.providers.base import TextDelta
 from vantage.packs.gateway.runtime import GatewayRuntimeDep
 from vantage.packs.gateway.service import chat as chat_service
