@@ -11,7 +11,7 @@ from collections.abc import Callable, Coroutine
 from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Depends, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
@@ -19,6 +19,7 @@ from starlette.responses import StreamingResponse
 
 from vantage.core.auth.dependencies import ReadPrincipal
 from vantage.core.errors import VantageError, problem_response
+from vantage.core.ratelimit import rate_limit
 from vantage.packs.gateway.api.openai_wire import (
     ChatCompletionRequest,
     ChunkWriter,
@@ -26,6 +27,7 @@ from vantage.packs.gateway.api.openai_wire import (
     openai_error,
     to_chat_input,
 )
+from vantage.packs.gateway.api.rate_limit_groups import READ_GROUP
 from vantage.packs.gateway.api.sse import SHUTTING_DOWN, sse_frame, sse_frames, sse_response
 from vantage.packs.gateway.providers.base import TextDelta
 from vantage.packs.gateway.runtime import GatewayRuntimeDep
@@ -133,7 +135,8 @@ async def chat_completions(
     )
 
 
-@router.get("/models")
+# Chat completions count per principal (gateway.requests / gateway.tokens); listing is a read.
+@router.get("/models", dependencies=[Depends(rate_limit(READ_GROUP))])
 async def list_models(principal: ReadPrincipal, runtime: GatewayRuntimeDep) -> dict[str, Any]:
     """The models a client may name: the tenant's specialists and allow-listed direct routes."""
     slugs = await active_specialist_slugs(runtime.database, principal.tenant_id)
