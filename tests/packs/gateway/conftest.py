@@ -16,7 +16,8 @@ from fastapi import FastAPI
 from tests.packs.gateway.fakes import FakeBehaviour, anthropic_app, openai_app, serve
 from vantage.app import create_app
 from vantage.config import Settings
-from vantage.packs.gateway import PACK
+from vantage.core.context import CoreServices
+from vantage.packs.gateway.pack import create_pack
 from vantage.packs.gateway.runtime import GatewayRuntime
 from vantage.packs.gateway.settings import GatewaySettings
 
@@ -74,8 +75,8 @@ class Gateway:
 
     @property
     def runtime(self) -> GatewayRuntime:
-        runtime: GatewayRuntime = self.app.state.gateway
-        return runtime
+        core: CoreServices = self.app.state.core
+        return core.runtimes.get("gateway", GatewayRuntime)
 
     def client(self, **kwargs: Any) -> httpx.AsyncClient:
         return httpx.AsyncClient(base_url=self.url, timeout=30, **kwargs)
@@ -142,8 +143,8 @@ def gateway_for(
             "api_key_tokens_per_minute": 0,
         }
         values.update(gateway_overrides)
-        app = create_app(make_settings(database_url=database_url, **(settings or {})), packs=[PACK])
-        app.state.gateway_settings = GatewaySettings(_env_file=None, **values)
+        pack = create_pack(GatewaySettings(_env_file=None, **values))
+        app = create_app(make_settings(database_url=database_url, **(settings or {})), packs=[pack])
         async with serve(app, lifespan="on") as url:
             yield Gateway(url, app)
 

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from vantage.core.db import Database, utcnow
 from vantage.packs.gateway.models import UsageDaily, UsageEvent
+from vantage.packs.gateway.suppressed_errors import SuppressedErrors
 from vantage.packs.gateway.usage.record import UsageRecord
 from vantage.packs.gateway.usage.spool import UsageSpool
 from vantage.packs.gateway.usage.writer import UsageMetrics, UsageWriter, WriterOptions
@@ -54,8 +55,13 @@ def writer_for(
     }
     values.update(options)
     spool = UsageSpool(spool_dir)
+    registry = CollectorRegistry()
     writer = UsageWriter(
-        database, spool, WriterOptions(**values), UsageMetrics(CollectorRegistry())
+        database,
+        spool,
+        WriterOptions(**values),
+        UsageMetrics(registry),
+        SuppressedErrors(registry),
     )
     return writer, spool
 

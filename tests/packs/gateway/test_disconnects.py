@@ -72,7 +72,7 @@ async def test_every_disconnected_stream_leaves_one_usage_row(
                     return await _one(http, index, headers, rng)
 
             results = await asyncio.gather(*(run(i) for i in range(REQUESTS)))
-        await gateway.runtime.wait_for_streams(10)  # drains end within 2 s
+        await gateway.runtime.streams.wait_for_streams(10)  # drains end within 2 s
         await gateway.runtime.writer.flush()
         rows = {row.request_id: row for row in await usage_rows(gateway.runtime.database)}
 

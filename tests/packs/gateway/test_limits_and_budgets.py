@@ -13,9 +13,9 @@ from tests.packs.gateway.identities import api_key, bearer, user_credential
 from tests.packs.gateway.sse import all_events
 from tests.packs.gateway.support import usage_rows
 from tests.support.databases import REDIS_ENV, require_service
-from vantage.packs.gateway.pricing import to_nano
+from vantage.packs.gateway.domain.pricing import to_nano
 from vantage.packs.gateway.repository.spend import ledger
-from vantage.packs.gateway.services.budgets import period_bounds
+from vantage.packs.gateway.service.budgets import period_bounds
 
 SEND = {"model": "oa/gpt-4o-mini", "message": "how are margins"}
 

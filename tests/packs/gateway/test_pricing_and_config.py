@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from vantage.packs.gateway.config_file import ConfigError, load_config, parse_config
-from vantage.packs.gateway.pricing import cost_of, default_pricing, load_pricing
-from vantage.packs.gateway.tokens import TokenCounter, heuristic_tokens
+from vantage.packs.gateway.domain.config_file import ConfigError, load_config, parse_config
+from vantage.packs.gateway.domain.pricing import cost_of, default_pricing, load_pricing
+from vantage.packs.gateway.domain.token_counter import TokenCounter, heuristic_tokens
 
 JUNE_2025 = datetime(2025, 6, 20, tzinfo=UTC)
 

@@ -6,9 +6,11 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from prometheus_client import CollectorRegistry
 
 from tests.packs.gateway.fakes import PROMPT_BASE, FakeBehaviour, anthropic_app, openai_app, serve
-from vantage.packs.gateway.config_file import GatewayConfig, ProviderConfig
+from vantage.packs.gateway.domain.config_file import GatewayConfig, ProviderConfig
+from vantage.packs.gateway.domain.token_counter import TokenCounter
 from vantage.packs.gateway.providers.base import (
     ChatMessage,
     Finish,
@@ -18,9 +20,9 @@ from vantage.packs.gateway.providers.base import (
     UsageReport,
 )
 from vantage.packs.gateway.providers.registry import ProviderRegistry, build_registry
-from vantage.packs.gateway.services.attempts import AttemptsFailed, Backoff, Caller, Target
+from vantage.packs.gateway.service.attempts import AttemptsFailed, Backoff, Caller, Target
 from vantage.packs.gateway.settings import GatewaySettings
-from vantage.packs.gateway.tokens import TokenCounter
+from vantage.packs.gateway.suppressed_errors import SuppressedErrors
 
 REQUEST = ProviderRequest(
     model="m",
@@ -141,7 +143,7 @@ async def test_retries_with_backoff_then_succeeds(upstreams: dict[str, Any]) -> 
     behaviour = upstreams["openai"][0]
     behaviour.fail_next(429, count=1, retry_after=0.01)
     behaviour.fail_next(503, count=1)
-    caller = Caller(registry, Backoff(base=0.01, cap=0.05))
+    caller = Caller(registry, Backoff(base=0.01, cap=0.05), SuppressedErrors(CollectorRegistry()))
     target, completion, attempts = await caller.complete([Target("oa", "m")], REQUEST)
     assert (target.provider, attempts) == ("oa", 3)
     assert completion.usage.output_tokens == 12
@@ -154,7 +156,7 @@ async def test_falls_back_to_the_next_model_when_retries_run_out(
 ) -> None:
     registry = _registry(upstreams)
     upstreams["openai"][0].fail_next(500, count=3)
-    caller = Caller(registry, Backoff(base=0.001, cap=0.01))
+    caller = Caller(registry, Backoff(base=0.001, cap=0.01), SuppressedErrors(CollectorRegistry()))
     target, _, attempts = await caller.complete([Target("oa", "m"), Target("an", "c")], REQUEST)
     assert target == Target("an", "c")
     assert attempts == 4
@@ -166,7 +168,7 @@ async def test_falls_back_to_the_next_model_when_retries_run_out(
 async def test_a_rejected_request_is_neither_retried_nor_moved(upstreams: dict[str, Any]) -> None:
     registry = _registry(upstreams)
     upstreams["openai"][0].fail_next(400, message="context too long")
-    caller = Caller(registry, Backoff(base=0.001, cap=0.01))
+    caller = Caller(registry, Backoff(base=0.001, cap=0.01), SuppressedErrors(CollectorRegistry()))
     with pytest.raises(AttemptsFailed) as caught:
         await caller.complete([Target("oa", "m"), Target("backup", "m")], REQUEST)
     assert caught.value.attempts == 1
@@ -180,7 +182,7 @@ async def test_stream_opens_on_a_fallback_before_the_first_event(
 ) -> None:
     registry = _registry(upstreams, max_retries=0)
     upstreams["openai"][0].fail_next(503)
-    caller = Caller(registry, Backoff(base=0.001, cap=0.01))
+    caller = Caller(registry, Backoff(base=0.001, cap=0.01), SuppressedErrors(CollectorRegistry()))
     opened = await caller.open_stream([Target("oa", "m"), Target("an", "c")], REQUEST)
     assert opened.target == Target("an", "c")
     rest = [event async for event in opened.events]
@@ -201,7 +203,7 @@ async def test_a_stalled_stream_times_out(upstreams: dict[str, Any]) -> None:
 async def test_unhealthy_providers_are_tried_last(upstreams: dict[str, Any]) -> None:
     registry = _registry(upstreams, unhealthy_after_failures=1, unhealthy_cooldown_seconds=60)
     upstreams["openai"][0].fail_next(500, count=3)
-    caller = Caller(registry, Backoff(base=0.001, cap=0.01))
+    caller = Caller(registry, Backoff(base=0.001, cap=0.01), SuppressedErrors(CollectorRegistry()))
     await caller.complete([Target("oa", "m"), Target("an", "c")], REQUEST)
     assert not registry.is_healthy("oa")
     before = len(upstreams["openai"][0].requests)

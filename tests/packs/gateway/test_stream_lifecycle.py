@@ -52,7 +52,7 @@ async def _stream_until_interrupted(
         assert response.status_code == 200
         async for event in events_of(response):
             if not events:
-                await runtime.interrupt_streams_later()
+                await runtime.streams.interrupt_streams_later()
             events.append(event)
     return response.headers["X-Vantage-Usage-Id"], events
 
@@ -79,7 +79,7 @@ async def test_streams_running_past_the_grace_end_with_a_shutdown_event_and_row(
                 http, "/api/v1/chat/stream", {"message": "q", "model": "oa/gpt-4o-mini"},
                 headers, runtime,
             )  # fmt: skip
-        await runtime.wait_for_streams(5)
+        await runtime.streams.wait_for_streams(5)
         await runtime.writer.flush()
         rows = {row.request_id: row for row in await usage_rows(runtime.database)}
 
@@ -109,7 +109,7 @@ async def test_a_stream_that_ends_within_the_grace_is_not_interrupted(
             usage_id, events = await _stream_until_interrupted(
                 http, "/api/v1/chat/stream", body, headers, gateway.runtime
             )
-        await gateway.runtime.wait_for_streams(5)
+        await gateway.runtime.streams.wait_for_streams(5)
         await gateway.runtime.writer.flush()
         rows = {row.request_id: row for row in await usage_rows(gateway.runtime.database)}
 

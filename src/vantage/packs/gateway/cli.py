@@ -9,8 +9,8 @@ import typer
 
 from vantage.config import load_settings
 from vantage.core.db import Database
-from vantage.packs.gateway.config_file import ConfigError, load_config
-from vantage.packs.gateway.pricing import load_pricing
+from vantage.packs.gateway.domain.config_file import ConfigError, load_config
+from vantage.packs.gateway.domain.pricing import load_pricing
 from vantage.packs.gateway.settings import GatewaySettings
 
 cli = typer.Typer(no_args_is_help=True, help="LLM gateway commands")
@@ -51,7 +51,8 @@ def replay_spool(
 
     from prometheus_client import CollectorRegistry
 
-    from vantage.packs.gateway.lifespan import SPOOL_DIR_NAME
+    from vantage.packs.gateway.runtime import SPOOL_DIR_NAME
+    from vantage.packs.gateway.suppressed_errors import SuppressedErrors
     from vantage.packs.gateway.usage.spool import UsageSpool
     from vantage.packs.gateway.usage.writer import UsageMetrics, UsageWriter, WriterOptions
 
@@ -65,12 +66,14 @@ def replay_spool(
 
     async def run() -> int:
         database = Database(settings)
+        registry = CollectorRegistry()
         try:
             writer = UsageWriter(
                 database,
                 UsageSpool(path),
                 WriterOptions(1, gateway.usage_batch_size, 0.1, 0.0, 1.0),
-                UsageMetrics(CollectorRegistry()),
+                UsageMetrics(registry),
+                SuppressedErrors(registry),
             )
             return await writer.replay()
         finally:

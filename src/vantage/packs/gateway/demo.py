@@ -14,12 +14,12 @@ from typing import Any
 
 from vantage.core.db import utcnow
 from vantage.core.packs import DemoContext
-from vantage.packs.gateway.config_file import SIMULATED_PROVIDER
+from vantage.packs.gateway.domain.config_file import SIMULATED_PROVIDER
+from vantage.packs.gateway.domain.pricing import PricingTable, default_pricing
 from vantage.packs.gateway.models import Specialist
-from vantage.packs.gateway.pricing import PricingTable, default_pricing
 from vantage.packs.gateway.repository import specialists as specialist_repo
 from vantage.packs.gateway.repository.usage_writes import insert_usage
-from vantage.packs.gateway.services.identity import UserHasher, derive_user_hash_key
+from vantage.packs.gateway.service.identity import UserHasher, derive_user_hash_key
 from vantage.packs.gateway.settings import GatewaySettings
 from vantage.packs.gateway.usage.record import Endpoint, UsageRecord, UsageStatus
 

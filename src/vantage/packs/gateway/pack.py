@@ -2,37 +2,37 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-from fastapi import APIRouter
+from functools import lru_cache, partial
 
 from vantage.core.packs import Pack
+from vantage.packs.gateway.api import router
+from vantage.packs.gateway.channels import CHANNELS
 from vantage.packs.gateway.cli import cli
 from vantage.packs.gateway.demo import load_demo
-from vantage.packs.gateway.endpoints import catalog, chat, openai, usage
-from vantage.packs.gateway.lifespan import gateway_lifespan
-from vantage.packs.gateway.settings import GatewaySettings
-from vantage.packs.gateway.usage.live import CHANNELS
+from vantage.packs.gateway.runtime import run_gateway
+from vantage.packs.gateway.settings import PACK_NAME, GatewaySettings
 
 MODELS_MODULE = "vantage.packs.gateway.models"
 
 
-@lru_cache(maxsize=1)
-def build_pack() -> Pack:
-    """The pack (built once, on first use, so importing a submodule stays cheap)."""
-    router = APIRouter()
-    for module in (chat, openai, catalog, usage):
-        router.include_router(module.router)
+def create_pack(settings: GatewaySettings | None = None) -> Pack:
+    """The gateway pack; ``settings`` replaces the environment's (tests, embedding)."""
     return Pack(
-        name="gateway",
+        name=PACK_NAME,
         title="LLM gateway",
         version="1.0.0",
         description="Chat gateway: specialists, providers, streaming, rate limits, usage, cost",
         router=router,
         models=(MODELS_MODULE,),
-        lifespan=gateway_lifespan,
+        lifespan=partial(run_gateway, settings=settings),
         demo=load_demo,
         cli=cli,
         settings=GatewaySettings,
         channels=CHANNELS,
     )
+
+
+@lru_cache(maxsize=1)
+def build_pack() -> Pack:
+    """The pack with settings from the environment (built once, on first use)."""
+    return create_pack()

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from vantage.core.windows import WindowOut
-from vantage.packs.gateway.config_file import (
+from vantage.packs.gateway.domain.config_file import (
     PROVIDER_NAME_PATTERN,
     ROUTE_PATTERN,
     SLUG_PATTERN,

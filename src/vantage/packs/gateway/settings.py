@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+PACK_NAME = "gateway"
+
 
 class GatewaySettings(BaseSettings):
     """Knobs of the chat gateway: config files, limits, timeouts and the usage writer."""

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from vantage.core.db import utcnow
-from vantage.packs.gateway.config_file import GatewayConfig, ProviderConfig
+from vantage.packs.gateway.domain.config_file import GatewayConfig, ProviderConfig
+from vantage.packs.gateway.domain.token_counter import TokenCounter
 from vantage.packs.gateway.providers.anthropic_provider import AnthropicProvider
 from vantage.packs.gateway.providers.base import ChatProvider, ProviderError, ProviderInfo
 from vantage.packs.gateway.providers.openai_provider import OpenAIProvider
 from vantage.packs.gateway.providers.simulated import SimulatedProvider
 from vantage.packs.gateway.settings import GatewaySettings
-from vantage.packs.gateway.tokens import TokenCounter
 
 
 @dataclass

@@ -12,6 +12,7 @@ import hashlib
 import random
 from collections.abc import AsyncGenerator
 
+from vantage.packs.gateway.domain.token_counter import TokenCounter
 from vantage.packs.gateway.providers.base import (
     Completion,
     Finish,
@@ -23,7 +24,6 @@ from vantage.packs.gateway.providers.base import (
     Usage,
     UsageReport,
 )
-from vantage.packs.gateway.tokens import TokenCounter
 
 VOCABULARY = [
     "revenue",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -14,20 +14,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from vantage.core.repository import SortColumn, count_rows, keyset_after
 from vantage.packs.gateway.models import UsageDaily, UsageEvent
-
-
-@dataclass(frozen=True)
-class UsageFilters:
-    start: datetime
-    end: datetime
-    user_hash: str | None = None
-    specialist: str | None = None
-    provider: str | None = None
-    model: str | None = None
-    status: str | None = None
-    endpoint: str | None = None
-    estimated: bool | None = None
-    api_key_id: int | None = None
+from vantage.packs.gateway.usage.filters import UsageFilters
 
 
 def _usage_query(tenant_id: int, filters: UsageFilters) -> Select[Any]:

@@ -12,11 +12,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vantage.core.watermarks import bump_watermark
+from vantage.packs.gateway.domain.pricing import to_nano
 from vantage.packs.gateway.models import UsageDaily, UsageEvent
-from vantage.packs.gateway.pricing import to_nano
+from vantage.packs.gateway.settings import PACK_NAME
 from vantage.packs.gateway.usage.record import UsageRecord
 
-PACK_NAME = "gateway"
 RollupKey = tuple[int, date, str, str, str, str]
 
 

@@ -10,19 +10,10 @@ from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any, Protocol
 
-from vantage.core.realtime.channels import ChannelSpec
+from vantage.packs.gateway.channels import USAGE_CHANNEL
 from vantage.packs.gateway.usage.record import UsageRecord
 
-USAGE_CHANNEL = "gateway.usage"
 MAX_ROWS = 50
-CHANNELS = (
-    ChannelSpec(
-        USAGE_CHANNEL,
-        history_size=200,
-        history_ttl_seconds=600,
-        description="gateway usage rows as they are stored (totals and rows of each batch)",
-    ),
-)
 
 
 class Publisher(Protocol):

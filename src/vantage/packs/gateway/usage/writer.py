@@ -19,6 +19,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from vantage.core.db import Database
 from vantage.packs.gateway.repository.usage_writes import insert_usage
+from vantage.packs.gateway.suppressed_errors import SuppressedErrors
 from vantage.packs.gateway.usage.record import UsageRecord
 from vantage.packs.gateway.usage.spool import UsageSpool
 
@@ -67,11 +68,13 @@ class UsageWriter:
         spool: UsageSpool,
         options: WriterOptions,
         metrics: UsageMetrics,
+        errors: SuppressedErrors,
     ) -> None:
         self._database = database
         self._spool = spool
         self._options = options
         self._metrics = metrics
+        self._errors = errors
         self._queue: asyncio.Queue[UsageRecord] = asyncio.Queue(options.queue_size)
         self._tasks: list[asyncio.Task[None]] = []
         self._closed = False
@@ -150,7 +153,10 @@ class UsageWriter:
             async with self._database.transaction() as session:
                 stored = await insert_usage(session, batch)
         if stored and self.on_stored is not None:
-            with contextlib.suppress(Exception):  # a live feed never fails the writer
+            # A live feed never fails the writer: the rows are stored whatever it does.
+            with self._errors.suppressed(
+                "usage.live_feed", "stored usage rows not published", rows=len(stored)
+            ):
                 await self.on_stored(stored)
         return len(stored)
 
@@ -169,7 +175,7 @@ class UsageWriter:
     async def _replay_loop(self) -> None:
         while True:
             await asyncio.sleep(self._options.replay_interval)
-            with contextlib.suppress(Exception):
+            with self._errors.suppressed("usage.replay", "spooled usage replay failed"):
                 await self.replay()
 
     async def replay(self) -> int:
@@ -221,7 +227,10 @@ class UsageWriter:
             await self.flush(timeout=max(self._options.drain_seconds, 0.01))
         if batch_task is not None:
             batch_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
+            with (
+                contextlib.suppress(asyncio.CancelledError),
+                self._errors.suppressed("usage.batch_loop", "usage batch loop failed"),
+            ):
                 await batch_task
         leftovers: list[UsageRecord] = []
         while not self._queue.empty():
@@ -229,7 +238,7 @@ class UsageWriter:
         if leftovers:
             await self._to_spool(leftovers)
         if time.monotonic() < deadline:
-            with contextlib.suppress(Exception):
+            with self._errors.suppressed("usage.replay_on_close", "spooled usage replay failed"):
                 async with asyncio.timeout(max(deadline - time.monotonic(), 0.01)):
                     await self.replay()
         self._spool.close()

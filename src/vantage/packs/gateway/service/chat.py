@@ -9,7 +9,7 @@ next (success, upstream error, timeout, client disconnect, shutdown).
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import logging
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -21,10 +21,10 @@ from vantage.core.errors import (
     ValidationFailed,
     VantageError,
 )
-from vantage.packs.gateway.pricing import cost_of
+from vantage.packs.gateway.domain.pricing import cost_of
+from vantage.packs.gateway.domain.token_counter import TOKENS_PER_MESSAGE, heuristic_tokens
 from vantage.packs.gateway.providers.base import Completion, ProviderError, Usage
-from vantage.packs.gateway.runtime import GatewayRuntime
-from vantage.packs.gateway.services.accounting import (
+from vantage.packs.gateway.service.accounting import (
     CallContext,
     FinalUsage,
     error_code_of,
@@ -33,10 +33,10 @@ from vantage.packs.gateway.services.accounting import (
     status_of,
     usage_record,
 )
-from vantage.packs.gateway.services.attempts import AttemptsFailed, Target
-from vantage.packs.gateway.services.history import check_history
-from vantage.packs.gateway.services.routing import ChatInput, RoutePlan
-from vantage.packs.gateway.tokens import TOKENS_PER_MESSAGE, heuristic_tokens
+from vantage.packs.gateway.service.attempts import AttemptsFailed, Target
+from vantage.packs.gateway.service.calls import CallServices
+from vantage.packs.gateway.service.history import check_history
+from vantage.packs.gateway.service.routing import ChatInput, RoutePlan
 from vantage.packs.gateway.usage.record import Endpoint
 
 SETTLE_TIMEOUT_SECONDS = 5.0
@@ -71,64 +71,79 @@ def problem_for(error: ProviderError) -> VantageError:
 
 
 def _hold_amount(
-    runtime: GatewayRuntime, ctx: CallContext, plan: RoutePlan, max_out: int
+    services: CallServices, ctx: CallContext, plan: RoutePlan, max_out: int
 ) -> Decimal:
     """The most this request can cost on any of its targets."""
     worst = Decimal(0)
     for target in plan.targets:
-        entry = runtime.pricing.price(target.model, ctx.started_at)
+        entry = services.pricing.price(target.model, ctx.started_at)
         if entry is not None:
             worst = max(worst, cost_of(entry, ctx.estimated_prompt_tokens, max_out, 0))
     return worst
 
 
 async def admit(
-    runtime: GatewayRuntime, principal: Principal, chat: ChatInput, endpoint: Endpoint
+    services: CallServices, principal: Principal, chat: ChatInput, endpoint: Endpoint
 ) -> CallContext:
     """Route, check limits and hold the budget; the context of an admitted request."""
-    plan = await runtime.router.plan(principal, chat)
+    plan = await services.router.plan(principal, chat)
     client_texts = [t for t in (chat.system,) if t] + [m.content for m in chat.messages]
-    estimate = check_history(runtime.settings, runtime.tokens, client_texts)
+    estimate = check_history(services.settings, services.tokens, client_texts)
     specialist_prompt = plan.specialist.system_prompt if plan.specialist else ""
     if specialist_prompt:
         estimate += TOKENS_PER_MESSAGE + heuristic_tokens(specialist_prompt)
-    limits = await runtime.limiter.admit(principal, estimate)
+    limits = await services.limiter.admit(principal, estimate)
     ctx = start_context(
         principal,
-        runtime.hasher.for_principal(principal, chat.end_user),
+        services.hasher.for_principal(principal, chat.end_user),
         endpoint,
         chat.session_id,
         [specialist_prompt, *client_texts] if specialist_prompt else client_texts,
         estimate,
         limits,
     )
-    if runtime.budgets.enabled:
+    if services.budgets.enabled:
         # The request goes out with the max_tokens the hold was computed for.
-        max_out = plan.request.max_tokens or runtime.settings.default_max_tokens
+        max_out = plan.request.max_tokens or services.settings.default_max_tokens
         plan = replace(plan, request=replace(plan.request, max_tokens=max_out))
-        ctx.hold = await runtime.budgets.hold(
-            ctx.tenant_id, ctx.user_hash, _hold_amount(runtime, ctx, plan, max_out), ctx.started_at
+        ctx.hold = await services.budgets.hold(
+            ctx.tenant_id, ctx.user_hash, _hold_amount(services, ctx, plan, max_out), ctx.started_at
         )
     ctx.plan = plan
     return ctx
 
 
-async def settle(runtime: GatewayRuntime, ctx: CallContext, usage: FinalUsage) -> None:
+async def settle(services: CallServices, ctx: CallContext, usage: FinalUsage) -> None:
     """Release the budget hold and charge the tokens (never fails the request)."""
-    with contextlib.suppress(Exception):
+    settling_budget = ctx.hold is not None
+    try:
         async with asyncio.timeout(SETTLE_TIMEOUT_SECONDS):
             if ctx.hold is not None:
-                await runtime.budgets.settle(ctx.hold, usage.cost_usd)
-            await runtime.limiter.charge_tokens(ctx.principal, usage.total_tokens)
+                await services.budgets.settle(ctx.hold, usage.cost_usd)
+            settling_budget = False
+            await services.limiter.charge_tokens(ctx.principal, usage.total_tokens)
+    except Exception:
+        if settling_budget:
+            # The hold stays held until the budget's period ends: it refuses what it could pay.
+            services.errors.record(
+                "budget_settlement",
+                "spend budget hold not settled",
+                level=logging.ERROR,
+                request_id=ctx.request_id,
+            )
+        else:
+            services.errors.record(
+                "token_charge", "tokens not charged to the rate limit", request_id=ctx.request_id
+            )
 
 
 def record_failure(
-    runtime: GatewayRuntime, ctx: CallContext, failure: AttemptsFailed, *, streamed: bool
+    services: CallServices, ctx: CallContext, failure: AttemptsFailed, *, streamed: bool
 ) -> FinalUsage:
     """The row of a request no upstream served (nothing was consumed upstream)."""
     assert ctx.plan is not None
-    usage = final_usage(runtime, ctx, ctx.plan.primary.model, Usage(), "", reached_upstream=False)
-    runtime.writer.submit(
+    usage = final_usage(services, ctx, ctx.plan.primary.model, Usage(), "", reached_upstream=False)
+    services.writer.submit(
         usage_record(
             ctx,
             ctx.plan.primary,
@@ -142,11 +157,11 @@ def record_failure(
     return usage
 
 
-def record_abandoned(runtime: GatewayRuntime, ctx: CallContext, *, streamed: bool) -> FinalUsage:
+def record_abandoned(services: CallServices, ctx: CallContext, *, streamed: bool) -> FinalUsage:
     """The row of a request cut off while an upstream call was in flight (prompt estimated)."""
     assert ctx.plan is not None
-    usage = final_usage(runtime, ctx, ctx.plan.primary.model, Usage(), "", complete=False)
-    runtime.writer.submit(
+    usage = final_usage(services, ctx, ctx.plan.primary.model, Usage(), "", complete=False)
+    services.writer.submit(
         usage_record(
             ctx,
             ctx.plan.primary,
@@ -161,25 +176,25 @@ def record_abandoned(runtime: GatewayRuntime, ctx: CallContext, *, streamed: boo
 
 
 async def send(
-    runtime: GatewayRuntime, principal: Principal, chat: ChatInput, endpoint: Endpoint
+    services: CallServices, principal: Principal, chat: ChatInput, endpoint: Endpoint
 ) -> SendResult:
     """One non-streamed chat call, accounted."""
-    ctx = await admit(runtime, principal, chat, endpoint)
+    ctx = await admit(services, principal, chat, endpoint)
     assert ctx.plan is not None
     try:
-        target, completion, attempts = await runtime.caller.complete(
+        target, completion, attempts = await services.caller.complete(
             ctx.plan.targets, ctx.plan.request
         )
     except AttemptsFailed as failure:
-        await settle(runtime, ctx, record_failure(runtime, ctx, failure, streamed=False))
+        await settle(services, ctx, record_failure(services, ctx, failure, streamed=False))
         raise problem_for(failure.last) from failure
     except BaseException:
-        usage = record_abandoned(runtime, ctx, streamed=False)
-        await asyncio.shield(settle(runtime, ctx, usage))
+        usage = record_abandoned(services, ctx, streamed=False)
+        await asyncio.shield(settle(services, ctx, usage))
         raise
-    usage = final_usage(runtime, ctx, target.model, completion.usage, completion.text)
-    runtime.writer.submit(
+    usage = final_usage(services, ctx, target.model, completion.usage, completion.text)
+    services.writer.submit(
         usage_record(ctx, target, usage, status="ok", attempts=attempts, streamed=False)
     )
-    await settle(runtime, ctx, usage)
+    await settle(services, ctx, usage)
     return SendResult(ctx, target, completion, usage, attempts)

@@ -20,6 +20,7 @@ from vantage.packs.gateway.providers.base import (
     StreamEvent,
 )
 from vantage.packs.gateway.providers.registry import ProviderRegistry
+from vantage.packs.gateway.suppressed_errors import SuppressedErrors
 
 
 @dataclass(frozen=True)
@@ -74,9 +75,12 @@ def order_targets(targets: list[Target], registry: ProviderRegistry) -> list[Tar
 class Caller:
     """Runs one request across its targets."""
 
-    def __init__(self, registry: ProviderRegistry, backoff: Backoff) -> None:
+    def __init__(
+        self, registry: ProviderRegistry, backoff: Backoff, errors: SuppressedErrors
+    ) -> None:
         self.registry = registry
         self.backoff = backoff
+        self.errors = errors
 
     async def complete(
         self, targets: list[Target], request: ProviderRequest
@@ -121,16 +125,23 @@ class Caller:
         except StopAsyncIteration:
             first = None
         except (ProviderError, TimeoutError) as error:
-            with contextlib.suppress(Exception):
-                await events.aclose()
+            await self._close_unopened(events, target)
             caller.failed(target, _as_provider_error(error))
             return None
         except BaseException:
-            with contextlib.suppress(Exception):
-                await events.aclose()
+            await self._close_unopened(events, target)
             raise
         self.registry.record_success(target.provider)
         return OpenedStream(target, provider, events, first, attempts)
+
+    async def _close_unopened(
+        self, events: AsyncGenerator[StreamEvent, None], target: Target
+    ) -> None:
+        """Close a stream that failed before its first event; a failure to close is recorded."""
+        with self.errors.suppressed(
+            "attempts.close_unopened_stream", "unopened stream not closed", route=target.route
+        ):
+            await events.aclose()
 
 
 def _as_provider_error(error: Exception) -> ProviderError:

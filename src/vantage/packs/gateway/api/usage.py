@@ -8,17 +8,19 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from vantage.core.auth.dependencies import ReadPrincipal
 from vantage.core.cache import check_freshness
+from vantage.core.context import core_of
 from vantage.core.db import ReadSession
 from vantage.core.pagination import Cursors, Page, Pagination
 from vantage.core.ratelimit import rate_limit
-from vantage.core.watermarks import read_watermark
 from vantage.core.windows import TimeWindow, window_param
-from vantage.packs.gateway.repository.usage_reads import UsageFilters
-from vantage.packs.gateway.repository.usage_writes import PACK_NAME
+from vantage.packs.gateway.api.rate_limit_groups import READ_GROUP
 from vantage.packs.gateway.schemas import UsageRead, UsageSummary
-from vantage.packs.gateway.services.usage_queries import list_usage, summarize_usage
+from vantage.packs.gateway.service.usage_queries import list_usage, summarize_usage, usage_watermark
+from vantage.packs.gateway.usage.filters import UsageFilters
 
-router = APIRouter(prefix="/api/v1/usage", tags=["gateway"], dependencies=[Depends(rate_limit())])
+router = APIRouter(
+    prefix="/api/v1/usage", tags=["gateway"], dependencies=[Depends(rate_limit(READ_GROUP))]
+)
 Window = Annotated[TimeWindow, window_param(default_days=7)]
 Status = Literal["ok", "error", "client_disconnect", "timeout"]
 EndpointName = Literal["send", "stream", "openai"]
@@ -66,8 +68,8 @@ async def usage_summary(
     group_by: Literal["day", "model", "provider", "specialist", "user"] = "day",
 ) -> UsageSummary:
     """Requests, tokens, cost and latency per day, model, provider, specialist or user hash."""
-    watermark = await read_watermark(session, principal.tenant_id, PACK_NAME)
-    settings = request.app.state.settings
+    watermark = await usage_watermark(session, principal.tenant_id)
+    settings = core_of(request).settings
     check_freshness(
         request, response, principal.tenant_id, watermark, settings.cache_max_age_seconds
     )

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 
 from vantage.core.auth.principal import Principal
 from vantage.core.errors import Forbidden, NotFound, ValidationFailed
-from vantage.packs.gateway.config_file import ROUTE_PATTERN
+from vantage.packs.gateway.domain.config_file import ROUTE_PATTERN
 from vantage.packs.gateway.providers.base import ChatMessage, ProviderRequest
 from vantage.packs.gateway.providers.registry import ProviderRegistry
-from vantage.packs.gateway.services.attempts import Target
-from vantage.packs.gateway.services.identity import effective_role
-from vantage.packs.gateway.services.specialists import SpecialistDirectory, SpecialistView
+from vantage.packs.gateway.service.attempts import Target
+from vantage.packs.gateway.service.identity import effective_role
+from vantage.packs.gateway.service.specialists import SpecialistDirectory, SpecialistView
 from vantage.packs.gateway.settings import GatewaySettings
 
 SPECIALIST_PREFIX = "specialist:"

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from vantage.core.errors import PayloadTooLarge, ValidationFailed
+from vantage.packs.gateway.domain.token_counter import TokenCounter
 from vantage.packs.gateway.settings import GatewaySettings
-from vantage.packs.gateway.tokens import TokenCounter
 
 
 def check_history(

@@ -19,22 +19,24 @@ from starlette.responses import StreamingResponse
 
 from vantage.core.auth.dependencies import ReadPrincipal
 from vantage.core.errors import VantageError, problem_response
-from vantage.packs.gateway.endpoints.chat import SHUTTING_DOWN, sse_frame, sse_frames, sse_response
-from vantage.packs.gateway.openai_compat import (
+from vantage.core.ratelimit import rate_limit
+from vantage.packs.gateway.api.openai_wire import (
     ChatCompletionRequest,
     ChunkWriter,
     completion_json,
     openai_error,
     to_chat_input,
 )
+from vantage.packs.gateway.api.rate_limit_groups import READ_GROUP
+from vantage.packs.gateway.api.sse import SHUTTING_DOWN, sse_frame, sse_frames, sse_response
 from vantage.packs.gateway.providers.base import TextDelta
-from vantage.packs.gateway.runtime import GatewayRuntime, runtime_of
-from vantage.packs.gateway.services import chat as chat_service
-from vantage.packs.gateway.services.chat import problem_for
-from vantage.packs.gateway.services.limits import limit_headers
-from vantage.packs.gateway.services.routing import SPECIALIST_PREFIX
-from vantage.packs.gateway.services.specialists import list_specialists
-from vantage.packs.gateway.services.streams import Interrupted, StreamItem, open_stream
+from vantage.packs.gateway.runtime import GatewayRuntimeDep
+from vantage.packs.gateway.service import chat as chat_service
+from vantage.packs.gateway.service.chat import problem_for
+from vantage.packs.gateway.service.limits import limit_headers
+from vantage.packs.gateway.service.routing import SPECIALIST_PREFIX
+from vantage.packs.gateway.service.specialists import active_specialist_slugs
+from vantage.packs.gateway.service.streams import Interrupted, StreamItem, open_stream
 
 
 class OpenAICompatibleRoute(APIRoute):
@@ -78,7 +80,6 @@ class OpenAICompatibleRoute(APIRoute):
 router = APIRouter(
     prefix="/v1", tags=["gateway (OpenAI-compatible)"], route_class=OpenAICompatibleRoute
 )
-Runtime = Annotated[GatewayRuntime, Depends(runtime_of)]
 DONE = "[DONE]"
 
 
@@ -108,14 +109,14 @@ def _json(body: dict[str, Any]) -> str:
 async def chat_completions(
     body: ChatCompletionRequest,
     principal: ReadPrincipal,
-    runtime: Runtime,
+    runtime: GatewayRuntimeDep,
     request: Request,
     session_id: Annotated[str | None, Header(alias="X-Session-ID", max_length=128)] = None,
 ) -> JSONResponse | StreamingResponse:
     """Chat completions; ``model`` is ``specialist:<slug>`` or ``<provider>/<model>``."""
     chat = to_chat_input(body, session_id)
     if body.stream:
-        run = await open_stream(runtime, principal, chat, "openai")
+        run = await open_stream(runtime, runtime.streams, principal, chat, "openai")
         writer = ChunkWriter(run.request_id, body.model, body.include_usage)
         frames = sse_frames(run, partial(_render, writer), opening=sse_frame(writer.role()))
         return sse_response(run, frames)
@@ -134,21 +135,14 @@ async def chat_completions(
     )
 
 
-@router.get("/models")
-async def list_models(principal: ReadPrincipal, runtime: Runtime) -> dict[str, Any]:
+# Chat completions count per principal (gateway.requests / gateway.tokens); listing is a read.
+@router.get("/models", dependencies=[Depends(rate_limit(READ_GROUP))])
+async def list_models(principal: ReadPrincipal, runtime: GatewayRuntimeDep) -> dict[str, Any]:
     """The models a client may name: the tenant's specialists and allow-listed direct routes."""
-    async with runtime.database.reader() as session:
-        rows, _ = await list_specialists(
-            session, principal.tenant_id, limit=500, offset=0, include_inactive=False
-        )
+    slugs = await active_specialist_slugs(runtime.database, principal.tenant_id)
     data = [
-        {
-            "id": f"{SPECIALIST_PREFIX}{row.slug}",
-            "object": "model",
-            "created": 0,
-            "owned_by": "vantage",
-        }
-        for row in rows
+        {"id": f"{SPECIALIST_PREFIX}{slug}", "object": "model", "created": 0, "owned_by": "vantage"}
+        for slug in slugs
     ]
     if runtime.settings.direct_routing:
         for name, provider in sorted(runtime.registry.providers.items()):

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from vantage.packs.gateway.config_file import ConfigError
+from vantage.packs.gateway.domain.config_file import ConfigError
 
 PER_TOKENS = Decimal(1_000_000)
 COST_QUANTUM = Decimal("0.000000001")

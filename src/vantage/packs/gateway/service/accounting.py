@@ -7,21 +7,16 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from vantage.core.auth.principal import Principal
 from vantage.core.db import utcnow
 from vantage.core.ratelimit import Decision
 from vantage.packs.gateway.providers.base import ProviderError, Usage
-from vantage.packs.gateway.services.attempts import Target
-from vantage.packs.gateway.services.budgets import Hold
-from vantage.packs.gateway.services.routing import RoutePlan
-from vantage.packs.gateway.tokens import TokenCounter
+from vantage.packs.gateway.service.attempts import Target
+from vantage.packs.gateway.service.budgets import Hold
+from vantage.packs.gateway.service.calls import CallServices
+from vantage.packs.gateway.service.routing import RoutePlan
 from vantage.packs.gateway.usage.record import Endpoint, UsageRecord, UsageStatus
-
-if TYPE_CHECKING:
-    from vantage.packs.gateway.runtime import GatewayRuntime
-
 
 _ids = random.SystemRandom()
 _fast_ids = random.Random(_ids.getrandbits(128))  # noqa: S311 - ids, not secrets
@@ -99,7 +94,7 @@ class FinalUsage:
 
 
 def final_usage(
-    runtime: GatewayRuntime,
+    services: CallServices,
     ctx: CallContext,
     model: str,
     reported: Usage,
@@ -114,7 +109,7 @@ def final_usage(
     cumulative ``output_tokens`` before the final ``message_delta``): its output is estimated
     from the text received, never below what the upstream had already reported.
     """
-    tokens: TokenCounter = runtime.tokens
+    tokens = services.tokens
     if not reached_upstream:
         return FinalUsage(0, 0, 0, False, Decimal(0), False)
     estimated = False
@@ -126,7 +121,7 @@ def final_usage(
         output_tokens = max(output_tokens or 0, tokens.count(output_text))
         estimated = True
     cached = reported.cached_tokens or 0
-    cost = runtime.pricing.cost(
+    cost = services.pricing.cost(
         model,
         ctx.started_at,
         input_tokens=input_tokens,

@@ -19,11 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vantage.core.auth.repository import tenant_by_slug
 from vantage.core.db import Database, is_database_unavailable
 from vantage.core.errors import Conflict, NotFound, ValidationFailed
-from vantage.packs.gateway.config_file import GatewayConfig, SpecialistConfig
+from vantage.packs.gateway.domain.config_file import GatewayConfig, SpecialistConfig
 from vantage.packs.gateway.models import Specialist
 from vantage.packs.gateway.providers.registry import ProviderRegistry
 from vantage.packs.gateway.repository import specialists as repo
-from vantage.packs.gateway.schemas import SpecialistCreate, SpecialistUpdate
+from vantage.packs.gateway.schemas import SpecialistCreate, SpecialistRead, SpecialistUpdate
 
 logger = structlog.get_logger("vantage.gateway.specialists")
 
@@ -95,6 +95,28 @@ class SpecialistDirectory:
         self._entries.pop((tenant_id, slug), None)
 
 
+def specialist_read(row: Specialist) -> SpecialistRead:
+    """The response shape of a stored specialist."""
+    return SpecialistRead(
+        id=row.id,
+        slug=row.slug,
+        name=row.name,
+        description=row.description,
+        system_prompt=row.system_prompt,
+        provider=row.provider,
+        model=row.model,
+        temperature=row.temperature,
+        max_tokens=row.max_tokens,
+        top_p=row.top_p,
+        fallbacks=list(row.fallbacks or []),
+        allowed_roles=list(row.allowed_roles or []),
+        source="config" if row.source == "config" else "api",
+        active=row.active,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
 def _check_providers(registry: ProviderRegistry, provider: str, fallbacks: Sequence[str]) -> None:
     names = [provider, *(route.split("/", 1)[0] for route in fallbacks)]
     unknown = sorted({name for name in names if registry.get(name) is None})
@@ -113,6 +135,15 @@ async def list_specialists(
     return await repo.specialists_of_tenant(
         session, tenant_id, limit=limit, offset=offset, include_inactive=include_inactive
     )
+
+
+async def active_specialist_slugs(database: Database, tenant_id: int) -> list[str]:
+    """The slugs of the tenant's active specialists (the first 500), for model listings."""
+    async with database.reader() as session:
+        rows, _ = await list_specialists(
+            session, tenant_id, limit=500, offset=0, include_inactive=False
+        )
+    return [row.slug for row in rows]
 
 
 async def get_specialist(session: AsyncSession, tenant_id: int, specialist_id: int) -> Specialist:

@@ -17,8 +17,8 @@ from decimal import Decimal
 
 from vantage.core.db import Database
 from vantage.core.errors import RateLimited
-from vantage.packs.gateway.config_file import BudgetConfig
-from vantage.packs.gateway.pricing import from_nano, to_nano
+from vantage.packs.gateway.domain.config_file import BudgetConfig
+from vantage.packs.gateway.domain.pricing import from_nano, to_nano
 from vantage.packs.gateway.repository import spend
 
 

@@ -29,8 +29,7 @@ from vantage.packs.gateway.providers.base import (
     Usage,
     UsageReport,
 )
-from vantage.packs.gateway.runtime import GatewayRuntime
-from vantage.packs.gateway.services.accounting import (
+from vantage.packs.gateway.service.accounting import (
     CallContext,
     FinalUsage,
     error_code_of,
@@ -38,15 +37,16 @@ from vantage.packs.gateway.services.accounting import (
     status_of,
     usage_record,
 )
-from vantage.packs.gateway.services.attempts import AttemptsFailed, OpenedStream, Target
-from vantage.packs.gateway.services.chat import (
+from vantage.packs.gateway.service.attempts import AttemptsFailed, OpenedStream, Target
+from vantage.packs.gateway.service.calls import CallServices
+from vantage.packs.gateway.service.chat import (
     admit,
     problem_for,
     record_abandoned,
     record_failure,
     settle,
 )
-from vantage.packs.gateway.services.routing import ChatInput
+from vantage.packs.gateway.service.routing import ChatInput
 from vantage.packs.gateway.usage.record import Endpoint, UsageStatus
 
 logger = structlog.get_logger("vantage.gateway.streams")
@@ -81,11 +81,58 @@ def ends_stream(batch: Sequence[StreamItem]) -> bool:
     return bool(batch) and not isinstance(batch[-1], TextDelta)
 
 
+class StreamRegistry:
+    """The streams running in this process, and how they end when the server stops."""
+
+    def __init__(self, grace_seconds: float) -> None:
+        self.grace_seconds = grace_seconds
+        self.running: set[StreamRun] = set()
+        self._interrupter: asyncio.Task[None] | None = None
+
+    def add(self, run: StreamRun) -> None:
+        """Track ``run`` until its reader ends."""
+        task = run.task
+        if task is None:
+            return
+        self.running.add(run)
+        task.add_done_callback(lambda _: self.running.discard(run))
+
+    async def interrupt_streams_later(self) -> None:
+        """On SIGTERM: streams get the grace period to finish, then their clients are told the
+        server is stopping. Returns at once, so the server stops accepting meanwhile."""
+        # A second signal during the grace period does not restart it.
+        if self._interrupter is None or self._interrupter.done():
+            self._interrupter = asyncio.create_task(self._interrupt_after_grace())
+
+    async def _interrupt_after_grace(self) -> None:
+        await self._wait_for_producers(self.grace_seconds)
+        for run in list(self.running):
+            run.interrupt()
+
+    async def wait_for_streams(self, timeout: float) -> None:
+        """Let running streams finish (bounded), then stop the rest; each records its usage."""
+        if self._interrupter is not None:
+            self._interrupter.cancel()  # the server has stopped: no client is left to tell
+        pending = await self._wait_for_producers(timeout)
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending, timeout=5)
+
+    async def _wait_for_producers(self, timeout: float) -> set[asyncio.Task[None]]:
+        """Wait at most ``timeout`` for the running streams' readers; those still running."""
+        tasks = [run.task for run in list(self.running) if run.task is not None]
+        if not tasks:
+            return set()
+        _, pending = await asyncio.wait(tasks, timeout=max(timeout, 0.01))
+        return pending
+
+
 class StreamRun:
     """One streamed call: the producer task, its queue, and the client side's view of it."""
 
-    def __init__(self, runtime: GatewayRuntime, ctx: CallContext, opened: OpenedStream) -> None:
-        self.runtime = runtime
+    def __init__(self, services: CallServices, ctx: CallContext, opened: OpenedStream) -> None:
+        self.services = services
         self.ctx = ctx
         self.opened = opened
         self.task: asyncio.Task[None] | None = None
@@ -112,16 +159,16 @@ class StreamRun:
     def target(self) -> Target:
         return self.opened.target
 
-    def start(self) -> None:
+    def start(self, streams: StreamRegistry) -> None:
+        """Start reading the upstream; ``streams`` tracks the reader until it ends."""
         self.task = asyncio.create_task(self._produce(), name=f"gateway-stream-{self.request_id}")
-        self.runtime.streams.add(self)
-        self.task.add_done_callback(lambda _: self.runtime.streams.discard(self))
+        streams.add(self)
 
     async def items(self) -> AsyncGenerator[list[StreamItem], None]:
         """What the client receives, in batches of whatever has arrived (one write each):
         text deltas, then an outcome or ``Interrupted``. An empty batch means nothing arrived
         for ``stream_ping_seconds`` (time for a keep-alive). Leaving early detaches."""
-        ping_seconds = self.runtime.settings.stream_ping_seconds
+        ping_seconds = self.services.settings.stream_ping_seconds
         try:
             while True:
                 try:
@@ -157,7 +204,7 @@ class StreamRun:
             return
         self._detached = True
         loop = asyncio.get_running_loop()
-        self._drain_deadline = loop.time() + self.runtime.settings.disconnect_drain_seconds
+        self._drain_deadline = loop.time() + self.services.settings.disconnect_drain_seconds
         timeout = self._timeout
         if timeout is not None:
             when = timeout.when()
@@ -216,12 +263,12 @@ class StreamRun:
             timed_out = True
         except ProviderError as failure:
             error = failure
-            self.runtime.registry.record_failure(self.target.provider, failure)
+            self.services.registry.record_failure(self.target.provider, failure)
         except asyncio.CancelledError:
             # Shutdown: account for what we have, then let the cancellation proceed.
             await self._close(events)
             usage = final_usage(
-                self.runtime,
+                self.services,
                 self.ctx,
                 self.target.model,
                 self._usage,
@@ -229,7 +276,7 @@ class StreamRun:
                 complete=self._ended,
             )
             self._record(usage, "error", "shutdown")
-            await asyncio.shield(settle(self.runtime, self.ctx, usage))
+            await asyncio.shield(settle(self.services, self.ctx, usage))
             raise
         except Exception as failure:  # a bug must not lose the usage row
             logger.exception("stream reader failed", request_id=self.request_id)
@@ -247,7 +294,7 @@ class StreamRun:
         It says ``error`` / ``shutdown`` when the server interrupted the stream.
         """
         usage = final_usage(
-            self.runtime,
+            self.services,
             self.ctx,
             self.target.model,
             self._usage,
@@ -270,10 +317,12 @@ class StreamRun:
             elif self._detached and not self._outcome_taken:
                 status = "client_disconnect"
             self._record(usage, status, error_code)
-            await asyncio.shield(settle(self.runtime, self.ctx, usage))
+            await asyncio.shield(settle(self.services, self.ctx, usage))
 
     async def _close(self, events: AsyncGenerator[StreamEvent, None]) -> None:
-        with contextlib.suppress(Exception):
+        with self.services.errors.suppressed(
+            "stream.close_upstream", "upstream stream not closed", request_id=self.request_id
+        ):
             async with asyncio.timeout(CLOSE_TIMEOUT_SECONDS):
                 await events.aclose()
 
@@ -281,7 +330,7 @@ class StreamRun:
         if self.finished:
             return
         self.finished = True
-        self.runtime.writer.submit(
+        self.services.writer.submit(
             usage_record(
                 self.ctx,
                 self.target,
@@ -310,20 +359,24 @@ class StreamRun:
 
 
 async def open_stream(
-    runtime: GatewayRuntime, principal: Principal, chat: ChatInput, endpoint: Endpoint
+    services: CallServices,
+    streams: StreamRegistry,
+    principal: Principal,
+    chat: ChatInput,
+    endpoint: Endpoint,
 ) -> StreamRun:
     """Admit the request and open its upstream stream (retries and fallbacks happen here)."""
-    ctx = await admit(runtime, principal, chat, endpoint)
+    ctx = await admit(services, principal, chat, endpoint)
     assert ctx.plan is not None
     try:
-        opened = await runtime.caller.open_stream(ctx.plan.targets, ctx.plan.request)
+        opened = await services.caller.open_stream(ctx.plan.targets, ctx.plan.request)
     except AttemptsFailed as failure:
-        await settle(runtime, ctx, record_failure(runtime, ctx, failure, streamed=True))
+        await settle(services, ctx, record_failure(services, ctx, failure, streamed=True))
         raise problem_for(failure.last) from failure
     except BaseException:
-        usage = record_abandoned(runtime, ctx, streamed=True)
-        await asyncio.shield(settle(runtime, ctx, usage))
+        usage = record_abandoned(services, ctx, streamed=True)
+        await asyncio.shield(settle(services, ctx, usage))
         raise
-    run = StreamRun(runtime, ctx, opened)
-    run.start()
+    run = StreamRun(services, ctx, opened)
+    run.start(streams)
     return run

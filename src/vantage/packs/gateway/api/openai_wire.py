@@ -14,8 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from vantage.core.errors import ValidationFailed
 from vantage.packs.gateway.providers.base import ChatMessage
-from vantage.packs.gateway.services.accounting import FinalUsage
-from vantage.packs.gateway.services.routing import ChatInput
+from vantage.packs.gateway.service.accounting import FinalUsage
+from vantage.packs.gateway.service.routing import ChatInput
 
 UNSUPPORTED_FIELDS = (
     "tools",

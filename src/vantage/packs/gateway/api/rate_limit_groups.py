@@ -1,0 +1,11 @@
+"""The rate-limit groups of the gateway's routers (policies: ``VANTAGE_RATE_LIMITS``).
+
+The chat routes (``/api/v1/chat/*``, ``/v1/chat/completions``) are in none of these: they count
+requests and tokens per user and per API key in the groups ``gateway.requests`` and
+``gateway.tokens`` (``service/limits.py``).
+"""
+
+from __future__ import annotations
+
+READ_GROUP = "gateway.read"
+ADMIN_GROUP = "gateway.admin"
