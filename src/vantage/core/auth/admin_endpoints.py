@@ -58,7 +58,7 @@ async def create_user(
 ) -> UserOut:
     user = await users.create_user(
         session,
-        request.app.state.password_hasher,
+        auth_context(request.app).hasher,
         tenant_id=principal.tenant_id,
         email=body.email,
         password=body.password,
@@ -87,7 +87,7 @@ async def update_user(
     user = await users.get_user(session, principal.tenant_id, user_id)
     changes = UserChanges(role=body.role, active=body.active, password=body.password)
     updated = await users.update_user(
-        session, request.app.state.password_hasher, user, changes, now=utcnow()
+        session, auth_context(request.app).hasher, user, changes, now=utcnow()
     )
     _forget_user_after_commit(request.app, session, user.id)
     return UserOut.of(updated)

@@ -19,6 +19,7 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocketDisconnect
 
 from vantage.core.auth.principal import Principal
+from vantage.core.context import core_of
 from vantage.core.errors import Forbidden, Unauthorized, VantageError, problem_response
 from vantage.core.realtime import eager
 from vantage.core.realtime.channels import InvalidChannelError, UnknownChannelError
@@ -282,7 +283,7 @@ class RealtimeSocket:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         websocket = WebSocket(scope, receive, send)
-        await serve_socket(websocket.app.state.hub, websocket, send)
+        await serve_socket(core_of(websocket).hub, websocket, send)
 
 
 router.add_websocket_route("/ws", RealtimeSocket(), name="realtime_socket")  # type: ignore[arg-type]

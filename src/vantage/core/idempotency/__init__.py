@@ -1,0 +1,30 @@
+"""``Idempotency-Key`` for ingest POSTs: a replay returns the first response (see ``store``)."""
+
+from vantage.core.idempotency.models import DONE, IN_FLIGHT, MAX_KEY_LENGTH, IdempotencyRecord
+from vantage.core.idempotency.store import (
+    HEADER,
+    REPLAY_HEADER,
+    Claim,
+    Handler,
+    IdempotencyStore,
+    StoredResponse,
+    fingerprint_of,
+    idempotency_key_of,
+    respond_idempotently,
+)
+
+__all__ = [
+    "DONE",
+    "HEADER",
+    "IN_FLIGHT",
+    "MAX_KEY_LENGTH",
+    "REPLAY_HEADER",
+    "Claim",
+    "Handler",
+    "IdempotencyRecord",
+    "IdempotencyStore",
+    "StoredResponse",
+    "fingerprint_of",
+    "idempotency_key_of",
+    "respond_idempotently",
+]
