@@ -15,8 +15,7 @@ from prometheus_client import CollectorRegistry
 from vantage import PRODUCT_NAME, __version__
 from vantage.config import Settings, load_settings
 from vantage.core import health, meta, realtime
-from vantage.core.auth import admin_endpoints as auth_admin_endpoints
-from vantage.core.auth import endpoints as auth_endpoints
+from vantage.core.auth.api import router as auth_router
 from vantage.core.auth.context import create_auth_context
 from vantage.core.auth.dependencies import authenticate_credential, require_scope
 from vantage.core.auth.login_guard import LoginGuard
@@ -84,8 +83,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 def _mount(app: FastAPI, settings: Settings, packs: list[Pack]) -> None:
     app.include_router(meta.router)
     app.include_router(health.router)
-    app.include_router(auth_endpoints.router)
-    app.include_router(auth_admin_endpoints.router)
+    app.include_router(auth_router)
     app.include_router(
         jobs_router(require_scope(Scope.READ), require_scope(Scope.INGEST)),
         dependencies=[Depends(rate_limit())],

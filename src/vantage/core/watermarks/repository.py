@@ -33,9 +33,7 @@ async def advance(session: AsyncSession, tenant_id: int, pack: str, now: datetim
     )
 
 
-async def current(
-    session: AsyncSession, tenant_id: int, pack: str
-) -> Row[int, datetime] | None:
+async def current(session: AsyncSession, tenant_id: int, pack: str) -> Row[int, datetime] | None:
     """The pack's version and update time, or None before its first ingest."""
     query = select(DataWatermark.version, DataWatermark.updated_at).where(
         DataWatermark.tenant_id == tenant_id, DataWatermark.pack == pack

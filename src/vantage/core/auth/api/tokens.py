@@ -1,4 +1,4 @@
-"""``/api/v1/auth``: sign in (JSON or OAuth2 password form), refresh, sign out, who am I."""
+"""``/api/v1/auth``: sign in (JSON or OAuth2 password form), refresh and sign out."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
 
-from vantage.core.auth import sessions
 from vantage.core.auth.context import auth_context
-from vantage.core.auth.dependencies import CurrentPrincipal
-from vantage.core.auth.schemas import MeOut, RefreshRequest, TokenOut, TokenRequest
+from vantage.core.auth.schemas import RefreshRequest, TokenOut, TokenRequest
+from vantage.core.auth.service import sessions
 from vantage.core.client_address import client_ip
 from vantage.core.errors import ValidationFailed, VantageError
 
@@ -112,8 +111,3 @@ async def refresh(body: RefreshRequest, request: Request) -> TokenOut:
 async def logout(body: RefreshRequest, request: Request) -> Response:
     await sessions.sign_out(auth_context(request.app), body.refresh_token)
     return Response(status_code=204)
-
-
-@router.get("/me", response_model=MeOut, summary="The caller: user or API key, tenant and scopes")
-async def me(principal: CurrentPrincipal) -> MeOut:
-    return MeOut.of(principal)
