@@ -12,10 +12,16 @@ from vantage.core.idempotency.store import (
     idempotency_key_of,
     respond_idempotently,
 )
+from vantage.core.idempotency.writes import (
+    IDEMPOTENT_WRITE_RESPONSES,
+    IdempotentWrite,
+    write_idempotently,
+)
 
 __all__ = [
     "DONE",
     "HEADER",
+    "IDEMPOTENT_WRITE_RESPONSES",
     "IN_FLIGHT",
     "MAX_KEY_LENGTH",
     "REPLAY_HEADER",
@@ -23,8 +29,10 @@ __all__ = [
     "Handler",
     "IdempotencyRecord",
     "IdempotencyStore",
+    "IdempotentWrite",
     "StoredResponse",
     "fingerprint_of",
     "idempotency_key_of",
     "respond_idempotently",
+    "write_idempotently",
 ]

@@ -12,32 +12,28 @@ from vantage.core.auth.schemas import RefreshRequest, TokenOut, TokenRequest
 from vantage.core.auth.service import sessions
 from vantage.core.client_address import client_ip
 from vantage.core.errors import ValidationFailed, VantageError
+from vantage.core.openapi import request_body
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
 _PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
-_TOKEN_BODY: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            JSON: {"schema": TokenRequest.model_json_schema()},
-            FORM: {
-                "schema": {
-                    "type": "object",
-                    "required": ["username", "password"],
-                    "properties": {
-                        "grant_type": {"type": "string", "enum": ["password"]},
-                        "username": {"type": "string"},
-                        "password": {"type": "string", "format": "password"},
-                        "tenant": {"type": "string"},
-                    },
-                }
+_TOKEN_BODY = request_body(
+    TokenRequest,
+    other_media_types={
+        FORM: {
+            "type": "object",
+            "required": ["username", "password"],
+            "properties": {
+                "grant_type": {"type": "string", "enum": ["password"]},
+                "username": {"type": "string"},
+                "password": {"type": "string", "format": "password"},
+                "tenant": {"type": "string"},
             },
-        },
-    }
-}
+        }
+    },
+)
 
 
 class UnsupportedMediaType(VantageError):
