@@ -37,6 +37,7 @@ from vantage.core.production import refuse_unsafe_production
 from vantage.core.ratelimit import EXPOSED_RATE_LIMIT_HEADERS, RateLimiter, rate_limit
 from vantage.core.redis import create_redis
 from vantage.core.shutdown import before_termination
+from vantage.core.suppressed import SuppressedErrors
 from vantage.core.telemetry import (
     DatabasePoolCollector,
     HttpMetrics,
@@ -123,8 +124,13 @@ def create_app(settings: Settings | None = None, *, packs: Sequence[Pack] | None
     app.state.packs = selected
     app.state.redis = create_redis(settings.redis_url) if settings.redis_url else None
     app.state.metrics_registry = registry
+    suppressed_errors = SuppressedErrors(registry)
     app.state.hub = realtime.create_hub(
-        settings, redis=app.state.redis, metrics_registry=registry, packs=selected
+        settings,
+        redis=app.state.redis,
+        metrics_registry=registry,
+        suppressed_errors=suppressed_errors,
+        packs=selected,
     )
     app.state.live_collector = live_collector
     app.state.cursor_codec = CursorCodec(settings.secret_key)
@@ -146,6 +152,7 @@ def create_app(settings: Settings | None = None, *, packs: Sequence[Pack] | None
         database=database,
         redis=app.state.redis,
         metrics_registry=registry,
+        suppressed_errors=suppressed_errors,
         hub=app.state.hub,
         response_cache=app.state.response_cache,
         cursor_codec=app.state.cursor_codec,

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from vantage.core.pagination import CursorCodec
     from vantage.core.ratelimit import RateLimiter
     from vantage.core.realtime import Hub
+    from vantage.core.suppressed import SuppressedErrors
 
 RuntimeT = TypeVar("RuntimeT")
 
@@ -68,6 +69,7 @@ class CoreServices:
     database: Database
     redis: Redis | None
     metrics_registry: CollectorRegistry
+    suppressed_errors: SuppressedErrors
     hub: Hub
     response_cache: CachedResponses
     cursor_codec: CursorCodec

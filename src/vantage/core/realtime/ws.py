@@ -8,7 +8,6 @@ behind a send that a stalled client blocks.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable
 from typing import Any
 
@@ -253,7 +252,7 @@ async def _authenticate(hub: Hub, websocket: WebSocket) -> Principal | None:
     except Exception:
         logger.exception("realtime authentication failed")
         code = CLOSE_INTERNAL_ERROR
-    with contextlib.suppress(Exception):
+    with hub.suppressed_errors.passing_over("realtime.ws.close_unauthenticated", logger):
         await websocket.close(code, CLOSE_REASONS[code])
     return None
 
