@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from vantage.core.jobs.runtime import JobRuntime
     from vantage.core.pagination import CursorCodec
     from vantage.core.ratelimit import RateLimiter
-    from vantage.core.realtime import Hub
+    from vantage.core.realtime.hub import Hub
     from vantage.core.suppressed import SuppressedErrors
 
 RuntimeT = TypeVar("RuntimeT")
