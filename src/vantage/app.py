@@ -16,7 +16,7 @@ from vantage import PRODUCT_NAME, __version__
 from vantage.config import Settings, load_settings
 from vantage.core import health, meta, realtime
 from vantage.core.auth.api import router as auth_router
-from vantage.core.auth.context import create_auth_context
+from vantage.core.auth.context import auth_context, create_auth_context
 from vantage.core.auth.dependencies import authenticate_credential, require_scope
 from vantage.core.auth.login_guard import LoginGuard
 from vantage.core.auth.principal import Scope
@@ -56,29 +56,29 @@ def enabled_packs(settings: Settings, packs: Sequence[Pack] | None = None) -> li
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    state = app.state
-    await refuse_unsafe_production(state.settings, state.database)
+    core: CoreServices = app.state.core
+    packs: list[Pack] = app.state.packs
+    await refuse_unsafe_production(core.settings, core.database)
     async with AsyncExitStack() as stack:
-        await stack.enter_async_context(state.hub.running())
-        stack.enter_context(before_termination(state.hub.drain_clients))
-        for pack in state.packs:
+        await stack.enter_async_context(core.hub.running())
+        stack.enter_context(before_termination(core.hub.drain_clients))
+        for pack in packs:
             if pack.lifespan is not None:
-                context = PackContext(app=app, core=state.core)
-                await stack.enter_async_context(pack.lifespan(context))
+                await stack.enter_async_context(pack.lifespan(PackContext(app=app, core=core)))
         # Started after the packs (handlers may use what they set up), stopped before them.
-        await stack.enter_async_context(state.jobs.running("api"))
-        logger.info("started", version=__version__, packs=[p.name for p in state.packs])
+        await stack.enter_async_context(core.jobs.running("api"))
+        logger.info("started", version=__version__, packs=[p.name for p in packs])
         # Everything startup built exists by now: frozen, it stays out of the collector's walks.
-        with serving_heap(state.settings.gc_young_threshold):
+        with serving_heap(core.settings.gc_young_threshold):
             try:
                 yield
             finally:
                 logger.info("stopping")
-    if state.redis is not None:
-        await state.redis.aclose()
-    await state.rate_limiter.aclose()
-    await state.auth.credentials.aclose()
-    await state.database.dispose()
+    if core.redis is not None:
+        await core.redis.aclose()
+    await core.rate_limiter.aclose()
+    await auth_context(app).credentials.aclose()
+    await core.database.dispose()
 
 
 def _mount(app: FastAPI, settings: Settings, packs: list[Pack]) -> None:
