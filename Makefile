@@ -30,6 +30,7 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+	$(BIN)/python -m tests.support.layering src/vantage
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix src tests bench

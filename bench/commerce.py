@@ -37,8 +37,8 @@ from sqlalchemy import text
 from bench.commerce_floor import facts_only
 from vantage.config import Settings
 from vantage.core import migrations
-from vantage.core.auth import api_key_service
 from vantage.core.auth.principal import Scope
+from vantage.core.auth.service import api_keys as api_key_service
 from vantage.core.db import Database, utcnow
 from vantage.core.pagination import CursorCodec
 from vantage.packs.commerce.demo_data import DemoGenerator

@@ -117,7 +117,7 @@ def _mint_api_key(env: dict[str, str]) -> str:
     code = (
         "import asyncio\n"
         "from vantage.config import load_settings\n"
-        "from vantage.core.auth import api_key_service\n"
+        "from vantage.core.auth.service import api_keys as api_key_service\n"
         "from vantage.core.auth.principal import Scope\n"
         "from vantage.core.db import Database, utcnow\n"
         "async def main():\n"

@@ -30,8 +30,8 @@ import httpx
 
 from vantage.config import Settings
 from vantage.core import migrations
-from vantage.core.auth import api_key_service
 from vantage.core.auth.principal import Scope
+from vantage.core.auth.service import api_keys as api_key_service
 from vantage.core.db import Database, utcnow
 from vantage.core.heap import serving_heap
 from vantage.core.models import import_all_models

@@ -15,9 +15,8 @@ from prometheus_client import CollectorRegistry
 from vantage import PRODUCT_NAME, __version__
 from vantage.config import Settings, load_settings
 from vantage.core import health, meta, realtime
-from vantage.core.auth import admin_endpoints as auth_admin_endpoints
-from vantage.core.auth import endpoints as auth_endpoints
-from vantage.core.auth.context import create_auth_context
+from vantage.core.auth.api import router as auth_router
+from vantage.core.auth.context import auth_context, create_auth_context
 from vantage.core.auth.dependencies import authenticate_credential, require_scope
 from vantage.core.auth.login_guard import LoginGuard
 from vantage.core.auth.principal import Scope
@@ -38,6 +37,7 @@ from vantage.core.production import refuse_unsafe_production
 from vantage.core.ratelimit import EXPOSED_RATE_LIMIT_HEADERS, RateLimiter, rate_limit
 from vantage.core.redis import create_redis
 from vantage.core.shutdown import before_termination
+from vantage.core.suppressed import SuppressedErrors
 from vantage.core.telemetry import (
     DatabasePoolCollector,
     HttpMetrics,
@@ -56,36 +56,35 @@ def enabled_packs(settings: Settings, packs: Sequence[Pack] | None = None) -> li
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    state = app.state
-    await refuse_unsafe_production(state.settings, state.database)
+    core: CoreServices = app.state.core
+    packs: list[Pack] = app.state.packs
+    await refuse_unsafe_production(core.settings, core.database)
     async with AsyncExitStack() as stack:
-        await stack.enter_async_context(state.hub.running())
-        stack.enter_context(before_termination(state.hub.drain_clients))
-        for pack in state.packs:
+        await stack.enter_async_context(core.hub.running())
+        stack.enter_context(before_termination(core.hub.drain_clients))
+        for pack in packs:
             if pack.lifespan is not None:
-                context = PackContext(app=app, core=state.core)
-                await stack.enter_async_context(pack.lifespan(context))
+                await stack.enter_async_context(pack.lifespan(PackContext(app=app, core=core)))
         # Started after the packs (handlers may use what they set up), stopped before them.
-        await stack.enter_async_context(state.jobs.running("api"))
-        logger.info("started", version=__version__, packs=[p.name for p in state.packs])
+        await stack.enter_async_context(core.jobs.running("api"))
+        logger.info("started", version=__version__, packs=[p.name for p in packs])
         # Everything startup built exists by now: frozen, it stays out of the collector's walks.
-        with serving_heap(state.settings.gc_young_threshold):
+        with serving_heap(core.settings.gc_young_threshold):
             try:
                 yield
             finally:
                 logger.info("stopping")
-    if state.redis is not None:
-        await state.redis.aclose()
-    await state.rate_limiter.aclose()
-    await state.auth.credentials.aclose()
-    await state.database.dispose()
+    if core.redis is not None:
+        await core.redis.aclose()
+    await core.rate_limiter.aclose()
+    await auth_context(app).credentials.aclose()
+    await core.database.dispose()
 
 
 def _mount(app: FastAPI, settings: Settings, packs: list[Pack]) -> None:
     app.include_router(meta.router)
     app.include_router(health.router)
-    app.include_router(auth_endpoints.router)
-    app.include_router(auth_admin_endpoints.router)
+    app.include_router(auth_router)
     app.include_router(
         jobs_router(require_scope(Scope.READ), require_scope(Scope.INGEST)),
         dependencies=[Depends(rate_limit())],
@@ -125,8 +124,13 @@ def create_app(settings: Settings | None = None, *, packs: Sequence[Pack] | None
     app.state.packs = selected
     app.state.redis = create_redis(settings.redis_url) if settings.redis_url else None
     app.state.metrics_registry = registry
+    suppressed_errors = SuppressedErrors(registry)
     app.state.hub = realtime.create_hub(
-        settings, redis=app.state.redis, metrics_registry=registry, packs=selected
+        settings,
+        redis=app.state.redis,
+        metrics_registry=registry,
+        suppressed_errors=suppressed_errors,
+        packs=selected,
     )
     app.state.live_collector = live_collector
     app.state.cursor_codec = CursorCodec(settings.secret_key)
@@ -148,6 +152,7 @@ def create_app(settings: Settings | None = None, *, packs: Sequence[Pack] | None
         database=database,
         redis=app.state.redis,
         metrics_registry=registry,
+        suppressed_errors=suppressed_errors,
         hub=app.state.hub,
         response_cache=app.state.response_cache,
         cursor_codec=app.state.cursor_codec,

@@ -17,9 +17,9 @@ from vantage import PRODUCT_NAME, __version__
 from vantage.app import enabled_packs
 from vantage.config import Settings
 from vantage.core import migrations
-from vantage.core.auth.api_key_cli import api_keys_cli
-from vantage.core.auth.cli import users_cli
-from vantage.core.auth.tenant_cli import tenants_cli
+from vantage.core.auth.cli.api_keys import api_keys_cli
+from vantage.core.auth.cli.tenants import tenants_cli
+from vantage.core.auth.cli.users import users_cli
 from vantage.core.cli_support import console, settings_or_exit
 from vantage.core.db import Database
 from vantage.core.demo import DemoLogin, ensure_demo_admin, load_pack_demos

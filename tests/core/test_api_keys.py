@@ -16,7 +16,7 @@ from tests.support.auth import (
 )
 from vantage.core.auth.models import ApiKey
 from vantage.core.auth.principal import Scope
-from vantage.core.auth.tokens import sha256_hex
+from vantage.core.auth.service.tokens import sha256_hex
 from vantage.core.db import Database, utcnow
 
 KEY_FORMAT = re.compile(r"^vk_[a-z0-9]{8}_[A-Za-z0-9_-]{32,}$")

@@ -26,7 +26,7 @@ from tests.support.auth import (
     user_headers,
 )
 from vantage.core.auth.models import RefreshToken, Role, User
-from vantage.core.auth.tokens import AccessTokens, sha256_hex
+from vantage.core.auth.service.tokens import AccessTokens, sha256_hex
 from vantage.core.db import utcnow
 
 PROBLEM = "application/problem+json"

@@ -17,7 +17,7 @@ from tests.support.auth import api_key_headers
 from tests.support.cli import cli_env, run_cli
 from vantage.app import create_app
 from vantage.config import Settings
-from vantage.core.auth import repository
+from vantage.core.auth.repository import tenants as tenant_rows
 from vantage.core.db import Database
 
 PASSWORD = "a long enough password"
@@ -34,7 +34,7 @@ def _tenant_slugs(env: dict[str, str]) -> list[str]:
         database = Database(Settings(_env_file=None, database_url=env["VANTAGE_DATABASE_URL"]))
         try:
             async with database.reader() as session:
-                rows = await repository.tenants_with_user_counts(session)
+                rows = await tenant_rows.tenants_with_user_counts(session)
                 return [tenant.slug for tenant, _ in rows]
         finally:
             await database.dispose()

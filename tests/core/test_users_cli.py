@@ -12,9 +12,9 @@ import pytest
 
 from tests.support.cli import cli_env, run_cli
 from vantage.config import Settings
-from vantage.core.auth import repository
 from vantage.core.auth.models import User
-from vantage.core.auth.passwords import PasswordHasher
+from vantage.core.auth.repository import users as user_rows
+from vantage.core.auth.service.passwords import PasswordHasher
 from vantage.core.db import Database
 
 PASSWORD = "a long enough password"
@@ -30,7 +30,7 @@ def _user(env: dict[str, str], email: str) -> User | None:
         database = Database(Settings(_env_file=None, database_url=env["VANTAGE_DATABASE_URL"]))
         try:
             async with database.reader() as session:
-                return await repository.user_by_email(session, 1, email)
+                return await user_rows.user_by_email(session, 1, email)
         finally:
             await database.dispose()
 

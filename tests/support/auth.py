@@ -14,10 +14,13 @@ from datetime import datetime
 import httpx
 from fastapi import FastAPI
 
-from vantage.core.auth import api_key_repository, api_key_service, repository
 from vantage.core.auth.models import Role, Tenant, User
 from vantage.core.auth.principal import Scope
-from vantage.core.auth.tokens import AccessTokens
+from vantage.core.auth.repository import api_keys as api_key_rows
+from vantage.core.auth.repository import tenants as tenant_rows
+from vantage.core.auth.repository import users as user_rows
+from vantage.core.auth.service import api_keys as api_key_service
+from vantage.core.auth.service.tokens import AccessTokens
 from vantage.core.db import Database, utcnow
 
 DEFAULT_TENANT_ID = 1
@@ -46,7 +49,7 @@ async def create_tenant(app: FastAPI, slug: str | None = None) -> Tenant:
     slug = slug or f"tenant-{uuid.uuid4().hex[:10]}"
     database: Database = app.state.database
     async with database.transaction() as session:
-        return await repository.add_tenant(session, Tenant(slug=slug, name=slug.title()))
+        return await tenant_rows.add_tenant(session, Tenant(slug=slug, name=slug.title()))
 
 
 async def create_user(
@@ -60,7 +63,7 @@ async def create_user(
     """An active user of ``tenant_id`` whose password is ``TEST_PASSWORD``."""
     database: Database = app.state.database
     async with database.transaction() as session:
-        return await repository.add_user(
+        return await user_rows.add_user(
             session,
             User(
                 tenant_id=tenant_id,
@@ -145,6 +148,6 @@ async def api_key_id(app: FastAPI, key: str) -> int:
     """The id of the stored row of a key made by ``create_api_key``."""
     database: Database = app.state.database
     async with database.reader() as session:
-        row = await api_key_repository.api_key_by_prefix(session, key.split("_")[1])
+        row = await api_key_rows.api_key_by_prefix(session, key.split("_")[1])
     assert row is not None
     return row.id

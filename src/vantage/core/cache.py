@@ -13,7 +13,7 @@ import hashlib
 import json
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 import structlog
@@ -70,15 +70,30 @@ def route_template(request: Request) -> str:
     return str(getattr(route, "path", request.url.path))
 
 
-def check_freshness(
-    request: Request, response: Response, tenant_id: int, watermark: Watermark, max_age: int
+def answer_etag(
+    request: Request,
+    tenant_id: int,
+    watermark: Watermark,
+    varies_on: Mapping[str, object] | None = None,
 ) -> str:
-    """Raise ``NotModified`` when the client is current; else set the validators on ``response``."""
+    """The ETag of this request's answer: route, query, path parameters, tenant, watermark.
+
+    ``varies_on`` adds what else the answer depends on (a resolved default window: ``?days=7``
+    means another week tomorrow, with the same watermark).
+    """
     # Path parameters are part of the answer's identity: the template alone would give every
     # customer of /customers/{id} the same ETag (and the same cached body).
     params = list(request.query_params.multi_items())
     params += [(f"path:{name}", str(value)) for name, value in request.path_params.items()]
-    etag = compute_etag(route_template(request), params, tenant_id, watermark)
+    params += [(f"~{name}", str(value)) for name, value in (varies_on or {}).items()]
+    return compute_etag(route_template(request), params, tenant_id, watermark)
+
+
+def check_freshness(
+    request: Request, response: Response, tenant_id: int, watermark: Watermark, max_age: int
+) -> str:
+    """Raise ``NotModified`` when the client is current; else set the validators on ``response``."""
+    etag = answer_etag(request, tenant_id, watermark)
     control = cache_control(max_age)
     if etag_matches(request.headers.get("if-none-match"), etag):
         raise NotModified(etag, control)

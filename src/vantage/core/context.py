@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from vantage.core.jobs.runtime import JobRuntime
     from vantage.core.pagination import CursorCodec
     from vantage.core.ratelimit import RateLimiter
-    from vantage.core.realtime import Hub
+    from vantage.core.realtime.hub import Hub
+    from vantage.core.suppressed import SuppressedErrors
 
 RuntimeT = TypeVar("RuntimeT")
 
@@ -68,6 +69,7 @@ class CoreServices:
     database: Database
     redis: Redis | None
     metrics_registry: CollectorRegistry
+    suppressed_errors: SuppressedErrors
     hub: Hub
     response_cache: CachedResponses
     cursor_codec: CursorCodec

@@ -31,6 +31,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from vantage.config import Settings
+from vantage.core.context import core_of
 from vantage.core.copies import Copies
 
 logger = structlog.get_logger("vantage.db")
@@ -308,8 +309,8 @@ class Database:
 
 
 def database_of(request: Request) -> Database:
-    database: Database = request.app.state.database
-    return database
+    """The application's database."""
+    return core_of(request).database
 
 
 async def _write_session(request: Request) -> AsyncIterator[AsyncSession]:

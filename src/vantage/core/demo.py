@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vantage.config import Settings
-from vantage.core.auth import repository
 from vantage.core.auth.models import Role, User
-from vantage.core.auth.passwords import PasswordHasher
+from vantage.core.auth.repository import tenants as tenant_rows
+from vantage.core.auth.repository import users as user_rows
+from vantage.core.auth.service.passwords import PasswordHasher
 from vantage.core.db import Database
 from vantage.core.packs import DemoContext, DemoScale, Pack
 
@@ -42,8 +43,8 @@ async def ensure_demo_admin(settings: Settings, database: Database) -> DemoLogin
     login = _demo_login(settings.data_dir)
     hasher = PasswordHasher()
     async with database.transaction() as session:
-        tenant = await repository.default_tenant(session)
-        user = await repository.user_by_email(session, tenant.id, login.email)
+        tenant = await tenant_rows.default_tenant(session)
+        user = await user_rows.user_by_email(session, tenant.id, login.email)
         if user is None:
             user = User(
                 tenant_id=tenant.id,
@@ -52,7 +53,7 @@ async def ensure_demo_admin(settings: Settings, database: Database) -> DemoLogin
                 role=Role.ADMIN.value,
                 is_demo=True,
             )
-            await repository.add_user(session, user)
+            await user_rows.add_user(session, user)
         elif not await hasher.verify(login.password, user.password_hash):
             user.password_hash = await hasher.hash(login.password)
             user.token_version += 1
@@ -69,7 +70,7 @@ async def load_pack_demos(
 ) -> dict[str, str]:
     """Run every enabled pack's demo loader in dependency order; returns each one's summary."""
     async with database.reader() as session:
-        tenant = await repository.default_tenant(session)
+        tenant = await tenant_rows.default_tenant(session)
     summaries: dict[str, str] = {}
     for pack in packs:
         if pack.demo is None:

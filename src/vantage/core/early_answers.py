@@ -28,6 +28,7 @@ from vantage.core.auth.dependencies import authenticate_credential, presented_cr
 from vantage.core.auth.principal import Principal
 from vantage.core.auth.principal import Scope as AuthScope
 from vantage.core.cache import etag_matches
+from vantage.core.context import CoreServices
 from vantage.core.errors import VantageError
 from vantage.core.ratelimit import STATE_DECISIONS, principal_identity
 from vantage.core.revalidation import Validators
@@ -78,7 +79,7 @@ class EarlyAnswers:
 
 
 class EarlyAnswerMiddleware:
-    """Answers a request from ``app.state.early_answers`` or passes it on untouched."""
+    """Answers a request from the core's ``early_answers`` or passes it on untouched."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -90,8 +91,8 @@ class EarlyAnswerMiddleware:
 
 
 async def _answered(scope: Scope, send: Send) -> bool:
-    state = scope["app"].state
-    answers: EarlyAnswers = state.early_answers
+    core: CoreServices = scope["app"].state.core
+    answers = core.early_answers
     hot = answers.hot_reads.get(scope["path"]) if not scope["query_string"] else None
     if hot is None and not len(answers.validators):
         return False
@@ -105,7 +106,7 @@ async def _answered(scope: Scope, send: Send) -> bool:
     if hot is not None:
         return await _hot_read(scope, send, answers, hot, principal)
     assert if_none_match is not None
-    validator = answers.validators.current(principal.tenant_id, scope, state.database.watermarks)
+    validator = answers.validators.current(principal.tenant_id, scope, core.database.watermarks)
     if (
         validator is None
         or not principal.has(validator.scope)
@@ -162,10 +163,10 @@ async def _admitted(scope: Scope, principal: Principal, group: str | None) -> bo
 
     A refused check is not counted, so the route's own check refuses too and answers 429.
     """
-    state = scope["app"].state
-    if group is None or not state.settings.rate_limit_enabled:
+    core: CoreServices = scope["app"].state.core
+    if group is None or not core.settings.rate_limit_enabled:
         return True
-    decision = await state.rate_limiter.check(group, principal_identity(principal))
+    decision = await core.rate_limiter.check(group, principal_identity(principal))
     if not decision.allowed:
         return False
     scope.setdefault("state", {}).setdefault(STATE_DECISIONS, []).append(decision)

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from vantage import __version__
+from vantage.core.context import core_of
 from vantage.core.db import Database
 from vantage.core.errors import problem_response
 from vantage.core.migrations import head_revisions
@@ -94,19 +95,22 @@ async def _check_migrations(database: Database, timeout: float) -> str | None:
 
 
 async def _check_redis(request: Request) -> str | None:
-    await request.app.state.redis.ping()
+    redis = core_of(request).redis
+    assert redis is not None
+    await redis.ping()
     return None
 
 
 async def run_checks(request: Request) -> dict[str, CheckResult]:
     """Every readiness check, concurrently, each within the configured budget."""
-    database: Database = request.app.state.database
-    timeout: float = request.app.state.settings.health_timeout_seconds
+    core = core_of(request)
+    database = core.database
+    timeout = core.settings.health_timeout_seconds
     checks: dict[str, Callable[[], Awaitable[str | None]]] = {
         "database": lambda: _check_database(database, timeout),
         "migrations": lambda: _check_migrations(database, timeout),
     }
-    if request.app.state.redis is not None:
+    if core.redis is not None:
         checks["redis"] = lambda: _check_redis(request)
     results = await asyncio.gather(*(_timed(check, timeout) for check in checks.values()))
     return dict(zip(checks, results, strict=True))
@@ -149,8 +153,9 @@ async def ready(request: Request) -> Any:
     responses={503: {"description": "Database unreachable"}},
 )
 async def database_health(request: Request) -> Any:
-    database: Database = request.app.state.database
-    timeout: float = request.app.state.settings.health_timeout_seconds
+    core = core_of(request)
+    database = core.database
+    timeout = core.settings.health_timeout_seconds
     out = DatabaseOut(
         status="ok",
         dialect=database.dialect,

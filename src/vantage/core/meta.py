@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from vantage import PRODUCT_NAME, __version__
 from vantage.core.auth.dependencies import ReadPrincipal
+from vantage.core.context import core_of
 from vantage.core.packs import Pack
 from vantage.core.ratelimit import rate_limit
 
@@ -50,12 +51,12 @@ async def root(request: Request) -> RootOut:
         links["openapi"] = request.app.openapi_url
     if request.app.docs_url:
         links["docs"] = request.app.docs_url
-    if request.app.state.settings.metrics_enabled:
+    if core_of(request).settings.metrics_enabled:
         links["metrics"] = "/metrics"
     return RootOut(
         name=PRODUCT_NAME,
         version=__version__,
-        environment=request.app.state.settings.env,
+        environment=core_of(request).settings.env,
         packs=[pack.name for pack in _enabled_packs(request)],
         links=links,
     )
@@ -89,6 +90,6 @@ def metrics_payload(registry: CollectorRegistry, live: Collector) -> bytes:
 
 @metrics_router.get("/metrics", include_in_schema=False)
 async def metrics(request: Request) -> Response:
-    state = request.app.state
-    payload = metrics_payload(state.metrics_registry, state.live_collector)
+    registry = core_of(request).metrics_registry
+    payload = metrics_payload(registry, request.app.state.live_collector)
     return Response(payload, media_type=CONTENT_TYPE_LATEST)

@@ -8,10 +8,10 @@ from vantage.core.packs import discover_packs
 
 CORE_MODEL_MODULES = (
     "vantage.core.auth.models",
-    "vantage.core.watermarks",
+    "vantage.core.watermarks.models",
     "vantage.core.jobs.models",
     "vantage.core.lease.models",
-    "vantage.core.idempotency",
+    "vantage.core.idempotency.models",
 )
 
 

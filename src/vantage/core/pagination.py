@@ -14,6 +14,7 @@ from typing import Annotated, Any, Generic, TypeVar
 from fastapi import Depends, Query, Request
 from pydantic import BaseModel
 
+from vantage.core.context import core_of
 from vantage.core.errors import ValidationFailed
 
 T = TypeVar("T")
@@ -127,8 +128,8 @@ class CursorCodec:
 
 
 async def cursor_codec(request: Request) -> CursorCodec:
-    codec: CursorCodec = request.app.state.cursor_codec
-    return codec
+    """The application's cursor codec (FastAPI dependency)."""
+    return core_of(request).cursor_codec
 
 
 Cursors = Annotated[CursorCodec, Depends(cursor_codec)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from vantage.config import Settings
-from vantage.core.auth import repository
+from vantage.core.auth.repository import users as user_rows
 from vantage.core.db import Database
 
 LISTED_EMAILS = 5
@@ -18,7 +18,7 @@ async def refuse_unsafe_production(settings: Settings, database: Database) -> No
     if not settings.is_production:
         return
     async with database.reader() as session:
-        emails = await repository.active_demo_user_emails(session)
+        emails = await user_rows.active_demo_user_emails(session)
     if emails:
         more = ", ..." if len(emails) > LISTED_EMAILS else ""
         listed = ", ".join(emails[:LISTED_EMAILS]) + more

@@ -25,6 +25,7 @@ from vantage.config import Settings
 from vantage.core.auth.dependencies import OptionalPrincipal
 from vantage.core.auth.principal import Principal
 from vantage.core.client_address import client_ip
+from vantage.core.context import core_of
 from vantage.core.errors import RateLimited, Unavailable
 from vantage.core.limit_storage import REDIS_LIMIT_TIMEOUT_SECONDS, create_limit_storage
 
@@ -230,9 +231,10 @@ def rate_limit(group: str = DEFAULT_GROUP) -> Callable[..., Awaitable[None]]:
     """
 
     async def enforce_rate_limit(request: Request, _caller: OptionalPrincipal) -> None:
-        limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)
-        if limiter is None or not request.app.state.settings.rate_limit_enabled:
+        core = core_of(request)
+        if not core.settings.rate_limit_enabled:
             return
+        limiter = core.rate_limiter
         decision = await limiter.check(group, identity_of(request))
         decisions: list[Decision] = getattr(request.state, STATE_DECISIONS, [])
         decisions.append(decision)

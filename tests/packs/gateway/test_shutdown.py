@@ -22,8 +22,8 @@ from tests.support.databases import sqlite_url_for
 from tests.support.servers import free_port, wait_until_ready
 from vantage.config import Settings
 from vantage.core import migrations
-from vantage.core.auth import api_key_service
 from vantage.core.auth.principal import Scope
+from vantage.core.auth.service import api_keys as api_key_service
 from vantage.core.db import Database, utcnow
 from vantage.packs.gateway.models import UsageEvent
 

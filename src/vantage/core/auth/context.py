@@ -12,8 +12,8 @@ from starlette.applications import Starlette
 from vantage.config import Settings
 from vantage.core.auth.credential_cache import CredentialCache
 from vantage.core.auth.login_guard import LoginGuard
-from vantage.core.auth.passwords import PasswordHasher
-from vantage.core.auth.tokens import AccessTokens
+from vantage.core.auth.service.passwords import PasswordHasher
+from vantage.core.auth.service.tokens import AccessTokens
 from vantage.core.db import Database
 from vantage.core.errors import Unauthorized
 

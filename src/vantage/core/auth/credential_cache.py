@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 
 from cachetools import TTLCache
 
-from vantage.core.auth.api_keys import decode_scopes
 from vantage.core.auth.models import ApiKey, User
 from vantage.core.auth.principal import Scope
+from vantage.core.auth.service.api_key_format import decode_scopes
 from vantage.core.copies import DEFAULT_MAX_ENTRIES, SharedReadCopies
 
 # ``last_used_at`` of an API key is written at most this often: a busy key must not turn its

@@ -17,8 +17,6 @@ from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.requests import HTTPConnection
 
-from vantage.core.auth.api_key_service import authenticate_api_key
-from vantage.core.auth.api_keys import looks_like_api_key
 from vantage.core.auth.context import (
     AuthContext,
     auth_context,
@@ -28,8 +26,10 @@ from vantage.core.auth.context import (
 from vantage.core.auth.credential_cache import UserRow
 from vantage.core.auth.models import Role
 from vantage.core.auth.principal import ROLE_SCOPES, Principal, Scope
-from vantage.core.auth.repository import user_by_id
-from vantage.core.auth.tokens import InvalidTokenError
+from vantage.core.auth.repository.users import user_by_id
+from vantage.core.auth.service.api_key_format import looks_like_api_key
+from vantage.core.auth.service.api_keys import authenticate_api_key
+from vantage.core.auth.service.tokens import InvalidTokenError
 from vantage.core.errors import Forbidden
 
 TOKEN_URL = "/api/v1/auth/token"  # noqa: S105 - a path, not a secret

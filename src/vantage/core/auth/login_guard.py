@@ -19,7 +19,7 @@ from limits.aio.storage import Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 
 from vantage.config import Settings
-from vantage.core.auth.passwords import PasswordHasher
+from vantage.core.auth.service.passwords import PasswordHasher
 from vantage.core.errors import RateLimited, Unavailable
 
 logger = structlog.get_logger("vantage.auth")

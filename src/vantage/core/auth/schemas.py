@@ -7,10 +7,10 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from vantage.core.auth.api_keys import decode_scopes
 from vantage.core.auth.models import ApiKey, Role, User
 from vantage.core.auth.principal import Principal, Scope
-from vantage.core.auth.users import (
+from vantage.core.auth.service.api_key_format import decode_scopes
+from vantage.core.auth.service.users import (
     MAX_EMAIL_LENGTH,
     MAX_PASSWORD_LENGTH,
     check_password,

@@ -8,9 +8,10 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from vantage.core.auth.principal import Principal
 from vantage.core.db import ReadSession, WriteSession
+from vantage.core.jobs.dependencies import Jobs
 from vantage.core.jobs.models import KIND_MAX_LENGTH, JobStatus
 from vantage.core.jobs.schemas import JobRead, JobSummary
-from vantage.core.jobs.service import JobFilter, Jobs
+from vantage.core.jobs.service import JobFilter
 from vantage.core.pagination import Cursors, Page, Pagination, page_of
 
 JobId = Annotated[str, Path(max_length=36, description="The job's id")]

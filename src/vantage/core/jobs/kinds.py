@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Coroutine, Iterable, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from croniter import croniter
 
 if TYPE_CHECKING:
     from vantage.core.jobs.context import JobContext
-    from vantage.core.packs import Pack
 
 JobHandler = Callable[["JobContext", dict[str, Any]], Coroutine[Any, Any, dict[str, Any] | None]]
 """``async def handler(ctx, params) -> dict | None``; the dict is stored as the job's result."""
@@ -47,6 +46,19 @@ class Schedule:
         return bool(croniter.match(self.cron, minute))
 
 
+class DeclaresJobs(Protocol):
+    """What job kinds are collected from (a ``Pack``), without this module knowing packs."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def jobs(self) -> Mapping[str, JobHandler]: ...
+
+    @property
+    def schedules(self) -> Sequence[Schedule]: ...
+
+
 @dataclass(frozen=True)
 class JobKinds:
     """Every job kind and schedule of the enabled packs."""
@@ -55,7 +67,7 @@ class JobKinds:
     schedules: tuple[Schedule, ...] = ()
 
     @classmethod
-    def from_packs(cls, packs: Iterable[Pack]) -> JobKinds:
+    def from_packs(cls, packs: Iterable[DeclaresJobs]) -> JobKinds:
         """Collect the packs' kinds; a kind declared twice or scheduled but unknown is refused."""
         handlers: dict[str, JobHandler] = {}
         owners: dict[str, str] = {}

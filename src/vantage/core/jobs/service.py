@@ -6,9 +6,8 @@ import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vantage.core.db import after_commit, utcnow
@@ -188,12 +187,3 @@ class JobService:
 
         after_commit(session, announce)
         return job
-
-
-async def job_service(request: Request) -> JobService:
-    """The process's job service (FastAPI dependency; ``async`` so it runs on the loop)."""
-    service: JobService = request.app.state.jobs.service
-    return service
-
-
-Jobs = Annotated[JobService, Depends(job_service)]

@@ -1,7 +1,8 @@
 """Realtime channels over WebSocket and SSE, with history and exact resume (docs/REALTIME.md).
 
 Packs declare channels (``Pack.channels``) and publish with ``await hub.publish(tenant_id,
-channel, data)``, where ``hub`` is ``app.state.hub``; they never touch sockets.
+channel, data)``, where ``hub`` is the core's ``hub`` (``PackContext.core.hub``); they never
+touch sockets.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from vantage.core.realtime.hub import Authenticator, Hub, HubConfig, stream_key
 from vantage.core.realtime.messages import Message, Position
 from vantage.core.realtime.metrics import HubMetrics
 from vantage.core.realtime.origin import origin_check_for
+from vantage.core.suppressed import SuppressedErrors
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -60,13 +62,15 @@ def channel_registry(packs: Sequence[Pack]) -> ChannelRegistry:
     return registry
 
 
-def create_backend(settings: Settings, redis: Redis | None) -> Backend:
+def create_backend(
+    settings: Settings, redis: Redis | None, suppressed_errors: SuppressedErrors
+) -> Backend:
     """Redis (shared by every process) when configured, else this process's memory."""
     if redis is None:
         return MemoryBackend()
     from vantage.core.realtime.backends.redis import RedisBackend
 
-    return RedisBackend(redis, settings.realtime_redis_prefix)
+    return RedisBackend(redis, settings.realtime_redis_prefix, suppressed_errors=suppressed_errors)
 
 
 def create_hub(
@@ -74,15 +78,17 @@ def create_hub(
     *,
     redis: Redis | None,
     metrics_registry: CollectorRegistry,
+    suppressed_errors: SuppressedErrors,
     packs: Sequence[Pack],
 ) -> Hub:
     """The application's hub; ``hub.authenticator`` is set by whoever owns credentials."""
     return Hub(
         channels=channel_registry(packs),
-        backend=create_backend(settings, redis),
+        backend=create_backend(settings, redis, suppressed_errors),
         config=HubConfig.from_settings(settings),
         metrics=HubMetrics(metrics_registry),
         origin_check=origin_check_for(settings),
+        suppressed_errors=suppressed_errors,
     )
 
 

@@ -31,6 +31,7 @@ from vantage.core.realtime.messages import Message, Position, serialize_data
 from vantage.core.realtime.metrics import HubMetrics
 from vantage.core.realtime.origin import OriginCheck
 from vantage.core.realtime.recovery import Outcome, Recovery, plan_recovery
+from vantage.core.suppressed import SuppressedErrors, unregistered
 
 if TYPE_CHECKING:
     from vantage.config import Settings
@@ -126,6 +127,7 @@ class Hub:
         metrics: HubMetrics,
         origin_check: OriginCheck,
         authenticator: Authenticator = reject_all_credentials,
+        suppressed_errors: SuppressedErrors | None = None,
     ) -> None:
         self.channels = channels
         self.backend = backend
@@ -133,6 +135,7 @@ class Hub:
         self.metrics = metrics
         self.origin_allowed = origin_check
         self.authenticator = authenticator
+        self.suppressed_errors = suppressed_errors or unregistered()
         self.accepting = False
         self._fanouts: dict[str, _Fanout] = {}
         self._clients: set[Client] = set()

@@ -11,6 +11,7 @@ from sse_starlette.sse import SendTimeoutError
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from vantage.core.context import core_of
 from vantage.core.errors import NotFound, Unauthorized, Unavailable, ValidationFailed
 from vantage.core.realtime.channels import InvalidChannelError, UnknownChannelError
 from vantage.core.realtime.clients import Client, Replayed
@@ -113,7 +114,7 @@ def _resume_from(request: Request) -> Position | None:
 )
 async def stream_channel(channel: str, request: Request) -> Response:
     """Events have ``id: <epoch>:<offset>``; reconnect with ``Last-Event-ID`` to resume."""
-    hub: Hub = request.app.state.hub
+    hub = core_of(request).hub
     if not hub.accepting:
         raise Unavailable("the server is shutting down")
     try:

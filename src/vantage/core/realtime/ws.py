@@ -8,7 +8,6 @@ behind a send that a stalled client blocks.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable
 from typing import Any
 
@@ -19,6 +18,7 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocketDisconnect
 
 from vantage.core.auth.principal import Principal
+from vantage.core.context import core_of
 from vantage.core.errors import Forbidden, Unauthorized, VantageError, problem_response
 from vantage.core.realtime import eager
 from vantage.core.realtime.channels import InvalidChannelError, UnknownChannelError
@@ -252,7 +252,7 @@ async def _authenticate(hub: Hub, websocket: WebSocket) -> Principal | None:
     except Exception:
         logger.exception("realtime authentication failed")
         code = CLOSE_INTERNAL_ERROR
-    with contextlib.suppress(Exception):
+    with hub.suppressed_errors.passing_over("realtime.ws.close_unauthenticated", logger):
         await websocket.close(code, CLOSE_REASONS[code])
     return None
 
@@ -282,7 +282,7 @@ class RealtimeSocket:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         websocket = WebSocket(scope, receive, send)
-        await serve_socket(websocket.app.state.hub, websocket, send)
+        await serve_socket(core_of(websocket).hub, websocket, send)
 
 
 router.add_websocket_route("/ws", RealtimeSocket(), name="realtime_socket")  # type: ignore[arg-type]

@@ -19,6 +19,7 @@ from vantage.core.realtime.backends import redis_scripts
 from vantage.core.realtime.backends.base import Deliver, HistoryRead
 from vantage.core.realtime.channels import ChannelSpec
 from vantage.core.realtime.messages import Message, Position, new_epoch
+from vantage.core.suppressed import SuppressedErrors, unregistered
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -65,8 +66,16 @@ def _entry(channel: str, epoch: str, raw: Sequence[Any]) -> Message:
 class RedisBackend:
     """History in Redis Streams (``XADD MAXLEN ~``), fan-out over Redis pub/sub."""
 
-    def __init__(self, redis: Redis, prefix: str, subscribe_timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        prefix: str,
+        subscribe_timeout: float = 5.0,
+        *,
+        suppressed_errors: SuppressedErrors | None = None,
+    ) -> None:
         self._redis = redis
+        self._suppressed = suppressed_errors or unregistered()
         self._prefix = prefix
         self._subscribe_timeout = subscribe_timeout
         self._publish_script = redis.register_script(redis_scripts.PUBLISH)
@@ -110,8 +119,8 @@ class RedisBackend:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reader
         if self._pubsub is not None:
-            with contextlib.suppress(Exception):
-                await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+            with self._suppressed.passing_over("realtime.redis.close_pubsub", logger):
+                await self._pubsub.aclose()
         self._deliver = None
 
     # -- history ------------------------------------------------------------------------------

@@ -8,11 +8,13 @@ from datetime import datetime, timedelta
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vantage.core.auth import repository, token_repository
 from vantage.core.auth.context import AuthContext, invalid_credentials
 from vantage.core.auth.login_guard import account_key
 from vantage.core.auth.models import DEFAULT_TENANT_SLUG, RefreshToken, Role, User
-from vantage.core.auth.tokens import new_family_id, new_refresh_token, sha256_hex
+from vantage.core.auth.repository import refresh_tokens as refresh_token_rows
+from vantage.core.auth.repository import tenants as tenant_rows
+from vantage.core.auth.repository import users as user_rows
+from vantage.core.auth.service.tokens import new_family_id, new_refresh_token, sha256_hex
 from vantage.core.db import utcnow
 
 logger = structlog.get_logger("vantage.auth")
@@ -44,7 +46,7 @@ async def sign_in(
         raise invalid_credentials(SIGN_IN_FAILED)
     now = utcnow()
     async with auth.database.transaction() as session:
-        await token_repository.delete_expired_tokens(session, user.id, now)
+        await refresh_token_rows.delete_expired_tokens(session, user.id, now)
         refresh = await _mint_refresh(auth, session, user, new_family_id(), now)
     logger.info("signed in", user_id=user.id, tenant_id=user.tenant_id)
     return _pair(auth, user, refresh, now)
@@ -56,12 +58,12 @@ async def rotate(auth: AuthContext, presented: str) -> TokenPair:
     now = utcnow()
     pair: TokenPair | None = None
     async with auth.database.transaction() as session:
-        claimed = await token_repository.claim_refresh_token(session, token_hash, now)
-        stored = await token_repository.refresh_token_by_hash(session, token_hash)
+        claimed = await refresh_token_rows.claim_refresh_token(session, token_hash, now)
+        stored = await refresh_token_rows.refresh_token_by_hash(session, token_hash)
         if stored is not None and claimed:
             pair = await _replace(auth, session, stored, now)
         elif stored is not None and stored.used_at is not None:
-            revoked = await token_repository.revoke_family(session, stored.family_id, now)
+            revoked = await refresh_token_rows.revoke_family(session, stored.family_id, now)
             logger.warning(
                 "refresh token reused; family revoked",
                 user_id=stored.user_id,
@@ -77,28 +79,28 @@ async def rotate(auth: AuthContext, presented: str) -> TokenPair:
 async def sign_out(auth: AuthContext, presented: str) -> None:
     """Revoke the family of a refresh token; unknown tokens are ignored (nothing to revoke)."""
     async with auth.database.transaction() as session:
-        stored = await token_repository.refresh_token_by_hash(session, sha256_hex(presented))
+        stored = await refresh_token_rows.refresh_token_by_hash(session, sha256_hex(presented))
         if stored is not None:
-            await token_repository.revoke_family(session, stored.family_id, utcnow())
+            await refresh_token_rows.revoke_family(session, stored.family_id, utcnow())
 
 
 async def _find_user(auth: AuthContext, tenant_slug: str, email: str) -> User | None:
     async with auth.primary_reader() as session:
-        tenant = await repository.tenant_by_slug(session, tenant_slug)
+        tenant = await tenant_rows.tenant_by_slug(session, tenant_slug)
         if tenant is None:
             return None
-        return await repository.user_by_email(session, tenant.id, email.strip())
+        return await user_rows.user_by_email(session, tenant.id, email.strip())
 
 
 async def _replace(
     auth: AuthContext, session: AsyncSession, spent: RefreshToken, now: datetime
 ) -> TokenPair | None:
-    user = await repository.user_by_id(session, spent.user_id)
+    user = await user_rows.user_by_id(session, spent.user_id)
     if user is None or not user.active or user.tenant_id != spent.tenant_id:
-        await token_repository.revoke_family(session, spent.family_id, now)
+        await refresh_token_rows.revoke_family(session, spent.family_id, now)
         return None
     refresh = await _mint_refresh(auth, session, user, spent.family_id, now)
-    await token_repository.link_replacement(session, spent.id, refresh.row_id)
+    await refresh_token_rows.link_replacement(session, spent.id, refresh.row_id)
     return _pair(auth, user, refresh, now)
 
 
@@ -112,7 +114,7 @@ async def _mint_refresh(
     auth: AuthContext, session: AsyncSession, user: User, family_id: str, now: datetime
 ) -> _MintedRefresh:
     token = new_refresh_token()
-    row = await token_repository.add_refresh_token(
+    row = await refresh_token_rows.add_refresh_token(
         session,
         RefreshToken(
             tenant_id=user.tenant_id,

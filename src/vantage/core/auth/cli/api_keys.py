@@ -14,12 +14,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from vantage.core.auth import api_key_service
-from vantage.core.auth.api_key_service import CreatedKey
-from vantage.core.auth.api_keys import decode_scopes, key_is_live
-from vantage.core.auth.cli_support import TenantOption, tenant_named
+from vantage.core.auth.cli.support import TenantOption, tenant_named
 from vantage.core.auth.models import DEFAULT_TENANT_SLUG, ApiKey
 from vantage.core.auth.principal import Scope
+from vantage.core.auth.service import api_keys as api_key_service
+from vantage.core.auth.service.api_key_format import decode_scopes, key_is_live
+from vantage.core.auth.service.api_keys import CreatedKey
 from vantage.core.cli_support import console, every_page, run_with_database
 from vantage.core.db import Database, utcnow
 

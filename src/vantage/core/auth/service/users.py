@@ -13,9 +13,10 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vantage.core.auth import repository, token_repository
 from vantage.core.auth.models import Role, User
-from vantage.core.auth.passwords import PasswordHasher
+from vantage.core.auth.repository import refresh_tokens as refresh_token_rows
+from vantage.core.auth.repository import users as user_rows
+from vantage.core.auth.service.passwords import PasswordHasher
 from vantage.core.errors import Conflict, NotFound, ValidationFailed
 
 MIN_PASSWORD_LENGTH = 8
@@ -69,7 +70,7 @@ async def create_user(
 ) -> User:
     """A new active user; ``Conflict`` when the tenant already has that email."""
     email = _valid("email", normalize_email, email)
-    if await repository.user_by_email(session, tenant_id, email) is not None:
+    if await user_rows.user_by_email(session, tenant_id, email) is not None:
         raise Conflict(f"a user with email {email} already exists")
     user = User(
         tenant_id=tenant_id,
@@ -80,7 +81,7 @@ async def create_user(
         token_version=1,
     )
     try:
-        return await repository.add_user(session, user)
+        return await user_rows.add_user(session, user)
     except IntegrityError as error:  # a concurrent create of the same email won the race
         raise Conflict(f"a user with email {email} already exists") from error
 
@@ -89,13 +90,13 @@ async def list_users(
     session: AsyncSession, tenant_id: int, *, limit: int, offset: int
 ) -> tuple[Sequence[User], int]:
     """One page of the tenant's users (by email) and the tenant's user count."""
-    users = await repository.users_of_tenant(session, tenant_id, limit=limit, offset=offset)
-    return users, await repository.count_users(session, tenant_id)
+    users = await user_rows.users_of_tenant(session, tenant_id, limit=limit, offset=offset)
+    return users, await user_rows.count_users(session, tenant_id)
 
 
 async def get_user(session: AsyncSession, tenant_id: int, user_id: int) -> User:
     """The tenant's user; ``NotFound`` for unknown ids and for other tenants' users alike."""
-    user = await repository.user_in_tenant(session, tenant_id, user_id)
+    user = await user_rows.user_in_tenant(session, tenant_id, user_id)
     if user is None:
         raise NotFound(f"user {user_id} does not exist")
     return user
@@ -139,7 +140,7 @@ async def _apply(
         invalidate = True
     if new_hash is not None or changes.active is False:
         # A stolen refresh token must not outlive the password it was obtained with.
-        await token_repository.revoke_user_tokens(session, user.id, now)
+        await refresh_token_rows.revoke_user_tokens(session, user.id, now)
     if invalidate:
         user.token_version += 1
         user.updated_at = now
@@ -153,5 +154,5 @@ async def _keep_an_admin(session: AsyncSession, user: User, changes: UserChanges
     demoted = changes.role is not None and changes.role != Role.ADMIN
     if not (demoted or changes.active is False):
         return
-    if await repository.count_active_admins(session, user.tenant_id) <= 1:
+    if await user_rows.count_active_admins(session, user.tenant_id) <= 1:
         raise Conflict("a tenant must keep at least one active admin")

@@ -1,7 +1,7 @@
-"""``/api/v1/admin``: users and API keys of the caller's tenant (admin scope).
+"""``/api/v1/admin/users``: users of the caller's tenant (admin scope).
 
-Every query is bound to the caller's tenant: another tenant's user or key answers 404, exactly
-like an id that does not exist.
+Every query is bound to the caller's tenant: another tenant's user answers 404, exactly like an
+id that does not exist.
 """
 
 from __future__ import annotations
@@ -12,21 +12,14 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.applications import Starlette
 
-from vantage.core.auth import api_key_service, users
+from vantage.core.auth.api.listing import offset_only
 from vantage.core.auth.context import auth_context
 from vantage.core.auth.dependencies import AdminPrincipal
-from vantage.core.auth.schemas import (
-    ApiKeyCreate,
-    ApiKeyCreated,
-    ApiKeyOut,
-    UserCreate,
-    UserOut,
-    UserUpdate,
-)
-from vantage.core.auth.users import UserChanges
+from vantage.core.auth.schemas import UserCreate, UserOut, UserUpdate
+from vantage.core.auth.service import users
+from vantage.core.auth.service.users import UserChanges
 from vantage.core.db import ReadSession, WriteSession, after_commit, utcnow
-from vantage.core.errors import ValidationFailed
-from vantage.core.pagination import Page, PageParams, Pagination, page_of
+from vantage.core.pagination import Page, Pagination, page_of
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 
@@ -36,16 +29,11 @@ def _forget_user_after_commit(app: Starlette, session: AsyncSession, user_id: in
     after_commit(session, partial(auth_context(app).credentials.forget_user, user_id))
 
 
-def _offset_only(page: PageParams) -> None:
-    if page.cursor is not None:
-        raise ValidationFailed.field(("query", "cursor"), "this list pages by offset")
-
-
 @router.get("/users", response_model=Page[UserOut], summary="Users of your tenant")
 async def list_users(
     principal: AdminPrincipal, session: ReadSession, page: Pagination
 ) -> Page[UserOut]:
-    _offset_only(page)
+    offset_only(page)
     rows, total = await users.list_users(
         session, principal.tenant_id, limit=page.limit, offset=page.offset
     )
@@ -58,7 +46,7 @@ async def create_user(
 ) -> UserOut:
     user = await users.create_user(
         session,
-        request.app.state.password_hasher,
+        auth_context(request.app).hasher,
         tenant_id=principal.tenant_id,
         email=body.email,
         password=body.password,
@@ -87,7 +75,7 @@ async def update_user(
     user = await users.get_user(session, principal.tenant_id, user_id)
     changes = UserChanges(role=body.role, active=body.active, password=body.password)
     updated = await users.update_user(
-        session, request.app.state.password_hasher, user, changes, now=utcnow()
+        session, auth_context(request.app).hasher, user, changes, now=utcnow()
     )
     _forget_user_after_commit(request.app, session, user.id)
     return UserOut.of(updated)
@@ -105,54 +93,4 @@ async def disable_user(
     user = await users.get_user(session, principal.tenant_id, user_id)
     await users.disable_user(session, user, now=utcnow())
     _forget_user_after_commit(request.app, session, user.id)
-    return Response(status_code=204)
-
-
-@router.get("/api-keys", response_model=Page[ApiKeyOut], summary="API keys of your tenant")
-async def list_api_keys(
-    principal: AdminPrincipal, session: ReadSession, page: Pagination
-) -> Page[ApiKeyOut]:
-    _offset_only(page)
-    rows, total = await api_key_service.list_api_keys(
-        session, principal.tenant_id, limit=page.limit, offset=page.offset
-    )
-    return page_of([ApiKeyOut.of(key) for key in rows], page, total=total)
-
-
-@router.post(
-    "/api-keys",
-    response_model=ApiKeyCreated,
-    status_code=201,
-    summary="Create an API key; the full key is in this response only",
-)
-async def create_api_key(
-    body: ApiKeyCreate, principal: AdminPrincipal, session: WriteSession
-) -> ApiKeyCreated:
-    created = await api_key_service.create_api_key(
-        session,
-        tenant_id=principal.tenant_id,
-        name=body.name,
-        scopes=body.scopes,
-        expires_at=body.expires_at,
-        created_by_id=principal.subject_id if principal.kind == "user" else None,
-        now=utcnow(),
-    )
-    return ApiKeyCreated(**ApiKeyOut.of(created.row).model_dump(), key=created.key)
-
-
-@router.get("/api-keys/{key_id}", response_model=ApiKeyOut, summary="One API key of your tenant")
-async def get_api_key(key_id: int, principal: AdminPrincipal, session: ReadSession) -> ApiKeyOut:
-    return ApiKeyOut.of(await api_key_service.get_api_key(session, principal.tenant_id, key_id))
-
-
-@router.delete(
-    "/api-keys/{key_id}", status_code=204, response_class=Response, summary="Revoke an API key"
-)
-async def revoke_api_key(
-    key_id: int, principal: AdminPrincipal, session: WriteSession, request: Request
-) -> Response:
-    credentials = auth_context(request.app).credentials
-    await api_key_service.revoke_api_key(
-        session, credentials, principal.tenant_id, key_id, utcnow()
-    )
     return Response(status_code=204)

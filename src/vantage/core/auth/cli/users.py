@@ -11,11 +11,12 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vantage.core.auth import repository, users
-from vantage.core.auth.cli_support import TenantOption, tenant_named
+from vantage.core.auth.cli.support import TenantOption, tenant_named
 from vantage.core.auth.models import DEFAULT_TENANT_SLUG, Role, User
-from vantage.core.auth.passwords import PasswordHasher
-from vantage.core.auth.users import UserChanges
+from vantage.core.auth.repository import users as user_rows
+from vantage.core.auth.service import users
+from vantage.core.auth.service.passwords import PasswordHasher
+from vantage.core.auth.service.users import UserChanges
 from vantage.core.cli_support import console, every_page, run_with_database
 from vantage.core.db import Database, utcnow
 from vantage.core.errors import NotFound
@@ -26,7 +27,7 @@ EmailArgument = Annotated[str, typer.Argument(help="The user's email address")]
 
 async def _user(session: AsyncSession, slug: str, email: str) -> User:
     tenant = await tenant_named(session, slug)
-    user = await repository.user_by_email(session, tenant.id, email.strip())
+    user = await user_rows.user_by_email(session, tenant.id, email.strip())
     if user is None:
         raise NotFound(f"no user {email} in tenant {slug!r}")
     return user

@@ -19,16 +19,12 @@ import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
 from starlette.requests import Request
 from starlette.responses import Response
 
-from vantage.core.db import Base, Database, UTCDateTime, utcnow
+from vantage.core.db import Database, utcnow
 from vantage.core.errors import (
     PROBLEM_MEDIA_TYPE,
     Conflict,
@@ -36,30 +32,12 @@ from vantage.core.errors import (
     VantageError,
     vantage_error_response,
 )
+from vantage.core.idempotency import repository
+from vantage.core.idempotency.models import DONE, MAX_KEY_LENGTH
+from vantage.core.idempotency.repository import KeyRef
 
 HEADER = "Idempotency-Key"
 REPLAY_HEADER = "Idempotent-Replayed"
-MAX_KEY_LENGTH = 255
-IN_FLIGHT = "in_flight"
-DONE = "done"
-
-
-class IdempotencyRecord(Base):
-    __tablename__ = "idempotency_keys"
-
-    tenant_id: Mapped[int] = mapped_column(
-        Integer, ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
-    )
-    scope: Mapped[str] = mapped_column(String(100), primary_key=True)
-    key: Mapped[str] = mapped_column(String(MAX_KEY_LENGTH), primary_key=True)
-    fingerprint: Mapped[str] = mapped_column(String(64), nullable=False)
-    state: Mapped[str] = mapped_column(String(16), nullable=False)
-    status_code: Mapped[int | None] = mapped_column(Integer)
-    media_type: Mapped[str | None] = mapped_column(String(100))
-    body: Mapped[bytes | None] = mapped_column(LargeBinary)
-    locked_until: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
 
 
 @dataclass(frozen=True)
@@ -71,6 +49,7 @@ class StoredResponse:
     body: bytes
 
     def to_response(self) -> Response:
+        """The replayed response, marked as a replay."""
         return Response(
             self.body,
             status_code=self.status_code,
@@ -87,6 +66,11 @@ class Claim:
     scope: str
     key: str
     fingerprint: str
+
+    @property
+    def ref(self) -> KeyRef:
+        """The key this claim holds."""
+        return KeyRef(self.tenant_id, self.scope, self.key)
 
 
 def fingerprint_of(*parts: bytes) -> str:
@@ -111,10 +95,6 @@ def idempotency_key_of(request: Request) -> str | None:
     return key
 
 
-def _insert(dialect: str) -> Any:
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
-
-
 class IdempotencyStore:
     """Claims, completes and replays idempotency keys in the database."""
 
@@ -130,34 +110,23 @@ class IdempotencyStore:
         claim = Claim(tenant_id, scope, key, fingerprint)
         now = utcnow()
         async with self._database.transaction() as session:
-            await session.execute(
-                delete(IdempotencyRecord).where(IdempotencyRecord.expires_at < now)
+            await repository.delete_expired(session, now)
+            created = await repository.insert_in_flight(
+                session,
+                claim.ref,
+                fingerprint,
+                now=now,
+                locked_until=now + self._lock,
+                expires_at=now + self._ttl,
             )
-            inserted = await session.execute(
-                _insert(self._database.dialect)(IdempotencyRecord)
-                .values(
-                    tenant_id=tenant_id,
-                    scope=scope,
-                    key=key,
-                    fingerprint=fingerprint,
-                    state=IN_FLIGHT,
-                    locked_until=now + self._lock,
-                    expires_at=now + self._ttl,
-                    created_at=now,
-                )
-                .on_conflict_do_nothing()
-                .returning(IdempotencyRecord.key)
-            )
-            if inserted.first() is not None:
+            if created:
                 return claim
             return await self._resolve_existing(session, claim, now)
 
     async def _resolve_existing(
         self, session: AsyncSession, claim: Claim, now: datetime
     ) -> Claim | StoredResponse:
-        record = (
-            await session.execute(select(IdempotencyRecord).where(*self._identity(claim)))
-        ).scalar_one()
+        record = await repository.get(session, claim.ref)
         if record.fingerprint != claim.fingerprint:
             raise ValidationFailed.field(
                 ("header", HEADER),
@@ -174,34 +143,22 @@ class IdempotencyStore:
                 headers={"Retry-After": str(wait)},
             )
         # The first request died without answering: take the key over, unless another retry won.
-        taken = await session.execute(
-            update(IdempotencyRecord)
-            .where(*self._identity(claim), IdempotencyRecord.locked_until == record.locked_until)
-            .values(locked_until=now + self._lock)
+        taken = await repository.take_over(
+            session, claim.ref, locked_until_was=record.locked_until, locked_until=now + self._lock
         )
-        if getattr(taken, "rowcount", 0) != 1:
+        if not taken:
             raise Conflict("A request with this Idempotency-Key is being processed; retry later.")
         return claim
 
-    @staticmethod
-    def _identity(claim: Claim) -> tuple[Any, ...]:
-        return (
-            IdempotencyRecord.tenant_id == claim.tenant_id,
-            IdempotencyRecord.scope == claim.scope,
-            IdempotencyRecord.key == claim.key,
-        )
-
     async def complete(self, session: AsyncSession, claim: Claim, response: StoredResponse) -> None:
         """Store the response in the caller's transaction (commits with the data it describes)."""
-        await session.execute(
-            update(IdempotencyRecord)
-            .where(*self._identity(claim), IdempotencyRecord.fingerprint == claim.fingerprint)
-            .values(
-                state=DONE,
-                status_code=response.status_code,
-                media_type=response.media_type,
-                body=response.body,
-            )
+        await repository.store_response(
+            session,
+            claim.ref,
+            claim.fingerprint,
+            status_code=response.status_code,
+            media_type=response.media_type,
+            body=response.body,
         )
 
     async def complete_alone(self, claim: Claim, response: StoredResponse) -> None:
@@ -212,13 +169,7 @@ class IdempotencyStore:
     async def release(self, claim: Claim) -> None:
         """Give the key up after an unexpected failure, so a retry can run the request again."""
         async with self._database.transaction() as session:
-            await session.execute(
-                delete(IdempotencyRecord).where(
-                    *self._identity(claim),
-                    IdempotencyRecord.state == IN_FLIGHT,
-                    IdempotencyRecord.fingerprint == claim.fingerprint,
-                )
-            )
+            await repository.delete_in_flight(session, claim.ref, claim.fingerprint)
 
 
 Handler = Callable[[Claim | None], Awaitable[Response]]

@@ -9,8 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from vantage.core.auth import tenants
 from vantage.core.auth.models import Tenant
+from vantage.core.auth.service import tenants
 from vantage.core.cli_support import console, run_with_database
 from vantage.core.db import Database
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from vantage.core.auth.principal import Scope
-from vantage.core.auth.tokens import sha256_hex
+from vantage.core.auth.service.tokens import sha256_hex
 
 KEY_MARKER = "vk"
 PREFIX_LENGTH = 8

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vantage.core.auth import repository
 from vantage.core.auth.models import Tenant
+from vantage.core.auth.repository import tenants as tenant_rows
 from vantage.core.errors import Conflict, ValidationFailed
 
 # Slugs appear in sign-in requests and URLs: lower-case letters, digits and inner hyphens.
@@ -29,14 +29,14 @@ async def create_tenant(session: AsyncSession, slug: str, name: str | None) -> T
     if not display or len(display) > MAX_NAME_LENGTH:
         raise ValidationFailed.field(("name",), f"a name is 1 to {MAX_NAME_LENGTH} characters")
     taken = Conflict(f"a tenant with slug {slug!r} already exists")
-    if await repository.tenant_by_slug(session, slug) is not None:
+    if await tenant_rows.tenant_by_slug(session, slug) is not None:
         raise taken
     try:
-        return await repository.add_tenant(session, Tenant(slug=slug, name=display))
+        return await tenant_rows.add_tenant(session, Tenant(slug=slug, name=display))
     except IntegrityError as error:  # created meanwhile by another process
         raise taken from error
 
 
 async def list_tenants(session: AsyncSession) -> Sequence[tuple[Tenant, int]]:
     """Every tenant, oldest first, with its number of users."""
-    return await repository.tenants_with_user_counts(session)
+    return await tenant_rows.tenants_with_user_counts(session)

@@ -9,18 +9,18 @@ from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vantage.core.auth import api_key_repository
-from vantage.core.auth.api_keys import (
+from vantage.core.auth.context import AuthContext, invalid_credentials
+from vantage.core.auth.credential_cache import LAST_USED_RESOLUTION, CredentialCache, KeyRow
+from vantage.core.auth.models import ApiKey
+from vantage.core.auth.principal import Principal, Scope
+from vantage.core.auth.repository import api_keys as api_key_rows
+from vantage.core.auth.service.api_key_format import (
     encode_scopes,
     key_is_live,
     mint_api_key,
     parse_api_key,
     secret_matches,
 )
-from vantage.core.auth.context import AuthContext, invalid_credentials
-from vantage.core.auth.credential_cache import LAST_USED_RESOLUTION, CredentialCache, KeyRow
-from vantage.core.auth.models import ApiKey
-from vantage.core.auth.principal import Principal, Scope
 from vantage.core.db import after_commit, utcnow
 from vantage.core.errors import NotFound, ValidationFailed
 
@@ -51,10 +51,10 @@ async def create_api_key(
         raise ValidationFailed.field(("body", "expires_at"), "must be in the future")
     minted = mint_api_key()
     for _ in range(PREFIX_ATTEMPTS):
-        if not await api_key_repository.prefix_taken(session, minted.prefix):
+        if not await api_key_rows.prefix_taken(session, minted.prefix):
             break
         minted = mint_api_key()
-    row = await api_key_repository.add_api_key(
+    row = await api_key_rows.add_api_key(
         session,
         ApiKey(
             tenant_id=tenant_id,
@@ -73,15 +73,13 @@ async def list_api_keys(
     session: AsyncSession, tenant_id: int, *, limit: int, offset: int
 ) -> tuple[Sequence[ApiKey], int]:
     """One page of the tenant's keys (newest first) and the tenant's key count."""
-    keys = await api_key_repository.api_keys_of_tenant(
-        session, tenant_id, limit=limit, offset=offset
-    )
-    return keys, await api_key_repository.count_api_keys(session, tenant_id)
+    keys = await api_key_rows.api_keys_of_tenant(session, tenant_id, limit=limit, offset=offset)
+    return keys, await api_key_rows.count_api_keys(session, tenant_id)
 
 
 async def get_api_key(session: AsyncSession, tenant_id: int, key_id: int) -> ApiKey:
     """The tenant's key; ``NotFound`` for unknown ids and other tenants' keys alike."""
-    key = await api_key_repository.api_key_in_tenant(session, tenant_id, key_id)
+    key = await api_key_rows.api_key_in_tenant(session, tenant_id, key_id)
     if key is None:
         raise NotFound(f"API key {key_id} does not exist")
     return key
@@ -98,7 +96,7 @@ async def revoke_api_key(
     committed, by others when their copy of the key expires (``credentials``: this process's
     copies, None where it keeps none)."""
     key = await get_api_key(session, tenant_id, key_id)
-    await api_key_repository.revoke_api_key(session, key.id, now)
+    await api_key_rows.revoke_api_key(session, key.id, now)
     if credentials is not None:
         after_commit(session, partial(credentials.forget_key, key.prefix))
     return key
@@ -127,7 +125,7 @@ async def authenticate_api_key(auth: AuthContext, credential: str) -> Principal:
 
 async def _read_key(auth: AuthContext, prefix: str) -> KeyRow | None:
     async with auth.primary_reader() as session:
-        row = await api_key_repository.api_key_by_prefix(session, prefix)
+        row = await api_key_rows.api_key_by_prefix(session, prefix)
     return KeyRow.of(row) if row is not None else None
 
 
@@ -136,4 +134,4 @@ async def _record_use(
 ) -> None:
     """Write ``last_used_at`` unless another worker wrote a use since ``stale_before``."""
     async with auth.database.transaction() as session:
-        await api_key_repository.touch_api_key(session, key_id, now, stale_before)
+        await api_key_rows.touch_api_key(session, key_id, now, stale_before)

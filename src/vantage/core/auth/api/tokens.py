@@ -1,4 +1,4 @@
-"""``/api/v1/auth``: sign in (JSON or OAuth2 password form), refresh, sign out, who am I."""
+"""``/api/v1/auth``: sign in (JSON or OAuth2 password form), refresh and sign out."""
 
 from __future__ import annotations
 
@@ -7,38 +7,33 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
 
-from vantage.core.auth import sessions
 from vantage.core.auth.context import auth_context
-from vantage.core.auth.dependencies import CurrentPrincipal
-from vantage.core.auth.schemas import MeOut, RefreshRequest, TokenOut, TokenRequest
+from vantage.core.auth.schemas import RefreshRequest, TokenOut, TokenRequest
+from vantage.core.auth.service import sessions
 from vantage.core.client_address import client_ip
 from vantage.core.errors import ValidationFailed, VantageError
+from vantage.core.openapi import request_body
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
 _PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
-_TOKEN_BODY: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            JSON: {"schema": TokenRequest.model_json_schema()},
-            FORM: {
-                "schema": {
-                    "type": "object",
-                    "required": ["username", "password"],
-                    "properties": {
-                        "grant_type": {"type": "string", "enum": ["password"]},
-                        "username": {"type": "string"},
-                        "password": {"type": "string", "format": "password"},
-                        "tenant": {"type": "string"},
-                    },
-                }
+_TOKEN_BODY = request_body(
+    TokenRequest,
+    other_media_types={
+        FORM: {
+            "type": "object",
+            "required": ["username", "password"],
+            "properties": {
+                "grant_type": {"type": "string", "enum": ["password"]},
+                "username": {"type": "string"},
+                "password": {"type": "string", "format": "password"},
+                "tenant": {"type": "string"},
             },
-        },
-    }
-}
+        }
+    },
+)
 
 
 class UnsupportedMediaType(VantageError):
@@ -112,8 +107,3 @@ async def refresh(body: RefreshRequest, request: Request) -> TokenOut:
 async def logout(body: RefreshRequest, request: Request) -> Response:
     await sessions.sign_out(auth_context(request.app), body.refresh_token)
     return Response(status_code=204)
-
-
-@router.get("/me", response_model=MeOut, summary="The caller: user or API key, tenant and scopes")
-async def me(principal: CurrentPrincipal) -> MeOut:
-    return MeOut.of(principal)

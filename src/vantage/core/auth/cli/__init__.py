@@ -1,0 +1,1 @@
+"""The ``vantage users``, ``vantage api-keys`` and ``vantage tenants`` commands."""

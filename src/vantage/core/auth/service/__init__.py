@@ -1,0 +1,1 @@
+"""Authentication's business logic: users, tenants, API keys, sign-in sessions, tokens."""

@@ -1,0 +1,57 @@
+"""OpenAPI pieces for routes that read their body themselves.
+
+A route that parses ``await request.body()`` (to keep one atomic batch, or to take a form as
+well as JSON) declares no body parameter, so FastAPI documents no body; ``request_body`` gives
+its ``openapi_extra`` the model's schema. The schema is inlined (no ``$ref``): it lives outside
+the components section, where references to the model's own definitions would dangle.
+
+    @router.post("/orders", openapi_extra=request_body(OrderBatchIn))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel
+
+JSON = "application/json"
+
+
+def _inlined(node: Any, definitions: dict[str, Any], open_refs: tuple[str, ...] = ()) -> Any:
+    if isinstance(node, dict):
+        if "$ref" in node:
+            name = node["$ref"].rsplit("/", 1)[-1]
+            if name in open_refs:
+                return {}  # a recursive definition (any JSON value) is left open
+            return _inlined(definitions[name], definitions, (*open_refs, name))
+        # A discriminator's mapping names definitions that no longer exist once inlined; each
+        # member still fixes its tag, which is all the mapping said.
+        return {
+            key: _inlined(value, definitions, open_refs)
+            for key, value in node.items()
+            if key != "mapping"
+        }
+    if isinstance(node, list):
+        return [_inlined(item, definitions, open_refs) for item in node]
+    return node
+
+
+def inline_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """``model``'s JSON schema with every ``$ref`` replaced by its definition."""
+    schema = model.model_json_schema()
+    definitions = schema.pop("$defs", {})
+    return dict(_inlined(schema, definitions))
+
+
+def request_body(
+    model: type[BaseModel],
+    *,
+    media_type: str = JSON,
+    other_media_types: Mapping[str, dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """``openapi_extra`` for a required body of ``model`` (and other media types' schemas)."""
+    content: dict[str, Any] = {media_type: {"schema": inline_schema(model)}}
+    for other, schema in (other_media_types or {}).items():
+        content[other] = {"schema": schema}
+    return {"requestBody": {"required": True, "content": content}}
