@@ -1,18 +1,22 @@
 """Errors passed over on purpose are still seen: logged with their traceback and counted.
 
-Some failures have nowhere better to go (closing a socket the peer already dropped, closing a
-pub/sub connection whose server is gone): the work goes on, but each one is logged and counted
-in ``vantage_suppressed_errors_total{where=...}``, so a stream of them shows up on a dashboard
-instead of vanishing.
+Some failures have nowhere better to go (closing a socket the peer already dropped, publishing
+on a live feed, settling a budget after the answer left): the work goes on, but each one is
+logged and counted in ``vantage_suppressed_errors_total{where=...}``, so a stream of them shows
+up on a dashboard instead of vanishing. ``where`` is named ``<part>.<place>``.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import structlog
 from prometheus_client import CollectorRegistry, Counter
+
+DEFAULT_LOGGER_NAME = "vantage.suppressed"
 
 
 class SuppressedErrors:
@@ -26,14 +30,37 @@ class SuppressedErrors:
             registry=registry,
         )
 
+    def record(
+        self,
+        where: str,
+        event: str = "error passed over",
+        *,
+        logger: Any = None,
+        level: int = logging.WARNING,
+        **fields: Any,
+    ) -> None:
+        """Log the exception being handled (with its traceback) and count it under ``where``."""
+        self.count.labels(where).inc()
+        # Looked up per call: a logger cached at import would keep an earlier logging setup.
+        target = logger or structlog.get_logger(DEFAULT_LOGGER_NAME)
+        log = getattr(target, logging.getLevelName(level).lower())
+        log(event, where=where, exc_info=True, **fields)
+
     @contextmanager
-    def passing_over(self, where: str, logger: Any) -> Iterator[None]:
-        """Run the block; an ``Exception`` from it is logged (with traceback) and counted."""
+    def passing_over(
+        self,
+        where: str,
+        event: str = "error passed over",
+        *,
+        logger: Any = None,
+        level: int = logging.WARNING,
+        **fields: Any,
+    ) -> Iterator[None]:
+        """Run the block; an ``Exception`` from it is recorded and goes no further."""
         try:
             yield
         except Exception:
-            self.count.labels(where).inc()
-            logger.warning("error passed over", where=where, exc_info=True)
+            self.record(where, event, logger=logger, level=level, **fields)
 
 
 def unregistered() -> SuppressedErrors:

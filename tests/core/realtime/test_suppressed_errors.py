@@ -40,7 +40,7 @@ def test_an_error_is_counted_logged_and_passed_over() -> None:
     registry = CollectorRegistry()
     suppressed = SuppressedErrors(registry)
     logger = RecordingLogger()
-    with suppressed.passing_over("somewhere", logger):
+    with suppressed.passing_over("somewhere", logger=logger):
         raise RuntimeError("boom")
     assert _count(registry, "somewhere") == 1
     assert logger.records == [("error passed over", {"where": "somewhere", "exc_info": True})]
@@ -49,7 +49,10 @@ def test_an_error_is_counted_logged_and_passed_over() -> None:
 def test_a_cancellation_is_not_swallowed() -> None:
     registry = CollectorRegistry()
     suppressed = SuppressedErrors(registry)
-    with pytest.raises(asyncio.CancelledError), suppressed.passing_over("x", RecordingLogger()):
+    with (
+        pytest.raises(asyncio.CancelledError),
+        suppressed.passing_over("x", logger=RecordingLogger()),
+    ):
         raise asyncio.CancelledError
     assert _count(registry, "x") == 0
 

@@ -11,8 +11,8 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy import func, select
 
 from vantage.core.db import Database, utcnow
+from vantage.core.suppressed import SuppressedErrors
 from vantage.packs.gateway.models import UsageDaily, UsageEvent
-from vantage.packs.gateway.suppressed_errors import SuppressedErrors
 from vantage.packs.gateway.usage.record import UsageRecord
 from vantage.packs.gateway.usage.spool import UsageSpool
 from vantage.packs.gateway.usage.writer import UsageMetrics, UsageWriter, WriterOptions

@@ -9,6 +9,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from tests.packs.gateway.fakes import PROMPT_BASE, FakeBehaviour, anthropic_app, openai_app, serve
+from vantage.core.suppressed import SuppressedErrors
 from vantage.packs.gateway.domain.config_file import GatewayConfig, ProviderConfig
 from vantage.packs.gateway.domain.token_counter import TokenCounter
 from vantage.packs.gateway.providers.base import (
@@ -22,7 +23,6 @@ from vantage.packs.gateway.providers.base import (
 from vantage.packs.gateway.providers.registry import ProviderRegistry, build_registry
 from vantage.packs.gateway.service.attempts import AttemptsFailed, Backoff, Caller, Target
 from vantage.packs.gateway.settings import GatewaySettings
-from vantage.packs.gateway.suppressed_errors import SuppressedErrors
 
 REQUEST = ProviderRequest(
     model="m",

@@ -15,12 +15,12 @@ from tests.packs.gateway.support import record, usage_count
 from vantage.config import Settings
 from vantage.core.context import CoreServices
 from vantage.core.db import Database
-from vantage.packs.gateway.suppressed_errors import SuppressedErrors
+from vantage.core.suppressed import SuppressedErrors
 from vantage.packs.gateway.usage.record import UsageRecord
 from vantage.packs.gateway.usage.spool import UsageSpool
 from vantage.packs.gateway.usage.writer import UsageMetrics, UsageWriter, WriterOptions
 
-COUNTER = "vantage_gateway_suppressed_errors_total"
+COUNTER = "vantage_suppressed_errors_total"
 
 
 async def _failing_feed(records: list[UsageRecord]) -> None:
@@ -52,8 +52,8 @@ async def test_a_failing_live_feed_is_logged_and_counted_and_the_rows_are_kept(
     await database.dispose()
 
     assert stored == 1
-    assert registry.get_sample_value(COUNTER, {"where": "usage.live_feed"}) == 1
-    [entry] = [e for e in logs if e.get("where") == "usage.live_feed"]
+    assert registry.get_sample_value(COUNTER, {"where": "gateway.usage.live_feed"}) == 1
+    [entry] = [e for e in logs if e.get("where") == "gateway.usage.live_feed"]
     assert entry["log_level"] == "warning"
     assert entry["exc_info"] is True
 
@@ -77,11 +77,13 @@ async def test_an_unsettled_budget_is_logged_as_an_error_and_the_answer_still_go
             async with gateway.client() as http:
                 response = await http.post("/api/v1/chat/send", json=body, headers=headers)
         core: CoreServices = gateway.app.state.core
-        settled = core.metrics_registry.get_sample_value(COUNTER, {"where": "budget_settlement"})
+        settled = core.metrics_registry.get_sample_value(
+            COUNTER, {"where": "gateway.budget_settlement"}
+        )
 
     assert response.status_code == 200
     assert settled == 1
-    [entry] = [e for e in logs if e.get("where") == "budget_settlement"]
+    [entry] = [e for e in logs if e.get("where") == "gateway.budget_settlement"]
     assert entry["log_level"] == "error"
     assert entry["exc_info"] is True
     assert entry["request_id"] == response.headers["X-Vantage-Usage-Id"]

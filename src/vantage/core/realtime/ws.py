@@ -252,7 +252,7 @@ async def _authenticate(hub: Hub, websocket: WebSocket) -> Principal | None:
     except Exception:
         logger.exception("realtime authentication failed")
         code = CLOSE_INTERNAL_ERROR
-    with hub.suppressed_errors.passing_over("realtime.ws.close_unauthenticated", logger):
+    with hub.suppressed_errors.passing_over("realtime.ws.close_unauthenticated", logger=logger):
         await websocket.close(code, CLOSE_REASONS[code])
     return None
 

@@ -51,8 +51,8 @@ def replay_spool(
 
     from prometheus_client import CollectorRegistry
 
+    from vantage.core.suppressed import SuppressedErrors
     from vantage.packs.gateway.runtime import SPOOL_DIR_NAME
-    from vantage.packs.gateway.suppressed_errors import SuppressedErrors
     from vantage.packs.gateway.usage.spool import UsageSpool
     from vantage.packs.gateway.usage.writer import UsageMetrics, UsageWriter, WriterOptions
 

@@ -17,6 +17,7 @@ from vantage.core.context import CoreServices, core_of
 from vantage.core.db import Database
 from vantage.core.packs import PackContext
 from vantage.core.shutdown import before_termination
+from vantage.core.suppressed import SuppressedErrors
 from vantage.packs.gateway.domain.config_file import GatewayConfig, load_config
 from vantage.packs.gateway.domain.pricing import load_pricing
 from vantage.packs.gateway.domain.token_counter import TokenCounter
@@ -33,7 +34,6 @@ from vantage.packs.gateway.service.specialists import (
 )
 from vantage.packs.gateway.service.streams import StreamRegistry
 from vantage.packs.gateway.settings import PACK_NAME, GatewaySettings
-from vantage.packs.gateway.suppressed_errors import SuppressedErrors
 from vantage.packs.gateway.usage.live import usage_feed
 from vantage.packs.gateway.usage.spool import UsageSpool
 from vantage.packs.gateway.usage.writer import UsageMetrics, UsageWriter, WriterOptions
@@ -78,7 +78,7 @@ async def build_runtime(core: CoreServices, gateway: GatewaySettings) -> Gateway
     registry = build_registry(config, gateway, tokens)
     directory = SpecialistDirectory(core.database, gateway.specialist_cache_seconds)
     secret = gateway.user_hash_secret.get_secret_value() if gateway.user_hash_secret else None
-    errors = SuppressedErrors(core.metrics_registry)
+    errors = core.suppressed_errors
     backoff = Backoff(gateway.retry_backoff_seconds, gateway.retry_backoff_max_seconds)
     return GatewayRuntime(
         settings=gateway,

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends
-from prometheus_client import CollectorRegistry, Counter
 from starlette.requests import HTTPConnection
 
 from vantage.core.auth.principal import Principal
@@ -27,6 +26,7 @@ from vantage.core.db import Database
 from vantage.core.errors import ValidationFailed
 from vantage.core.idempotency import IdempotencyStore
 from vantage.core.packs import PackContext
+from vantage.core.suppressed import SuppressedErrors, unregistered
 from vantage.packs.trading.channels import EVENTS_CHANNEL, METRICS_CHANNEL, HubPublisher, Publisher
 from vantage.packs.trading.ingest.events import BatchShapeError
 from vantage.packs.trading.ingest.pipeline import IngestPipeline
@@ -49,16 +49,6 @@ EVENTS_PATH = "/api/v1/trading/events"
 GAP_TIMEOUT_SECONDS = 2.0
 
 
-def suppressed_errors_counter(registry: CollectorRegistry) -> Counter:
-    """Errors the runtime logs and carries on after, by where they happened."""
-    return Counter(
-        "vantage_trading_suppressed_errors",
-        "Errors the trading runtime logged and carried on after, by where they happened",
-        ["where"],
-        registry=registry,
-    )
-
-
 class TradingRuntime:
     """What the trading pack holds for the life of one application."""
 
@@ -71,7 +61,7 @@ class TradingRuntime:
         redis: Redis | None = None,
         data_dir: Path | None = None,
         lease_name: str = LEASE_NAME,
-        metrics_registry: CollectorRegistry | None = None,
+        suppressed_errors: SuppressedErrors | None = None,
     ) -> None:
         self.database = database
         self.settings = settings
@@ -90,8 +80,8 @@ class TradingRuntime:
         )
         data_dir = data_dir or Path.cwd()
         self.host = HostSampler(data_dir)
-        # Without an application (tests, benchmarks) the counter lives in a registry of its own.
-        self.suppressed_errors = suppressed_errors_counter(metrics_registry or CollectorRegistry())
+        # Without an application (tests, benchmarks) errors are counted in a registry of their own.
+        self.suppressed_errors = suppressed_errors or unregistered()
         self.leader = CollectorLeader(
             database=database,
             settings=settings,
@@ -172,7 +162,7 @@ def runtime_for_app(context: PackContext, settings: TradingSettings) -> TradingR
         publisher=HubPublisher(core.hub),
         redis=core.redis,
         data_dir=core.settings.data_dir,
-        metrics_registry=core.metrics_registry,
+        suppressed_errors=core.suppressed_errors,
     )
 
 
@@ -200,7 +190,6 @@ def trading_lifespan(
                 yield
         finally:
             core.runtimes.remove(PACK_NAME)
-            core.metrics_registry.unregister(runtime.suppressed_errors)
 
     return lifespan
 

@@ -119,7 +119,7 @@ class RedisBackend:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reader
         if self._pubsub is not None:
-            with self._suppressed.passing_over("realtime.redis.close_pubsub", logger):
+            with self._suppressed.passing_over("realtime.redis.close_pubsub", logger=logger):
                 await self._pubsub.aclose()
         self._deliver = None
 

@@ -12,6 +12,7 @@ import random
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass, replace
 
+from vantage.core.suppressed import SuppressedErrors
 from vantage.packs.gateway.providers.base import (
     ChatProvider,
     Completion,
@@ -20,7 +21,6 @@ from vantage.packs.gateway.providers.base import (
     StreamEvent,
 )
 from vantage.packs.gateway.providers.registry import ProviderRegistry
-from vantage.packs.gateway.suppressed_errors import SuppressedErrors
 
 
 @dataclass(frozen=True)
@@ -138,8 +138,10 @@ class Caller:
         self, events: AsyncGenerator[StreamEvent, None], target: Target
     ) -> None:
         """Close a stream that failed before its first event; a failure to close is recorded."""
-        with self.errors.suppressed(
-            "attempts.close_unopened_stream", "unopened stream not closed", route=target.route
+        with self.errors.passing_over(
+            "gateway.attempts.close_unopened_stream",
+            "unopened stream not closed",
+            route=target.route,
         ):
             await events.aclose()
 

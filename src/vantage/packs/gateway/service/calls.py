@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from vantage.core.suppressed import SuppressedErrors
 from vantage.packs.gateway.domain.pricing import PricingTable
 from vantage.packs.gateway.domain.token_counter import TokenCounter
 from vantage.packs.gateway.providers.registry import ProviderRegistry
@@ -17,7 +18,6 @@ from vantage.packs.gateway.service.identity import UserHasher
 from vantage.packs.gateway.service.limits import GatewayLimiter
 from vantage.packs.gateway.service.routing import Router
 from vantage.packs.gateway.settings import GatewaySettings
-from vantage.packs.gateway.suppressed_errors import SuppressedErrors
 from vantage.packs.gateway.usage.writer import UsageWriter
 
 

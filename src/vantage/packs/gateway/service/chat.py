@@ -126,14 +126,16 @@ async def settle(services: CallServices, ctx: CallContext, usage: FinalUsage) ->
         if settling_budget:
             # The hold stays held until the budget's period ends: it refuses what it could pay.
             services.errors.record(
-                "budget_settlement",
+                "gateway.budget_settlement",
                 "spend budget hold not settled",
                 level=logging.ERROR,
                 request_id=ctx.request_id,
             )
         else:
             services.errors.record(
-                "token_charge", "tokens not charged to the rate limit", request_id=ctx.request_id
+                "gateway.token_charge",
+                "tokens not charged to the rate limit",
+                request_id=ctx.request_id,
             )
 
 

@@ -320,8 +320,10 @@ class StreamRun:
             await asyncio.shield(settle(self.services, self.ctx, usage))
 
     async def _close(self, events: AsyncGenerator[StreamEvent, None]) -> None:
-        with self.services.errors.suppressed(
-            "stream.close_upstream", "upstream stream not closed", request_id=self.request_id
+        with self.services.errors.passing_over(
+            "gateway.stream.close_upstream",
+            "upstream stream not closed",
+            request_id=self.request_id,
         ):
             async with asyncio.timeout(CLOSE_TIMEOUT_SECONDS):
                 await events.aclose()

@@ -18,8 +18,8 @@ import structlog
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from vantage.core.db import Database
+from vantage.core.suppressed import SuppressedErrors
 from vantage.packs.gateway.repository.usage_writes import insert_usage
-from vantage.packs.gateway.suppressed_errors import SuppressedErrors
 from vantage.packs.gateway.usage.record import UsageRecord
 from vantage.packs.gateway.usage.spool import UsageSpool
 
@@ -154,8 +154,8 @@ class UsageWriter:
                 stored = await insert_usage(session, batch)
         if stored and self.on_stored is not None:
             # A live feed never fails the writer: the rows are stored whatever it does.
-            with self._errors.suppressed(
-                "usage.live_feed", "stored usage rows not published", rows=len(stored)
+            with self._errors.passing_over(
+                "gateway.usage.live_feed", "stored usage rows not published", rows=len(stored)
             ):
                 await self.on_stored(stored)
         return len(stored)
@@ -175,7 +175,7 @@ class UsageWriter:
     async def _replay_loop(self) -> None:
         while True:
             await asyncio.sleep(self._options.replay_interval)
-            with self._errors.suppressed("usage.replay", "spooled usage replay failed"):
+            with self._errors.passing_over("gateway.usage.replay", "spooled usage replay failed"):
                 await self.replay()
 
     async def replay(self) -> int:
@@ -229,7 +229,7 @@ class UsageWriter:
             batch_task.cancel()
             with (
                 contextlib.suppress(asyncio.CancelledError),
-                self._errors.suppressed("usage.batch_loop", "usage batch loop failed"),
+                self._errors.passing_over("gateway.usage.batch_loop", "usage batch loop failed"),
             ):
                 await batch_task
         leftovers: list[UsageRecord] = []
@@ -238,7 +238,9 @@ class UsageWriter:
         if leftovers:
             await self._to_spool(leftovers)
         if time.monotonic() < deadline:
-            with self._errors.suppressed("usage.replay_on_close", "spooled usage replay failed"):
+            with self._errors.passing_over(
+                "gateway.usage.replay_on_close", "spooled usage replay failed"
+            ):
                 async with asyncio.timeout(max(deadline - time.monotonic(), 0.01)):
                     await self.replay()
         self._spool.close()

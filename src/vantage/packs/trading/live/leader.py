@@ -15,9 +15,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import structlog
-from prometheus_client import Counter
 
 from vantage.core.db import Database
+from vantage.core.suppressed import SuppressedErrors
 from vantage.packs.trading.channels import ALERTS_CHANNEL, METRICS_CHANNEL, Publisher
 from vantage.packs.trading.demo import demo_marker
 from vantage.packs.trading.ingest.changes import AppliedBatch
@@ -57,7 +57,7 @@ class CollectorLeader:
         pipeline: IngestPipeline,
         host: HostSampler,
         data_dir: Path,
-        suppressed_errors: Counter,
+        suppressed_errors: SuppressedErrors,
         gap_timeout: float,
     ) -> None:
         self.database = database
@@ -106,12 +106,11 @@ class CollectorLeader:
                 await self._release_lease()
 
     async def _release_lease(self) -> None:
-        try:
+        # Not fatal: an unreleased lease expires after its time to live.
+        with self.suppressed_errors.passing_over(
+            "trading.lease_release", "releasing the collector lease failed", logger=logger
+        ):
             await asyncio.shield(self.lease.release())
-        except Exception:
-            # Not fatal: an unreleased lease expires after its time to live.
-            logger.warning("releasing the collector lease failed", exc_info=True)
-            self.suppressed_errors.labels("lease_release").inc()
 
     async def _lead(self) -> None:
         # Renewal starts at once: a rebuild may take longer than the lease lives.
