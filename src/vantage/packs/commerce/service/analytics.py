@@ -11,8 +11,8 @@ from typing import Any, Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vantage.core.windows import TimeWindow
+from vantage.packs.commerce.domain.money import from_minor, ratio_money
 from vantage.packs.commerce.ingest.batch import OrderStatus
-from vantage.packs.commerce.money import from_minor, ratio_money
 from vantage.packs.commerce.repository import reads
 from vantage.packs.commerce.schemas import (
     DashboardOut,

@@ -10,8 +10,8 @@ from vantage.core.errors import NotFound
 from vantage.core.pagination import CursorCodec, PageParams, PaginationMeta
 from vantage.core.sorting import SortKey
 from vantage.core.windows import TimeWindow
+from vantage.packs.commerce.domain.money import from_minor, ratio_money
 from vantage.packs.commerce.ingest.batch import OrderStatus
-from vantage.packs.commerce.money import from_minor, ratio_money
 from vantage.packs.commerce.repository import reads
 from vantage.packs.commerce.schemas import (
     CustomerDetail,

@@ -13,7 +13,7 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vantage.core.windows import TimeWindow
-from vantage.packs.commerce.money import from_minor
+from vantage.packs.commerce.domain.money import from_minor
 from vantage.packs.commerce.repository import reads
 from vantage.packs.commerce.schemas import RfmOut, RfmSegment
 from vantage.packs.commerce.service.analytics import ReadScope
