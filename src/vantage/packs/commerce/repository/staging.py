@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date
 from typing import Any
 
+from sqlalchemy import column, delete, insert, table
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from vantage.packs.commerce.ingest.batch import (
@@ -86,7 +87,7 @@ async def prepare_stage(connection: AsyncConnection, d: Dialect) -> None:
         await connection.exec_driver_sql(
             f"CREATE TEMP TABLE IF NOT EXISTS {name} ({columns}){suffix}"
         )
-        await connection.exec_driver_sql(f"DELETE FROM {name}")
+        await connection.execute(delete(table(name)))
 
 
 def _order_rows(batch: OrderBatch, d: Dialect) -> list[tuple[Any, ...]]:
@@ -112,6 +113,13 @@ def _order_rows(batch: OrderBatch, d: Dialect) -> list[tuple[Any, ...]]:
     return rows
 
 
+def _positional_insert(connection: AsyncConnection, name: str, columns: tuple[str, ...]) -> str:
+    """``INSERT INTO name (columns) VALUES (?, ...)`` in the driver's own parameter style, for
+    ``executemany`` of plain tuples (SQLAlchemy's dict rows cost more than the insert)."""
+    statement = insert(table(name, *(column(c) for c in columns)))
+    return str(statement.compile(dialect=connection.dialect, column_keys=list(columns)))
+
+
 async def load_stage(connection: AsyncConnection, d: Dialect, batch: OrderBatch) -> None:
     """Bulk-load the batch's orders, lines, customers and products into the stage."""
     orders = _order_rows(batch, d)
@@ -124,17 +132,16 @@ async def load_stage(connection: AsyncConnection, d: Dialect, batch: OrderBatch)
         (PRODUCTS, ("ext", "name"), products),
     ]
     if d.is_sqlite:
-        for table, columns, rows in targets:
+        for name, columns, rows in targets:
             if rows:
-                marks = ", ".join("?" for _ in columns)
                 await connection.exec_driver_sql(
-                    f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows
+                    _positional_insert(connection, name, columns), rows
                 )
         return
     raw = await connection.get_raw_connection()
     driver: Any = raw.driver_connection
-    for table, columns, rows in targets:
+    for name, columns, rows in targets:
         if rows:
-            await driver.copy_records_to_table(table, records=rows, columns=list(columns))
+            await driver.copy_records_to_table(name, records=rows, columns=list(columns))
     # Temporary tables are never auto-analysed; without statistics the planner guesses badly.
     await connection.exec_driver_sql(f"ANALYZE {ORDERS}, {LINES}, {CUSTOMERS}, {PRODUCTS}")

@@ -14,6 +14,7 @@ from vantage.packs.commerce.repository.ingest_customers import (
     apply_customer_months,
     apply_customer_stats,
 )
+from vantage.packs.commerce.repository.ingest_daily import apply_daily_customers, apply_daily_status
 from vantage.packs.commerce.repository.ingest_products import (
     apply_product_days,
     apply_product_stats,
@@ -41,8 +42,8 @@ async def write_batch(
     updated = await applier.capture_previous_versions()
     await applier.stage_product_deltas()
     await applier.write_orders(now)
-    await applier.apply_daily_status()
-    await applier.apply_daily_customers()
+    await apply_daily_status(applier)
+    await apply_daily_customers(applier)
     await apply_customer_stats(applier)
     await apply_customer_months(applier)
     await apply_cohorts(applier)
