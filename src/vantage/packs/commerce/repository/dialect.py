@@ -1,5 +1,5 @@
-"""Where SQLite and PostgreSQL differ: how values are bound, stage column types, and the
-statements whose text differs between them.
+"""Where SQLite and PostgreSQL differ: how values are bound, and the statements whose text
+differs between them.
 
 Hand-written SQL binds values the way SQLAlchemy's types would store them, so rows written in
 bulk read back through the ORM unchanged: on SQLite timestamps are naive-UTC text
@@ -34,16 +34,6 @@ class Dialect:
     def day(self, value: date) -> object:
         """A date as the database stores it."""
         return value.isoformat() if self.is_sqlite else value
-
-    @property
-    def timestamp_type(self) -> str:
-        """The column type of a stage timestamp."""
-        return "TEXT" if self.is_sqlite else "TIMESTAMPTZ"
-
-    @property
-    def date_type(self) -> str:
-        """The column type of a stage date."""
-        return "TEXT" if self.is_sqlite else "DATE"
 
 
 class DialectStatement:

@@ -36,7 +36,7 @@ async def write_batch(
     if dialect.is_sqlite:
         await connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_WRITER_CACHE_KIB}")
     await applier.lock_tenant()
-    await prepare_stage(connection, dialect)
+    await prepare_stage(connection)
     await load_stage(connection, dialect, batch)
     await applier.resolve_dimensions(now)
     updated = await applier.capture_previous_versions()
