@@ -147,6 +147,7 @@ REPLACE_ORDERS = text(
         updated_at = :now
     FROM commerce_stage_orders s
     WHERE s.is_update = 1 AND commerce_orders.id = s.order_id
+        AND commerce_orders.tenant_id = :t
     """
 )
 

@@ -18,11 +18,10 @@ from vantage.packs.commerce.repository.ingest import BatchApplier
 # customer, and the stored versions of re-sent ones.
 STAGE_CUSTOMER_STATS = DialectStatement(
     sqlite="""
-    INSERT INTO commerce_stage_customer_stats (customer_id, d_orders, d_amount, new_first,
-        new_last, removed)
-            SELECT customer_id, SUM(n), SUM(amount), MIN(placed_at), MAX(placed_at),
-                MAX(removed)
-            FROM (
+    INSERT INTO commerce_stage_customer_stats
+        (customer_id, d_orders, d_amount, new_first, new_last, removed)
+    SELECT customer_id, SUM(n), SUM(amount), MIN(placed_at), MAX(placed_at), MAX(removed)
+    FROM (
         SELECT customer_id, month, placed_at, 1 AS n, amount, 0 AS removed
         FROM commerce_stage_orders WHERE status = 'completed' AND customer_id IS NOT NULL
         UNION ALL
@@ -30,14 +29,13 @@ STAGE_CUSTOMER_STATS = DialectStatement(
         FROM commerce_stage_orders
         WHERE is_update = 1 AND old_status = 'completed' AND old_customer_id IS NOT NULL
     ) AS p WHERE true
-            GROUP BY customer_id
+    GROUP BY customer_id
     """,
     postgresql="""
-    INSERT INTO commerce_stage_customer_stats (customer_id, d_orders, d_amount, new_first,
-        new_last, removed)
-            SELECT customer_id, SUM(n), SUM(amount), MIN(placed_at), MAX(placed_at),
-                MAX(removed)
-            FROM (
+    INSERT INTO commerce_stage_customer_stats
+        (customer_id, d_orders, d_amount, new_first, new_last, removed)
+    SELECT customer_id, SUM(n), SUM(amount), MIN(placed_at), MAX(placed_at), MAX(removed)
+    FROM (
         SELECT customer_id, month, placed_at, 1 AS n, amount, 0 AS removed
         FROM commerce_stage_orders WHERE status = 'completed' AND customer_id IS NOT NULL
         UNION ALL
@@ -45,7 +43,7 @@ STAGE_CUSTOMER_STATS = DialectStatement(
         FROM commerce_stage_orders
         WHERE is_update = 1 AND old_status = 'completed' AND old_customer_id IS NOT NULL
     ) AS p WHERE true
-            GROUP BY customer_id
+    GROUP BY customer_id
     """,
 )
 
@@ -131,7 +129,7 @@ FIRST_MONTH_AFTER = DialectStatement(
 STAGE_CUSTOMER_MONTHS = DialectStatement(
     sqlite="""
     INSERT INTO commerce_stage_customer_months (customer_id, month, d_orders, d_amount)
-            SELECT customer_id, month, SUM(n), SUM(amount) FROM (
+    SELECT customer_id, month, SUM(n), SUM(amount) FROM (
         SELECT customer_id, month, placed_at, 1 AS n, amount, 0 AS removed
         FROM commerce_stage_orders WHERE status = 'completed' AND customer_id IS NOT NULL
         UNION ALL
@@ -139,12 +137,12 @@ STAGE_CUSTOMER_MONTHS = DialectStatement(
         FROM commerce_stage_orders
         WHERE is_update = 1 AND old_status = 'completed' AND old_customer_id IS NOT NULL
     ) AS p WHERE true
-            GROUP BY customer_id, month
-            HAVING SUM(n) <> 0 OR SUM(amount) <> 0
+    GROUP BY customer_id, month
+    HAVING SUM(n) <> 0 OR SUM(amount) <> 0
     """,
     postgresql="""
     INSERT INTO commerce_stage_customer_months (customer_id, month, d_orders, d_amount)
-            SELECT customer_id, month, SUM(n), SUM(amount) FROM (
+    SELECT customer_id, month, SUM(n), SUM(amount) FROM (
         SELECT customer_id, month, placed_at, 1 AS n, amount, 0 AS removed
         FROM commerce_stage_orders WHERE status = 'completed' AND customer_id IS NOT NULL
         UNION ALL
@@ -152,8 +150,8 @@ STAGE_CUSTOMER_MONTHS = DialectStatement(
         FROM commerce_stage_orders
         WHERE is_update = 1 AND old_status = 'completed' AND old_customer_id IS NOT NULL
     ) AS p WHERE true
-            GROUP BY customer_id, month
-            HAVING SUM(n) <> 0 OR SUM(amount) <> 0
+    GROUP BY customer_id, month
+    HAVING SUM(n) <> 0 OR SUM(amount) <> 0
     """,
 )
 
@@ -193,7 +191,7 @@ DELETE_EMPTY_CUSTOMER_MONTHS = text(
 APPLY_COHORTS = text(
     """
     INSERT INTO commerce_cohort_cells (tenant_id, cohort_month, month, customers)
-            SELECT :t, cohort_month, month, SUM(d) FROM (
+    SELECT :t, cohort_month, month, SUM(d) FROM (
         SELECT cs.after_first_month AS cohort_month, cm.month AS month,
             CASE WHEN cm.before_orders = 0 AND cm.d_orders > 0 THEN 1
                  WHEN cm.before_orders > 0 AND cm.before_orders + cm.d_orders = 0 THEN -1
@@ -207,8 +205,8 @@ APPLY_COHORTS = text(
             AND cs.before_first_month IS NOT NULL
             AND cs.before_first_month IS DISTINCT FROM cs.after_first_month
             AND NOT EXISTS (SELECT 1 FROM commerce_stage_customer_months x
-                WHERE x.customer_id = m.customer_id
-                            AND x.month = m.month AND x.before_orders = 0)
+                WHERE x.customer_id = m.customer_id AND x.month = m.month
+                    AND x.before_orders = 0)
         UNION ALL
         SELECT cs.before_first_month, x.month, -1
         FROM commerce_stage_customer_stats cs CROSS JOIN commerce_stage_customer_months x
@@ -222,10 +220,10 @@ APPLY_COHORTS = text(
             AND cs.after_first_month IS NOT NULL
             AND cs.before_first_month IS DISTINCT FROM cs.after_first_month
     ) AS c WHERE true
-            GROUP BY cohort_month, month
-            HAVING SUM(d) <> 0
-            ON CONFLICT (tenant_id, cohort_month, month) DO UPDATE SET
-                customers = commerce_cohort_cells.customers + excluded.customers
+    GROUP BY cohort_month, month
+    HAVING SUM(d) <> 0
+    ON CONFLICT (tenant_id, cohort_month, month) DO UPDATE SET
+        customers = commerce_cohort_cells.customers + excluded.customers
     """
 )
 

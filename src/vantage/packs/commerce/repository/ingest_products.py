@@ -17,15 +17,15 @@ APPLY_PRODUCT_DAYS = DialectStatement(
     INSERT INTO commerce_product_days (tenant_id, product_id, day, amount_minor, units, orders,
         cum_amount_minor, cum_units, cum_orders)
     SELECT :t, x.product_id, x.day, x.d_amount, x.d_units, x.d_orders,
-        COALESCE((SELECT p.cum_amount_minor FROM commerce_product_days p WHERE p.tenant_id = :t
-        AND p.product_id = x.product_id
-    AND p.day <= x.day ORDER BY p.day DESC LIMIT 1), 0) + x.run_amount,
-        COALESCE((SELECT p.cum_units FROM commerce_product_days p WHERE p.tenant_id = :t
-        AND p.product_id = x.product_id
-    AND p.day <= x.day ORDER BY p.day DESC LIMIT 1), 0) + x.run_units,
-        COALESCE((SELECT p.cum_orders FROM commerce_product_days p WHERE p.tenant_id = :t
-        AND p.product_id = x.product_id
-    AND p.day <= x.day ORDER BY p.day DESC LIMIT 1), 0) + x.run_orders
+        COALESCE((SELECT p.cum_amount_minor FROM commerce_product_days p
+                  WHERE p.tenant_id = :t AND p.product_id = x.product_id AND p.day <= x.day
+                  ORDER BY p.day DESC LIMIT 1), 0) + x.run_amount,
+        COALESCE((SELECT p.cum_units FROM commerce_product_days p
+                  WHERE p.tenant_id = :t AND p.product_id = x.product_id AND p.day <= x.day
+                  ORDER BY p.day DESC LIMIT 1), 0) + x.run_units,
+        COALESCE((SELECT p.cum_orders FROM commerce_product_days p
+                  WHERE p.tenant_id = :t AND p.product_id = x.product_id AND p.day <= x.day
+                  ORDER BY p.day DESC LIMIT 1), 0) + x.run_orders
     FROM commerce_stage_product_days x WHERE true
     ON CONFLICT (tenant_id, product_id, day) DO UPDATE
         SET amount_minor = commerce_product_days.amount_minor + excluded.amount_minor,
@@ -40,10 +40,10 @@ APPLY_PRODUCT_DAYS = DialectStatement(
     SELECT :t, x.product_id, x.day, x.d_amount, x.d_units, x.d_orders,
         COALESCE(b.cum_amount_minor, 0) + x.run_amount, COALESCE(b.cum_units, 0) + x.run_units,
         COALESCE(b.cum_orders, 0) + x.run_orders
-    FROM commerce_stage_product_days x LEFT JOIN LATERAL (SELECT p.cum_amount_minor, p.cum_units,
-        p.cum_orders FROM commerce_product_days p WHERE p.tenant_id = :t
-        AND p.product_id = x.product_id
-    AND p.day <= x.day ORDER BY p.day DESC LIMIT 1) AS b ON true WHERE true
+    FROM commerce_stage_product_days x LEFT JOIN LATERAL (
+        SELECT p.cum_amount_minor, p.cum_units, p.cum_orders FROM commerce_product_days p
+        WHERE p.tenant_id = :t AND p.product_id = x.product_id AND p.day <= x.day
+        ORDER BY p.day DESC LIMIT 1) AS b ON true WHERE true
     ON CONFLICT (tenant_id, product_id, day) DO UPDATE
         SET amount_minor = commerce_product_days.amount_minor + excluded.amount_minor,
         cum_amount_minor = excluded.cum_amount_minor,
@@ -70,13 +70,13 @@ MOVE_LATER_DAYS = DialectStatement(
     sqlite="""
     INSERT INTO commerce_product_days (tenant_id, product_id, day, amount_minor, units, orders,
         cum_amount_minor, cum_units, cum_orders)
-    SELECT :t, p.product_id, p.day, 0, 0, 0, (SELECT x.run_amount
-        FROM commerce_stage_product_days x WHERE x.product_id = p.product_id AND x.day <= p.day
-    ORDER BY x.day DESC LIMIT 1), (SELECT x.run_units FROM commerce_stage_product_days x
-        WHERE x.product_id = p.product_id AND x.day <= p.day
-    ORDER BY x.day DESC LIMIT 1), (SELECT x.run_orders FROM commerce_stage_product_days x
-        WHERE x.product_id = p.product_id AND x.day <= p.day
-    ORDER BY x.day DESC LIMIT 1)
+    SELECT :t, p.product_id, p.day, 0, 0, 0,
+        (SELECT x.run_amount FROM commerce_stage_product_days x
+         WHERE x.product_id = p.product_id AND x.day <= p.day ORDER BY x.day DESC LIMIT 1),
+        (SELECT x.run_units FROM commerce_stage_product_days x
+         WHERE x.product_id = p.product_id AND x.day <= p.day ORDER BY x.day DESC LIMIT 1),
+        (SELECT x.run_orders FROM commerce_stage_product_days x
+         WHERE x.product_id = p.product_id AND x.day <= p.day ORDER BY x.day DESC LIMIT 1)
     FROM (SELECT product_id, MIN(day) AS first_day FROM commerce_stage_product_days
         GROUP BY product_id) AS f
     CROSS JOIN commerce_product_days p
@@ -94,10 +94,10 @@ MOVE_LATER_DAYS = DialectStatement(
     SELECT :t, p.product_id, p.day, 0, 0, 0, r.run_amount, r.run_units, r.run_orders
     FROM (SELECT product_id, MIN(day) AS first_day FROM commerce_stage_product_days
         GROUP BY product_id) AS f
-    CROSS JOIN commerce_product_days p CROSS JOIN LATERAL (SELECT x.run_amount, x.run_units,
-        x.run_orders FROM commerce_stage_product_days x WHERE x.product_id = p.product_id
-        AND x.day <= p.day
-    ORDER BY x.day DESC LIMIT 1) AS r
+    CROSS JOIN commerce_product_days p CROSS JOIN LATERAL (
+        SELECT x.run_amount, x.run_units, x.run_orders FROM commerce_stage_product_days x
+        WHERE x.product_id = p.product_id AND x.day <= p.day
+        ORDER BY x.day DESC LIMIT 1) AS r
     WHERE p.tenant_id = :t AND p.product_id = f.product_id AND p.day > f.first_day
         AND NOT EXISTS (SELECT 1 FROM commerce_stage_product_days y
                         WHERE y.product_id = p.product_id AND y.day = p.day)
