@@ -166,10 +166,11 @@ async def customer_status_totals(
     session: AsyncSession, tenant_id: int, customer_id: int
 ) -> list[StatusTotalRow]:
     """Orders and amount per status of one customer, from the per-customer order index."""
+    orders = Order.__table__  # plain rows: the ORM's bookkeeping is not needed here
     query = (
-        select(Order.status, func.count(), func.coalesce(func.sum(Order.amount_minor), 0))
-        .where(Order.tenant_id == tenant_id, Order.customer_id == customer_id)
-        .group_by(Order.status)
+        select(orders.c.status, func.count(), func.coalesce(func.sum(orders.c.amount_minor), 0))
+        .where(orders.c.tenant_id == tenant_id, orders.c.customer_id == customer_id)
+        .group_by(orders.c.status)
     )
     return [StatusTotalRow(*row) for row in await session.execute(query)]
 

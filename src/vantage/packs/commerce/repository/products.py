@@ -7,17 +7,19 @@ total before its start, a few index seeks per product and bound.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    BindParameter,
     ColumnElement,
     Integer,
     Select,
     and_,
+    bindparam,
     func,
     literal_column,
     or_,
@@ -25,7 +27,6 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute, aliased
 from sqlalchemy.sql.expression import FromClause
 
 from vantage.packs.commerce.models import Product, ProductDay, ProductStats
@@ -34,6 +35,9 @@ from vantage.packs.commerce.repository.sales import sales_span
 COUNTERS = ("amount_minor", "units", "orders")
 RUNNING = {"amount_minor": "cum_amount_minor", "units": "cum_units", "orders": "cum_orders"}
 PRODUCT_SORT_COLUMNS = {"revenue": "amount_minor", "units": "units"}
+# Table-level (Core) columns: these reads return plain rows, and the ORM's per-statement
+# bookkeeping would cost more than the queries themselves.
+STATS, DAYS, PRODUCTS = ProductStats.__table__, ProductDay.__table__, Product.__table__
 # Written into the SQL rather than bound: the planner sees a one-row probe and a plain zero.
 ONE_ROW = literal_column("1", Integer)
 ZERO = literal_column("0", BigInteger)
@@ -52,72 +56,75 @@ class ProductWindowRow:
     total: int
 
 
+# The seeks a window needs: ``h`` for its end (bound ``:end``), ``l`` for its start (``:start``).
+# None where the all-time figure answers (a window ending after the last sale) or zero does
+# (one starting before the first sale).
+Seeks = tuple[str, ...]
+BOUND_OF = {"h": "end", "l": "start"}
+
+
 @dataclass(frozen=True)
 class WindowBounds:
-    """The bounds of a window that need a seek: None where the all-time figure answers (a
-    window ending after the last sale) or zero does (one starting before the first sale)."""
+    """The bounds of a window that need a seek, and the statement parameters they bind."""
 
-    start: date | None = None
-    end: date | None = None
-
-    def seeks(self) -> list[tuple[str, date]]:
-        """(alias, bound) of each bound to seek: ``h`` for the end, ``l`` for the start."""
-        return [(alias, bound) for alias, bound in (("h", self.end), ("l", self.start))
-                if bound is not None]  # fmt: skip
+    seeks: Seeks
+    params: dict[str, object]
 
 
 async def _window_bounds(
     session: AsyncSession, tenant_id: int, window: tuple[date, date] | None
 ) -> WindowBounds:
     """Which bounds of the window need a seek, and their values."""
-    if window is None:
-        return WindowBounds()
-    span = await sales_span(session, tenant_id)
-    if span is None:
-        return WindowBounds()
-    return WindowBounds(
-        start=window[0] if window[0] > span[0] else None,
-        end=window[1] if window[1] <= span[1] else None,
-    )
+    params: dict[str, object] = {"t": tenant_id}
+    span = None if window is None else await sales_span(session, tenant_id)
+    if window is None or span is None:
+        return WindowBounds((), params)
+    seeks = tuple(alias for alias, wanted in (("h", window[1] <= span[1]),
+                                              ("l", window[0] > span[0])) if wanted)  # fmt: skip
+    params.update(start=window[0], end=window[1])
+    return WindowBounds(seeks, params)
 
 
 def _is_sqlite(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "sqlite"
 
 
-def _window_sums(
-    tenant_id: int, bounds: WindowBounds, *, lateral: bool, only: Sequence[int] | None = None
-) -> Select[Any]:
+# Statements are built once per shape and cached: building a Core statement costs more than
+# running these queries. Values are bound parameters (:t, :start, :end, :only, :limit, :offset).
+def _window_sums(seeks: Seeks, *, lateral: bool, only: bool) -> Select[Any]:
     """Sales per product in a window: running total at the end minus at the start.
 
     On PostgreSQL one ``LATERAL`` probe per bound; on SQLite the bound's day, then its row.
     """
-    p = aliased(ProductStats, name="p")
-    products = select(p.product_id, p.amount_minor, p.units, p.orders).where(
-        p.tenant_id == tenant_id
+    tenant: BindParameter[Any] = bindparam("t")
+    p = STATS.alias("p")
+    products = select(p.c.product_id, p.c.amount_minor, p.c.units, p.c.orders).where(
+        p.c.tenant_id == tenant
     )
-    if only is not None:
-        products = products.where(p.product_id.in_(only))
+    if only:
+        products = products.where(p.c.product_id.in_(bindparam("only", expanding=True)))
     running: dict[str, FromClause] = {}
     if lateral:
         s = products.subquery("s")
         source: FromClause = s
-        for alias, bound in bounds.seeks():
-            running[alias] = _latest_running_totals(tenant_id, s.c.product_id, bound, alias)
+        for alias in seeks:
+            running[alias] = _latest_running_totals(s.c.product_id, alias)
             source = source.outerjoin(running[alias], true())
     else:
-        for alias, bound in bounds.seeks():
-            q = ProductDay.__table__.alias("q")
+        for alias in seeks:
+            q = DAYS.alias("q")
             last_day = select(func.max(q.c.day)).where(
-                q.c.tenant_id == tenant_id, q.c.product_id == p.product_id, q.c.day < bound
+                q.c.tenant_id == tenant,
+                q.c.product_id == p.c.product_id,
+                q.c.day < bindparam(BOUND_OF[alias]),
             )
             products = products.add_columns(last_day.scalar_subquery().label(f"{alias}_day"))
         s = products.subquery("s")
         source = s
-        for alias, _ in bounds.seeks():
-            row = ProductDay.__table__.alias(alias)
+        for alias in seeks:
+            row = DAYS.alias(alias)
             on_day = and_(
-                row.c.tenant_id == tenant_id,
+                row.c.tenant_id == tenant,
                 row.c.product_id == s.c.product_id,
                 row.c.day == s.c[f"{alias}_day"],
             )
@@ -127,17 +134,16 @@ def _window_sums(
     return select(s.c.product_id, *sums).select_from(source)
 
 
-def _latest_running_totals(
-    tenant_id: int,
-    product_id: ColumnElement[int] | InstrumentedAttribute[int],
-    bound: date,
-    alias: str,
-) -> FromClause:
-    """The running totals of the product's last day before ``bound`` (a LATERAL probe)."""
-    q = ProductDay.__table__.alias("q")
+def _latest_running_totals(product_id: ColumnElement[int], alias: str) -> FromClause:
+    """The running totals of the product's last day before the bound (a LATERAL probe)."""
+    q = DAYS.alias("q")
     return (
         select(q.c.cum_amount_minor, q.c.cum_units, q.c.cum_orders)
-        .where(q.c.tenant_id == tenant_id, q.c.product_id == product_id, q.c.day < bound)
+        .where(
+            q.c.tenant_id == bindparam("t"),
+            q.c.product_id == product_id,
+            q.c.day < bindparam(BOUND_OF[alias]),
+        )
         .order_by(q.c.day.desc())
         .limit(ONE_ROW)
         .lateral(alias)
@@ -155,6 +161,33 @@ def _difference(
     return end - func.coalesce(running["l"].c[column], ZERO)
 
 
+@cache
+def _ranking(seeks: Seeks, lateral: bool, only: bool, sort: str, descending: bool) -> Select[Any]:
+    """Products with sales in the window, ranked, one page (``:limit``, ``:offset``)."""
+    w = _window_sums(seeks, lateral=lateral, only=only).cte("w")
+    column, tiebreak = w.c[PRODUCT_SORT_COLUMNS[sort]], w.c.product_id
+    order = (column.desc(), tiebreak.desc()) if descending else (column.asc(), tiebreak.asc())
+    return (
+        select(
+            w.c.product_id,
+            PRODUCTS.c.external_id,
+            PRODUCTS.c.name,
+            w.c.amount_minor,
+            w.c.units,
+            w.c.orders,
+            func.count().over().label("total"),
+        )
+        .select_from(w)
+        .join(
+            PRODUCTS, and_(PRODUCTS.c.id == w.c.product_id, PRODUCTS.c.tenant_id == bindparam("t"))
+        )
+        .where(or_(w.c.orders != 0, w.c.amount_minor != 0, w.c.units != 0))
+        .order_by(*order)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+
+
 async def product_ranking(
     session: AsyncSession,
     tenant_id: int,
@@ -167,73 +200,52 @@ async def product_ranking(
 ) -> list[ProductWindowRow]:
     """Products with sales in the window (all time when ``window`` is None), ranked."""
     bounds = await _window_bounds(session, tenant_id, window)
-    sums = _window_sums(tenant_id, bounds, lateral=not _is_sqlite(session))
-    return await _ranked(session, tenant_id, sums, sort=sort, descending=descending,
-                         limit=limit, offset=offset)  # fmt: skip
-
-
-async def _ranked(
-    session: AsyncSession,
-    tenant_id: int,
-    sums: Select[Any],
-    *,
-    sort: str,
-    descending: bool,
-    limit: int,
-    offset: int,
-) -> list[ProductWindowRow]:
-    w = sums.cte("w")
-    column, tiebreak = w.c[PRODUCT_SORT_COLUMNS[sort]], w.c.product_id
-    order = (column.desc(), tiebreak.desc()) if descending else (column.asc(), tiebreak.asc())
-    query = (
-        select(
-            w.c.product_id,
-            Product.external_id,
-            Product.name,
-            w.c.amount_minor,
-            w.c.units,
-            w.c.orders,
-            func.count().over().label("total"),
-        )
-        .select_from(w)
-        .join(Product, and_(Product.id == w.c.product_id, Product.tenant_id == tenant_id))
-        .where(or_(w.c.orders != 0, w.c.amount_minor != 0, w.c.units != 0))
-        .order_by(*order)
-        .limit(limit)
-        .offset(offset)
-    )
-    rows = (await session.execute(query)).all()
+    query = _ranking(bounds.seeks, not _is_sqlite(session), False, sort, descending)
+    rows = await session.execute(query, {**bounds.params, "limit": limit, "offset": offset})
     return [ProductWindowRow(*row) for row in rows]
 
 
-def _window_revenue(tenant_id: int, bounds: WindowBounds, *, lateral: bool) -> Select[Any]:
-    """Revenue per product in a window, from one index seek per bound (the running total
-    before the bound) instead of the two that all three sums take on SQLite."""
-    p = aliased(ProductStats, name="p")
+@cache
+def _revenue_ranking(seeks: Seeks, lateral: bool) -> Select[Any]:
+    """Products by revenue in a window, the first ``:limit``, from one index seek per bound
+    (the running total before the bound) instead of the two that all three sums take on
+    SQLite."""
+    p = STATS.alias("p")
     running: dict[str, ColumnElement[int]] = {}
-    query = select(p.product_id)
     joins: list[FromClause] = []
-    for alias, bound in bounds.seeks():
+    for alias in seeks:
         if lateral:  # PostgreSQL runs a join's probes faster than a select list's subqueries
-            probe = _latest_running_totals(tenant_id, p.product_id, bound, alias)
+            probe = _latest_running_totals(p.c.product_id, alias)
             joins.append(probe)
             running[alias] = func.coalesce(probe.c.cum_amount_minor, ZERO)
         else:
-            q = ProductDay.__table__.alias("q")
+            q = DAYS.alias("q")
             latest = (
                 select(q.c.cum_amount_minor)
-                .where(q.c.tenant_id == tenant_id, q.c.product_id == p.product_id, q.c.day < bound)
+                .where(
+                    q.c.tenant_id == bindparam("t"),
+                    q.c.product_id == p.c.product_id,
+                    q.c.day < bindparam(BOUND_OF[alias]),
+                )
                 .order_by(q.c.day.desc())
                 .limit(ONE_ROW)
                 .scalar_subquery()
             )
             running[alias] = func.coalesce(latest, ZERO)
-    end = running.get("h", p.amount_minor)
+    end = running.get("h", p.c.amount_minor)
     revenue = end - running["l"] if "l" in running else end
-    query = query.add_columns(revenue.label("amount_minor")).where(p.tenant_id == tenant_id)
+    query = select(p.c.product_id, revenue.label("amount_minor")).where(
+        p.c.tenant_id == bindparam("t")
+    )
     for probe in joins:
         query = query.outerjoin(probe, true())
-    return query
+    # No WHERE on the revenue: SQLite would evaluate the correlated subquery twice per row.
+    r = query.subquery("r")
+    return (
+        select(r.c.product_id, r.c.amount_minor)
+        .order_by(r.c.amount_minor.desc(), r.c.product_id.desc())
+        .limit(bindparam("limit"))
+    )
 
 
 async def top_sellers(
@@ -250,28 +262,19 @@ async def top_sellers(
         return []
     bounds = await _window_bounds(session, tenant_id, window)
     lateral = not _is_sqlite(session)
-    # No WHERE on the revenue: SQLite would evaluate the correlated subquery twice per row.
-    r = _window_revenue(tenant_id, bounds, lateral=lateral).subquery("r")
-    ranked = (
-        select(r.c.product_id, r.c.amount_minor)
-        .order_by(r.c.amount_minor.desc(), r.c.product_id.desc())
-        .limit(limit)
-    )
-    winners = (await session.execute(ranked)).all()
+    ranked = _revenue_ranking(bounds.seeks, lateral)
+    winners = (await session.execute(ranked, {**bounds.params, "limit": limit})).all()
     if len(winners) < limit or winners[-1].amount_minor <= 0:
         return await product_ranking(
             session, tenant_id, window, sort="revenue", descending=True, limit=limit, offset=0
         )
     only = [row.product_id for row in winners]
-    sums = _window_sums(tenant_id, bounds, lateral=lateral, only=only)
-    return await _ranked(
-        session, tenant_id, sums, sort="revenue", descending=True, limit=limit, offset=0
-    )
+    query = _ranking(bounds.seeks, lateral, True, "revenue", True)
+    params = {**bounds.params, "only": only, "limit": limit, "offset": 0}
+    return [ProductWindowRow(*row) for row in await session.execute(query, params)]
 
 
 async def count_products_with_sales(session: AsyncSession, tenant_id: int) -> int:
     """Products with any sales ever (the total of an all-time product list)."""
-    query = (
-        select(func.count()).select_from(ProductStats).where(ProductStats.tenant_id == tenant_id)
-    )
+    query = select(func.count()).select_from(STATS).where(STATS.c.tenant_id == tenant_id)
     return int(await session.scalar(query) or 0)
