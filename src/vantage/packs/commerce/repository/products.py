@@ -234,11 +234,14 @@ def _revenue_ranking(seeks: Seeks, lateral: bool) -> Select[Any]:
             running[alias] = func.coalesce(latest, ZERO)
     end = running.get("h", p.c.amount_minor)
     revenue = end - running["l"] if "l" in running else end
-    query = select(p.c.product_id, revenue.label("amount_minor")).where(
-        p.c.tenant_id == bindparam("t")
-    )
+    source: FromClause = p
     for probe in joins:
-        query = query.outerjoin(probe, true())
+        source = source.outerjoin(probe, true())
+    query = (
+        select(p.c.product_id, revenue.label("amount_minor"))
+        .select_from(source)
+        .where(p.c.tenant_id == bindparam("t"))
+    )
     # No WHERE on the revenue: SQLite would evaluate the correlated subquery twice per row.
     r = query.subquery("r")
     return (
