@@ -41,7 +41,7 @@ from vantage.core.auth.principal import Scope
 from vantage.core.auth.service import api_keys as api_key_service
 from vantage.core.db import Database, utcnow
 from vantage.core.pagination import CursorCodec
-from vantage.packs.commerce.demo_data import DemoGenerator
+from vantage.packs.commerce.demo import DemoGenerator
 from vantage.packs.commerce.ingest.files import FileFormat, ImportPlan
 from vantage.packs.commerce.ingest.rows import ColumnMap
 from vantage.packs.commerce.service.importer import import_file

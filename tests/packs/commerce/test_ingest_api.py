@@ -14,6 +14,7 @@ from tests.packs.commerce.support import order
 from tests.support.auth import app_of, user_headers
 from vantage.core.auth.models import Role
 from vantage.core.idempotency import fingerprint_of
+from vantage.packs.commerce.runtime import CommerceRuntime
 
 GOOD = order("g1", "c1", "2025-03-01T10:00:00Z", "completed", ("p1", 1, "10"))
 
@@ -78,7 +79,7 @@ async def test_currency_is_fixed_per_tenant(shop: Shop) -> None:
 
 
 async def test_batch_size_is_capped(shop: Shop, monkeypatch: pytest.MonkeyPatch) -> None:
-    runtime = shop.client.app.state.commerce  # type: ignore[attr-defined]
+    runtime = shop.client.app.state.core.runtimes.get("commerce", CommerceRuntime)  # type: ignore[attr-defined]
     monkeypatch.setattr(runtime.settings, "max_batch_orders", 2)
     orders = [order(f"o{i}", "c1", "2025-03-01T10:00:00Z", "completed", ("p", 1, "1"))
               for i in range(3)]  # fmt: skip
@@ -109,7 +110,7 @@ async def test_a_rejected_batch_is_replayed_as_rejected(shop: Shop) -> None:
 
 
 async def test_a_key_in_flight_is_a_conflict(shop: Shop) -> None:
-    store = shop.client.app.state.commerce.idempotency  # type: ignore[attr-defined]
+    store = shop.client.app.state.core.runtimes.get("commerce", CommerceRuntime).idempotency  # type: ignore[attr-defined]
     body = httpx.Request("POST", "http://test", json={"orders": [GOOD]}).content
     fingerprint = fingerprint_of(b"POST", ORDERS.encode(), body)
     claim = await store.claim(shop.tenant_id, "commerce.orders", "busy", fingerprint)

@@ -16,8 +16,8 @@ from sqlalchemy import text
 from tests.packs.commerce import reference as ref
 from tests.packs.commerce.support import Reader, ingest, new_tenant, open_database, order, window
 from vantage.core.sorting import SortKey
+from vantage.packs.commerce.domain.money import from_minor
 from vantage.packs.commerce.ingest.batch import STATUSES
-from vantage.packs.commerce.money import from_minor
 
 START = date(2024, 12, 20)
 SPAN = 80

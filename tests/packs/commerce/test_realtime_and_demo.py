@@ -12,9 +12,9 @@ from tests.packs.commerce.support import Reader, open_database, window
 from vantage.core.errors import Conflict
 from vantage.core.idempotency import IdempotencyStore, StoredResponse
 from vantage.core.packs import DemoContext
-from vantage.packs.commerce.demo import load_demo
-from vantage.packs.commerce.demo_data import DemoGenerator
-from vantage.packs.commerce.realtime import CHANNEL, DashboardPublisher
+from vantage.packs.commerce.channels import DASHBOARD_CHANNEL as CHANNEL
+from vantage.packs.commerce.demo import DemoGenerator, load_demo
+from vantage.packs.commerce.service.publisher import DashboardPublisher
 
 
 async def test_a_burst_publishes_once_per_interval_and_ends_current() -> None:

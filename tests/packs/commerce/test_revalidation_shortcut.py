@@ -117,13 +117,13 @@ async def test_early_answers_spend_the_rate_limit(
     client_for: ClientFactory, sqlite_url: str
 ) -> None:
     async with client_for(
-        sqlite_url, packs=[PACK], rate_limit_enabled=True, rate_limits="commerce=3/minute"
+        sqlite_url, packs=[PACK], rate_limit_enabled=True, rate_limits="commerce.read=3/minute"
     ) as client:
         shop = await make_shop(client, DEFAULT_TENANT_ID)
         etag = await _current_etag(shop)
         answers = [await shop.get(DASHBOARD, **{"If-None-Match": etag}) for _ in range(3)]
         assert [a.status_code for a in answers] == [304, 304, 429]
-        assert answers[1].headers["ratelimit"].startswith('"commerce";r=0;')
+        assert answers[1].headers["ratelimit"].startswith('"commerce.read";r=0;')
         assert answered_early(shop) == 2
 
 

@@ -13,7 +13,7 @@ from datetime import date
 import pytest
 
 from tests.packs.commerce.support import ingest, new_tenant, open_database, order
-from vantage.packs.commerce.repository import reads
+from vantage.packs.commerce.repository import products as reads
 
 MARCH = (date(2025, 3, 1), date(2025, 4, 1))
 FEBRUARY = (date(2025, 2, 1), date(2025, 3, 1))

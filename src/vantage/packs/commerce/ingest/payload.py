@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from vantage.packs.commerce.domain.money import to_minor
 from vantage.packs.commerce.ingest.batch import OrderBatch
-from vantage.packs.commerce.money import to_minor
 from vantage.packs.commerce.schemas import OrderIn
 
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
+from vantage.packs.commerce.domain.money import MAX_UNIT_PRICE_MINOR, MoneyError, parse_price_minor
 from vantage.packs.commerce.ingest.batch import STATUSES, OrderBatch
-from vantage.packs.commerce.money import MAX_UNIT_PRICE_MINOR, MoneyError, parse_price_minor
 
 FIELDS = (
     "order_id",

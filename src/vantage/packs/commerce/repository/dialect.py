@@ -1,4 +1,5 @@
-"""The few places where SQLite and PostgreSQL SQL differ, and how values are bound to each.
+"""Where SQLite and PostgreSQL differ: how values are bound, and the statements whose text
+differs between them.
 
 Hand-written SQL binds values the way SQLAlchemy's types would store them, so rows written in
 bulk read back through the ORM unchanged: on SQLite timestamps are naive-UTC text
@@ -10,13 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from sqlalchemy import TextClause, text
+
 
 @dataclass(frozen=True)
 class Dialect:
+    """The database a statement runs on, by SQLAlchemy dialect name."""
+
     name: str
 
     @property
     def is_sqlite(self) -> bool:
+        """Whether this is SQLite (anything else is PostgreSQL)."""
         return self.name == "sqlite"
 
     def timestamp(self, value: datetime) -> object:
@@ -26,48 +32,20 @@ class Dialect:
         return value
 
     def day(self, value: date) -> object:
+        """A date as the database stores it."""
         return value.isoformat() if self.is_sqlite else value
 
-    @property
-    def timestamp_type(self) -> str:
-        return "TEXT" if self.is_sqlite else "TIMESTAMPTZ"
 
-    @property
-    def date_type(self) -> str:
-        return "TEXT" if self.is_sqlite else "DATE"
+class DialectStatement:
+    """One statement written twice: SQLite and PostgreSQL spell month truncation, the smaller
+    and larger of two values, typed NULLs and the ends of time differently."""
 
-    def least(self, left: str, right: str) -> str:
-        """The smaller of two values, ignoring a NULL one."""
-        if self.is_sqlite:
-            return f"min(coalesce({left}, {right}), coalesce({right}, {left}))"
-        return f"LEAST({left}, {right})"
+    __slots__ = ("_postgresql", "_sqlite")
 
-    def greatest(self, left: str, right: str) -> str:
-        if self.is_sqlite:
-            return f"max(coalesce({left}, {right}), coalesce({right}, {left}))"
-        return f"GREATEST({left}, {right})"
+    def __init__(self, *, sqlite: str, postgresql: str) -> None:
+        self._sqlite = text(sqlite)
+        self._postgresql = text(postgresql)
 
-    def month_of_day(self, column: str) -> str:
-        """The first day of the month of a DATE column."""
-        if self.is_sqlite:
-            return f"date({column}, 'start of month')"
-        return f"CAST(date_trunc('month', {column}) AS DATE)"
-
-    def month_of_timestamp(self, column: str) -> str:
-        """The first day of the UTC month of a timestamp column."""
-        if self.is_sqlite:
-            return f"date({column}, 'start of month')"
-        return f"CAST(date_trunc('month', {column} AT TIME ZONE 'UTC') AS DATE)"
-
-    def timestamp_bound(self, *, upper: bool) -> str:
-        """A timestamp literal after (or before) every real one."""
-        if self.is_sqlite:
-            return "'9999-12-31 23:59:59.999999'" if upper else "'0001-01-01 00:00:00.000000'"
-        return "CAST('infinity' AS TIMESTAMPTZ)" if upper else "CAST('-infinity' AS TIMESTAMPTZ)"
-
-    def null_timestamp(self) -> str:
-        return "NULL" if self.is_sqlite else "CAST(NULL AS TIMESTAMPTZ)"
-
-
-def month_start(value: date) -> date:
-    return value.replace(day=1)
+    def on(self, dialect: Dialect) -> TextClause:
+        """The statement as ``dialect`` spells it."""
+        return self._sqlite if dialect.is_sqlite else self._postgresql

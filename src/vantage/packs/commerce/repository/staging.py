@@ -10,7 +10,23 @@ from __future__ import annotations
 from datetime import UTC, date
 from typing import Any
 
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    column,
+    delete,
+    insert,
+    table,
+    text,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.schema import CreateTable
 
 from vantage.packs.commerce.ingest.batch import (
     AMOUNT,
@@ -48,45 +64,89 @@ ORDER_COLUMNS = (
 LINE_COLUMNS = ("seq", "line_no", "product_ext", "quantity", "unit_price", "amount")
 
 
-def _tables(d: Dialect) -> dict[str, str]:
-    ts, day = d.timestamp_type, d.date_type
-    return {
-        ORDERS: f"""seq INTEGER PRIMARY KEY, source_id TEXT NOT NULL, customer_ext TEXT,
-            placed_at {ts} NOT NULL, day {day} NOT NULL, month {day} NOT NULL,
-            status TEXT NOT NULL, amount BIGINT NOT NULL, units BIGINT NOT NULL,
-            line_count INTEGER NOT NULL, customer_id BIGINT, order_id BIGINT,
-            is_update INTEGER NOT NULL DEFAULT 0, old_customer_id BIGINT,
-            old_placed_at {ts}, old_day {day}, old_month {day}, old_status TEXT,
-            old_amount BIGINT, old_units BIGINT""",
-        LINES: """seq INTEGER NOT NULL, line_no INTEGER NOT NULL, product_ext TEXT NOT NULL,
-            quantity BIGINT NOT NULL, unit_price BIGINT NOT NULL, amount BIGINT NOT NULL,
-            product_id BIGINT, PRIMARY KEY (seq, line_no)""",
-        CUSTOMERS: "ext TEXT PRIMARY KEY, name TEXT, country TEXT, customer_id BIGINT",
-        PRODUCTS: "ext TEXT PRIMARY KEY, name TEXT, product_id BIGINT",
-        DAILY_CUSTOMERS: f"""day {day} NOT NULL, status TEXT NOT NULL,
-            customer_id BIGINT NOT NULL, d_orders BIGINT NOT NULL, d_amount BIGINT NOT NULL,
-            before_orders BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (day, status, customer_id)""",
-        CUSTOMER_STATS: f"""customer_id BIGINT PRIMARY KEY, d_orders BIGINT NOT NULL,
-            d_amount BIGINT NOT NULL, new_first {ts}, new_last {ts},
-            removed INTEGER NOT NULL, before_first_month {day}, after_first_month {day}""",
-        CUSTOMER_MONTHS: f"""customer_id BIGINT NOT NULL, month {day} NOT NULL,
-            d_orders BIGINT NOT NULL, d_amount BIGINT NOT NULL,
-            before_orders BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (customer_id, month)""",
-        PRODUCT_DAYS: f"""product_id BIGINT NOT NULL, day {day} NOT NULL,
-            d_amount BIGINT NOT NULL, d_units BIGINT NOT NULL, d_orders BIGINT NOT NULL,
-            run_amount BIGINT NOT NULL, run_units BIGINT NOT NULL, run_orders BIGINT NOT NULL,
-            PRIMARY KEY (product_id, day)""",
-    }
+# Stage tables live in their own metadata: temporary, per connection, never migrated. On SQLite
+# timestamps and dates are the naive-UTC text the real tables hold (see ``dialect``).
+STAGE = MetaData()
+Timestamp = DateTime(timezone=True).with_variant(Text(), "sqlite")
+Day = Date().with_variant(Text(), "sqlite")
 
 
-async def prepare_stage(connection: AsyncConnection, d: Dialect) -> None:
+def _stage_table(name: str, *columns: Column[Any]) -> Table:
+    """A temporary table; on PostgreSQL its rows go with each commit."""
+    return Table(name, STAGE, *columns, prefixes=["TEMPORARY"], postgresql_on_commit="DELETE ROWS")
+
+
+def _key(name: str, kind: Any) -> Column[Any]:
+    return Column(name, kind, primary_key=True, autoincrement=False)
+
+
+def _required(name: str, kind: Any, default: str | None = None) -> Column[Any]:
+    return Column(
+        name, kind, nullable=False, server_default=None if default is None else text(default)
+    )
+
+
+STAGE_TABLES = (
+    _stage_table(
+        ORDERS, _key("seq", Integer), _required("source_id", Text),
+        Column("customer_ext", Text), _required("placed_at", Timestamp), _required("day", Day),
+        _required("month", Day), _required("status", Text), _required("amount", BigInteger),
+        _required("units", BigInteger), _required("line_count", Integer),
+        Column("customer_id", BigInteger), Column("order_id", BigInteger),
+        _required("is_update", Integer, default="0"), Column("old_customer_id", BigInteger),
+        Column("old_placed_at", Timestamp), Column("old_day", Day), Column("old_month", Day),
+        Column("old_status", Text), Column("old_amount", BigInteger),
+        Column("old_units", BigInteger),
+    ),
+    _stage_table(
+        LINES, _key("seq", Integer), _key("line_no", Integer),
+        _required("product_ext", Text), _required("quantity", BigInteger),
+        _required("unit_price", BigInteger), _required("amount", BigInteger),
+        Column("product_id", BigInteger),
+    ),
+    _stage_table(
+        CUSTOMERS, _key("ext", Text), Column("name", Text), Column("country", Text),
+        Column("customer_id", BigInteger),
+    ),
+    _stage_table(
+        PRODUCTS, _key("ext", Text), Column("name", Text),
+        Column("product_id", BigInteger),
+    ),
+    _stage_table(
+        DAILY_CUSTOMERS, _key("day", Day), _key("status", Text),
+        _key("customer_id", BigInteger), _required("d_orders", BigInteger),
+        _required("d_amount", BigInteger), _required("before_orders", BigInteger, default="0"),
+    ),
+    _stage_table(
+        CUSTOMER_STATS, _key("customer_id", BigInteger), _required("d_orders", BigInteger),
+        _required("d_amount", BigInteger), Column("new_first", Timestamp),
+        Column("new_last", Timestamp), _required("removed", Integer),
+        Column("before_first_month", Day), Column("after_first_month", Day),
+    ),
+    _stage_table(
+        CUSTOMER_MONTHS, _key("customer_id", BigInteger), _key("month", Day),
+        _required("d_orders", BigInteger), _required("d_amount", BigInteger),
+        _required("before_orders", BigInteger, default="0"),
+    ),
+    _stage_table(
+        PRODUCT_DAYS, _key("product_id", BigInteger), _key("day", Day),
+        _required("d_amount", BigInteger), _required("d_units", BigInteger),
+        _required("d_orders", BigInteger), _required("run_amount", BigInteger),
+        _required("run_units", BigInteger), _required("run_orders", BigInteger),
+    ),
+)  # fmt: skip
+
+ANALYZE_LOADED_STAGE = text(
+    "ANALYZE commerce_stage_orders, commerce_stage_lines, commerce_stage_customers,"
+    " commerce_stage_products"
+)
+
+
+async def prepare_stage(connection: AsyncConnection) -> None:
     """Create the stage tables on this connection if needed, and empty them."""
-    suffix = "" if d.is_sqlite else " ON COMMIT DELETE ROWS"
-    for name, columns in _tables(d).items():
-        await connection.exec_driver_sql(
-            f"CREATE TEMP TABLE IF NOT EXISTS {name} ({columns}){suffix}"
-        )
-        await connection.exec_driver_sql(f"DELETE FROM {name}")
+    for stage_table in STAGE_TABLES:
+        await connection.execute(CreateTable(stage_table, if_not_exists=True))
+        await connection.execute(delete(stage_table))
 
 
 def _order_rows(batch: OrderBatch, d: Dialect) -> list[tuple[Any, ...]]:
@@ -112,6 +172,13 @@ def _order_rows(batch: OrderBatch, d: Dialect) -> list[tuple[Any, ...]]:
     return rows
 
 
+def _positional_insert(connection: AsyncConnection, name: str, columns: tuple[str, ...]) -> str:
+    """``INSERT INTO name (columns) VALUES (?, ...)`` in the driver's own parameter style, for
+    ``executemany`` of plain tuples (SQLAlchemy's dict rows cost more than the insert)."""
+    statement = insert(table(name, *(column(c) for c in columns)))
+    return str(statement.compile(dialect=connection.dialect, column_keys=list(columns)))
+
+
 async def load_stage(connection: AsyncConnection, d: Dialect, batch: OrderBatch) -> None:
     """Bulk-load the batch's orders, lines, customers and products into the stage."""
     orders = _order_rows(batch, d)
@@ -124,17 +191,16 @@ async def load_stage(connection: AsyncConnection, d: Dialect, batch: OrderBatch)
         (PRODUCTS, ("ext", "name"), products),
     ]
     if d.is_sqlite:
-        for table, columns, rows in targets:
+        for name, columns, rows in targets:
             if rows:
-                marks = ", ".join("?" for _ in columns)
                 await connection.exec_driver_sql(
-                    f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows
+                    _positional_insert(connection, name, columns), rows
                 )
         return
     raw = await connection.get_raw_connection()
     driver: Any = raw.driver_connection
-    for table, columns, rows in targets:
+    for name, columns, rows in targets:
         if rows:
-            await driver.copy_records_to_table(table, records=rows, columns=list(columns))
+            await driver.copy_records_to_table(name, records=rows, columns=list(columns))
     # Temporary tables are never auto-analysed; without statistics the planner guesses badly.
-    await connection.exec_driver_sql(f"ANALYZE {ORDERS}, {LINES}, {CUSTOMERS}, {PRODUCTS}")
+    await connection.execute(ANALYZE_LOADED_STAGE)

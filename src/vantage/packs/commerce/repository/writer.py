@@ -14,6 +14,7 @@ from vantage.packs.commerce.repository.ingest_customers import (
     apply_customer_months,
     apply_customer_stats,
 )
+from vantage.packs.commerce.repository.ingest_daily import apply_daily_customers, apply_daily_status
 from vantage.packs.commerce.repository.ingest_products import (
     apply_product_days,
     apply_product_stats,
@@ -35,14 +36,14 @@ async def write_batch(
     if dialect.is_sqlite:
         await connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_WRITER_CACHE_KIB}")
     await applier.lock_tenant()
-    await prepare_stage(connection, dialect)
+    await prepare_stage(connection)
     await load_stage(connection, dialect, batch)
     await applier.resolve_dimensions(now)
     updated = await applier.capture_previous_versions()
     await applier.stage_product_deltas()
     await applier.write_orders(now)
-    await applier.apply_daily_status()
-    await applier.apply_daily_customers()
+    await apply_daily_status(applier)
+    await apply_daily_customers(applier)
     await apply_customer_stats(applier)
     await apply_customer_months(applier)
     await apply_cohorts(applier)

@@ -6,14 +6,16 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vantage.core.windows import TimeWindow
+from vantage.packs.commerce.domain.money import from_minor, ratio_money
 from vantage.packs.commerce.ingest.batch import OrderStatus
-from vantage.packs.commerce.money import from_minor, ratio_money
-from vantage.packs.commerce.repository import reads
+from vantage.packs.commerce.repository import products as product_reads
+from vantage.packs.commerce.repository import sales
+from vantage.packs.commerce.repository.sales import DailyStatusRow
 from vantage.packs.commerce.schemas import (
     DashboardOut,
     ProductOut,
@@ -47,7 +49,7 @@ class Tally:
     def __init__(self) -> None:
         self.by_status: dict[str, list[int]] = {}
 
-    def add(self, row: Sequence[Any]) -> None:
+    def add(self, row: DailyStatusRow) -> None:
         _, status, amount, orders, units, customers = row
         sums = self.by_status.get(status)
         if sums is None:
@@ -77,7 +79,7 @@ class Tally:
 EMPTY = Tally()
 
 
-def _tally(rows: Iterable[Sequence[Any]]) -> Tally:
+def _tally(rows: Iterable[DailyStatusRow]) -> Tally:
     tally = Tally()
     for row in rows:
         tally.add(row)
@@ -88,7 +90,7 @@ def _days(window: TimeWindow) -> tuple[date, date]:
     return window.start.date(), window.end.date()
 
 
-def product_out(row: reads.ProductWindowRow) -> ProductOut:
+def product_out(row: product_reads.ProductWindowRow) -> ProductOut:
     return ProductOut(
         id=row.external_id,
         name=row.name,
@@ -98,11 +100,11 @@ def product_out(row: reads.ProductWindowRow) -> ProductOut:
     )
 
 
-def _trend(rows: Sequence[Sequence[Any]], first: date, end: date) -> list[TrendPoint]:
+def _trend(rows: Sequence[DailyStatusRow], first: date, end: date) -> list[TrendPoint]:
     by_day: dict[date, Tally] = defaultdict(Tally)
     for row in rows:
-        if row[0] >= first:
-            by_day[row[0]].add(row)
+        if row.day >= first:
+            by_day[row.day].add(row)
     points = []
     day = first
     while day < end:
@@ -125,9 +127,9 @@ async def dashboard(
 ) -> DashboardOut:
     """Totals, status mix, AOV, top products and the recent daily trend of a window."""
     start, end = _days(window)
-    rows = await reads.daily_status_rows(session, scope.tenant_id, start, end)
+    rows = await sales.daily_status_rows(session, scope.tenant_id, start, end)
     totals = _tally(rows)
-    ranking = await reads.top_sellers(session, scope.tenant_id, (start, end), top)
+    ranking = await product_reads.top_sellers(session, scope.tenant_id, (start, end), top)
     trend_start = max(start, end - timedelta(days=trend_days))
     return DashboardOut(
         window=window.out(),
@@ -188,10 +190,10 @@ async def revenue(
     days, so only daily buckets carry them.
     """
     start, end = _days(window)
-    rows = await reads.daily_status_rows(session, scope.tenant_id, start, end)
+    rows = await sales.daily_status_rows(session, scope.tenant_id, start, end)
     buckets: dict[date, Tally] = defaultdict(Tally)
     for row in rows:
-        buckets[bucket_start(row[0], granularity)].add(row)
+        buckets[bucket_start(row.day, granularity)].add(row)
     periods = []
     period = bucket_start(start, granularity)
     while period < end:

@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vantage.core.windows import TimeWindow
-from vantage.packs.commerce.repository import reads
+from vantage.packs.commerce.repository import cohorts as cohort_reads
 from vantage.packs.commerce.schemas import CohortRow, CohortsOut
 from vantage.packs.commerce.service.analytics import ReadScope
 
@@ -33,10 +33,10 @@ async def cohorts(session: AsyncSession, scope: ReadScope, window: TimeWindow) -
     first_month = window.start.date().replace(day=1)
     end = window.end.date()
     last_month = date.fromordinal(end.toordinal() - 1).replace(day=1)
-    cells = await reads.cohort_cells(session, scope.tenant_id, first_month, end)
+    cells = await cohort_reads.cohort_cells(session, scope.tenant_id, first_month, end)
     active: dict[date, dict[int, int]] = defaultdict(dict)
-    for cohort_month, month, customers in cells:
-        active[cohort_month][months_between(cohort_month, month)] = customers
+    for cell in cells:
+        active[cell.cohort_month][months_between(cell.cohort_month, cell.month)] = cell.customers
     rows = []
     for cohort_month in sorted(active):
         if cohort_month < window.start.date():

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vantage.core.errors import NotFound
 from vantage.core.pagination import CursorCodec, PageParams, PaginationMeta
 from vantage.core.sorting import SortKey
 from vantage.core.windows import TimeWindow
+from vantage.packs.commerce.domain.money import from_minor, ratio_money
 from vantage.packs.commerce.ingest.batch import OrderStatus
-from vantage.packs.commerce.money import from_minor, ratio_money
-from vantage.packs.commerce.repository import reads
+from vantage.packs.commerce.repository import customers as customer_reads
+from vantage.packs.commerce.repository.customers import CustomerDetailRow, CustomerRow
 from vantage.packs.commerce.schemas import (
     CustomerDetail,
     CustomerOut,
@@ -28,7 +27,7 @@ RECENT_ORDERS = 10
 RECENT_MONTHS = 24
 
 
-def _customer_out(row: Any) -> CustomerOut:
+def _customer_out(row: CustomerRow | CustomerDetailRow) -> CustomerOut:
     orders = row.orders or 0
     ltv = row.ltv_minor or 0
     return CustomerOut(
@@ -63,7 +62,7 @@ async def list_customers(
     if page.cursor:
         value, customer_id = cursors.decode(cursor_scope, page.cursor)
         after = (value, int(customer_id))
-    rows = await reads.customer_page(
+    rows = await customer_reads.customer_page(
         session,
         scope.tenant_id,
         sort=sort.field,
@@ -98,19 +97,19 @@ async def customer_detail(
     session: AsyncSession, scope: ReadScope, external_id: str
 ) -> CustomerDetail:
     """One customer of the caller's tenant; another tenant's customer is simply not found."""
-    row = await reads.customer_by_external_id(session, scope.tenant_id, external_id)
+    row = await customer_reads.customer_by_external_id(session, scope.tenant_id, external_id)
     if row is None:
         raise NotFound(f"customer {external_id!r} does not exist")
     summary = _customer_out(row)
     counts, refunds = StatusCounts(), 0
-    for status, orders, amount in await reads.customer_status_totals(
-        session, scope.tenant_id, row.id
-    ):
-        setattr(counts, status, orders)
-        if status == OrderStatus.REFUNDED.value:
-            refunds = amount
-    months = await reads.customer_months(session, scope.tenant_id, row.id, RECENT_MONTHS)
-    recent = await reads.customer_recent_orders(session, scope.tenant_id, row.id, RECENT_ORDERS)
+    for total in await customer_reads.customer_status_totals(session, scope.tenant_id, row.id):
+        setattr(counts, total.status, total.orders)
+        if total.status == OrderStatus.REFUNDED.value:
+            refunds = total.amount_minor
+    months = await customer_reads.customer_months(session, scope.tenant_id, row.id, RECENT_MONTHS)
+    recent = await customer_reads.customer_recent_orders(
+        session, scope.tenant_id, row.id, RECENT_ORDERS
+    )
     return CustomerDetail(
         **summary.model_dump(),
         orders_by_status=counts,

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vantage.core.pagination import PageParams, PaginationMeta
 from vantage.core.sorting import SortKey
 from vantage.core.windows import TimeWindow
-from vantage.packs.commerce.repository import reads
+from vantage.packs.commerce.repository import products as product_reads
 from vantage.packs.commerce.schemas import ProductPage
 from vantage.packs.commerce.service.analytics import ReadScope, product_out
 
@@ -24,7 +24,7 @@ async def list_products(
 ) -> ProductPage:
     """Products with sales in the window (all time without one), best first by default."""
     days = (window.start.date(), window.end.date()) if window else None
-    rows = await reads.product_ranking(
+    rows = await product_reads.product_ranking(
         session,
         scope.tenant_id,
         days,
@@ -37,7 +37,7 @@ async def list_products(
     if rows:
         total = rows[0].total
     elif window is None:
-        total = await reads.count_products_with_sales(session, scope.tenant_id)
+        total = await product_reads.count_products_with_sales(session, scope.tenant_id)
     else:
         total = 0 if page.offset == 0 else None
     return ProductPage(

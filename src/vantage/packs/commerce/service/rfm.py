@@ -13,8 +13,8 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vantage.core.windows import TimeWindow
-from vantage.packs.commerce.money import from_minor
-from vantage.packs.commerce.repository import reads
+from vantage.packs.commerce.domain.money import from_minor
+from vantage.packs.commerce.repository import customers as customer_reads
 from vantage.packs.commerce.schemas import RfmOut, RfmSegment
 from vantage.packs.commerce.service.analytics import ReadScope
 from vantage.packs.commerce.service.cohorts import rate
@@ -52,15 +52,15 @@ def segment_of(recency: int, frequency: int) -> str:
 
 async def rfm(session: AsyncSession, scope: ReadScope, window: TimeWindow) -> RfmOut:
     """Customers, revenue and share per segment, and the repeat-purchase rate."""
-    rows = await reads.rfm_score_counts(session, scope.tenant_id, window.start, window.end)
+    rows = await customer_reads.rfm_score_counts(session, scope.tenant_id, window.start, window.end)
     customers: dict[str, int] = defaultdict(int)
     revenue: dict[str, int] = defaultdict(int)
     repeaters = 0
-    for recency, frequency, count, amount, repeat in rows:
-        segment = segment_of(int(recency), int(frequency))
-        customers[segment] += int(count)
-        revenue[segment] += int(amount)
-        repeaters += int(repeat)
+    for row in rows:
+        segment = segment_of(row.recency, row.frequency)
+        customers[segment] += row.customers
+        revenue[segment] += row.revenue_minor
+        repeaters += row.repeaters
     total = sum(customers.values())
     return RfmOut(
         window=window.out(),

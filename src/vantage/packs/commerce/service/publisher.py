@@ -13,7 +13,8 @@ from typing import Any
 
 import structlog
 
-CHANNEL = "commerce.dashboard"
+from vantage.packs.commerce.channels import DASHBOARD_CHANNEL
+
 logger = structlog.get_logger("vantage.commerce.realtime")
 
 Compute = Callable[[int], Awaitable[dict[str, Any]]]
@@ -51,7 +52,7 @@ class DashboardPublisher:
             return
         try:
             data = await self._compute(tenant_id)
-            await publish(tenant_id, CHANNEL, data)
+            await publish(tenant_id, DASHBOARD_CHANNEL, data)
             self.published += 1
         except Exception as error:  # a failed push must never fail ingest; clients can reload
             logger.warning("dashboard publish failed", tenant_id=tenant_id, error=str(error))

@@ -8,8 +8,10 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from vantage.core.auth.dependencies import IngestPrincipal
+from vantage.core.context import core_of
 from vantage.core.idempotency import Claim, StoredResponse, respond_idempotently
-from vantage.packs.commerce.http import JSON, Runtime
+from vantage.packs.commerce.api.conditional import JSON
+from vantage.packs.commerce.runtime import CommerceRuntimeDep
 from vantage.packs.commerce.schemas import IngestResult, OrderBatchIn
 from vantage.packs.commerce.service.ingest import ingest_orders, parse_batch
 
@@ -42,9 +44,11 @@ def _body_schema() -> dict[str, Any]:
     openapi_extra=_body_schema(),
     responses={409: {"description": "Same Idempotency-Key still in flight"}},
 )
-async def post_orders(request: Request, principal: IngestPrincipal, runtime: Runtime) -> Response:
+async def post_orders(
+    request: Request, principal: IngestPrincipal, runtime: CommerceRuntimeDep
+) -> Response:
     tenant_id = principal.tenant_id
-    database = request.app.state.database
+    database = core_of(request).database
 
     async def handle(claim: Claim | None) -> Response:
         orders = parse_batch(await request.body(), runtime.settings.max_batch_orders)

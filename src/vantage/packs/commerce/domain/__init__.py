@@ -1,0 +1,1 @@
+"""Commerce domain rules that stand apart from storage and HTTP (exact money)."""

@@ -1,0 +1,29 @@
+"""The commerce Pack: its routes, tables, lifespan, demo, commands, settings and channels."""
+
+from __future__ import annotations
+
+from vantage.core.packs import Pack
+from vantage.packs.commerce.api import router
+from vantage.packs.commerce.channels import CHANNELS
+from vantage.packs.commerce.cli import cli, importers
+from vantage.packs.commerce.demo import load_demo
+from vantage.packs.commerce.runtime import lifespan
+from vantage.packs.commerce.settings import CommerceSettings
+
+
+def build_pack() -> Pack:
+    """The commerce pack as the application loads it."""
+    return Pack(
+        name="commerce",
+        title="Commerce",
+        version="1.0.0",
+        description="Sales analytics over orders: revenue, customers, products, cohorts and RFM",
+        router=router,
+        models=("vantage.packs.commerce.models",),
+        lifespan=lifespan,
+        demo=load_demo,
+        cli=cli,
+        importers=importers,
+        settings=CommerceSettings,
+        channels=CHANNELS,
+    )

@@ -1,0 +1,50 @@
+"""Sales per day and status (``commerce_daily_status``): the dashboard's and revenue's source."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import NamedTuple
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vantage.packs.commerce.models import DailyStatus
+
+
+class DailyStatusRow(NamedTuple):
+    """Orders of one status on one day."""
+
+    day: date
+    status: str
+    amount_minor: int
+    orders: int
+    units: int
+    customers: int
+
+
+async def daily_status_rows(
+    session: AsyncSession, tenant_id: int, start: date, end: date
+) -> list[DailyStatusRow]:
+    """The rows of the days in [start, end), by day."""
+    query = (
+        select(
+            DailyStatus.day,
+            DailyStatus.status,
+            DailyStatus.amount_minor,
+            DailyStatus.orders,
+            DailyStatus.units,
+            DailyStatus.customers,
+        )
+        .where(DailyStatus.tenant_id == tenant_id, DailyStatus.day >= start, DailyStatus.day < end)
+        .order_by(DailyStatus.day)
+    )
+    return [DailyStatusRow(*row) for row in await session.execute(query)]
+
+
+async def sales_span(session: AsyncSession, tenant_id: int) -> tuple[date, date] | None:
+    """The first and last day with any order (None before the first order)."""
+    query = select(func.min(DailyStatus.day), func.max(DailyStatus.day)).where(
+        DailyStatus.tenant_id == tenant_id
+    )
+    first, last = (await session.execute(query)).one()
+    return None if first is None else (first, last)
