@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from vantage.core.idempotency import IdempotencyStore
-from vantage.core.packs import Pack, PackContext
+from vantage.core.packs import Pack, PackContext, WebPage
 from vantage.core.realtime import ChannelSpec
 from vantage.packs.commerce.cli import cli, importers
 from vantage.packs.commerce.demo import load_demo
@@ -66,6 +66,7 @@ PACK = Pack(
     cli=cli,
     importers=importers,
     settings=CommerceSettings,
+    web=WebPage.beside(__file__, "Commerce"),
     channels=(
         # Cache mode: a new subscriber gets the latest dashboard at once.
         ChannelSpec(

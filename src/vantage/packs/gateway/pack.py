@@ -6,7 +6,7 @@ from functools import lru_cache
 
 from fastapi import APIRouter
 
-from vantage.core.packs import Pack
+from vantage.core.packs import Pack, WebPage
 from vantage.packs.gateway.cli import cli
 from vantage.packs.gateway.demo import load_demo
 from vantage.packs.gateway.endpoints import catalog, chat, openai, usage
@@ -35,4 +35,5 @@ def build_pack() -> Pack:
         cli=cli,
         settings=GatewaySettings,
         channels=CHANNELS,
+        web=WebPage.beside(__file__, "LLM gateway"),
     )

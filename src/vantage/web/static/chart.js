@@ -38,6 +38,8 @@ function axis(format) {
     grid: { stroke: cssVar("--chart-grid"), width: 1 },
     ticks: { stroke: cssVar("--chart-grid"), width: 1 },
     values: format ? (u, values) => values.map((v) => format(v)) : undefined,
+    // Wide enough for the longest label ("-15,000"), which uPlot's fixed default would clip.
+    size: format ? (u, values) => 18 + 7.5 * Math.max(3, ...(values || []).map((v) => String(v).length)) : 50,
   };
 }
 
@@ -55,9 +57,11 @@ export function timeChart(container, { title, series, format, xFormat, xLabel = 
     width: Math.max(frame.chartArea.clientWidth, 280),
     height,
     series: [{ label: xLabel, value: (u, v) => (v == null ? "" : xFormat(v)) },
-      ...series.map((s, i) => ({ label: s.label, stroke: colour(i), width: 2,
+      ...series.map((s, i) => ({ label: s.label, stroke: colour(i), width: 2, scale: s.right ? "right" : "y",
         value: (u, v) => (v == null ? "–" : (s.format || format)(v)) }))],
-    axes: [axis(null), axis(format)],
+    // A series on another scale (requests next to cost) gets its own axis on the right.
+    axes: [axis(null), axis(series[0].format || format), ...series.filter((s) => s.right).slice(0, 1)
+      .map((s) => ({ ...axis(s.format), scale: "right", side: 1, grid: { show: false } }))],
     scales: { x: { time: true } },
     cursor: { drag: { x: false, y: false } },
   });

@@ -31,8 +31,13 @@ export function table(columns, rows, { caption, empty } = {}) {
   const body = rows.map((row) =>
     el("tr", {}, columns.map((c) => el("td", { class: c.numeric ? "number" : null }, c.value(row)))),
   );
-  return el("div", { class: "table-wrap" },
-    el("table", {}, caption ? el("caption", {}, caption) : null, el("thead", {}, head), el("tbody", {}, body)));
+  return scrollable(el("table", {}, caption ? el("caption", {}, caption) : null, el("thead", {}, head),
+    el("tbody", {}, body)), caption || "Table");
+}
+
+/** A wide table's scrolling frame, reachable by keyboard so it can be scrolled without a mouse. */
+export function scrollable(tableNode, label) {
+  return el("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": label }, tableNode);
 }
 
 /** Key figures: items {key, label, text, raw}; ``raw`` is kept in data-value for checks. */
