@@ -57,6 +57,8 @@ class Site:
     url: str
     email: str
     password: str
+    env: dict[str, str]
+    workdir: Path
 
     def tokens(self) -> dict[str, Any]:
         """A fresh sign-in of the demo admin through the API."""
@@ -71,6 +73,13 @@ class Site:
         """An API client acting with ``token``."""
         return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {token}"})
 
+    def cli(self, *args: str, stdin: str = "") -> None:
+        """Run ``vantage ARGS`` against the site's data directory."""
+        subprocess.run(
+            [sys.executable, "-m", "vantage", *args], input=stdin, text=True, check=True,
+            env={**os.environ, **self.env}, cwd=self.workdir, capture_output=True,
+        )  # fmt: skip
+
 
 @contextmanager
 def demo_site(workdir: Path) -> Iterator[Site]:
@@ -83,7 +92,7 @@ def demo_site(workdir: Path) -> Iterator[Site]:
     )  # fmt: skip
     login = json.loads((workdir / "data" / "demo-admin.json").read_text())
     with running_vantage(["serve"], env, workdir, workdir / "server.log") as (url, _, _):
-        yield Site(url, login["email"], login["password"])
+        yield Site(url, login["email"], login["password"], env, workdir)
 
 
 @dataclass
@@ -105,9 +114,19 @@ class PageWatch:
         return sum(self.assets.values())
 
 
-def open_page(browser: Browser, site: Site, *, signed_in: bool = True) -> tuple[Page, PageWatch]:
-    """A new context (locale en-US) with axe-core loaded in every document; signed in when
-    asked, by storing a fresh API sign-in where the UI keeps it."""
+def open_page(
+    browser: Browser,
+    site: Site,
+    *,
+    signed_in: bool = True,
+    tokens: dict[str, Any] | None = None,
+    lifetime_seconds: float | None = None,
+) -> tuple[Page, PageWatch]:
+    """A new context (locale en-US) with axe-core loaded in every document.
+
+    Signed in (with ``tokens``, else a fresh sign-in of the demo admin) by storing the tokens
+    where the UI keeps them, as if they had ``lifetime_seconds`` left (default: their own).
+    """
     context = browser.new_context(base_url=site.url, locale="en-US",
                                   viewport={"width": 1280, "height": 900})  # fmt: skip
     context.add_init_script(path=str(AXE_SCRIPT))
@@ -117,16 +136,16 @@ def open_page(browser: Browser, site: Site, *, signed_in: bool = True) -> tuple[
     page.on("pageerror", lambda error: watch.errors.append(f"uncaught: {error}"))
     page.on("response", watch.on_response)
     if signed_in:
-        tokens = site.tokens()
+        tokens = tokens or site.tokens()
         session = {
             "access": tokens["access_token"],
             "refresh": tokens["refresh_token"],
-            "expiresAt": "__NOW__",
-            "expires_in": tokens["expires_in"],
+            "lifetime": lifetime_seconds or tokens["expires_in"],
         }
+        # Only into a tab without a session, so tokens the page has refreshed are kept.
         context.add_init_script(
             "if (!sessionStorage.getItem('vantage.session')) {"
-            f"const s = {json.dumps(session)}; s.expiresAt = Date.now() + s.expires_in * 1000;"
+            f"const s = {json.dumps(session)}; s.expiresAt = Date.now() + s.lifetime * 1000;"
             "sessionStorage.setItem('vantage.session', JSON.stringify(s)); }"
         )
     return page, watch

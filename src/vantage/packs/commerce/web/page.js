@@ -35,7 +35,8 @@ async function loadRevenue() {
     title: "Revenue", xLabel: "Period", series: [{ label: "Revenue" }, { label: "Completed orders", format: format.integer, right: true }],
     format: (v) => format.compact(v), xFormat: (t) => format.dateOnly(new Date(t * 1000).toISOString().slice(0, 10)),
   });
-  const points = answer.data;
+  // Without any ingest the buckets are all zeros: say there is nothing yet instead.
+  const points = answer.data_as_of ? answer.data : [];
   revenueChart.update(points.map((p) => Date.parse(`${p.period}T00:00:00Z`) / 1000),
     [points.map((p) => Number(p.revenue)), points.map((p) => p.orders)]);
 }
