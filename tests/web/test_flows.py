@@ -231,3 +231,21 @@ def test_an_api_keys_secret_is_shown_once(browser: Browser, site: Site) -> None:
     expect(page.get_by_label("New API key")).to_be_hidden()
     assert watch.errors == []
     page.context.close()
+
+
+def test_a_raised_alert_appears_live_and_can_be_acknowledged(browser: Browser, site: Site) -> None:
+    component = f"web-{uuid.uuid4().hex[:6]}"
+    page, watch = open_page(browser, site)
+    page.goto("/ui/packs/trading")
+    expect(page.locator("#alerts table, #alerts .empty").first).to_be_visible()
+    heartbeat = {"id": f"web-{uuid.uuid4()}", "ts": datetime.now(UTC).isoformat(),
+                 "type": "heartbeat", "component": component, "status": "down"}  # fmt: skip
+    token = json.loads(page.evaluate("sessionStorage.getItem('vantage.session')"))["access"]
+    with site.api(token) as api:
+        assert api.post("/api/v1/trading/events", json={"events": [heartbeat]}).json()["accepted"]
+    row = page.locator("#alerts tr", has_text=component).first
+    expect(row).to_be_visible(timeout=15_000)
+    row.get_by_role("button", name="Acknowledge").click()
+    expect(page.locator("#alerts tr", has_text=component).first).to_contain_text("acknowledged by")
+    assert watch.errors == []
+    page.context.close()

@@ -94,8 +94,13 @@ function heatCell(td, share) {
   td.style.color = (l + 0.05) / 0.05 > 1.05 / (l + 0.05) ? "#000000" : "#ffffff";
 }
 
+let cohorts = null;
 async function loadCohorts() {
-  const answer = await api(`${BASE}/cohorts`);
+  cohorts = await api(`${BASE}/cohorts`);
+  return cohortTable(cohorts);
+}
+
+function cohortTable(answer) {
   if (!answer.data.length) return emptyState("No cohorts in this window.");
   const width = Math.max(...answer.data.map((row) => row.retention.length));
   const header = el("tr", {}, el("th", { scope: "col" }, "Cohort"), el("th", { scope: "col", class: "number" }, "Customers"),
@@ -196,5 +201,7 @@ startPage(async () => {
   loadWindowed();
   reloadCustomers();
   fill(byId("cohorts"), loadCohorts);
+  // The heatmap's colours come from the theme: paint them again when it changes.
+  document.addEventListener("vantage:theme", () => cohorts && show(byId("cohorts"), cohortTable(cohorts)));
   show(byId("import-status"), "Choose a file to import.");
 });
