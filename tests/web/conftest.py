@@ -20,8 +20,11 @@ def site(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Si
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium: str) -> Iterator[Browser]:
+    """A Chromium for one test module. Playwright's sync API keeps its event loop marked as
+    running in this thread while it runs, which would stop every later ``asyncio.run`` and async
+    test: it is stopped when the module's tests are done."""
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=chromium)
         yield launched
