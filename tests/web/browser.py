@@ -21,6 +21,8 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, Response
 from tests.support.servers import running_vantage
 
 AXE_SCRIPT = Path(__file__).parent / "vendor" / "axe.min.js"
+# Written by every run, for people to look at the pages (.vantage/ is not committed).
+SCREENSHOTS = Path(".vantage/screenshots")
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
 DEMO_TIMEOUT_SECONDS = 600
 # What the server needs for a browser test run: many sign-ins from one address and account.

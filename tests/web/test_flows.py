@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import Browser, FilePayload, Page, WebSocketRoute, expect
 
-from tests.web.browser import Site, open_page
+from tests.web.browser import SCREENSHOTS, Site, open_page
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -184,6 +184,9 @@ def test_the_chat_playground_streams_an_answer(browser: Browser, site: Site) -> 
     expect(page.locator("#chat-meta")).to_contain_text("cost $")
     assert page.locator("#chat-output").inner_text().strip()
     assert page.evaluate("window.answerUpdates") >= 2, "the answer arrived in one piece"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    playground = page.locator("#playground-title").locator("..")
+    playground.screenshot(path=SCREENSHOTS / "gateway-chat.png")
     assert watch.errors == []
     page.context.close()
 
@@ -210,6 +213,8 @@ def test_a_csv_import_reaches_one_hundred_percent(browser: Browser, site: Site) 
     expect(page.locator("#import-status")).to_contain_text("1,200 of 1,200 orders imported (100 %)",
                                                            timeout=60_000)  # fmt: skip
     assert page.locator("#import-progress").evaluate("bar => bar.value") == 100
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator("#import-title").locator("..").screenshot(path=SCREENSHOTS / "commerce-import.png")
     token = json.loads(page.evaluate("sessionStorage.getItem('vantage.session')"))["access"]
     with site.api(token) as api:
         stored = api.get(f"/api/v1/commerce/customers/{customer}").json()

@@ -3,12 +3,10 @@ no serious or critical violation, its scripts and styles stay within budget, in 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.web.browser import Site, axe_violations, open_page
+from tests.web.browser import SCREENSHOTS, Site, axe_violations, open_page
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -23,7 +21,6 @@ PAGES = {
     "jobs": ("/ui/admin/jobs", "#jobs table, #jobs .empty"),
 }
 BUDGET_BYTES = 150 * 1024
-SCREENSHOTS = Path(".vantage/screenshots")
 
 
 @pytest.mark.parametrize("name", list(PAGES))
