@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -139,4 +140,31 @@ def test_jobs_show_live_progress_and_can_be_cancelled(browser: Browser, site: Si
     page.get_by_role("button", name="Cancel job job-web-1").click()
     expect(page.locator("#jobs")).to_contain_text("cancelling")
     assert cancelled == ["POST"]
+    page.context.close()
+
+
+def test_keyboard_users_skip_to_the_content_and_open_a_charts_table(
+    browser: Browser, site: Site
+) -> None:
+    page, watch = open_page(browser, site)
+    page.goto("/ui/packs/commerce")
+    expect(page.locator("#revenue-chart canvas").first).to_be_visible()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+    toggle = page.locator("#revenue-chart .chart-head button")
+    expect(toggle).to_have_text("Show table")
+    toggle.focus()
+    page.keyboard.press("Enter")
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    expect(toggle).to_have_text("Show chart")
+    rows = page.locator("#revenue-chart .chart-table tbody tr")
+    token = _stored_session(page)["access"]
+    with site.api(token) as api:
+        buckets = api.get("/api/v1/commerce/revenue", params={"days": 30}).json()["data"]
+    expect(rows).to_have_count(len(buckets))
+    newest = buckets[-1]
+    expect(rows.first.locator("td").nth(1)).to_have_text(f"${Decimal(newest['revenue']):,.2f}")
+    assert watch.errors == []
     page.context.close()

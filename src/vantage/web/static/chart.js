@@ -44,10 +44,11 @@ function axis(format) {
 }
 
 /**
- * A time series chart. ``series``: [{label, format?}]; ``update(times, columns)`` takes Unix
- * seconds and one array of values per series. ``xLabel`` names the time column of the table.
+ * A time series chart. ``series``: [{label, format?, right?}]; ``update(times, columns)`` takes
+ * Unix seconds and one array of values per series. ``format`` formats values (and the left axis
+ * unless ``axisFormat`` is given); ``xLabel`` names the time column of the table.
  */
-export function timeChart(container, { title, series, format, xFormat, xLabel = "Time", height = 240 }) {
+export function timeChart(container, { title, series, format, axisFormat, xFormat, xLabel = "Time", height = 240 }) {
   const frame = figure(container, title);
   let plot = null;
   let data = [[], ...series.map(() => [])];
@@ -60,7 +61,7 @@ export function timeChart(container, { title, series, format, xFormat, xLabel = 
       ...series.map((s, i) => ({ label: s.label, stroke: colour(i), width: 2, scale: s.right ? "right" : "y",
         value: (u, v) => (v == null ? "–" : (s.format || format)(v)) }))],
     // A series on another scale (requests next to cost) gets its own axis on the right.
-    axes: [axis(null), axis(series[0].format || format), ...series.filter((s) => s.right).slice(0, 1)
+    axes: [axis(null), axis(axisFormat || format), ...series.filter((s) => s.right).slice(0, 1)
       .map((s) => ({ ...axis(s.format), scale: "right", side: 1, grid: { show: false } }))],
     scales: { x: { time: true } },
     cursor: { drag: { x: false, y: false } },

@@ -32,7 +32,7 @@ async function loadRevenue() {
   const granularity = byId("revenue-granularity").value;
   const answer = await api(`${BASE}/revenue`, { query: { days: days(), granularity } });
   revenueChart ??= timeChart(byId("revenue-chart"), {
-    title: "Revenue", xLabel: "Period", series: [{ label: "Revenue" }, { label: "Completed orders", format: format.integer, right: true }],
+    title: "Revenue", xLabel: "Period", series: [{ label: "Revenue", format: money }, { label: "Completed orders", format: format.integer, right: true }],
     format: (v) => format.compact(v), xFormat: (t) => format.dateOnly(new Date(t * 1000).toISOString().slice(0, 10)),
   });
   // Without any ingest the buckets are all zeros: say there is nothing yet instead.

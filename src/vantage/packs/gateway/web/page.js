@@ -94,6 +94,7 @@ async function loadUsage() {
   ]));
   dayChart ??= timeChart(byId("usage-by-day"), { title: "Cost and requests", xLabel: "Day",
     xFormat: (s) => format.dateOnly(new Date(s * 1000).toISOString().slice(0, 10)), format: format.compact,
+    axisFormat: usd,
     series: [{ label: "Cost (USD)", format: usd }, { label: "Requests", format: format.integer, right: true }] });
   dayChart.update(byDay.data.map((d) => Date.parse(`${d.key}T00:00:00Z`) / 1000),
     [byDay.data.map((d) => Number(d.cost_usd)), byDay.data.map((d) => d.requests)]);
