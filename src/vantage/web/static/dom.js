@@ -1,4 +1,4 @@
-// Small DOM helpers: elements, tables, KPIs, empty states and problems. Text is always set as
+// Small DOM building blocks: elements, tables, KPIs, empty states and problems. Text is always set as
 // text, never parsed as HTML.
 
 /** el("td", {class: "number"}, "12") — attributes, then children (strings become text). */
