@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint format bench clean
+.PHONY: demo test lint format bench clean assets
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,14 @@ lint: $(VENV)/.installed-dev
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix src tests bench
 	$(BIN)/ruff format src tests bench
+
+# The browser files Vantage vendors (pinned in assets/package-lock.json): uPlot ships in the
+# package, axe-core only serves the accessibility checks of the browser tests.
+assets:
+	cd assets && npm ci --no-audit --no-fund
+	cp assets/node_modules/uplot/dist/uPlot.esm.js src/vantage/web/static/vendor/uplot.esm.js
+	cp assets/node_modules/uplot/dist/uPlot.min.css src/vantage/web/static/vendor/uplot.min.css
+	cp assets/node_modules/axe-core/axe.min.js tests/web/vendor/axe.min.js
 
 clean:
 	rm -rf $(VENV) .vantage .pytest_cache .mypy_cache .ruff_cache

@@ -44,6 +44,7 @@ from vantage.core.telemetry import (
     RequestContextMiddleware,
     configure_logging,
 )
+from vantage.web import install_web
 
 logger = structlog.get_logger("vantage.app")
 
@@ -82,6 +83,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def _mount(app: FastAPI, settings: Settings, packs: list[Pack]) -> None:
+    install_web(app, packs)  # first: browsers asking for / get the UI, scripts the JSON below
     app.include_router(meta.router)
     app.include_router(health.router)
     app.include_router(auth_router)

@@ -16,7 +16,12 @@ from vantage.core.auth.models import Role
 # Route template -> why it answers without credentials (API.md: health, metrics, docs and
 # webhook receivers, plus the endpoints that exchange credentials for tokens).
 PUBLIC: dict[str, str] = {
-    "/": "landing document: product name, version and links",
+    "/": "landing document: product name, version and links (the web UI's shell for browsers)",
+    "/api/v1": "the landing document under the API's base path",
+    "/ui/sign-in": "web UI: the sign-in page",
+    "/ui/admin/{section}": "web UI: page markup only; its data comes from the API with a token",
+    "/ui/packs/{pack}": "web UI: page markup only; its data comes from the API with a token",
+    "/ui/static/{version}/{path:path}": "web UI: scripts, styles and icons",
     "/health": "health summary for load balancers and monitors",
     "/health/live": "liveness probe",
     "/health/ready": "readiness probe",

@@ -28,6 +28,13 @@ DOCS_CSP = (
     "https://cdn.jsdelivr.net; connect-src 'self'; worker-src blob:; frame-ancestors 'none'; "
     "base-uri 'none'; form-action 'self'"
 )
+# The web UI's pages (``/`` for browsers, ``/ui/...``): scripts, styles and connections only from
+# this origin, nothing inline.
+UI_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
 STATIC_SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -165,9 +172,11 @@ class ResponseHeadersMiddleware:
             return
         state = scope.setdefault("state", {})
 
+        ui_path = scope["path"] == "/" or scope["path"].startswith("/ui/")
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                self._add_headers(message, state)
+                self._add_headers(message, state, ui_path)
             await send(message)
 
         if self._is_docs_page(scope):
@@ -182,12 +191,13 @@ class ResponseHeadersMiddleware:
             path = path[len(root) :] or "/"
         return path in self.docs_paths
 
-    def _add_headers(self, message: Message, state: Mapping[str, object]) -> None:
+    def _add_headers(self, message: Message, state: Mapping[str, object], ui_path: bool) -> None:
         message.setdefault("headers", [])
         headers = MutableHeaders(scope=message)
         for name, value in self.static.items():
             headers.setdefault(name, value)
-        headers.setdefault("Content-Security-Policy", API_CSP)
+        ui_page = ui_path and headers.get("content-type", "").startswith("text/html")
+        headers.setdefault("Content-Security-Policy", UI_CSP if ui_page else API_CSP)
         if headers.get("content-type", "").startswith(PROBLEM_MEDIA_TYPE):
             headers.setdefault("Cache-Control", "no-store")
         decisions = state.get(STATE_DECISIONS)

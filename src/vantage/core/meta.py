@@ -45,6 +45,7 @@ def _enabled_packs(request: Request) -> list[Pack]:
 
 
 @router.get("/", response_model=RootOut, tags=["meta"], summary="Product, version, packs and links")
+@router.get("/api/v1", response_model=RootOut, tags=["meta"], summary="The same, under the API")
 async def root(request: Request) -> RootOut:
     links = {"health": "/health", "packs": "/api/v1/packs"}
     if request.app.openapi_url:

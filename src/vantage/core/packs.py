@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
@@ -56,6 +57,21 @@ class DemoContext:
 
 
 @dataclass(frozen=True)
+class WebPage:
+    """A pack's page in the web UI: one Jinja template and one ES module, served by the shell."""
+
+    title: str
+    template: Path
+    script: Path
+
+    @classmethod
+    def beside(cls, module_file: str, title: str) -> WebPage:
+        """The page kept as ``web/page.html`` and ``web/page.js`` next to ``module_file``."""
+        directory = Path(module_file).resolve().parent / "web"
+        return cls(title=title, template=directory / "page.html", script=directory / "page.js")
+
+
+@dataclass(frozen=True)
 class Pack:
     """A domain pack: its routes, tables, lifespan, demo data and CLI commands."""
 
@@ -77,6 +93,8 @@ class Pack:
     jobs: Mapping[str, JobHandler] = field(default_factory=dict, hash=False)
     schedules: Sequence[Schedule] = field(default_factory=tuple, hash=False)
     channels: Sequence[ChannelSpec] = ()
+    # The pack's page in the web UI (see docs/WEB.md); None: the pack has no page.
+    web: WebPage | None = None
 
     def import_models(self) -> None:
         """Import the modules that declare this pack's tables, so they join the metadata."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vantage.core.packs import Pack
+from vantage.core.packs import Pack, WebPage
 from vantage.packs.commerce.api import router
 from vantage.packs.commerce.channels import CHANNELS
 from vantage.packs.commerce.cli import cli, importers
@@ -25,5 +25,6 @@ def build_pack() -> Pack:
         cli=cli,
         importers=importers,
         settings=CommerceSettings,
+        web=WebPage.beside(__file__, "Commerce"),
         channels=CHANNELS,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache, partial
 
-from vantage.core.packs import Pack
+from vantage.core.packs import Pack, WebPage
 from vantage.packs.gateway.api import router
 from vantage.packs.gateway.channels import CHANNELS
 from vantage.packs.gateway.cli import cli
@@ -29,6 +29,7 @@ def create_pack(settings: GatewaySettings | None = None) -> Pack:
         cli=cli,
         settings=GatewaySettings,
         channels=CHANNELS,
+        web=WebPage.beside(__file__, "LLM gateway"),
     )
 
 

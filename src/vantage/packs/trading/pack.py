@@ -7,7 +7,7 @@ from typing import Any
 
 from vantage.core.jobs.context import JobContext
 from vantage.core.jobs.kinds import Schedule
-from vantage.core.packs import Pack
+from vantage.core.packs import Pack, WebPage
 from vantage.packs.trading.api import router
 from vantage.packs.trading.channels import CHANNELS
 from vantage.packs.trading.cli import cli
@@ -43,6 +43,7 @@ def create_pack(settings: TradingSettings | None = None) -> Pack:
         cli=cli,
         settings=TradingSettings,
         channels=CHANNELS,
+        web=WebPage.beside(__file__, "Trading"),
         jobs={RETENTION_JOB: retention},
         schedules=[Schedule(RETENTION_SCHEDULE, RETENTION_JOB)],
     )

@@ -1,0 +1,54 @@
+"""Every page in a real headless Chromium: it renders without console errors, axe-core finds
+no serious or critical violation, its scripts and styles stay within budget, in both themes."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from tests.web.browser import SCREENSHOTS, Site, axe_violations, open_page
+
+pytestmark = pytest.mark.timeout(900)
+
+# Path -> an element that appears once the page has its data.
+PAGES = {
+    "overview": ("/", "#pack-cards [data-pack]"),
+    "commerce": ("/ui/packs/commerce", "[data-kpi=revenue] dd"),
+    "trading": ("/ui/packs/trading", "[data-kpi=daily_pnl] dd"),
+    "gateway": ("/ui/packs/gateway", "#specialists table"),
+    "users": ("/ui/admin/users", "#users table"),
+    "api-keys": ("/ui/admin/api-keys", "#api-keys table, #api-keys .empty"),
+    "jobs": ("/ui/admin/jobs", "#jobs table, #jobs .empty"),
+}
+BUDGET_BYTES = 150 * 1024
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_renders_accessibly_within_budget_in_both_themes(
+    browser: Browser, site: Site, name: str
+) -> None:
+    path, ready = PAGES[name]
+    page, watch = open_page(browser, site)
+    page.goto(path)
+    expect(page.locator(ready).first).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for theme in ("light", "dark"):
+        page.emulate_media(color_scheme=theme)
+        page.screenshot(path=SCREENSHOTS / f"{name}-{theme}.png", full_page=True)
+        assert axe_violations(page) == [], f"{name} in the {theme} theme"
+    print(f"{name}: scripts and styles {watch.gzipped_bytes() / 1024:.1f} KiB gzipped;"
+          f" screenshots in {SCREENSHOTS.resolve()}")  # fmt: skip
+    assert watch.gzipped_bytes() <= BUDGET_BYTES
+    assert watch.errors == []
+    page.context.close()
+
+
+def test_sign_in_page_renders_accessibly(browser: Browser, site: Site) -> None:
+    page, watch = open_page(browser, site, signed_in=False)
+    page.goto("/ui/sign-in")
+    expect(page.get_by_label("Email")).to_be_focused()
+    page.screenshot(path=SCREENSHOTS / "sign-in-light.png")
+    assert axe_violations(page) == []
+    assert watch.errors == []
+    page.context.close()

@@ -1,0 +1,170 @@
+"""How the UI behaves around its data: refreshing tokens, problems, empty data, the theme, and
+jobs' live progress and cancel."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Route, WebSocketRoute, expect
+
+from tests.web.browser import Site, open_page
+
+pytestmark = pytest.mark.timeout(900)
+
+
+def _stored_session(page: Any) -> dict[str, Any]:
+    session: dict[str, Any] = json.loads(page.evaluate("sessionStorage.getItem('vantage.session')"))
+    return session
+
+
+def test_a_token_about_to_expire_is_refreshed_before_use(browser: Browser, site: Site) -> None:
+    tokens = site.tokens()
+    page, watch = open_page(browser, site, tokens=tokens, lifetime_seconds=30)
+    page.goto("/ui/packs/commerce")
+    expect(page.locator("[data-kpi=revenue] dd")).not_to_be_empty()
+    session = _stored_session(page)
+    assert session["access"] != tokens["access_token"]
+    assert session["refresh"] != tokens["refresh_token"]
+    assert watch.errors == []
+    page.context.close()
+
+
+def test_a_refused_token_is_refreshed_and_the_call_repeated(browser: Browser, site: Site) -> None:
+    tokens = {**site.tokens(), "access_token": "not-a-token"}
+    page, _ = open_page(browser, site, tokens=tokens)
+    page.goto("/ui/packs/commerce")
+    expect(page.locator("[data-kpi=revenue] dd")).not_to_be_empty()
+    assert page.url.endswith("/ui/packs/commerce")
+    assert _stored_session(page)["refresh"] != tokens["refresh_token"]
+    page.context.close()
+
+
+def test_an_api_problem_shows_its_title_and_request_id(browser: Browser, site: Site) -> None:
+    problem = {"type": "https://vantage.dev/problems/unavailable", "title": "Service unavailable",
+               "status": 503, "detail": "The database is not answering.", "code": "UNAVAILABLE",
+               "request_id": "req-web-123"}  # fmt: skip
+    page, _ = open_page(browser, site)
+
+    def unavailable(route: Route) -> None:
+        route.fulfill(
+            status=503, json=problem, headers={"Content-Type": "application/problem+json"}
+        )
+
+    page.route("**/api/v1/commerce/rfm*", unavailable)
+    page.goto("/ui/packs/commerce")
+    shown = page.locator("#rfm .problem")
+    expect(shown).to_contain_text("Service unavailable")
+    expect(shown).to_contain_text("The database is not answering.")
+    expect(shown).to_contain_text("req-web-123")
+    expect(page.locator("[data-kpi=revenue] dd")).not_to_be_empty()
+    page.context.close()
+
+
+def test_a_tenant_without_data_sees_empty_states(browser: Browser, site: Site) -> None:
+    slug = f"empty-{uuid.uuid4().hex[:8]}"
+    email, password = f"owner@{slug}.example", "a long enough password"
+    site.cli("tenants", "create", slug)
+    site.cli("users", "create", email, "--role", "admin", "--tenant", slug, "--password-stdin",
+             stdin=password)  # fmt: skip
+    answer = httpx.post(f"{site.url}/api/v1/auth/token",
+                        json={"email": email, "password": password, "tenant": slug})  # fmt: skip
+    page, watch = open_page(browser, site, tokens=answer.json())
+    page.goto("/ui/packs/commerce")
+    expect(page.locator("#customers .empty")).to_have_text("No customer has bought yet.")
+    expect(page.locator("#top-products .empty").first).to_be_visible()
+    expect(page.locator("#revenue-chart .empty").first).to_be_visible()
+    expect(page.locator("[data-kpi=transactions] dd")).to_have_text("0")
+    assert watch.errors == []
+    page.context.close()
+
+
+def test_the_theme_toggle_is_kept_across_pages(browser: Browser, site: Site) -> None:
+    page, _ = open_page(browser, site)
+    page.emulate_media(color_scheme="light")
+    page.goto("/")
+    toggle = page.get_by_role("button", name="Dark theme")
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    toggle.click()
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    page.goto("/ui/admin/users")
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    expect(page.get_by_role("button", name="Light theme")).to_have_attribute("aria-pressed", "true")
+    page.context.close()
+
+
+def _job(percent: float, *, cancel_requested: bool = False) -> dict[str, Any]:
+    return {"id": "job-web-1", "kind": "testing.count", "status": "running",
+            "progress": {"done": int(percent), "total": 100, "percent": percent},
+            "eta_seconds": 12.0, "message": None, "error": None, "attempts": 1, "max_attempts": 3,
+            "cancel_requested": cancel_requested, "created_at": "2026-01-01T00:00:00Z",
+            "started_at": "2026-01-01T00:00:01Z", "finished_at": None}  # fmt: skip
+
+
+def test_jobs_show_live_progress_and_can_be_cancelled(browser: Browser, site: Site) -> None:
+    """The jobs API and the job's channel are played by the test: the demo has no job to run."""
+    state = {"job": _job(40)}
+    cancelled: list[str] = []
+    sockets: list[WebSocketRoute] = []
+    page, _ = open_page(browser, site)
+
+    def jobs(route: Route) -> None:
+        page_of_jobs = {"data": [state["job"]], "pagination": {"limit": 50, "offset": 0,
+                        "total": 1, "next_cursor": None}}  # fmt: skip
+        route.fulfill(json=page_of_jobs)
+
+    def cancel(route: Route) -> None:
+        cancelled.append(route.request.method)
+        state["job"] = _job(80, cancel_requested=True)
+        route.fulfill(json=state["job"])
+
+    page.route("**/api/v1/jobs?*", jobs)
+    page.route("**/api/v1/jobs/job-web-1/cancel", cancel)
+
+    def relay(socket: WebSocketRoute) -> None:
+        sockets.append(socket)
+        socket.connect_to_server()
+
+    page.route_web_socket("**/ws", relay)
+    page.goto("/ui/admin/jobs")
+    progress = page.get_by_label("Progress of testing.count job-web-1")
+    expect(progress).to_have_js_property("value", 40)
+    state["job"] = _job(65)
+    sockets[0].send(json.dumps({"op": "message", "channel": "core.jobs:job-web-1", "epoch": "e",
+                                "offset": 1, "ts": 0, "data": {"id": "job-web-1"}}))  # fmt: skip
+    expect(progress).to_have_js_property("value", 65)
+    page.get_by_role("button", name="Cancel job job-web-1").click()
+    expect(page.locator("#jobs")).to_contain_text("cancelling")
+    assert cancelled == ["POST"]
+    page.context.close()
+
+
+def test_keyboard_users_skip_to_the_content_and_open_a_charts_table(
+    browser: Browser, site: Site
+) -> None:
+    page, watch = open_page(browser, site)
+    page.goto("/ui/packs/commerce")
+    expect(page.locator("#revenue-chart canvas").first).to_be_visible()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+    toggle = page.locator("#revenue-chart .chart-head button")
+    expect(toggle).to_have_text("Show table")
+    toggle.focus()
+    page.keyboard.press("Enter")
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    expect(toggle).to_have_text("Show chart")
+    rows = page.locator("#revenue-chart .chart-table tbody tr")
+    token = _stored_session(page)["access"]
+    with site.api(token) as api:
+        buckets = api.get("/api/v1/commerce/revenue", params={"days": 30}).json()["data"]
+    expect(rows).to_have_count(len(buckets))
+    newest = buckets[-1]
+    expect(rows.first.locator("td").nth(1)).to_have_text(f"${Decimal(newest['revenue']):,.2f}")
+    assert watch.errors == []
+    page.context.close()
