@@ -10,6 +10,8 @@ from vantage.packs.assist.cli import cli
 from vantage.packs.assist.runtime import PACK_NAME, lifespan_for
 from vantage.packs.assist.settings import AssistSettings
 
+MODELS_MODULE = "vantage.packs.assist.models"
+
 
 def create_pack(settings: AssistSettings | None = None) -> Pack:
     """The pack; ``settings`` replaces the environment's (tests, embedding)."""
@@ -19,6 +21,7 @@ def create_pack(settings: AssistSettings | None = None) -> Pack:
         version="1.0.0",
         description="Validation and safe execution of AI-written SQL",
         router=build_router(),
+        models=(MODELS_MODULE,),
         lifespan=lifespan_for(settings),
         cli=cli,
         settings=AssistSettings,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -14,8 +15,12 @@ from starlette.requests import HTTPConnection
 from vantage.core.context import core_of
 from vantage.core.db import Database
 from vantage.core.packs import PackContext
+from vantage.packs.assist.search.embedders import Embedder, load_embedder
+from vantage.packs.assist.search.index import make_index
+from vantage.packs.assist.search.memory import MemoryIndexes
 from vantage.packs.assist.settings import AssistSettings
 from vantage.packs.assist.sql.catalog import Catalog
+from vantage.packs.assist.sql.healing import Healer
 from vantage.packs.assist.sql.parsing import Dialect
 from vantage.packs.assist.sql.validator import SqlValidator
 
@@ -28,6 +33,9 @@ class AssistRuntime:
     database: Database
     catalog: Catalog
     validator: SqlValidator
+    healer: Healer
+    embedder: Embedder
+    memory: MemoryIndexes
 
     @property
     def dialect(self) -> Dialect:
@@ -44,12 +52,20 @@ def lifespan_for(
     async def lifespan(context: PackContext) -> AsyncIterator[None]:
         # sqlglot warns on every statement it cannot model; those are refused, not news.
         logging.getLogger("sqlglot").setLevel(logging.ERROR)
+        chosen = settings or AssistSettings()
         catalog = Catalog()
+        validator = SqlValidator(catalog)
+        embedder = await asyncio.to_thread(load_embedder, chosen.embedder)
         runtime = AssistRuntime(
-            settings=settings or AssistSettings(),
+            settings=chosen,
             database=context.core.database,
             catalog=catalog,
-            validator=SqlValidator(catalog),
+            validator=validator,
+            healer=Healer(validator, catalog, chosen.healing_default_limit),
+            embedder=embedder,
+            memory=MemoryIndexes(
+                embedder, lambda dimension: make_index(dimension, chosen.vector_backend)
+            ),
         )
         context.core.runtimes.set(PACK_NAME, runtime)
         try:

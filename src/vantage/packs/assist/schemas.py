@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
+from vantage.core.pagination import PaginationMeta
 from vantage.packs.assist.sql.catalog import ColumnType
 from vantage.packs.assist.sql.parsing import Dialect
 
@@ -85,3 +87,72 @@ class DataStructureOut(BaseModel):
     valid: bool
     records: int
     findings: list[DataFindingOut]
+
+
+Outcome = Literal["success", "error", "corrected", "rejected"]
+
+
+class FeedbackIn(_Strict):
+    """How one question's SQL went: its outcome and, when it was fixed, the fix."""
+
+    question: str = Field(min_length=1, max_length=4000)
+    sql: str = Field(min_length=1)
+    dialect: Dialect | None = None
+    outcome: Outcome
+    error_message: str | None = Field(default=None, max_length=4000)
+    corrected_sql: str | None = Field(default=None, min_length=1)
+    corrections: list[str] = Field(default_factory=list, max_length=20)
+    rating: int | None = Field(default=None, ge=1, le=5)
+
+
+class LearningEntryOut(BaseModel):
+    id: int
+    created_at: datetime
+    question: str
+    sql: str
+    dialect: Dialect
+    outcome: Outcome
+    error_message: str | None
+    corrected_sql: str | None
+    corrections: list[str]
+    rating: int | None
+
+
+class SimilarEntryOut(BaseModel):
+    id: int
+    score: float = Field(description="Cosine similarity of question and SQL, -1..1")
+    question: str
+    sql: str
+    outcome: Outcome
+    corrected_sql: str | None
+
+
+class FeedbackOut(BaseModel):
+    entry: LearningEntryOut
+    similar: list[SimilarEntryOut] = Field(description="Earlier entries most like this one")
+
+
+class LearningMemoryPage(BaseModel):
+    data: list[LearningEntryOut]
+    pagination: PaginationMeta
+
+
+class RepairOut(BaseModel):
+    kind: str
+    description: str
+
+
+class HealingSuggestionOut(BaseModel):
+    sql: str
+    source: Literal["repair", "memory"]
+    repairs: list[RepairOut]
+    entry_id: int | None = Field(default=None, description="The learning entry it came from")
+
+
+class HealingOut(BaseModel):
+    dialect: Dialect
+    valid: bool = Field(description="Whether the query as sent already validates")
+    findings: list[FindingOut]
+    suggestions: list[HealingSuggestionOut] = Field(
+        description="Repaired queries, each of which validates"
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -18,3 +20,6 @@ class AssistSettings(BaseSettings):
     max_sql_bytes: int = Field(default=100 * KIB, ge=1 * KIB, le=1024 * KIB)
     query_timeout_ms: int = Field(default=5_000, ge=10, le=300_000)
     max_rows: int = Field(default=1_000, ge=1, le=100_000)
+    healing_default_limit: int = Field(default=100, ge=1, le=100_000)
+    embedder: Literal["auto", "lexical", "sentence"] = "auto"
+    vector_backend: Literal["auto", "numpy", "qdrant"] = "auto"

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from vantage.packs.assist.api import query, validation
+from vantage.packs.assist.api import learning, query, validation
 
 
 def build_router() -> APIRouter:
     """Every route of the pack."""
     router = APIRouter()
-    for module in (validation, query):
+    for module in (validation, query, learning):
         router.include_router(module.router)
     return router

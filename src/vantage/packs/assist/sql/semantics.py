@@ -107,8 +107,7 @@ def _visible_sources(scope: Scope, catalog: Catalog) -> dict[str, set[str] | Non
     return visible
 
 
-def _column_finding(sql: str, column: exp.Column, candidates: Iterable[str]) -> Finding:
-    suggestions = nearest(column.name, candidates)
+def _column_finding(sql: str, column: exp.Column, suggestions: tuple[str, ...]) -> Finding:
     label = f"{column.table}.{column.name}" if column.table else column.name
     return Finding(
         Code.UNKNOWN_COLUMN,
@@ -119,7 +118,9 @@ def _column_finding(sql: str, column: exp.Column, candidates: Iterable[str]) -> 
     )
 
 
-def _scope_column_findings(sql: str, scope: Scope, catalog: Catalog) -> Iterator[Finding]:
+def _scope_unknown_columns(
+    scope: Scope, catalog: Catalog
+) -> Iterator[tuple[exp.Column, tuple[str, ...]]]:
     visible = _visible_sources(scope, catalog)
     local = [visible.get(alias.lower()) for alias in scope.sources]
     # ORDER BY, GROUP BY and HAVING may name the select list's aliases.
@@ -132,25 +133,30 @@ def _scope_column_findings(sql: str, scope: Scope, catalog: Catalog) -> Iterator
                 continue  # an unknown table is reported once, as a table
             columns = visible[table] or set()
             if name not in columns:
-                yield _column_finding(sql, column, columns)
+                yield column, nearest(name, columns)
             continue
         if any(columns is None for columns in local) or name in aliases:
             continue
         known = set().union(*(columns for columns in local if columns is not None))
         if name not in known:
-            yield _column_finding(sql, column, known)
+            yield column, nearest(name, known)
 
 
-def column_findings(sql: str, tree: exp.Expr, catalog: Catalog) -> list[Finding]:
-    """Unknown columns of every scope (sub-queries, CTEs, unions) with the nearest names."""
+def unknown_columns(tree: exp.Expr, catalog: Catalog) -> list[tuple[exp.Column, tuple[str, ...]]]:
+    """Every column no source of its scope has, with the nearest names that source has."""
     try:
         scopes = traverse_scope(tree)
     except Exception:  # an unresolvable shape only loses the column advice, never safety
         return []
-    findings: list[Finding] = []
-    for scope in scopes:
-        findings.extend(_scope_column_findings(sql, scope, catalog))
-    return findings
+    return [found for scope in scopes for found in _scope_unknown_columns(scope, catalog)]
+
+
+def column_findings(sql: str, tree: exp.Expr, catalog: Catalog) -> list[Finding]:
+    """Unknown columns of every scope (sub-queries, CTEs, unions) with the nearest names."""
+    return [
+        _column_finding(sql, column, suggestions)
+        for column, suggestions in unknown_columns(tree, catalog)
+    ]
 
 
 def missing_limit(tree: exp.Expr) -> Finding | None:
