@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
+from datetime import date, datetime
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue
 
 from vantage.core.pagination import PaginationMeta
+from vantage.core.windows import WindowOut
 from vantage.packs.assist.sql.catalog import ColumnType
 from vantage.packs.assist.sql.parsing import Dialect
 
@@ -156,3 +157,139 @@ class HealingOut(BaseModel):
     suggestions: list[HealingSuggestionOut] = Field(
         description="Repaired queries, each of which validates"
     )
+
+
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+Name = Annotated[str, Field(min_length=1, max_length=128)]
+
+
+class PredictionIn(_Strict):
+    """One prediction; ``prediction_id`` is its natural key within the model."""
+
+    model: Name
+    prediction_id: Name
+    predicted_at: AwareDatetime
+    predicted_label: str | None = Field(default=None, max_length=128)
+    predicted_value: Finite | None = None
+    score: Finite | None = None
+    features: dict[Annotated[str, Field(max_length=128)], Finite] = Field(
+        default_factory=dict, max_length=200
+    )
+    latency_ms: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
+    failed: bool = False
+
+
+class PredictionBatchIn(_Strict):
+    predictions: list[PredictionIn] = Field(min_length=1, max_length=5000)
+
+
+class PredictionBatchOut(BaseModel):
+    received: int
+    inserted: int
+    duplicates: int = Field(description="Already recorded (same model and prediction_id)")
+
+
+class OutcomeIn(_Strict):
+    model: Name
+    prediction_id: Name
+    actual_label: str | None = Field(default=None, max_length=128)
+    actual_value: Finite | None = None
+    observed_at: AwareDatetime | None = None
+
+
+class OutcomeBatchIn(_Strict):
+    outcomes: list[OutcomeIn] = Field(min_length=1, max_length=5000)
+
+
+class OutcomeBatchOut(BaseModel):
+    updated: int
+    unknown: list[str] = Field(description="prediction_ids with no recorded prediction")
+
+
+class PredictionOut(BaseModel):
+    model: str
+    prediction_id: str
+    predicted_at: datetime
+    predicted_label: str | None
+    predicted_value: float | None
+    score: float | None
+    features: dict[str, float]
+    latency_ms: float | None
+    failed: bool
+    actual_label: str | None
+    actual_value: float | None
+    outcome_at: datetime | None
+
+
+class PredictionPage(BaseModel):
+    data: list[PredictionOut]
+    pagination: PaginationMeta
+
+
+class LatencyOut(BaseModel):
+    p50: float | None
+    p95: float | None
+    mean: float | None
+
+
+class FeatureDriftOut(BaseModel):
+    feature: str
+    psi: float | None = Field(description="Population stability index, current vs baseline")
+    ks_statistic: float | None
+    ks_p_value: float | None
+    baseline_count: int
+    current_count: int
+
+
+class ModelPerformanceOut(BaseModel):
+    model: str
+    predictions: int
+    failed: int
+    error_rate: float | None
+    latency_ms: LatencyOut
+    with_outcome: int
+    accuracy: float | None
+    positive_label: str
+    precision: float | None
+    recall: float | None
+    mae: float | None
+    rmse: float | None
+    drift: list[FeatureDriftOut]
+
+
+class PerformanceOut(BaseModel):
+    window: WindowOut
+    baseline: WindowOut = Field(description="The window drift is measured against")
+    models: list[ModelPerformanceOut]
+
+
+class MetricPointIn(_Strict):
+    model: Name
+    metric: Annotated[str, Field(min_length=1, max_length=64)]
+    day: date
+    value: Finite
+
+
+class MetricPointsIn(_Strict):
+    points: list[MetricPointIn] = Field(min_length=1, max_length=5000)
+
+
+class MetricPointsOut(BaseModel):
+    stored: int
+
+
+class AnomalyOut(BaseModel):
+    model: str
+    metric: str
+    day: date
+    value: float
+    baseline_median: float
+    mad: float
+    robust_z: float | None = Field(description="null when the baseline has no spread at all")
+    direction: Literal["high", "low"]
+
+
+class AnomaliesOut(BaseModel):
+    window: WindowOut
+    series_checked: int
+    anomalies: list[AnomalyOut]

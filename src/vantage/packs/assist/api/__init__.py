@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from vantage.packs.assist.api import learning, query, validation
+from vantage.packs.assist.api import learning, monitoring, query, validation
 
 
 def build_router() -> APIRouter:
     """Every route of the pack."""
     router = APIRouter()
-    for module in (validation, query, learning):
+    for module in (validation, query, learning, monitoring):
         router.include_router(module.router)
     return router
