@@ -14,7 +14,9 @@ from vantage.packs.assist.settings import AssistSettings
 from vantage.packs.commerce import PACK as COMMERCE
 
 AI = "/api/v1/ai"
-TEST_SETTINGS = AssistSettings(_env_file=None, query_timeout_ms=2_000, max_rows=50)
+TEST_SETTINGS = AssistSettings(
+    _env_file=None, query_timeout_ms=2_000, max_rows=50, embedder="lexical", vector_backend="numpy"
+)
 
 
 @dataclass

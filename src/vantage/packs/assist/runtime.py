@@ -16,7 +16,7 @@ from vantage.core.context import core_of
 from vantage.core.db import Database
 from vantage.core.packs import PackContext
 from vantage.packs.assist.search.embedders import Embedder, load_embedder
-from vantage.packs.assist.search.index import make_index
+from vantage.packs.assist.search.index import make_index, resolve_backend
 from vantage.packs.assist.search.memory import MemoryIndexes
 from vantage.packs.assist.settings import AssistSettings
 from vantage.packs.assist.sql.catalog import Catalog
@@ -63,9 +63,7 @@ def lifespan_for(
             validator=validator,
             healer=Healer(validator, catalog, chosen.healing_default_limit),
             embedder=embedder,
-            memory=MemoryIndexes(
-                embedder, lambda dimension: make_index(dimension, chosen.vector_backend)
-            ),
+            memory=MemoryIndexes(embedder, resolve_backend(chosen.vector_backend), make_index),
         )
         context.core.runtimes.set(PACK_NAME, runtime)
         try:

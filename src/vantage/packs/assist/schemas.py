@@ -293,3 +293,38 @@ class AnomaliesOut(BaseModel):
     window: WindowOut
     series_checked: int
     anomalies: list[AnomalyOut]
+
+
+class SimilarRequest(_Strict):
+    """Text to embed, or a vector of the embedder's dimension (exactly one of them)."""
+
+    text: str | None = Field(default=None, min_length=1, max_length=10_000)
+    vector: list[Finite] | None = Field(default=None, min_length=1, max_length=4096)
+    k: int = Field(default=10, ge=1, le=100)
+    source: Literal["learning_memory"] = "learning_memory"
+
+
+class SimilarHitOut(BaseModel):
+    kind: Literal["learning_memory"]
+    id: int
+    score: float = Field(description="Cosine similarity, -1..1")
+    question: str
+    sql: str
+    outcome: Outcome
+
+
+class SimilarOut(BaseModel):
+    model: str
+    backend: str
+    dimension: int
+    results: list[SimilarHitOut]
+
+
+class MlHealthOut(BaseModel):
+    status: Literal["ok"]
+    model: str
+    dimension: int
+    backend: str
+    tenants_indexed: int
+    items_indexed: int
+    index_state: str = Field(description="empty, exact (every item scanned) or clustered")

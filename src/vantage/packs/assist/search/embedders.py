@@ -15,6 +15,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any, Protocol
 
 import numpy as np
@@ -46,6 +47,7 @@ def _terms(text: str) -> Counter[str]:
     return terms
 
 
+@lru_cache(maxsize=1 << 17)  # terms repeat across texts; hashing is the embedder's main cost
 def _bucket(term: str, dimension: int) -> tuple[int, float]:
     digest = hashlib.blake2b(term.encode(), digest_size=8).digest()
     value = int.from_bytes(digest, "little")

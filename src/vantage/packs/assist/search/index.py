@@ -181,14 +181,24 @@ class QdrantIndex:
         return self._count
 
 
+def resolve_backend(kind: str) -> str:
+    """The backend ``kind`` means here: ``qdrant`` or ``auto`` with qdrant-client installed is
+    qdrant's local mode, anything else the in-process numpy index."""
+    if kind not in ("qdrant", "auto"):
+        return ClusteredIndex.backend
+    try:
+        import qdrant_client  # noqa: F401 - only asking whether it is installed
+    except ImportError:
+        if kind == "qdrant":
+            raise RuntimeError("qdrant needs the ml extra: pip install 'vantage[ml]'") from None
+        return ClusteredIndex.backend
+    return QdrantIndex.backend
+
+
 def make_index(dimension: int, backend: str) -> VectorIndex:
-    """An empty index: ``numpy`` (clustered), ``qdrant`` or ``auto`` (qdrant when installed)."""
-    if backend in ("qdrant", "auto"):
-        try:
-            from qdrant_client import QdrantClient
-        except ImportError:
-            if backend == "qdrant":
-                raise RuntimeError("qdrant needs the ml extra: pip install 'vantage[ml]'") from None
-        else:
-            return QdrantIndex(dimension, QdrantClient(":memory:"))
+    """An empty index of a backend named by ``resolve_backend``."""
+    if backend == QdrantIndex.backend:
+        from qdrant_client import QdrantClient
+
+        return QdrantIndex(dimension, QdrantClient(":memory:"))
     return ClusteredIndex(dimension)

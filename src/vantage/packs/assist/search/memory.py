@@ -33,14 +33,18 @@ class _TenantIndex:
 class MemoryIndexes:
     """The per-tenant indexes of one process."""
 
-    def __init__(self, embedder: Embedder, make_index: Callable[[int], VectorIndex]) -> None:
+    def __init__(
+        self, embedder: Embedder, backend: str, make_index: Callable[[int, str], VectorIndex]
+    ) -> None:
         self.embedder = embedder
+        self.backend = backend
         self._make_index = make_index
         self._tenants: dict[int, _TenantIndex] = {}
 
     def _of(self, tenant_id: int) -> _TenantIndex:
         if tenant_id not in self._tenants:
-            self._tenants[tenant_id] = _TenantIndex(self._make_index(self.embedder.dimension))
+            index = self._make_index(self.embedder.dimension, self.backend)
+            self._tenants[tenant_id] = _TenantIndex(index)
         return self._tenants[tenant_id]
 
     async def refresh(self, tenant_id: int, read_after: ReadAfter) -> None:
@@ -65,7 +69,14 @@ class MemoryIndexes:
         """The tenant's ``k`` entries nearest to an already embedded ``vector``."""
         return self._of(tenant_id).index.search(vector, k)
 
-    def counts(self) -> dict[str, int]:
-        """Tenants indexed and items over all of them."""
-        items = sum(len(tenant.index) for tenant in self._tenants.values())
-        return {"tenants": len(self._tenants), "items": items}
+    def counts(self) -> tuple[int, int]:
+        """Tenants indexed, and items over all of them."""
+        return len(self._tenants), sum(len(tenant.index) for tenant in self._tenants.values())
+
+    def state(self) -> str:
+        """``empty``, ``exact`` (every item scanned) or ``clustered`` (some tenant's index is)."""
+        indexes = [tenant.index for tenant in self._tenants.values() if len(tenant.index)]
+        if not indexes:
+            return "empty"
+        clustered = any(getattr(index, "trained", False) for index in indexes)
+        return "clustered" if clustered else "exact"
