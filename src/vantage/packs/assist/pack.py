@@ -7,6 +7,7 @@ from functools import lru_cache
 from vantage.core.packs import Pack
 from vantage.packs.assist.api import build_router
 from vantage.packs.assist.cli import cli
+from vantage.packs.assist.demo import load_demo
 from vantage.packs.assist.runtime import PACK_NAME, lifespan_for
 from vantage.packs.assist.settings import AssistSettings
 
@@ -23,6 +24,7 @@ def create_pack(settings: AssistSettings | None = None) -> Pack:
         router=build_router(),
         models=(MODELS_MODULE,),
         lifespan=lifespan_for(settings),
+        demo=load_demo,
         cli=cli,
         settings=AssistSettings,
     )

@@ -6,12 +6,29 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, Float, and_, case, cast, func, select, update
+from sqlalchemy import (
+    Date,
+    Float,
+    Table,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from vantage.packs.assist.models import MetricPoint, Prediction
+
+
+def cast_table(table: object) -> Table:
+    """A mapped class's ``__table__`` as the Table it is."""
+    assert isinstance(table, Table)
+    return table
 
 
 def _insert_for(session: AsyncSession) -> Any:
@@ -39,25 +56,54 @@ async def insert_predictions(
     return len((await session.execute(statement)).all())
 
 
-async def record_outcome(
-    session: AsyncSession,
-    tenant_id: int,
-    model: str,
-    prediction_id: str,
-    values: dict[str, Any],
-) -> bool:
-    """Set the outcome of one prediction; False when there is no such prediction."""
-    statement = (
-        update(Prediction)
-        .where(
-            Prediction.tenant_id == tenant_id,
-            Prediction.model == model,
-            Prediction.prediction_id == prediction_id,
-        )
-        .values(**values)
-        .returning(Prediction.id)
+async def known_prediction_ids(
+    session: AsyncSession, tenant_id: int, model: str, prediction_ids: Sequence[str]
+) -> set[str]:
+    """Which of ``prediction_ids`` the model has recorded predictions for."""
+    statement = select(Prediction.prediction_id).where(
+        Prediction.tenant_id == tenant_id,
+        Prediction.model == model,
+        Prediction.prediction_id.in_(list(prediction_ids)),
     )
-    return (await session.execute(statement)).first() is not None
+    return {str(value) for value in (await session.execute(statement)).scalars()}
+
+
+async def record_outcomes(
+    session: AsyncSession, tenant_id: int, outcomes: Sequence[dict[str, Any]]
+) -> None:
+    """Set the outcomes of recorded predictions, one statement executed for every row.
+
+    Each row has ``model``, ``prediction_id``, ``actual_label``, ``actual_value`` and
+    ``outcome_at``.
+    """
+    if not outcomes:
+        return
+    # The table, not the mapped class: one statement executed for many parameter sets.
+    table = cast_table(Prediction.__table__)
+    statement = (
+        update(table)
+        .where(
+            table.c.tenant_id == tenant_id,
+            table.c.model == bindparam("key_model"),
+            table.c.prediction_id == bindparam("key_prediction_id"),
+        )
+        .values(
+            actual_label=bindparam("actual_label"),
+            actual_value=bindparam("actual_value"),
+            outcome_at=bindparam("outcome_at"),
+        )
+    )
+    rows = [
+        {
+            "key_model": row["model"],
+            "key_prediction_id": row["prediction_id"],
+            "actual_label": row["actual_label"],
+            "actual_value": row["actual_value"],
+            "outcome_at": row["outcome_at"],
+        }
+        for row in outcomes
+    ]
+    await session.execute(statement, rows)
 
 
 async def list_predictions(

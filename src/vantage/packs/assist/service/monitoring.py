@@ -43,21 +43,30 @@ async def record_predictions(
 async def record_outcomes(
     session: AsyncSession, tenant_id: int, batch: OutcomeBatchIn
 ) -> OutcomeBatchOut:
-    """Attach what actually happened to recorded predictions."""
-    updated, unknown = 0, []
-    for outcome in batch.outcomes:
-        values = {
+    """Attach what actually happened to recorded predictions (the last report of one wins)."""
+    latest = {(o.model, o.prediction_id): o for o in batch.outcomes}
+    by_model: dict[str, list[str]] = {}
+    for model, prediction_id in latest:
+        by_model.setdefault(model, []).append(prediction_id)
+    known: set[tuple[str, str]] = set()
+    for model, ids in by_model.items():
+        found = await monitoring.known_prediction_ids(session, tenant_id, model, ids)
+        known.update((model, prediction_id) for prediction_id in found)
+    now = utcnow()
+    rows = [
+        {
+            "model": model,
+            "prediction_id": prediction_id,
             "actual_label": outcome.actual_label,
             "actual_value": outcome.actual_value,
-            "outcome_at": outcome.observed_at or utcnow(),
+            "outcome_at": outcome.observed_at or now,
         }
-        if await monitoring.record_outcome(
-            session, tenant_id, outcome.model, outcome.prediction_id, values
-        ):
-            updated += 1
-        else:
-            unknown.append(outcome.prediction_id)
-    return OutcomeBatchOut(updated=updated, unknown=unknown)
+        for (model, prediction_id), outcome in latest.items()
+        if (model, prediction_id) in known
+    ]
+    await monitoring.record_outcomes(session, tenant_id, rows)
+    unknown = [o.prediction_id for o in batch.outcomes if (o.model, o.prediction_id) not in known]
+    return OutcomeBatchOut(updated=len(rows), unknown=unknown)
 
 
 async def list_predictions(
