@@ -1,9 +1,9 @@
 """Running one query read-only, time-limited and row-capped, over the tenant's views.
 
-PostgreSQL: a READ ONLY transaction with ``SET LOCAL statement_timeout``; the views are CTEs
-in front of the query with the tenant bound as ``$1``, and the query is one prepared statement
-(the protocol refuses a second). SQLite: a separate ``mode=ro`` connection whose temporary
-views hold the tenant's rows; an authorizer allows reading those views (and the base tables
+PostgreSQL: a READ ONLY transaction, always rolled back, with ``SET LOCAL statement_timeout``
+and ``search_path`` narrowed to ``pg_catalog``; the views are CTEs in front of the query with
+the tenant bound as ``$1``, and the query is one prepared statement (the protocol refuses a
+second). SQLite: a separate ``mode=ro`` connection whose temporary views hold the tenant's rows; an authorizer allows reading those views (and the base tables
 only *through* them), SELECT, recursion and functions outside the denylist, nothing else; a
 progress handler stops the query at its deadline.
 
@@ -98,6 +98,9 @@ async def _run_postgres(
         try:
             await driver.execute(f"SET LOCAL statement_timeout = {int(limits.timeout_ms)}")
             schema = str(await driver.fetchval("SELECT current_schema()"))
+            # Unqualified names now find only the view CTEs and the system functions: a base
+            # table is out of reach without a schema, which validation refuses.
+            await driver.execute("SET LOCAL search_path = pg_catalog")
             statement = await driver.prepare(
                 _with_views(schema, views, capped(sql, limits.max_rows)), timeout=deadline
             )
