@@ -3,8 +3,9 @@
 PostgreSQL: a READ ONLY transaction, always rolled back, with ``SET LOCAL statement_timeout``
 and ``search_path`` narrowed to ``pg_catalog``; the views are CTEs in front of the query with
 the tenant bound as ``$1``, and the query is one prepared statement (the protocol refuses a
-second). SQLite: a separate ``mode=ro`` connection whose temporary views hold the tenant's rows; an authorizer allows reading those views (and the base tables
-only *through* them), SELECT, recursion and functions outside the denylist, nothing else; a
+second). SQLite: a separate ``mode=ro`` connection whose temporary views hold the tenant's
+rows; an authorizer allows reading those views (and the base tables only *through* them),
+SELECT, recursion and functions outside the denylist, nothing else; a
 progress handler stops the query at its deadline.
 
 The query always runs as the sub-query of ``SELECT * FROM (...) LIMIT n``: text that is not a
