@@ -99,3 +99,19 @@ async def test_data_structure_with_explicit_fields(analyst: Analyst) -> None:
     assert bad.json()["findings"][0]["code"] == "NULL_NOT_ALLOWED"
     unknown = await analyst.post("/validate/data-structure", {"data": [], "view": "orderz"})
     assert unknown.status_code == 422
+
+
+async def test_pathological_sql_is_never_a_500(analyst: Analyst) -> None:
+    nested = "SELECT " + "(" * 400 + "1" + ")" * 400
+    conditions = " OR ".join(["amount > 1"] * 400)
+    long_chain = f"SELECT 1 AS x FROM commerce_orders WHERE {conditions}"  # noqa: S608
+    for sql in (nested, long_chain, "SELECT '" + "x" * 50_000, "\x00", "SELECT 1 /*"):
+        for path in ("/validate/sql-syntax", "/validate/sql-semantics"):
+            response = await analyst.post(path, {"sql": sql})
+            assert response.status_code == 200, (path, sql[:40])
+        healing = await analyst.client.get(
+            AI + "/learning/healing-suggestions", params={"sql": sql}, headers=analyst.headers
+        )
+        assert healing.status_code == 200, sql[:40]
+        query = await analyst.post("/query", {"sql": sql})
+        assert query.status_code in (200, 422), (sql[:40], query.text[:200])

@@ -50,6 +50,12 @@ class Healer:
 
     def heal(self, sql: str, dialect: Dialect) -> Healed | None:
         """The repaired query, or None when nothing needed or could be repaired safely."""
+        try:
+            return self._heal(sql, dialect)
+        except Exception:  # healing is advice: text sqlglot cannot handle gets none, no error
+            return None
+
+    def _heal(self, sql: str, dialect: Dialect) -> Healed | None:
         tree, repairs = self._tree_in(sql, dialect)
         if tree is None or safety_findings(sql, tree):
             return None

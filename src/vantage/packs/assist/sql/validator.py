@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlglot import exp
+from sqlglot.errors import SqlglotError
 
 from vantage.packs.assist.sql.catalog import Catalog
-from vantage.packs.assist.sql.findings import Finding
+from vantage.packs.assist.sql.findings import Code, Finding
 from vantage.packs.assist.sql.parsing import Dialect, parse_statement
 from vantage.packs.assist.sql.safety import safety_findings
 from vantage.packs.assist.sql.semantics import (
@@ -50,6 +51,14 @@ class Validation:
             raise ValueError("only a valid query can be executed")
         return self.tree.sql(dialect=self.dialect, comments=False)
 
+    def regenerates(self) -> bool:
+        """Whether the tree can be written back as SQL (very deep trees cannot)."""
+        try:
+            self.executable_sql()
+        except (RecursionError, SqlglotError, ValueError):
+            return False
+        return True
+
 
 class SqlValidator:
     """Validates queries against one catalog of analytics views."""
@@ -62,7 +71,8 @@ class SqlValidator:
         parsed = parse_statement(sql, dialect)
         if parsed.tree is None:
             return Validation(sql, dialect, parsed.findings, None)
-        return Validation(sql, dialect, tuple(safety_findings(sql, parsed.tree)), parsed.tree)
+        checked = Validation(sql, dialect, tuple(safety_findings(sql, parsed.tree)), parsed.tree)
+        return _writable(checked)
 
     def semantics(self, sql: str, dialect: Dialect) -> Validation:
         """``syntax`` plus every table a view of the catalog and every column one of its own."""
@@ -75,4 +85,14 @@ class SqlValidator:
         advice = missing_limit(tree)
         if advice is not None:
             findings.append(advice)
-        return Validation(sql, dialect, tuple(findings), tree)
+        return _writable(Validation(sql, dialect, tuple(findings), tree))
+
+
+def _writable(validation: Validation) -> Validation:
+    """``validation``, made invalid when its tree cannot be written back as SQL to run."""
+    if not validation.valid or validation.regenerates():
+        return validation
+    finding = Finding(Code.PARSE_ERROR, "the query is nested too deeply")
+    return Validation(
+        validation.sql, validation.dialect, (*validation.findings, finding), validation.tree
+    )
