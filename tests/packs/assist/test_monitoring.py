@@ -108,3 +108,24 @@ async def test_bad_input_is_422_and_changes_nothing(analyst: Analyst) -> None:
         ML + "/predictions", json={"predictions": [valid]}, headers=analyst.headers
     )
     assert reader.status_code == 403  # analysts read and analyze; recording needs ingest
+
+
+async def test_reads_are_conditional_on_the_data_version(analyst: Analyst) -> None:
+    first = await analyst.client.get(ML + "/performance", headers=analyst.headers)
+    etag = first.headers["ETag"]
+    assert first.headers["Cache-Control"].startswith("private")
+    same = await analyst.client.get(
+        ML + "/performance", headers={**analyst.headers, "If-None-Match": etag}
+    )
+    assert same.status_code == 304
+    other_window = await analyst.client.get(
+        ML + "/performance", params={"days": 30}, headers={**analyst.headers, "If-None-Match": etag}
+    )
+    assert other_window.status_code == 200
+    prediction = _prediction(9, "1", value=1, latency=1, x=1)
+    await _post(analyst, "/predictions", {"predictions": [prediction]})
+    changed = await analyst.client.get(
+        ML + "/performance", headers={**analyst.headers, "If-None-Match": etag}
+    )
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+    assert changed.json()["models"][0]["predictions"] == 1

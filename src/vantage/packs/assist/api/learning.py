@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from vantage.core.auth.dependencies import AnalyzePrincipal, IngestPrincipal, ReadPrincipal
 from vantage.core.db import ReadSession, WriteSession
 from vantage.core.errors import ValidationFailed
 from vantage.core.pagination import Pagination
 from vantage.core.ratelimit import rate_limit
+from vantage.packs.assist.api.freshness import answer_if_current
 from vantage.packs.assist.runtime import AssistRuntimeDep
 from vantage.packs.assist.schemas import (
     FeedbackIn,
@@ -90,6 +91,8 @@ async def healing(
     "/api/v1/ml/learning-memory", response_model=LearningMemoryPage, summary="Entries, newest first"
 )
 async def list_memory(
+    request: Request,
+    response: Response,
     session: ReadSession,
     principal: ReadPrincipal,
     page: Pagination,
@@ -97,6 +100,7 @@ async def list_memory(
 ) -> LearningMemoryPage:
     if page.cursor is not None:
         raise ValidationFailed.field(("query", "cursor"), "the memory is paged with offset")
+    await answer_if_current(request, response, session, principal.tenant_id)
     return await memory.list_memory(session, principal.tenant_id, outcome, page.limit, page.offset)
 
 
@@ -106,10 +110,13 @@ async def list_memory(
     summary="One entry",
 )
 async def get_entry(
+    request: Request,
+    response: Response,
     session: ReadSession,
     principal: ReadPrincipal,
     entry_id: Annotated[int, Path(ge=1, le=2**62)],
 ) -> LearningEntryOut:
+    await answer_if_current(request, response, session, principal.tenant_id)
     return await memory.get_entry(session, principal.tenant_id, entry_id)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from vantage.core.auth.dependencies import IngestPrincipal, ReadPrincipal
 from vantage.core.db import ReadSession, WriteSession
@@ -12,6 +12,7 @@ from vantage.core.errors import ValidationFailed
 from vantage.core.pagination import Pagination
 from vantage.core.ratelimit import rate_limit
 from vantage.core.windows import TimeWindow, window_param
+from vantage.packs.assist.api.freshness import answer_if_current
 from vantage.packs.assist.schemas import (
     AnomaliesOut,
     MetricPointsIn,
@@ -56,10 +57,16 @@ async def record_metric_points(
 
 @reads.get("/predictions", response_model=PredictionPage, summary="Predictions, newest first")
 async def list_predictions(
-    session: ReadSession, principal: ReadPrincipal, page: Pagination, model: ModelQuery = None
+    request: Request,
+    response: Response,
+    session: ReadSession,
+    principal: ReadPrincipal,
+    page: Pagination,
+    model: ModelQuery = None,
 ) -> PredictionPage:
     if page.cursor is not None:
         raise ValidationFailed.field(("query", "cursor"), "predictions are paged with offset")
+    await answer_if_current(request, response, session, principal.tenant_id)
     return await monitoring.list_predictions(
         session, principal.tenant_id, model, page.limit, page.offset
     )
@@ -67,22 +74,28 @@ async def list_predictions(
 
 @reads.get("/performance", response_model=PerformanceOut, summary="Quality, latency, drift")
 async def performance(
+    request: Request,
+    response: Response,
     session: ReadSession,
     principal: ReadPrincipal,
     window: Annotated[TimeWindow, window_param(default_days=7)],
     model: ModelQuery = None,
     positive_label: Annotated[str, Query(min_length=1, max_length=128)] = "1",
 ) -> PerformanceOut:
+    await answer_if_current(request, response, session, principal.tenant_id, window)
     return await monitoring.performance(session, principal.tenant_id, model, window, positive_label)
 
 
 @reads.get("/anomalies", response_model=AnomaliesOut, summary="Anomalous days per metric")
 async def list_anomalies(
+    request: Request,
+    response: Response,
     session: ReadSession,
     principal: ReadPrincipal,
     window: Annotated[TimeWindow, window_param(default_days=14)],
     model: ModelQuery = None,
 ) -> AnomaliesOut:
+    await answer_if_current(request, response, session, principal.tenant_id, window)
     return await anomalies.anomalies(session, principal.tenant_id, model, window)
 
 

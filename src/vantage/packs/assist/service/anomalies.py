@@ -18,6 +18,7 @@ from vantage.core.stats.anomalies import same_weekday_anomalies
 from vantage.core.windows import TimeWindow
 from vantage.packs.assist.repository import monitoring
 from vantage.packs.assist.schemas import AnomaliesOut, AnomalyOut, MetricPointsIn, MetricPointsOut
+from vantage.packs.assist.service.freshness import data_changed
 
 BASELINE_WEEKS = 8
 Series = dict[tuple[str, str], dict[date, float]]
@@ -29,6 +30,7 @@ async def record_metric_points(
     """Store reported daily values (the last report of a day wins)."""
     unique = {(p.model, p.metric, p.day): p.model_dump() for p in batch.points}
     stored = await monitoring.upsert_metric_points(session, tenant_id, list(unique.values()))
+    await data_changed(session, tenant_id)
     return MetricPointsOut(stored=stored)
 
 

@@ -19,6 +19,7 @@ from vantage.packs.assist.schemas import (
     SimilarEntryOut,
 )
 from vantage.packs.assist.search.memory import MemoryIndexes, entry_text
+from vantage.packs.assist.service.freshness import data_changed
 from vantage.packs.assist.service.validation import require_size
 from vantage.packs.assist.sql.parsing import Dialect
 
@@ -84,6 +85,7 @@ async def record_feedback(
             recorded_by=recorded_by,
         ),
     )
+    await data_changed(session, tenant_id)
     return FeedbackOut(entry=entry_out(entry), similar=similar)
 
 

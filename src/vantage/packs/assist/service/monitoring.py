@@ -25,6 +25,7 @@ from vantage.packs.assist.schemas import (
     PredictionPage,
 )
 from vantage.packs.assist.service.drift import drift
+from vantage.packs.assist.service.freshness import data_changed
 
 SAMPLE_CAP = 50_000
 
@@ -36,6 +37,8 @@ async def record_predictions(
     unique = {(p.model, p.prediction_id): p for p in batch.predictions}
     rows = [prediction.model_dump() for prediction in unique.values()]
     inserted = await monitoring.insert_predictions(session, tenant_id, rows)
+    if inserted:
+        await data_changed(session, tenant_id)
     received = len(batch.predictions)
     return PredictionBatchOut(received=received, inserted=inserted, duplicates=received - inserted)
 
@@ -65,6 +68,8 @@ async def record_outcomes(
         if (model, prediction_id) in known
     ]
     await monitoring.record_outcomes(session, tenant_id, rows)
+    if rows:
+        await data_changed(session, tenant_id)
     unknown = [o.prediction_id for o in batch.outcomes if (o.model, o.prediction_id) not in known]
     return OutcomeBatchOut(updated=len(rows), unknown=unknown)
 
