@@ -122,6 +122,16 @@ async def _specialist_of_a(tenants: Tenants, method: str) -> Call:
     return Call({"specialist_id": specialist_id}, json={"name": "B"} if method == "PATCH" else None)
 
 
+async def _learning_entry_of_a(tenants: Tenants, method: str) -> Call:
+    entry = {"question": "orders per day", "sql": "SELECT 1", "outcome": "success"}
+    async with bare_client(tenants.app) as client:
+        response = await client.post(
+            "/api/v1/ml/learning-memory", json=entry, headers=tenants.a_admin
+        )
+    assert response.status_code == 200, response.text
+    return Call({"entry_id": response.json()["entry"]["id"]})
+
+
 # Route template -> a factory making a fresh tenant-A object for one call of that route.
 TENANT_OBJECTS: dict[str, ObjectFactory] = {
     "/api/v1/admin/users/{user_id}": _user_of_a,
@@ -133,6 +143,7 @@ TENANT_OBJECTS: dict[str, ObjectFactory] = {
     "/api/v1/trading/trades/{trade_id}": _trade_of_a,
     "/api/v1/trading/system/alerts/acknowledge/{alert_id}": _trading_alert_of_a,
     "/api/v1/commerce/customers/{customer_id}": _commerce_customer_of_a,
+    "/api/v1/ml/learning-memory/{entry_id}": _learning_entry_of_a,
 }
 
 # Route template -> why its path parameters are not tenant-owned ids.

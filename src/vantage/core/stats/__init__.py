@@ -1,0 +1,1 @@
+"""Small, pure statistics shared by packs (no database, no I/O)."""

@@ -1,0 +1,330 @@
+"""Request and response models of the assist pack."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue
+
+from vantage.core.pagination import PaginationMeta
+from vantage.core.windows import WindowOut
+from vantage.packs.assist.sql.catalog import ColumnType
+from vantage.packs.assist.sql.parsing import Dialect
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SqlRequest(_Strict):
+    """A query to validate; the dialect defaults to the database's own."""
+
+    sql: str = Field(description="One SQL statement (at most VANTAGE_ASSIST_MAX_SQL_BYTES)")
+    dialect: Dialect | None = Field(default=None, description="postgres or sqlite")
+
+
+class FindingOut(BaseModel):
+    code: str
+    severity: Literal["error", "warning"]
+    message: str
+    line: int
+    column: int
+    subject: str | None = None
+    suggestions: list[str] = Field(default_factory=list)
+
+
+class SqlValidationOut(BaseModel):
+    valid: bool
+    level: Literal["syntax", "semantics"]
+    dialect: Dialect
+    findings: list[FindingOut]
+    tables: list[str]
+    normalized_sql: str | None = Field(
+        description="The query as it would run (re-generated from its tree), when valid"
+    )
+
+
+class QueryRequest(_Strict):
+    sql: str = Field(description="One read-only query over the analytics views")
+    max_rows: int | None = Field(default=None, ge=1, description="At most the pack's row cap")
+    timeout_ms: int | None = Field(default=None, ge=10, description="At most the pack's limit")
+
+
+class QueryOut(BaseModel):
+    columns: list[str]
+    rows: list[list[JsonValue]]
+    row_count: int
+    truncated: bool = Field(description="More rows matched than were returned")
+    elapsed_ms: float
+    dialect: Dialect
+    executed_sql: str
+    warnings: list[FindingOut]
+
+
+class FieldSpec(_Strict):
+    name: str = Field(min_length=1, max_length=128)
+    type: ColumnType
+    required: bool = True
+    nullable: bool = True
+
+
+class DataStructureRequest(_Strict):
+    """Records to check against a view's columns or an explicit list of fields."""
+
+    data: JsonValue = Field(description="One object or a list of objects")
+    view: str | None = Field(default=None, max_length=128)
+    fields: list[FieldSpec] | None = Field(default=None, max_length=500)
+    allow_extra_fields: bool = False
+
+
+class DataFindingOut(BaseModel):
+    code: str
+    path: str
+    message: str
+
+
+class DataStructureOut(BaseModel):
+    valid: bool
+    records: int
+    findings: list[DataFindingOut]
+
+
+Outcome = Literal["success", "error", "corrected", "rejected"]
+
+
+class FeedbackIn(_Strict):
+    """How one question's SQL went: its outcome and, when it was fixed, the fix."""
+
+    question: str = Field(min_length=1, max_length=4000)
+    sql: str = Field(min_length=1)
+    dialect: Dialect | None = None
+    outcome: Outcome
+    error_message: str | None = Field(default=None, max_length=4000)
+    corrected_sql: str | None = Field(default=None, min_length=1)
+    corrections: list[str] = Field(default_factory=list, max_length=20)
+    rating: int | None = Field(default=None, ge=1, le=5)
+
+
+class LearningEntryOut(BaseModel):
+    id: int
+    created_at: datetime
+    question: str
+    sql: str
+    dialect: Dialect
+    outcome: Outcome
+    error_message: str | None
+    corrected_sql: str | None
+    corrections: list[str]
+    rating: int | None
+
+
+class SimilarEntryOut(BaseModel):
+    id: int
+    score: float = Field(description="Cosine similarity of question and SQL, -1..1")
+    question: str
+    sql: str
+    outcome: Outcome
+    corrected_sql: str | None
+
+
+class FeedbackOut(BaseModel):
+    entry: LearningEntryOut
+    similar: list[SimilarEntryOut] = Field(description="Earlier entries most like this one")
+
+
+class LearningMemoryPage(BaseModel):
+    data: list[LearningEntryOut]
+    pagination: PaginationMeta
+
+
+class RepairOut(BaseModel):
+    kind: str
+    description: str
+
+
+class HealingSuggestionOut(BaseModel):
+    sql: str
+    source: Literal["repair", "memory"]
+    repairs: list[RepairOut]
+    entry_id: int | None = Field(default=None, description="The learning entry it came from")
+
+
+class HealingOut(BaseModel):
+    dialect: Dialect
+    valid: bool = Field(description="Whether the query as sent already validates")
+    findings: list[FindingOut]
+    suggestions: list[HealingSuggestionOut] = Field(
+        description="Repaired queries, each of which validates"
+    )
+
+
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+Name = Annotated[str, Field(min_length=1, max_length=128)]
+
+
+class PredictionIn(_Strict):
+    """One prediction; ``prediction_id`` is its natural key within the model."""
+
+    model: Name
+    prediction_id: Name
+    predicted_at: AwareDatetime
+    predicted_label: str | None = Field(default=None, max_length=128)
+    predicted_value: Finite | None = None
+    score: Finite | None = None
+    features: dict[Annotated[str, Field(max_length=128)], Finite] = Field(
+        default_factory=dict, max_length=200
+    )
+    latency_ms: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
+    failed: bool = False
+
+
+class PredictionBatchIn(_Strict):
+    predictions: list[PredictionIn] = Field(min_length=1, max_length=5000)
+
+
+class PredictionBatchOut(BaseModel):
+    received: int
+    inserted: int
+    duplicates: int = Field(description="Already recorded (same model and prediction_id)")
+
+
+class OutcomeIn(_Strict):
+    model: Name
+    prediction_id: Name
+    actual_label: str | None = Field(default=None, max_length=128)
+    actual_value: Finite | None = None
+    observed_at: AwareDatetime | None = None
+
+
+class OutcomeBatchIn(_Strict):
+    outcomes: list[OutcomeIn] = Field(min_length=1, max_length=5000)
+
+
+class OutcomeBatchOut(BaseModel):
+    updated: int
+    unknown: list[str] = Field(description="prediction_ids with no recorded prediction")
+
+
+class PredictionOut(BaseModel):
+    model: str
+    prediction_id: str
+    predicted_at: datetime
+    predicted_label: str | None
+    predicted_value: float | None
+    score: float | None
+    features: dict[str, float]
+    latency_ms: float | None
+    failed: bool
+    actual_label: str | None
+    actual_value: float | None
+    outcome_at: datetime | None
+
+
+class PredictionPage(BaseModel):
+    data: list[PredictionOut]
+    pagination: PaginationMeta
+
+
+class LatencyOut(BaseModel):
+    p50: float | None
+    p95: float | None
+    mean: float | None
+
+
+class FeatureDriftOut(BaseModel):
+    feature: str
+    psi: float | None = Field(description="Population stability index, current vs baseline")
+    ks_statistic: float | None
+    ks_p_value: float | None
+    baseline_count: int
+    current_count: int
+
+
+class ModelPerformanceOut(BaseModel):
+    model: str
+    predictions: int
+    failed: int
+    error_rate: float | None
+    latency_ms: LatencyOut
+    with_outcome: int
+    accuracy: float | None
+    positive_label: str
+    precision: float | None
+    recall: float | None
+    mae: float | None
+    rmse: float | None
+    drift: list[FeatureDriftOut]
+
+
+class PerformanceOut(BaseModel):
+    window: WindowOut
+    baseline: WindowOut = Field(description="The window drift is measured against")
+    models: list[ModelPerformanceOut]
+
+
+class MetricPointIn(_Strict):
+    model: Name
+    metric: Annotated[str, Field(min_length=1, max_length=64)]
+    day: date
+    value: Finite
+
+
+class MetricPointsIn(_Strict):
+    points: list[MetricPointIn] = Field(min_length=1, max_length=5000)
+
+
+class MetricPointsOut(BaseModel):
+    stored: int
+
+
+class AnomalyOut(BaseModel):
+    model: str
+    metric: str
+    day: date
+    value: float
+    baseline_median: float
+    mad: float
+    robust_z: float | None = Field(description="null when the baseline has no spread at all")
+    direction: Literal["high", "low"]
+
+
+class AnomaliesOut(BaseModel):
+    window: WindowOut
+    series_checked: int
+    anomalies: list[AnomalyOut]
+
+
+class SimilarRequest(_Strict):
+    """Text to embed, or a vector of the embedder's dimension (exactly one of them)."""
+
+    text: str | None = Field(default=None, min_length=1, max_length=10_000)
+    vector: list[Finite] | None = Field(default=None, min_length=1, max_length=4096)
+    k: int = Field(default=10, ge=1, le=100)
+    source: Literal["learning_memory"] = "learning_memory"
+
+
+class SimilarHitOut(BaseModel):
+    kind: Literal["learning_memory"]
+    id: int
+    score: float = Field(description="Cosine similarity, -1..1")
+    question: str
+    sql: str
+    outcome: Outcome
+
+
+class SimilarOut(BaseModel):
+    model: str
+    backend: str
+    dimension: int
+    results: list[SimilarHitOut]
+
+
+class MlHealthOut(BaseModel):
+    status: Literal["ok"]
+    model: str
+    dimension: int
+    backend: str
+    tenants_indexed: int
+    items_indexed: int
+    index_state: str = Field(description="empty, exact (every item scanned) or clustered")

@@ -1,0 +1,1 @@
+"""Embeddings and vector indexes for similarity search."""

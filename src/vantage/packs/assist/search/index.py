@@ -1,0 +1,204 @@
+"""Vector indexes over unit vectors: exact, clustered (inverted file) and qdrant's local mode.
+
+Scores are cosine similarities (dot products of unit vectors). The clustered index trains
+k-means centroids (about sqrt(n) of them) once it holds ``train_at`` vectors and then scans
+only the ``probes`` lists nearest to the query; below that size it scans everything.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from vantage.packs.assist.search.embedders import Vectors
+
+Hit = tuple[int, float]
+KMEANS_ROUNDS = 8
+KMEANS_SAMPLE = 20_000
+
+
+class VectorIndex(Protocol):
+    backend: str
+    dimension: int
+
+    def add(self, keys: Sequence[int], vectors: Vectors) -> None:
+        """Store ``vectors`` under ``keys`` (one row each)."""
+        ...
+
+    def search(self, query: Vectors, k: int) -> list[Hit]:
+        """The ``k`` most similar keys, best first."""
+        ...
+
+    def __len__(self) -> int: ...
+
+
+def _top(keys: npt.NDArray[np.int64], scores: npt.NDArray[np.float32], k: int) -> list[Hit]:
+    if len(scores) == 0:
+        return []
+    k = min(k, len(scores))
+    best = np.argpartition(-scores, k - 1)[:k]
+    best = best[np.argsort(-scores[best], kind="stable")]
+    return [(int(keys[i]), float(scores[i])) for i in best]
+
+
+class ExactIndex:
+    """Scans every vector: exact, and fast enough for tens of thousands of items."""
+
+    backend = "numpy-exact"
+
+    def __init__(self, dimension: int) -> None:
+        self.dimension = dimension
+        self._keys = np.zeros(0, dtype=np.int64)
+        self._vectors = np.zeros((0, dimension), dtype=np.float32)
+        self._lock = threading.Lock()
+
+    def add(self, keys: Sequence[int], vectors: Vectors) -> None:
+        """Store ``vectors`` under ``keys``."""
+        with self._lock:
+            self._keys = np.concatenate([self._keys, np.asarray(keys, dtype=np.int64)])
+            self._vectors = np.vstack([self._vectors, vectors.astype(np.float32)])
+
+    def search(self, query: Vectors, k: int) -> list[Hit]:
+        """The ``k`` nearest keys by cosine similarity."""
+        keys, vectors = self._keys, self._vectors
+        return _top(keys, vectors @ query.astype(np.float32), k)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
+class ClusteredIndex:
+    """An inverted-file index: exact below ``train_at`` vectors, clustered above."""
+
+    backend = "numpy-ivf"
+
+    def __init__(self, dimension: int, train_at: int = 20_000, probes: int = 12) -> None:
+        self.dimension = dimension
+        self.train_at = train_at
+        self.probes = probes
+        self._exact = ExactIndex(dimension)
+        self._centroids: Vectors | None = None
+        self._lists: list[tuple[npt.NDArray[np.int64], Vectors]] = []
+
+    @property
+    def trained(self) -> bool:
+        return self._centroids is not None
+
+    def add(self, keys: Sequence[int], vectors: Vectors) -> None:
+        """Store ``vectors``; the first time the index reaches ``train_at``, cluster it."""
+        if self._centroids is None:
+            self._exact.add(keys, vectors)
+            if len(self._exact) >= self.train_at:
+                self._train()
+            return
+        self._assign(np.asarray(keys, dtype=np.int64), vectors.astype(np.float32))
+
+    def _train(self) -> None:
+        keys, vectors = self._exact._keys, self._exact._vectors
+        count = max(1, int(math.sqrt(len(keys))))
+        generator = np.random.default_rng(0)  # same clusters for the same data
+        sample = vectors[generator.choice(len(vectors), min(len(vectors), KMEANS_SAMPLE), False)]
+        centroids = sample[generator.choice(len(sample), count, replace=False)].copy()
+        for _ in range(KMEANS_ROUNDS):
+            nearest = np.argmax(sample @ centroids.T, axis=1)
+            for cluster in range(count):
+                members = sample[nearest == cluster]
+                if len(members):
+                    centre = members.sum(axis=0)
+                    centroids[cluster] = centre / max(float(np.linalg.norm(centre)), 1e-12)
+        self._centroids = centroids.astype(np.float32)
+        self._lists = [
+            (np.zeros(0, dtype=np.int64), np.zeros((0, self.dimension), dtype=np.float32))
+            for _ in range(count)
+        ]
+        self._assign(keys, vectors)
+        self._exact = ExactIndex(self.dimension)
+
+    def _assign(self, keys: npt.NDArray[np.int64], vectors: Vectors) -> None:
+        assert self._centroids is not None
+        nearest = np.argmax(vectors @ self._centroids.T, axis=1)
+        for cluster in np.unique(nearest):
+            chosen = nearest == cluster
+            old_keys, old_vectors = self._lists[cluster]
+            self._lists[cluster] = (
+                np.concatenate([old_keys, keys[chosen]]),
+                np.vstack([old_vectors, vectors[chosen]]),
+            )
+
+    def search(self, query: Vectors, k: int) -> list[Hit]:
+        """The ``k`` nearest keys among the ``probes`` clusters nearest to ``query``."""
+        if self._centroids is None:
+            return self._exact.search(query, k)
+        ranked = np.argsort(-(self._centroids @ query))[: self.probes]
+        keys = np.concatenate([self._lists[c][0] for c in ranked])
+        vectors = np.vstack([self._lists[c][1] for c in ranked])
+        return _top(keys, vectors @ query.astype(np.float32), k)
+
+    def __len__(self) -> int:
+        if self._centroids is None:
+            return len(self._exact)
+        return sum(len(keys) for keys, _ in self._lists)
+
+
+class QdrantIndex:
+    """qdrant-client's embedded local mode (in memory), when the ``ml`` extra is installed."""
+
+    backend = "qdrant-local"
+    COLLECTION = "items"
+
+    def __init__(self, dimension: int, client: Any) -> None:
+        from qdrant_client import models
+
+        self.dimension = dimension
+        self._client = client
+        self._models = models
+        self._count = 0
+        client.create_collection(
+            self.COLLECTION,
+            vectors_config=models.VectorParams(size=dimension, distance=models.Distance.COSINE),
+        )
+
+    def add(self, keys: Sequence[int], vectors: Vectors) -> None:
+        """Store ``vectors`` under ``keys``."""
+        points = [
+            self._models.PointStruct(id=int(key), vector=vector.tolist())
+            for key, vector in zip(keys, vectors, strict=True)
+        ]
+        self._client.upsert(self.COLLECTION, points=points)
+        self._count += len(points)
+
+    def search(self, query: Vectors, k: int) -> list[Hit]:
+        """The ``k`` nearest keys by cosine similarity."""
+        found = self._client.query_points(self.COLLECTION, query=query.tolist(), limit=k)
+        return [(int(point.id), float(point.score)) for point in found.points]
+
+    def __len__(self) -> int:
+        return self._count
+
+
+def resolve_backend(kind: str) -> str:
+    """The backend ``kind`` means here: ``qdrant`` or ``auto`` with qdrant-client installed is
+    qdrant's local mode, anything else the in-process numpy index."""
+    if kind not in ("qdrant", "auto"):
+        return ClusteredIndex.backend
+    try:
+        import qdrant_client  # noqa: F401 - only asking whether it is installed
+    except ImportError:
+        if kind == "qdrant":
+            raise RuntimeError("qdrant needs the ml extra: pip install 'vantage[ml]'") from None
+        return ClusteredIndex.backend
+    return QdrantIndex.backend
+
+
+def make_index(dimension: int, backend: str) -> VectorIndex:
+    """An empty index of a backend named by ``resolve_backend``."""
+    if backend == QdrantIndex.backend:
+        from qdrant_client import QdrantClient
+
+        return QdrantIndex(dimension, QdrantClient(":memory:"))
+    return ClusteredIndex(dimension)

@@ -1,0 +1,1 @@
+"""Business logic of the assist pack: no HTTP, no commits, no SQL."""

@@ -1,0 +1,25 @@
+"""Settings of the assist pack (environment prefix ``VANTAGE_ASSIST_``)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+KIB = 1024
+
+
+class AssistSettings(BaseSettings):
+    """Knobs of the assist pack; docs/CONFIGURATION.md documents each one."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="VANTAGE_ASSIST_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    max_sql_bytes: int = Field(default=100 * KIB, ge=1 * KIB, le=1024 * KIB)
+    query_timeout_ms: int = Field(default=5_000, ge=10, le=300_000)
+    max_rows: int = Field(default=1_000, ge=1, le=100_000)
+    healing_default_limit: int = Field(default=100, ge=1, le=100_000)
+    embedder: Literal["auto", "lexical", "sentence"] = "auto"
+    vector_backend: Literal["auto", "numpy", "qdrant"] = "auto"

