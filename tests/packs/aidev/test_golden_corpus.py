@@ -1,4 +1,4 @@
-"""The golden corpus: every format maps each field the KPIs read, and re-ingesting changes nothing."""
+"""The golden corpus: each format maps every field the KPIs read; re-ingesting changes nothing."""
 
 from __future__ import annotations
 
