@@ -19,7 +19,6 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 NO_ROWID = {"sqlite_with_rowid": False}
-MONEY = sa.Numeric(18, 9)
 
 
 def _key() -> Any:
@@ -50,8 +49,7 @@ def _sessions() -> None:
         sa.Column("started_at", UTCDateTime(), nullable=False),
         sa.Column("ended_at", UTCDateTime(), nullable=False),
         *_counters("requests", "failed", "tokens", "input_tokens", "output_tokens"),
-        sa.Column("cost_usd", MONEY, nullable=False),
-        *_counters("unpriced"),
+        *_counters("cost_nano", "unpriced"),
         sa.Column("models", sa.JSON(), nullable=False),
         _tenant_fk("aidev_sessions"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_aidev_sessions")),
@@ -88,7 +86,7 @@ def _traces() -> None:
         sa.Column("model", sa.String(200), nullable=False),
         sa.Column("operation", sa.String(100), nullable=True),
         *_counters("input_tokens", "output_tokens", "cached_tokens"),
-        sa.Column("cost_usd", MONEY, nullable=True),
+        sa.Column("cost_nano", sa.BigInteger(), nullable=True),
         sa.Column("cost_source", sa.String(20), nullable=False),
         sa.Column("unpriced", sa.Boolean(), nullable=False),
         sa.Column("failed", sa.Boolean(), nullable=False),
@@ -135,9 +133,13 @@ def _aliases_and_daily() -> None:
         sa.Column("developer", sa.String(320), nullable=False),
         sa.Column("model", sa.String(200), nullable=False),
         *_counters("requests", "failed", "input_tokens", "output_tokens"),
-        sa.Column("cost_usd", MONEY, nullable=False),
         *_counters(
-            "unpriced", "suggestions_shown", "suggestions_accepted", "with_feedback", "positive"
+            "cost_nano",
+            "unpriced",
+            "suggestions_shown",
+            "suggestions_accepted",
+            "with_feedback",
+            "positive",
         ),
         _tenant_fk("aidev_daily"),
         sa.PrimaryKeyConstraint(

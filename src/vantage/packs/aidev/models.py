@@ -3,13 +3,14 @@
 One row of ``aidev_traces`` is one LLM request, whatever format it arrived in; its natural key
 is ``(tenant_id, request_id)`` (span id or the logger's request id), so a re-sent trace is a
 duplicate. ``aidev_daily`` is kept by the ingest transaction and is what the KPIs read.
-Costs are ``Numeric(18, 9)`` USD; an unpriced request has ``cost_usd`` NULL and ``unpriced`` set.
+Costs are whole nano-dollars (USD x 1e9), as the gateway keeps them: sums stay exact on SQLite,
+which would add NUMERIC values as floats. An unpriced request has ``cost_nano`` NULL and
+``unpriced`` set.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -20,7 +21,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    Numeric,
     String,
     UniqueConstraint,
 )
@@ -30,7 +30,6 @@ from vantage.core.db import Base, UTCDateTime
 
 # 64-bit keys on PostgreSQL; on SQLite "INTEGER PRIMARY KEY" is the rowid and already 64-bit.
 Key = BigInteger().with_variant(Integer(), "sqlite")
-Money = Numeric(18, 9)
 NO_ROWID = {"sqlite_with_rowid": False}
 # Rollup keys cannot be NULL (NULLs never conflict); an unknown developer or model is ''.
 UNKNOWN = ""
@@ -80,7 +79,7 @@ class Trace(Base):
     input_tokens: Mapped[int] = counter()
     output_tokens: Mapped[int] = counter()
     cached_tokens: Mapped[int] = counter()
-    cost_usd: Mapped[Decimal | None] = mapped_column(Money)
+    cost_nano: Mapped[int | None] = mapped_column(BigInteger)
     cost_source: Mapped[str] = mapped_column(String(20), nullable=False)
     unpriced: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     failed: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
@@ -114,7 +113,7 @@ class Session(Base):
     tokens: Mapped[int] = counter()
     input_tokens: Mapped[int] = counter()
     output_tokens: Mapped[int] = counter()
-    cost_usd: Mapped[Decimal] = mapped_column(Money, nullable=False, default=Decimal(0))
+    cost_nano: Mapped[int] = counter()
     unpriced: Mapped[int] = counter()
     models: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
 
@@ -144,7 +143,7 @@ class DailyUsage(Base):
     failed: Mapped[int] = counter()
     input_tokens: Mapped[int] = counter()
     output_tokens: Mapped[int] = counter()
-    cost_usd: Mapped[Decimal] = mapped_column(Money, nullable=False, default=Decimal(0))
+    cost_nano: Mapped[int] = counter()
     unpriced: Mapped[int] = counter()
     suggestions_shown: Mapped[int] = counter()
     suggestions_accepted: Mapped[int] = counter()

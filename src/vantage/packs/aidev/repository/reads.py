@@ -11,6 +11,7 @@ from sqlalchemy import case, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vantage.packs.aidev.models import UNKNOWN, DailyUsage
+from vantage.packs.gateway.pricing import from_nano
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ def _sums() -> list[Any]:
         func.count(distinct(active)),
         func.sum(d.failed),
         func.sum(d.input_tokens + d.output_tokens),
-        func.sum(d.cost_usd),
+        func.sum(d.cost_nano),
         func.sum(d.unpriced),
         func.sum(d.suggestions_shown),
         func.sum(d.suggestions_accepted),
@@ -60,7 +61,7 @@ def _totals(day: date, row: Any) -> DayTotals:
         active,
         failed,
         tokens,
-        Decimal(row[5] or 0),
+        from_nano(int(row[5] or 0)),
         unpriced,
         shown,
         accepted,
@@ -119,7 +120,7 @@ async def model_totals(
             d.model,
             requests,
             func.sum(d.input_tokens + d.output_tokens),
-            func.sum(d.cost_usd),
+            func.sum(d.cost_nano),
             func.sum(d.with_feedback),
             func.sum(d.positive),
         )
@@ -131,6 +132,8 @@ async def model_totals(
         query = query.where(d.developer == developer)
     rows = await session.execute(query)
     return [
-        ModelTotals(model, int(n or 0), int(t or 0), Decimal(c or 0), int(f or 0), int(p or 0))
+        ModelTotals(
+            model, int(n or 0), int(t or 0), from_nano(int(c or 0)), int(f or 0), int(p or 0)
+        )
         for model, n, t, c, f, p in rows.all()
     ]

@@ -17,7 +17,7 @@ DAILY_SUMS = (
     "failed",
     "input_tokens",
     "output_tokens",
-    "cost_usd",
+    "cost_nano",
     "unpriced",
     "suggestions_shown",
     "suggestions_accepted",

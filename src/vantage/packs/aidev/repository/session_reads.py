@@ -15,7 +15,7 @@ from vantage.packs.aidev.models import Session, Trace
 
 SORT_COLUMNS: dict[str, SortColumn] = {
     "timestamp": Session.started_at,
-    "cost": Session.cost_usd,
+    "cost": Session.cost_nano,
     "tokens": Session.tokens,
 }
 

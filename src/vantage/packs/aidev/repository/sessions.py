@@ -6,7 +6,6 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 
 from sqlalchemy import Table, bindparam, case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -59,7 +58,7 @@ async def keyed_session_ids(
             "tokens": 0,
             "input_tokens": 0,
             "output_tokens": 0,
-            "cost_usd": Decimal(0),
+            "cost_nano": 0,
             "unpriced": 0,
             "models": [],
         }
@@ -113,7 +112,7 @@ async def create_gap_session(
         tokens=0,
         input_tokens=0,
         output_tokens=0,
-        cost_usd=Decimal(0),
+        cost_nano=0,
         unpriced=0,
     )
     session.add(row)
@@ -178,7 +177,7 @@ async def _refresh_chunk(session: AsyncSession, tenant_id: int, ids: list[int]) 
             func.sum(case((Trace.failed, 1), else_=0)),
             func.sum(Trace.input_tokens),
             func.sum(Trace.output_tokens),
-            func.sum(func.coalesce(Trace.cost_usd, 0)),
+            func.sum(func.coalesce(Trace.cost_nano, 0)),
             func.sum(case((Trace.unpriced, 1), else_=0)),
         )
         .where(*scope)
@@ -210,7 +209,7 @@ async def _refresh_chunk(session: AsyncSession, tenant_id: int, ids: list[int]) 
                 input_tokens=tokens_in or 0,
                 output_tokens=tokens_out or 0,
                 tokens=(tokens_in or 0) + (tokens_out or 0),
-                cost_usd=Decimal(cost or 0),
+                cost_nano=int(cost or 0),
                 unpriced=unpriced or 0,
                 models=sorted(models.get(session_id, ())),
                 repository=repositories.get(session_id),

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,7 +17,7 @@ from vantage.packs.aidev.service.identity import Developer, resolve_developers
 from vantage.packs.aidev.service.pricing import PricedCost, price
 from vantage.packs.aidev.service.sessionize import NewRequest, cut_sessions
 from vantage.packs.aidev.traces.record import TraceRecord
-from vantage.packs.gateway.pricing import PricingTable
+from vantage.packs.gateway.pricing import PricingTable, to_nano
 
 PACK_NAME = "aidev"
 
@@ -56,7 +55,7 @@ def _row(
         "input_tokens": record.input_tokens,
         "output_tokens": record.output_tokens,
         "cached_tokens": record.cached_tokens,
-        "cost_usd": cost.usd,
+        "cost_nano": None if cost.usd is None else to_nano(cost.usd),
         "cost_source": cost.source,
         "unpriced": cost.unpriced,
         "failed": record.failed,
@@ -84,7 +83,7 @@ def _daily_rows(tenant_id: int, rows: Sequence[dict[str, Any]]) -> list[dict[str
                 "failed": 0,
                 "input_tokens": 0,
                 "output_tokens": 0,
-                "cost_usd": Decimal(0),
+                "cost_nano": 0,
                 "unpriced": 0,
                 "suggestions_shown": 0,
                 "suggestions_accepted": 0,
@@ -98,7 +97,7 @@ def _daily_rows(tenant_id: int, rows: Sequence[dict[str, Any]]) -> list[dict[str
         into["failed"] += int(row["failed"])
         into["input_tokens"] += row["input_tokens"]
         into["output_tokens"] += row["output_tokens"]
-        into["cost_usd"] += row["cost_usd"] or 0
+        into["cost_nano"] += row["cost_nano"] or 0
         into["unpriced"] += int(row["unpriced"])
         into["suggestions_shown"] += row["suggestions_shown"]
         into["suggestions_accepted"] += row["suggestions_accepted"]

@@ -28,6 +28,7 @@ from vantage.packs.aidev.schemas import (
     TraceRead,
 )
 from vantage.packs.aidev.service.days import day_span
+from vantage.packs.gateway.pricing import from_nano
 
 SORT_FIELDS = tuple(session_reads.SORT_COLUMNS)
 MAX_REQUESTS_SHOWN = 500
@@ -53,7 +54,7 @@ def session_read(row: Session) -> SessionRead:
         tokens=row.tokens,
         input_tokens=row.input_tokens,
         output_tokens=row.output_tokens,
-        cost_usd=row.cost_usd,
+        cost_usd=from_nano(row.cost_nano),
         unpriced=row.unpriced,
         models=list(row.models),
     )
@@ -64,7 +65,7 @@ def _cursor_scope(key: SortKey) -> str:
 
 
 def _sort_value(row: Session, field: str) -> Any:
-    return {"timestamp": row.started_at, "cost": row.cost_usd, "tokens": row.tokens}[field]
+    return {"timestamp": row.started_at, "cost": row.cost_nano, "tokens": row.tokens}[field]
 
 
 async def list_sessions(
@@ -103,7 +104,7 @@ def _trace_read(row: Trace) -> TraceRead:
         provider=row.provider,
         input_tokens=row.input_tokens,
         output_tokens=row.output_tokens,
-        cost_usd=row.cost_usd,
+        cost_usd=None if row.cost_nano is None else from_nano(row.cost_nano),
         cost_source=row.cost_source,
         failed=row.failed,
         latency_ms=row.latency_ms,
