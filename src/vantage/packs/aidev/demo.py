@@ -6,8 +6,8 @@ works on weekdays (a quarter of them also on Saturdays) in one to three sessions
 requests 1-8 minutes apart, each session carrying a session id; 3 % of requests fail;
 a shown suggestion is accepted with probability 0.25 + 0.15 x the developer's skill (0..1);
 each developer works in one or two repositories; models are gpt-4o-mini, claude-3-5-sonnet
-and an unpriced in-house model (``acme-coder-1``). On the day ``days // 2`` days ago every
-developer makes three times as many requests (a planted anomaly).
+and an unpriced in-house model (``acme-coder-1``). On the last weekday at least two days ago
+every developer has three times as many sessions (a planted anomaly).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from vantage.packs.aidev.settings import AidevSettings
 from vantage.packs.aidev.traces.bodies import Unit
 from vantage.packs.aidev.traces.formats import read_record
 
-SCALES = {"small": (5, 30), "medium": (12, 60), "large": (40, 90)}
+SCALES = {"small": (5, 45), "medium": (12, 60), "large": (40, 90)}
 MODELS = (
     ("gpt-4o-mini", "openai", 0.5),
     ("claude-3-5-sonnet-20241022", "anthropic", 0.35),
@@ -112,6 +112,14 @@ def day_payloads(
     return payloads
 
 
+def busy_day(today: datetime) -> datetime:
+    """The day of the planted anomaly: the last weekday at least two days before ``today``."""
+    day = today - timedelta(days=2)
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    return day
+
+
 async def load_demo(context: DemoContext) -> str:
     """Generate and ingest the demo's requests; returns a one-line summary."""
     count, days = SCALES[context.scale]
@@ -124,10 +132,11 @@ async def load_demo(context: DemoContext) -> str:
         timedelta(minutes=settings.session_gap_minutes),
     )
     today = datetime.combine(datetime.now(UTC).date(), time.min, tzinfo=UTC)
+    busy = busy_day(today)
     report = BatchReport()
     for offset in range(days, 0, -1):
         day = today - timedelta(days=offset)
-        payloads = day_payloads(team, day, offset == days // 2, rng)
+        payloads = day_payloads(team, day, day == busy, rng)
         units = [Unit(index, read_record(p, "litellm")) for index, p in enumerate(payloads)]
         report.add(await ingestor.write(context.tenant_id, units))
         context.progress(days - offset + 1, days)
