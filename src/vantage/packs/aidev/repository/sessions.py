@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Table, bindparam, case, delete, func, select, update
+from sqlalchemy import Table, Update, bindparam, case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vantage.core.repository import insert_ignoring_conflict
@@ -196,23 +196,31 @@ async def _refresh_chunk(session: AsyncSession, tenant_id: int, ids: list[int]) 
         models.setdefault(session_id, set()).add(model)
         if repository:
             repositories[session_id] = repository  # the latest one named wins
+    updates = []
     for row in totals.all():
         session_id, started, ended, requests, failed, tokens_in, tokens_out, cost, unpriced = row
-        await session.execute(
-            update(Session)
-            .where(Session.tenant_id == tenant_id, Session.id == session_id)
-            .values(
-                started_at=started,
-                ended_at=ended,
-                requests=requests,
-                failed=failed or 0,
-                input_tokens=tokens_in or 0,
-                output_tokens=tokens_out or 0,
-                tokens=(tokens_in or 0) + (tokens_out or 0),
-                cost_nano=int(cost or 0),
-                unpriced=unpriced or 0,
-                models=sorted(models.get(session_id, ())),
-                repository=repositories.get(session_id),
-            )
-            .execution_options(synchronize_session=False)
-        )
+        updates.append({
+            "row_id": session_id, "new_started_at": started, "new_ended_at": ended,
+            "new_requests": requests, "new_failed": failed or 0,
+            "new_input_tokens": tokens_in or 0, "new_output_tokens": tokens_out or 0,
+            "new_tokens": (tokens_in or 0) + (tokens_out or 0), "new_cost_nano": int(cost or 0),
+            "new_unpriced": unpriced or 0, "new_models": sorted(models.get(session_id, ())),
+            "new_repository": repositories.get(session_id),
+        })  # fmt: skip
+    if updates:
+        await session.execute(_session_totals_update(tenant_id), updates)
+
+
+def _session_totals_update(tenant_id: int) -> Update:
+    """One UPDATE run for many sessions (Core, so the ORM does not read it as by-key)."""
+    table = Session.__table__
+    assert isinstance(table, Table)
+    columns = (
+        "started_at", "ended_at", "requests", "failed", "input_tokens", "output_tokens",
+        "tokens", "cost_nano", "unpriced", "models", "repository",
+    )  # fmt: skip
+    return (
+        update(table)
+        .where(table.c.tenant_id == tenant_id, table.c.id == bindparam("row_id"))
+        .values({name: bindparam(f"new_{name}", type_=table.c[name].type) for name in columns})
+    )
