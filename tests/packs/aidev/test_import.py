@@ -68,6 +68,19 @@ def test_a_pretty_printed_otlp_export(cli: CliRunner, sqlite_url: str, tmp_path:
     assert _count(sqlite_url) == 4
 
 
+def test_a_broken_first_line_is_rejected_alone(
+    cli: CliRunner, sqlite_url: str, tmp_path: Path
+) -> None:
+    lines = fixture_bytes("litellm_standard_logging_payload.jsonl").decode().splitlines()
+    path = tmp_path / "traces.jsonl"
+    path.write_text("\n".join(["{oops", *lines]) + "\n")
+    result = cli.invoke(build_cli({"aidev": PACK}), ["import", "traces", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "accepted 6, duplicate 0, rejected 1" in result.output
+    assert "line 1: not valid JSON" in result.output
+    assert _count(sqlite_url) == 6
+
+
 def test_an_unknown_tenant_is_refused(cli: CliRunner, tmp_path: Path) -> None:
     path = tmp_path / "export.json"
     path.write_bytes(fixture_bytes("otel_genai_spans.json"))

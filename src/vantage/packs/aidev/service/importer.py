@@ -12,7 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vantage.packs.aidev.service.batches import BatchReport, TraceIngestor
-from vantage.packs.aidev.traces.bodies import Unit, read_json_body, read_json_lines
+from vantage.packs.aidev.traces.bodies import (
+    Unit,
+    UnreadableBody,
+    read_json_body,
+    read_json_lines,
+)
 from vantage.packs.aidev.traces.formats import TraceFormat
 
 Progress = Callable[[int, int, BatchReport], None]
@@ -60,11 +65,15 @@ async def import_traces(
     total_bytes = plan.path.stat().st_size
     report = BatchReport()
     if is_single_document(plan.path):
-        units = read_json_body(plan.path.read_bytes(), plan.declared)
-        report.add(await ingestor.write(plan.tenant_id, units))
-        if progress:
-            progress(total_bytes, total_bytes, report)
-        return report
+        try:
+            units = read_json_body(plan.path.read_bytes(), plan.declared)
+        except UnreadableBody:
+            units = None  # JSON lines whose first line is broken: read line by line
+        if units is not None:
+            report.add(await ingestor.write(plan.tenant_id, units))
+            if progress:
+                progress(total_bytes, total_bytes, report)
+            return report
     batch: list[tuple[int, str]] = []
     done = 0
     for number, line, done in _numbered_lines(plan.path):
