@@ -89,6 +89,23 @@ async def _commerce_customer_of_a(tenants: Tenants, method: str) -> Call:
     return Call({"customer_id": "customer-of-a"})
 
 
+async def _aidev_session_of_a(tenants: Tenants, method: str) -> Call:
+    span = {
+        "litellm_call_id": f"isolation-{uuid.uuid4().hex}",
+        "call_type": "acompletion",
+        "startTime": 1795440167.5,
+        "response_cost": 0.001,
+        "model": "gpt-4o-mini",
+        "end_user": "developer-of-a@example.com",
+        "session_id": f"session-{uuid.uuid4().hex[:8]}",
+    }
+    async with bare_client(tenants.app) as client:
+        posted = await client.post("/api/v1/aidev/traces", json=[span], headers=tenants.a_admin)
+        assert posted.status_code == 200 and posted.json()["accepted"] == 1, posted.text
+        listed = await client.get("/api/v1/aidev/sessions", headers=tenants.a_admin)
+    return Call({"session_id": listed.json()["data"][0]["id"]})
+
+
 async def _tenant_a_itself(tenants: Tenants, method: str) -> Call:
     return Call({"tenant_id": tenants.a_id})
 
@@ -144,6 +161,7 @@ TENANT_OBJECTS: dict[str, ObjectFactory] = {
     "/api/v1/trading/system/alerts/acknowledge/{alert_id}": _trading_alert_of_a,
     "/api/v1/commerce/customers/{customer_id}": _commerce_customer_of_a,
     "/api/v1/ml/learning-memory/{entry_id}": _learning_entry_of_a,
+    "/api/v1/aidev/sessions/{session_id}": _aidev_session_of_a,
 }
 
 # Route template -> why its path parameters are not tenant-owned ids.

@@ -1,0 +1,278 @@
+"""Aidev benchmark: trace ingest rates and read latency at two sizes; prints one JSON line.
+
+    python -m bench.aidev [--small 100000 --large 1000000] [--quick] [--database-url ...]
+
+1. writes N LiteLLM payloads (JSON lines, 50 developers over 90 days) and imports them with
+   the real importer (dedupe, pricing, sessions and the daily rollup in each batch's
+   transaction): spans/s by file import, next to ``raw_insert``: spans/s of inserting the same
+   rows into ``aidev_traces`` alone with plain ``executemany`` (a bound no ingest beats);
+2. starts one uvicorn worker and exports GenAI spans to ``POST /v1/traces`` as OTLP protobuf,
+   1,000 spans a request: spans/s through the receiver;
+3. measures p50/p95 of ``/aidev/metrics?days=7`` and ``/aidev/insights?days=90`` at the small
+   size, grows the data to the large size, measures again, and reports the p95 ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
+from sqlalchemy import insert, text
+from tests.support.servers import free_port, wait_until_ready
+
+from vantage.config import Settings
+from vantage.core import migrations
+from vantage.core.auth.principal import Scope
+from vantage.core.auth.service import api_keys as api_key_service
+from vantage.core.db import Database, utcnow
+from vantage.packs.aidev.models import Trace
+from vantage.packs.aidev.service.batches import TraceIngestor
+from vantage.packs.aidev.service.importer import ImportPlan, import_traces
+from vantage.packs.aidev.service.pricing import load_price_table
+from vantage.packs.aidev.traces.formats import read_record
+
+SECRET = "bench-secret-" + "x" * 40
+DEVELOPERS = 50
+DAYS = 90
+MODELS = ("gpt-4o-mini", "claude-3-5-sonnet-20241022", "gpt-4o", "house-model")
+OTLP_BATCH = 1000
+IMPORT_LINES = 2000
+
+
+def _settings(url: str) -> Settings:
+    return Settings(database_url=url, jwt_secret=SECRET, _env_file=None)
+
+
+def _payload(rng: random.Random, index: int, now: datetime, prefix: str) -> dict[str, Any]:
+    developer = rng.randrange(DEVELOPERS)
+    at = now - timedelta(days=rng.uniform(0, DAYS))
+    start = at.timestamp()
+    shown = rng.choice((0, 1, 2))
+    return {
+        "litellm_call_id": f"{prefix}-{index}", "call_type": "acompletion",
+        "status": "failure" if rng.random() < 0.03 else "success",
+        "custom_llm_provider": "openai", "model": rng.choice(MODELS),
+        "startTime": start, "endTime": start + rng.uniform(0.5, 8),
+        "prompt_tokens": rng.randint(100, 4000), "completion_tokens": rng.randint(10, 800),
+        "response_cost": None, "end_user": f"dev{developer}@example.com",
+        "metadata": {"requester_metadata": {
+            "session_id": f"s-{developer}-{int(start // 3600)}",
+            "suggestions_shown": shown, "suggestions_accepted": rng.randint(0, shown),
+        }},
+    }  # fmt: skip
+
+
+def write_payloads(path: Path, count: int, prefix: str, seed: int) -> None:
+    """``count`` LiteLLM payloads, one per line."""
+    rng, now = random.Random(seed), datetime.now(UTC)
+    with path.open("w") as handle:
+        for index in range(count):
+            handle.write(json.dumps(_payload(rng, index, now, prefix)) + "\n")
+
+
+async def _import(url: str, path: Path) -> dict[str, Any]:
+    database = Database(_settings(url))
+    ingestor = TraceIngestor(database, load_price_table(None), timedelta(minutes=30))
+    began = time.perf_counter()
+    report = await import_traces(ingestor, ImportPlan(path, 1, IMPORT_LINES))
+    elapsed = time.perf_counter() - began
+    await database.dispose()
+    return {"spans": report.accepted, "seconds": round(elapsed, 1),
+            "spans_per_s": round(report.accepted / elapsed)}  # fmt: skip
+
+
+def _raw_row(tenant_id: int, line: str) -> dict[str, Any]:
+    record = read_record(json.loads(line)).records[0]
+    return {
+        "tenant_id": tenant_id, "request_id": record.request_id, "source": record.source,
+        "trace_id": record.trace_id, "started_at": record.started_at,
+        "ended_at": record.ended_at, "developer": record.identity.email or "",
+        "identity_source": "email", "session_key": record.session_key, "session_id": None,
+        "repository": None, "provider": record.provider, "model": record.model,
+        "operation": record.operation, "input_tokens": record.input_tokens,
+        "output_tokens": record.output_tokens, "cached_tokens": 0, "cost_nano": None,
+        "cost_source": "unpriced", "unpriced": True, "failed": record.failed,
+        "latency_ms": record.latency_ms, "suggestions_shown": 0, "suggestions_accepted": 0,
+        "rating": None, "extra": record.extra,
+    }  # fmt: skip
+
+
+async def _raw_insert(url: str, path: Path) -> dict[str, Any]:
+    """The same rows written to ``aidev_traces`` of a second tenant, nothing else done."""
+    database = Database(_settings(url))
+    async with database.transaction() as session:
+        now = datetime.now(UTC)
+        stamp = now.replace(tzinfo=None) if database.dialect == "sqlite" else now
+        await session.execute(
+            text("INSERT INTO tenants (slug, name, created_at, updated_at) "
+                 "VALUES ('raw', 'raw', :now, :now)"), {"now": stamp},
+        )  # fmt: skip
+        tenant = int(await session.scalar(text("SELECT id FROM tenants WHERE slug = 'raw'")))
+    lines = (await asyncio.to_thread(path.read_text)).splitlines()
+    began = time.perf_counter()
+    for start in range(0, len(lines), IMPORT_LINES):
+        rows = [_raw_row(tenant, line) for line in lines[start : start + IMPORT_LINES]]
+        async with database.transaction() as session:
+            await session.execute(insert(Trace), rows)
+    elapsed = time.perf_counter() - began
+    await database.dispose()
+    return {"spans": len(lines), "spans_per_s": round(len(lines) / elapsed)}
+
+
+def _attribute(key: str, value: str | int) -> KeyValue:
+    any_value = (
+        AnyValue(int_value=value) if isinstance(value, int) else AnyValue(string_value=value)
+    )
+    return KeyValue(key=key, value=any_value)
+
+
+def otlp_bodies(count: int, seed: int) -> list[bytes]:
+    """OTLP protobuf requests of GenAI client spans, ``OTLP_BATCH`` spans each."""
+    rng, now = random.Random(seed), datetime.now(UTC)
+    bodies = []
+    for first in range(0, count, OTLP_BATCH):
+        request = ExportTraceServiceRequest()
+        spans = request.resource_spans.add().scope_spans.add().spans
+        for index in range(first, min(first + OTLP_BATCH, count)):
+            span = spans.add()
+            span.trace_id = rng.getrandbits(128).to_bytes(16, "big")
+            span.span_id = rng.getrandbits(64).to_bytes(8, "big")
+            span.name = "chat"
+            start = now - timedelta(days=rng.uniform(0, DAYS))
+            span.start_time_unix_nano = int(start.timestamp() * 1e9)
+            span.end_time_unix_nano = span.start_time_unix_nano + 2_000_000_000
+            span.attributes.extend([
+                _attribute("gen_ai.provider.name", "openai"),
+                _attribute("gen_ai.request.model", rng.choice(MODELS)),
+                _attribute("gen_ai.usage.input_tokens", rng.randint(100, 4000)),
+                _attribute("gen_ai.usage.output_tokens", rng.randint(10, 800)),
+                _attribute("user.email", f"dev{rng.randrange(DEVELOPERS)}@example.com"),
+                _attribute("gen_ai.conversation.id", f"otlp-{index // 20}"),
+            ])  # fmt: skip
+        bodies.append(request.SerializeToString())
+    return bodies
+
+
+def _export(base: str, key: str, bodies: list[bytes], spans: int) -> dict[str, Any]:
+    headers = {"X-API-Key": key, "Content-Type": "application/x-protobuf"}
+    with httpx.Client(base_url=base, timeout=300) as client:
+        began = time.perf_counter()
+        for body in bodies:
+            client.post("/v1/traces", content=body, headers=headers).raise_for_status()
+        elapsed = time.perf_counter() - began
+    return {"spans": spans, "seconds": round(elapsed, 2), "spans_per_s": round(spans / elapsed)}
+
+
+def _latency(base: str, key: str, path: str, runs: int) -> dict[str, float]:
+    samples = []
+    with httpx.Client(base_url=base, headers={"X-API-Key": key}, timeout=120) as client:
+        client.get(path).raise_for_status()
+        for _ in range(runs):
+            began = time.perf_counter()
+            client.get(path).raise_for_status()
+            samples.append(time.perf_counter() - began)
+    cuts = statistics.quantiles(samples, n=20)
+    return {"p50_ms": round(statistics.median(samples) * 1000, 1),
+            "p95_ms": round(cuts[18] * 1000, 1)}  # fmt: skip
+
+
+async def _api_key(url: str) -> str:
+    database = Database(_settings(url))
+    async with database.transaction() as session:
+        created = await api_key_service.create_api_key(
+            session, tenant_id=1, name="bench", scopes=[Scope.READ, Scope.INGEST],
+            expires_at=None, created_by_id=None, now=utcnow(),
+        )  # fmt: skip
+    await database.dispose()
+    return created.key
+
+
+def _server(url: str, workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = {
+        **os.environ, "VANTAGE_DATABASE_URL": url, "VANTAGE_JWT_SECRET": SECRET,
+        "VANTAGE_DATA_DIR": str(workdir / "data"), "VANTAGE_PACKS": "aidev",
+        "VANTAGE_RESPONSE_CACHE_TTL_SECONDS": "0", "VANTAGE_RATE_LIMIT_ENABLED": "false",
+        "VANTAGE_LOG_LEVEL": "WARNING",
+    }  # fmt: skip
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "uvicorn", "vantage.app:create_app_from_env", "--factory",
+         "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--no-access-log",
+         "--log-level", "warning"],
+        env=env,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    wait_until_ready(base, process, 60)
+    return process, base
+
+
+def _reads(base: str, key: str, runs: int) -> dict[str, Any]:
+    return {
+        "metrics": _latency(base, key, "/api/v1/aidev/metrics?days=7", runs),
+        "insights": _latency(base, key, "/api/v1/aidev/insights?days=90&max_lag_days=14", runs),
+    }
+
+
+async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    """Every phase; the result as one dictionary."""
+    small, large = (5_000, 20_000) if args.quick else (args.small, args.large)
+    url = args.database_url or f"sqlite+aiosqlite:///{workdir / 'aidev.db'}"
+    await asyncio.to_thread(migrations.upgrade, url)
+    first, rest = workdir / "first.jsonl", workdir / "rest.jsonl"
+    write_payloads(first, small, "a", 1)
+    imported = await _import(url, first)
+    raw = await _raw_insert(url, first)
+    key = await _api_key(url)
+    otlp_spans = min(small, 50_000)
+    bodies = otlp_bodies(otlp_spans, 2)
+    process, base = _server(url, workdir)
+    try:
+        received = await asyncio.to_thread(_export, base, key, bodies, otlp_spans)
+        at_small = await asyncio.to_thread(_reads, base, key, args.runs)
+        write_payloads(rest, large - small - otlp_spans, "b", 3)
+        await _import(url, rest)
+        at_large = await asyncio.to_thread(_reads, base, key, args.runs)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    return {
+        "benchmark": "aidev", "database": url.split(":", 1)[0],
+        "file_import": imported, "raw_insert": raw, "otlp_http": received,
+        "import_vs_raw": round(imported["spans_per_s"] / raw["spans_per_s"], 3),
+        "reads": {f"{small}_spans": at_small, f"{large}_spans": at_large},
+        "p95_ratio": {
+            name: round(at_large[name]["p95_ms"] / at_small[name]["p95_ms"], 2)
+            for name in ("metrics", "insights")
+        },
+    }  # fmt: skip
+
+
+def main() -> None:
+    """Parse the arguments, run, print one JSON line."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--small", type=int, default=100_000)
+    parser.add_argument("--large", type=int, default=1_000_000)
+    parser.add_argument("--quick", action="store_true", help="5,000 and 20,000 spans")
+    parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--database-url", default=None, help="an empty PostgreSQL database")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="aidev-bench-") as directory:
+        print(json.dumps(asyncio.run(run(args, Path(directory)))))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,70 @@
+"""Sessions and developer profiles."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from vantage.core.auth.dependencies import ReadPrincipal
+from vantage.core.db import ReadSession
+from vantage.core.errors import ValidationFailed
+from vantage.core.pagination import Cursors, Pagination
+from vantage.core.sorting import SortKey, sort_param
+from vantage.core.windows import MAX_DAYS, TimeWindow, resolve_window, window_param
+from vantage.packs.aidev.runtime import AidevRuntimeDep
+from vantage.packs.aidev.schemas import ProfileOut, SessionDetail, SessionFilters, SessionPage
+from vantage.packs.aidev.service import sessions
+
+router = APIRouter()
+Name = Annotated[str | None, Query(min_length=1, max_length=320)]
+
+
+@router.get("/sessions", response_model=SessionPage, summary="Sessions, filtered and sorted")
+async def list_sessions(
+    session: ReadSession,
+    principal: ReadPrincipal,
+    runtime: AidevRuntimeDep,
+    page: Pagination,
+    cursors: Cursors,
+    sort: Annotated[list[SortKey], sort_param(sessions.SORT_FIELDS, "-timestamp")],
+    developer: Name = None,
+    model: Name = None,
+    repository: Name = None,
+    start: Annotated[str | None, Query(alias="from", max_length=40)] = None,
+    end: Annotated[str | None, Query(alias="to", max_length=40)] = None,
+) -> SessionPage:
+    if len(sort) != 1:
+        raise ValidationFailed.field(("query", "sort"), "sort by exactly one field")
+    window = resolve_window(start, end, None, default_days=MAX_DAYS) if start or end else None
+    filters = SessionFilters(
+        developer=developer,
+        model=model,
+        repository=repository,
+        start=window.start if window and start else None,
+        end=window.end if window and end else None,
+    )
+    return await sessions.list_sessions(session, principal.tenant_id, filters, sort, page, cursors)
+
+
+@router.get(
+    "/sessions/{session_id}", response_model=SessionDetail, summary="One session and its requests"
+)
+async def get_session(
+    session: ReadSession,
+    principal: ReadPrincipal,
+    runtime: AidevRuntimeDep,
+    session_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+) -> SessionDetail:
+    return await sessions.session_detail(session, principal.tenant_id, session_id)
+
+
+@router.get("/profile", response_model=ProfileOut, summary="One developer's usage")
+async def get_profile(
+    session: ReadSession,
+    principal: ReadPrincipal,
+    runtime: AidevRuntimeDep,
+    developer: Annotated[str, Query(min_length=1, max_length=320)],
+    window: Annotated[TimeWindow, window_param(30)],
+) -> ProfileOut:
+    return await sessions.profile(session, principal.tenant_id, developer, window)

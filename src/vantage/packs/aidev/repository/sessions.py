@@ -1,0 +1,226 @@
+"""Session rows: created for session ids and for gaps, merged, and their totals refreshed."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Table, Update, bindparam, case, delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vantage.core.repository import insert_ignoring_conflict
+from vantage.packs.aidev.models import Session, Trace
+
+
+@dataclass(frozen=True)
+class SessionSpan:
+    """An existing gap-cut session of a developer: its id and time span."""
+
+    id: int
+    started_at: datetime
+    ended_at: datetime
+
+
+def _lock_key(tenant_id: int, developer: str) -> int:
+    digest = hashlib.blake2b(f"aidev:{tenant_id}:{developer}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+async def lock_developers(session: AsyncSession, tenant_id: int, developers: Iterable[str]) -> None:
+    """Serialize session cutting per developer until the transaction ends.
+
+    On PostgreSQL two batches of one developer's requests would otherwise each miss the other's
+    new session and leave two overlapping ones; SQLite's single writer already serializes them.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for developer in sorted(set(developers)):
+        await session.execute(select(func.pg_advisory_xact_lock(_lock_key(tenant_id, developer))))
+
+
+async def keyed_session_ids(
+    session: AsyncSession, tenant_id: int, first_seen: dict[str, tuple[str, datetime]]
+) -> dict[str, int]:
+    """The session row of each sender's session id (created when new); ids by session key."""
+    if not first_seen:
+        return {}
+    rows = [
+        {
+            "tenant_id": tenant_id,
+            "session_key": key,
+            "developer": developer,
+            "started_at": at,
+            "ended_at": at,
+            "requests": 0,
+            "failed": 0,
+            "tokens": 0,
+            "input_tokens": 0,
+            "output_tokens": 0,
+            "cost_nano": 0,
+            "unpriced": 0,
+            "models": [],
+        }
+        for key, (developer, at) in first_seen.items()
+    ]
+    await session.execute(
+        insert_ignoring_conflict(session, Session, ("tenant_id", "session_key")), rows
+    )
+    found: dict[str, int] = {}
+    keys = sorted(first_seen)
+    for start in range(0, len(keys), 500):
+        result = await session.execute(
+            select(Session.session_key, Session.id).where(
+                Session.tenant_id == tenant_id, Session.session_key.in_(keys[start : start + 500])
+            )
+        )
+        found.update({key: session_id for key, session_id in result.all() if key is not None})
+    return found
+
+
+async def gap_sessions_near(
+    session: AsyncSession, tenant_id: int, developer: str, start: datetime, end: datetime
+) -> list[SessionSpan]:
+    """The developer's gap-cut sessions that reach into [start, end], by start."""
+    result = await session.execute(
+        select(Session.id, Session.started_at, Session.ended_at)
+        .where(
+            Session.tenant_id == tenant_id,
+            Session.developer == developer,
+            Session.session_key.is_(None),
+            Session.ended_at >= start,
+            Session.started_at <= end,
+        )
+        .order_by(Session.started_at, Session.id)
+    )
+    return [SessionSpan(*row) for row in result.all()]
+
+
+async def create_gap_session(
+    session: AsyncSession, tenant_id: int, developer: str, at: datetime
+) -> int:
+    """A new, empty gap-cut session (its totals are refreshed once its requests are in)."""
+    row = Session(
+        tenant_id=tenant_id,
+        developer=developer,
+        started_at=at,
+        ended_at=at,
+        models=[],
+        requests=0,
+        failed=0,
+        tokens=0,
+        input_tokens=0,
+        output_tokens=0,
+        cost_nano=0,
+        unpriced=0,
+    )
+    session.add(row)
+    await session.flush()
+    return row.id
+
+
+async def assign_traces(
+    session: AsyncSession, tenant_id: int, assignments: Sequence[tuple[int, int]]
+) -> None:
+    """Put each (trace id, session id) trace into its session."""
+    if not assignments:
+        return
+    # A Core statement: the ORM would read an executemany UPDATE as a bulk update by key.
+    table = Trace.__table__
+    assert isinstance(table, Table)
+    statement = (
+        update(table)
+        .where(table.c.tenant_id == tenant_id, table.c.id == bindparam("trace_row"))
+        .values(session_id=bindparam("session_row"))
+    )
+    await session.execute(
+        statement,
+        [{"trace_row": trace, "session_row": target} for trace, target in assignments],
+    )
+
+
+async def absorb_sessions(
+    session: AsyncSession, tenant_id: int, absorbed: Sequence[int], survivor: int
+) -> None:
+    """Move the traces of ``absorbed`` sessions into ``survivor`` and delete the absorbed."""
+    if not absorbed:
+        return
+    await session.execute(
+        update(Trace)
+        .where(Trace.tenant_id == tenant_id, Trace.session_id.in_(absorbed))
+        .values(session_id=survivor)
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        delete(Session)
+        .where(Session.tenant_id == tenant_id, Session.id.in_(absorbed))
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def refresh_sessions(session: AsyncSession, tenant_id: int, ids: Iterable[int]) -> None:
+    """Recompute the totals, span, models and repository of the sessions from their traces."""
+    wanted = sorted(set(ids))
+    for start in range(0, len(wanted), 500):
+        await _refresh_chunk(session, tenant_id, wanted[start : start + 500])
+
+
+async def _refresh_chunk(session: AsyncSession, tenant_id: int, ids: list[int]) -> None:
+    scope = (Trace.tenant_id == tenant_id, Trace.session_id.in_(ids))
+    totals = await session.execute(
+        select(
+            Trace.session_id,
+            func.min(Trace.started_at),
+            func.max(func.coalesce(Trace.ended_at, Trace.started_at)),
+            func.count(),
+            func.sum(case((Trace.failed, 1), else_=0)),
+            func.sum(Trace.input_tokens),
+            func.sum(Trace.output_tokens),
+            func.sum(func.coalesce(Trace.cost_nano, 0)),
+            func.sum(case((Trace.unpriced, 1), else_=0)),
+        )
+        .where(*scope)
+        .group_by(Trace.session_id)
+    )
+    models: dict[int, set[str]] = {}
+    repositories: dict[int, str] = {}
+    details = await session.execute(
+        select(Trace.session_id, Trace.model, Trace.repository)
+        .where(*scope)
+        .order_by(Trace.session_id, Trace.started_at, Trace.id)
+    )
+    for session_id, model, repository in details.all():
+        if session_id is None:
+            continue
+        models.setdefault(session_id, set()).add(model)
+        if repository:
+            repositories[session_id] = repository  # the latest one named wins
+    updates = []
+    for row in totals.all():
+        session_id, started, ended, requests, failed, tokens_in, tokens_out, cost, unpriced = row
+        updates.append({
+            "row_id": session_id, "new_started_at": started, "new_ended_at": ended,
+            "new_requests": requests, "new_failed": failed or 0,
+            "new_input_tokens": tokens_in or 0, "new_output_tokens": tokens_out or 0,
+            "new_tokens": (tokens_in or 0) + (tokens_out or 0), "new_cost_nano": int(cost or 0),
+            "new_unpriced": unpriced or 0, "new_models": sorted(models.get(session_id, ())),
+            "new_repository": repositories.get(session_id),
+        })  # fmt: skip
+    if updates:
+        await session.execute(_session_totals_update(tenant_id), updates)
+
+
+def _session_totals_update(tenant_id: int) -> Update:
+    """One UPDATE run for many sessions (Core, so the ORM does not read it as by-key)."""
+    table = Session.__table__
+    assert isinstance(table, Table)
+    columns = (
+        "started_at", "ended_at", "requests", "failed", "input_tokens", "output_tokens",
+        "tokens", "cost_nano", "unpriced", "models", "repository",
+    )  # fmt: skip
+    return (
+        update(table)
+        .where(table.c.tenant_id == tenant_id, table.c.id == bindparam("row_id"))
+        .values({name: bindparam(f"new_{name}", type_=table.c[name].type) for name in columns})
+    )

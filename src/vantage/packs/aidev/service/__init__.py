@@ -1,0 +1,1 @@
+"""Business logic of the aidev pack: no HTTP, no commit, no SQL."""

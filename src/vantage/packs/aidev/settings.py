@@ -1,0 +1,34 @@
+"""Settings of the aidev pack (environment prefix ``VANTAGE_AIDEV_``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class AidevSettings(BaseSettings):
+    """Knobs of the aidev pack; docs/CONFIGURATION.md documents each one."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="VANTAGE_AIDEV_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    max_batch_records: int = Field(default=10_000, ge=1, le=100_000)
+    max_batch_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
+    import_batch_lines: int = Field(default=1_000, ge=1, le=100_000)
+    session_gap_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    pricing_file: Path | None = None
+    min_team_size: int = Field(default=3, ge=1)
+    velocity_good: float = Field(default=10.0, ge=0)
+    velocity_warn: float = Field(default=3.0, ge=0)
+    acceptance_good: float = Field(default=0.30, ge=0, le=1)
+    acceptance_warn: float = Field(default=0.20, ge=0, le=1)
+    error_rate_good: float = Field(default=0.02, ge=0, le=1)
+    error_rate_warn: float = Field(default=0.05, ge=0, le=1)
+    accuracy_good: float = Field(default=0.70, ge=0, le=1)
+    accuracy_warn: float = Field(default=0.50, ge=0, le=1)
+    publish_interval_seconds: float = Field(default=1.0, ge=0)
+    idempotency_ttl_hours: float = Field(default=24.0, gt=0)
+    idempotency_lock_seconds: float = Field(default=60.0, gt=0)

@@ -1,0 +1,1 @@
+"""Pure statistics over daily series (no I/O): lagged correlations, FDR, anomalies, rules."""

@@ -1,0 +1,142 @@
+"""Recommendations: rules over KPIs, anomalies and findings, each citing its numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+from vantage.packs.aidev.stats.correlation import LagTest
+
+Severity = Literal["info", "warn", "bad"]
+UNPRICED_SHARE_BAR = 0.05
+
+
+@dataclass(frozen=True)
+class KpiFigure:
+    """A KPI's value and status, with the bar it was judged against."""
+
+    key: str
+    name: str
+    value: float | None
+    status: str
+    bar: float | None = None
+
+
+@dataclass(frozen=True)
+class SeriesAnomaly:
+    series: str
+    day: date
+    value: float
+    median: float
+    robust_z: float
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    rule: str
+    severity: Severity
+    message: str
+    evidence: dict[str, float | str] = field(default_factory=dict)
+
+
+KPI_ADVICE = {
+    "error_rate": "Look at the failing models and providers; add a fallback model for them.",
+    "acceptance_rate": "Review prompts and context for the tools whose suggestions are rejected.",
+    "model_accuracy": "Route work away from the models rated worst, or tune their prompts.",
+    "ai_velocity": "Few interactions per developer: check access, onboarding and tool setup.",
+}
+
+
+def _from_kpis(kpis: Sequence[KpiFigure]) -> list[Recommendation]:
+    found = []
+    for kpi in kpis:
+        if kpi.status not in ("warn", "bad") or kpi.value is None:
+            continue
+        evidence: dict[str, float | str] = {"value": kpi.value, "status": kpi.status}
+        if kpi.bar is not None:
+            evidence["bar"] = kpi.bar
+        found.append(
+            Recommendation(
+                rule=f"kpi.{kpi.key}",
+                severity="bad" if kpi.status == "bad" else "warn",
+                message=f"{kpi.name} is {kpi.value:.4g} ({kpi.status}). "
+                + KPI_ADVICE.get(kpi.key, ""),
+                evidence=evidence,
+            )
+        )
+    return found
+
+
+def _from_anomalies(anomalies: Sequence[SeriesAnomaly]) -> list[Recommendation]:
+    found = []
+    for anomaly in anomalies:
+        kind = "spike" if anomaly.robust_z > 0 else "drop"
+        found.append(
+            Recommendation(
+                rule=f"anomaly.{anomaly.series}",
+                severity="warn",
+                message=(
+                    f"{anomaly.series} had a {kind} on {anomaly.day.isoformat()}: "
+                    f"{anomaly.value:.4g} against a same-weekday median of {anomaly.median:.4g}."
+                ),
+                evidence={
+                    "date": anomaly.day.isoformat(),
+                    "value": anomaly.value,
+                    "median": anomaly.median,
+                    "robust_z": anomaly.robust_z,
+                },
+            )
+        )
+    return found
+
+
+def _from_findings(findings: Sequence[LagTest]) -> list[Recommendation]:
+    found = []
+    for test in findings[:5]:
+        direction = "rises" if test.r > 0 else "falls"
+        found.append(
+            Recommendation(
+                rule="finding.lagged_correlation",
+                severity="info",
+                message=(
+                    f"When {test.usage} goes up, {test.outcome} {direction} {test.lag} day(s) "
+                    f"later ({test.method} r = {test.r:.2f})."
+                ),
+                evidence={
+                    "usage": test.usage,
+                    "outcome": test.outcome,
+                    "lag_days": test.lag,
+                    "method": test.method,
+                    "n": test.n,
+                    "r": test.r,
+                    "p": test.p,
+                    "q": test.q,
+                },
+            )
+        )
+    return found
+
+
+def recommend(
+    kpis: Sequence[KpiFigure],
+    anomalies: Sequence[SeriesAnomaly],
+    findings: Sequence[LagTest],
+    *,
+    requests: int,
+    unpriced: int,
+) -> list[Recommendation]:
+    """Every rule that fires, worst first."""
+    found = _from_kpis(kpis) + _from_anomalies(anomalies) + _from_findings(findings)
+    if requests and unpriced / requests > UNPRICED_SHARE_BAR:
+        found.append(
+            Recommendation(
+                rule="pricing.unpriced_models",
+                severity="warn",
+                message="Many requests use models without a price: add them to the pricing file.",
+                evidence={"unpriced": unpriced, "requests": requests, "share": unpriced / requests},
+            )
+        )
+    order = {"bad": 0, "warn": 1, "info": 2}
+    return sorted(found, key=lambda rec: order[rec.severity])

@@ -1,0 +1,149 @@
+"""The pure statistics: lagged correlations against scipy, BH by hand, planted leads, the
+anomaly detector's precision and recall on labelled seasonal series."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from vantage.packs.aidev.stats import anomalies, correlation
+
+
+def _series(rng: random.Random, n: int) -> list[float]:
+    return [rng.gauss(100, 15) for _ in range(n)]
+
+
+def test_correlations_equal_scipy_at_every_lag() -> None:
+    rng = random.Random(7)
+    usage = _series(rng, 60)
+    outcome = [math.nan if i % 9 == 0 else rng.gauss(0.3, 0.05) for i in range(60)]
+    tests = correlation.lagged_correlations({"u": usage}, {"o": outcome}, max_lag=5)
+    assert len(tests) == 12
+    for test in tests:
+        x, y = np.array(usage[: 60 - test.lag]), np.array(outcome[test.lag :])
+        known = ~np.isnan(y)
+        if test.method == "pearson":
+            pearson = stats.pearsonr(x[known], y[known])
+            expected = (float(pearson.statistic), float(pearson.pvalue))
+        else:
+            spearman = stats.spearmanr(x[known], y[known])
+            expected = (float(spearman.statistic), float(spearman.pvalue))
+        assert test.n == int(known.sum())
+        assert test.r == pytest.approx(expected[0], abs=1e-9)
+        assert test.p == pytest.approx(expected[1], abs=1e-9)
+
+
+def test_benjamini_hochberg_by_hand() -> None:
+    # m = 5, sorted p: 0.01, 0.02, 0.03, 0.04, 0.20 -> m p / rank = .05, .05, .05, .05, .20,
+    # then the running minimum from the top.
+    p = [0.04, 0.01, 0.20, 0.03, 0.02]
+    assert correlation.benjamini_hochberg(p) == pytest.approx([0.05, 0.05, 0.20, 0.05, 0.05])
+    # 0.005 * 3 / 1 = 0.015; 0.04 * 3 / 2 = 0.06; 0.9 * 3 / 3 = 0.9
+    assert correlation.benjamini_hochberg([0.9, 0.005, 0.04]) == pytest.approx([0.9, 0.015, 0.06])
+
+
+def test_constant_or_short_pairs_are_not_tested() -> None:
+    tests = correlation.lagged_correlations({"u": [1.0] * 30}, {"o": list(range(30))}, 3)
+    assert tests == []
+    assert correlation.lagged_correlations({"u": [1.0, 2.0]}, {"o": [3.0, 1.0]}, 0) == []
+
+
+def _planted(rng: random.Random, n: int, lead: int) -> tuple[list[float], list[float]]:
+    usage = [rng.gauss(50, 10) for _ in range(n)]
+    outcome = [
+        0.02 * usage[t - lead] + rng.gauss(0, 0.08) if t >= lead else rng.gauss(1, 0.08)
+        for t in range(n)
+    ]
+    return usage, outcome
+
+
+def test_a_planted_lead_is_found_at_its_lag() -> None:
+    rng = random.Random(11)
+    usage, outcome = _planted(rng, 90, lead=4)
+    tests = correlation.lagged_correlations({"usage": usage}, {"outcome": outcome}, 14)
+    found = correlation.findings(tests)
+    assert found, "the planted lead was not found"
+    assert {test.lag for test in found} == {4}
+    assert all(test.q < 0.05 and test.n >= 14 and test.r > 0 for test in found)
+
+
+def test_shuffled_data_has_no_finding() -> None:
+    rng = random.Random(11)
+    usage, outcome = _planted(rng, 90, lead=4)
+    rng.shuffle(outcome)
+    tests = correlation.lagged_correlations({"usage": usage}, {"outcome": outcome}, 14)
+    assert len(tests) == 30
+    assert correlation.findings(tests) == []
+    assert min(test.q for test in tests) >= 0.05
+
+
+def test_findings_need_fourteen_pairs() -> None:
+    usage = [float(i) for i in range(13)]
+    outcome = [2.0 * i + 1 for i in range(13)]
+    tests = correlation.lagged_correlations({"u": usage}, {"o": outcome}, 0)
+    assert all(test.q < 0.05 for test in tests)
+    assert correlation.findings(tests) == []
+
+
+def test_robust_z_and_the_zero_mad_fallbacks() -> None:
+    z, mad = anomalies.robust_z(20.0, 10.0, [0.0, 1.0, 1.0, 0.0, 2.0])
+    assert mad == 1.0
+    assert z == pytest.approx(0.6745 * 10)
+    # MAD = 0 (most deviations nil): scale by the mean absolute deviation.
+    z, mad = anomalies.robust_z(14.0, 10.0, [0.0, 0.0, 0.0, 2.0, 0.0])
+    assert mad == 0
+    assert z == pytest.approx(4 / (1.2533 * 0.4))
+    # A constant baseline: any departure is infinitely far, equality is 0.
+    assert anomalies.robust_z(10.5, 10.0, [0.0] * 4)[0] == math.inf
+    assert anomalies.robust_z(9.0, 10.0, [0.0] * 4)[0] == -math.inf
+    assert anomalies.robust_z(10.0, 10.0, [0.0] * 4)[0] == 0
+
+
+def test_a_flat_series_flags_only_its_departures() -> None:
+    series = [5.0] * 70
+    series[60] = 6.0
+    flagged = anomalies.detect(series)
+    assert [(a.index, a.direction, a.robust_z) for a in flagged] == [(60, "spike", math.inf)]
+
+
+def test_the_median_is_the_same_weekday_one() -> None:
+    # Mondays run at 100, other days at 10: a Monday at 100 is normal, a Tuesday at 100 is not.
+    series = [100.0 if t % 7 == 0 else 10.0 + (t % 3) for t in range(63)]
+    series[57] = 100.0
+    flagged = {a.index: a for a in anomalies.detect(series)}
+    assert 56 not in flagged
+    assert flagged[57].median == pytest.approx(10 + 57 % 3, abs=1)
+    assert flagged[57].direction == "spike"
+
+
+def _seasonal(rng: random.Random, days: int) -> tuple[list[float], set[int]]:
+    """A weekly pattern (quiet weekends) with 10 % noise and four planted anomalies after the
+    first five weeks (x1.8, x2.5 or x0.3): the series and the planted days."""
+    weekly = [rng.uniform(80, 120) for _ in range(7)]
+    weekly[5] *= 0.3
+    weekly[6] *= 0.2
+    series = [weekly[t % 7] + rng.gauss(0, weekly[t % 7] * 0.1)
+              for t in range(days)]  # fmt: skip
+    planted = set(rng.sample(range(35, days), 4))
+    for index in planted:
+        series[index] *= rng.choice((1.8, 2.5, 0.3))
+    return series, planted
+
+
+def test_detector_precision_and_recall_on_labelled_series() -> None:
+    rng = random.Random(2026)
+    true_positive = false_positive = false_negative = 0
+    for _ in range(60):
+        series, planted = _seasonal(rng, 120)
+        flagged = {anomaly.index for anomaly in anomalies.detect(series)}
+        true_positive += len(flagged & planted)
+        false_positive += len(flagged - planted)
+        false_negative += len(planted - flagged)
+    precision = true_positive / (true_positive + false_positive)
+    recall = true_positive / (true_positive + false_negative)
+    assert precision >= 0.9, (precision, recall)
+    assert recall >= 0.9, (precision, recall)
