@@ -122,6 +122,17 @@ async def _specialist_of_a(tenants: Tenants, method: str) -> Call:
     return Call({"specialist_id": specialist_id}, json={"name": "B"} if method == "PATCH" else None)
 
 
+async def _delivery_source_of_a(tenants: Tenants, method: str) -> Call:
+    body = {"name": f"github-{uuid.uuid4().hex[:8]}", "repositories": ["acme/api"]}
+    async with bare_client(tenants.app) as client:
+        response = await client.post(
+            "/api/v1/etl/sources", json={**body, "secret": "s" * 16}, headers=tenants.a_admin
+        )
+    assert response.status_code == 201, response.text
+    patch = {"repositories": ["acme/web"]} if method == "PATCH" else None
+    return Call({"source_id": response.json()["id"]}, json=patch)
+
+
 # Route template -> a factory making a fresh tenant-A object for one call of that route.
 TENANT_OBJECTS: dict[str, ObjectFactory] = {
     "/api/v1/admin/users/{user_id}": _user_of_a,
@@ -133,6 +144,7 @@ TENANT_OBJECTS: dict[str, ObjectFactory] = {
     "/api/v1/trading/trades/{trade_id}": _trade_of_a,
     "/api/v1/trading/system/alerts/acknowledge/{alert_id}": _trading_alert_of_a,
     "/api/v1/commerce/customers/{customer_id}": _commerce_customer_of_a,
+    "/api/v1/etl/sources/{source_id}": _delivery_source_of_a,
 }
 
 # Route template -> why its path parameters are not tenant-owned ids.

@@ -1,0 +1,220 @@
+"""Request and response models of the delivery pack."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from vantage.core.windows import WindowOut
+
+MAX_BATCH = 1000
+ExternalId = Field(min_length=1, max_length=200)
+Sha = Field(default=None, pattern=r"^[0-9a-f]{7,40}$")
+DeploymentKind = Literal["normal", "hotfix", "rollback", "revert"]
+DeploymentState = Literal["queued", "in_progress", "success", "failure", "error"]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DeploymentIn(_Input):
+    """One deployment, or a later status of one already sent (same ``id``)."""
+
+    id: str = ExternalId
+    service: str = Field(min_length=1, max_length=200)
+    environment: str = Field(default="production", min_length=1, max_length=100)
+    repository: str | None = Field(default=None, pattern=r"^[^/\s]+/[^/\s]+$", max_length=200)
+    commit_sha: str | None = Sha
+    status: DeploymentState = "success"
+    at: AwareDatetime = Field(description="When the deployment reached this status")
+    kind: DeploymentKind = "normal"
+
+
+class DeploymentBatchIn(_Input):
+    deployments: list[DeploymentIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class IncidentIn(_Input):
+    """An incident; ``deployment`` (an id sent to this API) or ``root_cause_sha`` link it."""
+
+    id: str = ExternalId
+    service: str = Field(min_length=1, max_length=200)
+    title: str = Field(default="", max_length=500)
+    severity: str | None = Field(default=None, max_length=32)
+    created_at: AwareDatetime
+    restored_at: AwareDatetime | None = None
+    resolved_at: AwareDatetime | None = None
+    deployment: str | None = Field(default=None, min_length=1, max_length=200)
+    root_cause_sha: str | None = Sha
+    description: str | None = Field(default=None, max_length=20_000)
+
+
+class IncidentBatchIn(_Input):
+    incidents: list[IncidentIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class IngestResult(BaseModel):
+    accepted: int
+    created: int
+    updated: int
+    data_as_of: datetime
+
+
+class SourceIn(_Input):
+    """A GitHub source: its webhook secret (stored encrypted) or the variable that holds it."""
+
+    name: str = Field(min_length=1, max_length=100)
+    kind: Literal["github"] = "github"
+    repositories: list[str] = Field(
+        default_factory=list,
+        max_length=1000,
+        description="owner/name of each tracked repository; owner/* tracks all of an owner's",
+    )
+    secret: str | None = Field(default=None, min_length=8, max_length=512)
+    secret_env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]{0,99}$")
+
+
+class SourcePatch(_Input):
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    repositories: list[str] | None = Field(default=None, max_length=1000)
+    secret: str | None = Field(default=None, min_length=8, max_length=512)
+    secret_env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]{0,99}$")
+
+
+class SourceOut(BaseModel):
+    """A source as the API shows it: never the secret, only whether one is configured."""
+
+    id: int
+    name: str
+    kind: str
+    repositories: list[str]
+    secret_configured: bool
+    secret_env: str | None
+    webhook_path: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class SourceList(BaseModel):
+    data: list[SourceOut]
+
+
+class WebhookAck(BaseModel):
+    delivery_id: str
+    event: str
+    status: Literal["queued", "duplicate", "requeued", "ignored"]
+
+
+class Percentiles(BaseModel):
+    count: int
+    p50_seconds: float | None
+    p75_seconds: float | None
+    p90_seconds: float | None
+
+
+class Stage(BaseModel):
+    count: int
+    p50_seconds: float | None
+
+
+class LeadTimeBreakdown(BaseModel):
+    coding: Stage
+    pickup: Stage
+    review: Stage
+    deploy: Stage
+
+
+class LeadTimeOut(Percentiles):
+    breakdown: LeadTimeBreakdown
+
+
+class FrequencyOut(BaseModel):
+    deployments: int
+    days: float
+    per_day: float
+    deployment_days_per_week: float | None = Field(
+        description="Median over the window's ISO weeks of distinct UTC deployment dates"
+    )
+
+
+class RateOut(BaseModel):
+    numerator: int
+    denominator: int
+    rate: float | None
+
+
+class MedianOut(BaseModel):
+    count: int
+    p50_seconds: float | None
+
+
+Band = Literal["elite", "high", "medium", "low"]
+
+
+class BandSet(BaseModel):
+    overall: Band | None
+    deployment_frequency: Band | None
+    lead_time: Band | None
+    change_failure_rate: Band | None
+    recovery: Band | None
+
+
+class BandsOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+    dora_2021: BandSet = Field(alias="2021")
+    dora_2023: BandSet = Field(alias="2023")
+    dora_2024: BandSet = Field(alias="2024")
+
+
+class CoverageOut(BaseModel):
+    pull_requests_merged: int
+    pull_requests_linked: int
+    pull_requests_linked_pct: float | None
+    incidents: int
+    incidents_attributed: int
+    incidents_attributed_pct: float | None
+
+
+class ScopeOut(BaseModel):
+    project: str | None
+    team: str | None
+    repository: str | None
+    service: str | None
+
+
+class DoraOut(BaseModel):
+    window: WindowOut
+    scope: ScopeOut
+    data_as_of: datetime | None
+    deployment_frequency: FrequencyOut
+    lead_time: LeadTimeOut
+    change_failure_rate: RateOut
+    failed_deployment_recovery_time: MedianOut
+    mttr: MedianOut
+    rework_rate: RateOut
+    bands: BandsOut
+    coverage: CoverageOut
+
+
+class TrendPoint(BaseModel):
+    start: datetime
+    end: datetime
+    deployments: int
+    per_day: float
+    lead_time_p50_seconds: float | None
+    change_failure_rate: float | None
+    rework_rate: float | None
+    failed_deployment_recovery_p50_seconds: float | None
+    coverage: CoverageOut
+
+
+class TrendOut(BaseModel):
+    window: WindowOut
+    scope: ScopeOut
+    granularity: Literal["week"]
+    data_as_of: datetime | None
+    points: list[TrendPoint]
