@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, distinct, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vantage.packs.delivery.models import (
@@ -160,11 +160,13 @@ async def repositories_of_services(
 ) -> set[int]:
     """Repositories whose code the services deploy."""
     rows = await session.execute(
-        select(distinct(Deployment.repository_id)).where(
+        select(Deployment.repository_id)
+        .where(
             Deployment.tenant_id == tenant_id,
             Deployment.service.in_(sorted(set(services))),
             Deployment.repository_id.is_not(None),
         )
+        .distinct()
     )
     return {int(row[0]) for row in rows if row[0] is not None}
 
@@ -174,9 +176,11 @@ async def services_of_repositories(
 ) -> set[str]:
     """Services that deploy the repositories' code."""
     rows = await session.execute(
-        select(distinct(Deployment.service)).where(
+        select(Deployment.service)
+        .where(
             Deployment.tenant_id == tenant_id,
             Deployment.repository_id.in_(sorted(set(repository_ids))),
         )
+        .distinct()
     )
     return {str(row[0]) for row in rows}
