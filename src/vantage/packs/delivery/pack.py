@@ -1,4 +1,4 @@
-"""The delivery pack's ``Pack``: routers, tables, lifespan, jobs, channels and settings."""
+"""The delivery pack's ``Pack``: routers, tables, lifespan, jobs, channels, CLI and settings."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from functools import lru_cache
 from vantage.core.packs import Pack
 from vantage.packs.delivery.api import router
 from vantage.packs.delivery.channels import CHANNELS
+from vantage.packs.delivery.cli import cli
 from vantage.packs.delivery.jobs import process_webhook_job
 from vantage.packs.delivery.runtime import PACK_NAME, delivery_lifespan
 from vantage.packs.delivery.service.webhooks import PROCESS_JOB
@@ -29,6 +30,7 @@ def build_pack(settings: DeliverySettings | None = None) -> Pack:
         router=router,
         models=(MODELS_MODULE,),
         lifespan=delivery_lifespan(settings_of),
+        cli=cli,
         settings=DeliverySettings,
         jobs={PROCESS_JOB: process_webhook_job(settings_of)},
         channels=CHANNELS,
