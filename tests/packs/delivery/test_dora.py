@@ -4,45 +4,14 @@ exactly the ISO weeks of 3, 10, 17 and 24 March."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
 
-from tests.packs.delivery.scenario import steps
 from tests.packs.delivery.support import Team
-from tests.support.auth import app_of
-from vantage.packs.delivery.repository import records
-from vantage.packs.delivery.service.github_events import EventApplier
-from vantage.packs.delivery.service.webhooks import parse_event
-from vantage.packs.delivery.settings import DeliverySettings
 
 HOUR, MINUTE = 3600, 60
 WINDOW = {"from": "2025-03-03", "to": "2025-03-31"}
-
-
-async def _load_scenario(team: Team) -> None:
-    await team.create_source(["acme/api"])
-    database = app_of(team.client).state.database
-    async with database.reader() as session:
-        repository = await records.repository_named(session, team.tenant_id, "acme/api")
-    assert repository is not None
-    for step in steps():
-        if step.kind in ("deployments", "incidents"):
-            response = await team.post(f"/{step.kind}", step.body)
-            assert response.status_code == 200, response.text
-            continue
-        event = parse_event(step.kind, json.dumps(step.body).encode())
-        assert event is not None
-        async with database.transaction() as session:
-            applier = EventApplier(session, team.tenant_id, repository.id, DeliverySettings())
-            await applier.apply(event)
-
-
-@pytest.fixture
-async def loaded(team: Team) -> Team:
-    await _load_scenario(team)
-    return team
 
 
 async def _dora(team: Team, **params: Any) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from vantage.core.pagination import PaginationMeta
 from vantage.core.windows import WindowOut
 
 MAX_BATCH = 1000
@@ -218,3 +219,94 @@ class TrendOut(BaseModel):
     granularity: Literal["week"]
     data_as_of: datetime | None
     points: list[TrendPoint]
+
+
+class SizeBuckets(BaseModel):
+    """Pull requests by lines changed: xs <= 10, s <= 50, m <= 250, l <= 1000, xl above."""
+
+    xs: int
+    s: int
+    m: int
+    l: int  # noqa: E741 - the size class is called L
+    xl: int
+
+
+class PullSummary(BaseModel):
+    merged: int
+    throughput_per_week: float
+    cycle_time_p50_seconds: float | None = Field(description="First commit to merge")
+    coding_p50_seconds: float | None = Field(description="First commit to opened")
+    first_review_latency_p50_seconds: float | None = Field(description="Opened to first review")
+    review_time_p50_seconds: float | None = Field(description="First review to merge")
+    reviews_per_pull_request: float | None
+    reviewers_per_pull_request: float | None
+    size: SizeBuckets
+    reworked: int = Field(description="Merged with a commit authored after the first review")
+    rework_rate: float | None
+    merge_methods: dict[str, int]
+
+
+class PullOut(BaseModel):
+    repository: str
+    number: int
+    title: str
+    author: str | None
+    opened_at: datetime
+    merged_at: datetime
+    lines_changed: int
+    size: Literal["xs", "s", "m", "l", "xl"]
+    merge_method: str | None
+    reviews: int
+    reviewers: int
+    cycle_seconds: float | None
+    first_review_latency_seconds: float | None
+    review_seconds: float | None
+    reworked: bool
+    deployed: bool
+
+
+class PullsOut(BaseModel):
+    window: WindowOut
+    data_as_of: datetime | None
+    summary: PullSummary
+    data: list[PullOut]
+    pagination: PaginationMeta
+
+
+class ReviewedAuthor(BaseModel):
+    author: str
+    reviews: int
+
+
+class ContributorOut(BaseModel):
+    name: str
+    commits: int
+    pull_requests_opened: int
+    pull_requests_merged: int
+    reviews_given: int
+    reviewed: list[ReviewedAuthor] = Field(description="Whose pull requests they reviewed")
+
+
+class ContributorsOut(BaseModel):
+    window: WindowOut
+    data_as_of: datetime | None
+    data: list[ContributorOut]
+    pagination: PaginationMeta
+
+
+class RepositoryStatsOut(BaseModel):
+    repository: str
+    commits: int
+    commits_by_weekday: list[int] = Field(description="Monday first, UTC")
+    commits_by_hour: list[int] = Field(description="Hours 0-23, UTC")
+    pull_requests_merged: int
+    merge_methods: dict[str, int]
+    deployments: int
+    median_days_between_deployments: float | None
+
+
+class RepositoriesOut(BaseModel):
+    window: WindowOut
+    data_as_of: datetime | None
+    data: list[RepositoryStatsOut]
+    pagination: PaginationMeta

@@ -189,6 +189,32 @@ async def add_commits(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> 
         )
 
 
+async def commit(
+    session: AsyncSession, tenant_id: int, repository_id: int, sha: str
+) -> Commit | None:
+    """One known commit of the repository."""
+    return (
+        await session.execute(
+            select(Commit).where(
+                Commit.tenant_id == tenant_id,
+                Commit.repository_id == repository_id,
+                Commit.sha == sha,
+            )
+        )
+    ).scalar_one_or_none()
+
+
+async def set_merge_method(
+    session: AsyncSession, tenant_id: int, pull_request_id: int, method: str
+) -> None:
+    """Record how a pull request was merged."""
+    await session.execute(
+        update(PullRequest)
+        .where(PullRequest.tenant_id == tenant_id, PullRequest.id == pull_request_id)
+        .values(merge_method=method)
+    )
+
+
 async def commit_graph(
     session: AsyncSession, tenant_id: int, repository_id: int
 ) -> dict[str, list[str]]:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vantage.core.watermarks import bump_watermark
 from vantage.packs.delivery.github import payloads as gh
+from vantage.packs.delivery.models import PullRequest
 from vantage.packs.delivery.repository import records
 from vantage.packs.delivery.service.ingest import (
     PACK_NAME,
@@ -134,7 +135,26 @@ class EventApplier:
         await records.refresh_first_review(self.session, self.tenant_id, self.repository_id, number)
         pr = await records.pull_request(self.session, self.tenant_id, self.repository_id, number)
         if pr is not None:
+            await self._infer_merge_method(pr)
             await link_pull_request(self.session, self.tenant_id, pr)
+
+    async def _infer_merge_method(self, pr: PullRequest) -> None:
+        """GitHub does not say how a pull request was merged; its merge commit does: two
+        parents or GitHub's merge subject is a merge, a ``(#N)`` subject a squash, and
+        anything else a rebase (the branch's own commits replayed)."""
+        if pr.merged_at is None or pr.merge_commit_sha is None or pr.merge_method is not None:
+            return
+        merged = await records.commit(
+            self.session, self.tenant_id, self.repository_id, pr.merge_commit_sha
+        )
+        if merged is None:
+            return
+        if len(merged.parents) > 1 or merged.subject.startswith("Merge pull request #"):
+            method = "merge"
+        else:
+            method = "squash" if pr_number_in(merged.subject) == pr.number else "rebase"
+        await records.set_merge_method(self.session, self.tenant_id, pr.id, method)
+        pr.merge_method = method
 
     async def _review(self, event: gh.PullRequestReviewEvent) -> None:
         review = event.review
