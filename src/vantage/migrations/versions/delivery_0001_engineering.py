@@ -1,5 +1,5 @@
-"""Delivery: sources and webhook deliveries, repositories, pull requests, reviews, commits,
-deployments and their statuses, incidents, lead times, portfolio ownership.
+"""Delivery: sources and webhook deliveries, sync cursors, repositories, pull requests,
+reviews, commits, deployments and their statuses, incidents, lead times, portfolio ownership.
 
 Revision ID: delivery_0001
 Revises: trading_0001
@@ -63,6 +63,9 @@ def upgrade() -> None:
         sa.Column("repositories", sa.JSON(), nullable=False),
         sa.Column("secret_ciphertext", sa.LargeBinary(), nullable=True),
         sa.Column("secret_env", sa.String(length=100), nullable=True),
+        sa.Column("api_url", sa.String(length=200), nullable=False),
+        sa.Column("token_ciphertext", sa.LargeBinary(), nullable=True),
+        sa.Column("token_env", sa.String(length=100), nullable=True),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -189,6 +192,31 @@ def upgrade() -> None:
             "repository_id",
             "github_id",
             name=op.f("uq_delivery_reviews_tenant_id_repository_id_github_id"),
+        ),
+    )
+    op.create_table(
+        "delivery_sync_cursors",
+        sa.Column("tenant_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "source_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("listing", sa.String(length=300), nullable=False),
+        sa.Column("etag", sa.String(length=200), nullable=True),
+        sa.Column("since", UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["source_id"],
+            ["delivery_sources.id"],
+            name=op.f("fk_delivery_sync_cursors_source_id_delivery_sources"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["tenants.id"],
+            name=op.f("fk_delivery_sync_cursors_tenant_id_tenants"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "tenant_id", "source_id", "listing", name=op.f("pk_delivery_sync_cursors")
         ),
     )
     op.create_table(
@@ -432,6 +460,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_delivery_webhook_deliveries_status")
 
     op.drop_table("delivery_webhook_deliveries")
+    op.drop_table("delivery_sync_cursors")
     op.drop_table("delivery_reviews")
     with op.batch_alter_table("delivery_deployments", schema=None) as batch_op:
         batch_op.drop_index("ix_delivery_deployments_service")

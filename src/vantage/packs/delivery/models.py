@@ -55,6 +55,23 @@ class Source(TimestampMixin, Base):
     repositories: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
     secret_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
     secret_env: Mapped[str | None] = mapped_column(String(100))
+    api_url: Mapped[str] = mapped_column(String(200), nullable=False)
+    token_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
+    token_env: Mapped[str | None] = mapped_column(String(100))
+
+
+class SyncCursor(Base):
+    """Where the last REST sync of one listing ended: its ETag and the newest change seen."""
+
+    __tablename__ = "delivery_sync_cursors"
+
+    tenant_id: Mapped[int] = tenant_key()
+    source_id: Mapped[int] = mapped_column(
+        Key, ForeignKey("delivery_sources.id", ondelete="CASCADE"), primary_key=True
+    )
+    listing: Mapped[str] = mapped_column(String(300), primary_key=True)
+    etag: Mapped[str | None] = mapped_column(String(200))
+    since: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class WebhookDelivery(Base):

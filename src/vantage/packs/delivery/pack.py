@@ -8,8 +8,9 @@ from vantage.core.packs import Pack
 from vantage.packs.delivery.api import router
 from vantage.packs.delivery.channels import CHANNELS
 from vantage.packs.delivery.cli import cli
-from vantage.packs.delivery.jobs import process_webhook_job
+from vantage.packs.delivery.jobs import process_webhook_job, sync_source_job
 from vantage.packs.delivery.runtime import PACK_NAME, delivery_lifespan
+from vantage.packs.delivery.service.sources import SYNC_JOB
 from vantage.packs.delivery.service.webhooks import PROCESS_JOB
 from vantage.packs.delivery.settings import DeliverySettings
 
@@ -32,7 +33,10 @@ def build_pack(settings: DeliverySettings | None = None) -> Pack:
         lifespan=delivery_lifespan(settings_of),
         cli=cli,
         settings=DeliverySettings,
-        jobs={PROCESS_JOB: process_webhook_job(settings_of)},
+        jobs={
+            PROCESS_JOB: process_webhook_job(settings_of),
+            SYNC_JOB: sync_source_job(settings_of),
+        },
         channels=CHANNELS,
     )
 

@@ -76,6 +76,11 @@ class SourceIn(_Input):
     )
     secret: str | None = Field(default=None, min_length=8, max_length=512)
     secret_env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]{0,99}$")
+    api_url: str = Field(
+        default="https://api.github.com", pattern=r"^https?://[^\s]+$", max_length=200
+    )
+    token: str | None = Field(default=None, min_length=1, max_length=512)
+    token_env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]{0,99}$")
 
 
 class SourcePatch(_Input):
@@ -83,6 +88,9 @@ class SourcePatch(_Input):
     repositories: list[str] | None = Field(default=None, max_length=1000)
     secret: str | None = Field(default=None, min_length=8, max_length=512)
     secret_env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]{0,99}$")
+    api_url: str | None = Field(default=None, pattern=r"^https?://[^\s]+$", max_length=200)
+    token: str | None = Field(default=None, min_length=1, max_length=512)
+    token_env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]{0,99}$")
 
 
 class SourceOut(BaseModel):
@@ -94,6 +102,9 @@ class SourceOut(BaseModel):
     repositories: list[str]
     secret_configured: bool
     secret_env: str | None
+    api_url: str
+    token_configured: bool
+    token_env: str | None
     webhook_path: str
     created_at: datetime
     updated_at: datetime
@@ -101,6 +112,11 @@ class SourceOut(BaseModel):
 
 class SourceList(BaseModel):
     data: list[SourceOut]
+
+
+class JobRef(BaseModel):
+    job_id: str
+    status_url: str
 
 
 class WebhookAck(BaseModel):

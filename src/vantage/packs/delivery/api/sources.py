@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, status
 from vantage.core.auth.dependencies import AdminPrincipal, ReadPrincipal
 from vantage.core.db import ReadSession, WriteSession
 from vantage.packs.delivery.runtime import DeliveryRuntimeDep
-from vantage.packs.delivery.schemas import SourceIn, SourceList, SourceOut, SourcePatch
+from vantage.packs.delivery.schemas import JobRef, SourceIn, SourceList, SourceOut, SourcePatch
 from vantage.packs.delivery.service import sources
 
 router = APIRouter(prefix="/api/v1/etl/sources", tags=["delivery"])
@@ -50,6 +50,22 @@ async def update_source(
     return await sources.update_source(
         session, principal.tenant_id, source_id, patch, runtime.secrets, runtime.jobs
     )
+
+
+@router.post(
+    "/{source_id}/sync",
+    response_model=JobRef,
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Sync the source's repositories from the GitHub REST API (a background job)",
+)
+async def sync_source(
+    source_id: SourceId,
+    session: WriteSession,
+    principal: AdminPrincipal,
+    runtime: DeliveryRuntimeDep,
+) -> JobRef:
+    job_id = await sources.start_sync(session, principal.tenant_id, source_id, runtime.jobs)
+    return JobRef(job_id=job_id, status_url=f"/api/v1/jobs/{job_id}")
 
 
 @router.delete("/{source_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Remove a source")

@@ -29,6 +29,9 @@ def source_out(source: Source) -> SourceOut:
         repositories=list(source.repositories),
         secret_configured=source.secret_ciphertext is not None or bool(source.secret_env),
         secret_env=source.secret_env,
+        api_url=source.api_url,
+        token_configured=source.token_ciphertext is not None or bool(source.token_env),
+        token_env=source.token_env,
         webhook_path=f"{WEBHOOK_PATH}?source={source.id}",
         created_at=source.created_at,
         updated_at=source.updated_at,
@@ -86,6 +89,9 @@ async def create_source(
             repositories=repositories,
             secret_ciphertext=box.seal(data.secret) if data.secret is not None else None,
             secret_env=None if data.secret is not None else data.secret_env,
+            api_url=data.api_url.rstrip("/"),
+            token_ciphertext=box.seal(data.token) if data.token is not None else None,
+            token_env=None if data.token is not None else data.token_env,
         ),
     )
     await _track(session, tenant_id, repositories, jobs)
@@ -122,12 +128,30 @@ async def update_source(
         source.secret_ciphertext, source.secret_env = box.seal(patch.secret), None
     elif patch.secret_env is not None:
         source.secret_ciphertext, source.secret_env = None, patch.secret_env
+    if patch.token is not None:
+        source.token_ciphertext, source.token_env = box.seal(patch.token), None
+    elif patch.token_env is not None:
+        source.token_ciphertext, source.token_env = None, patch.token_env
+    if patch.api_url is not None:
+        source.api_url = patch.api_url.rstrip("/")
     if patch.repositories is not None:
         source.repositories = _checked_repositories(patch.repositories, "repositories")
     await session.flush()
     await session.refresh(source)
     await _track(session, tenant_id, source.repositories, jobs)
     return source_out(source)
+
+
+SYNC_JOB = "delivery.sync_source"
+
+
+async def start_sync(
+    session: AsyncSession, tenant_id: int, source_id: int, jobs: JobService
+) -> str:
+    """Queue a REST sync of the source's repositories; the job's id."""
+    await get_source(session, tenant_id, source_id)
+    job = await jobs.enqueue(session, tenant_id, SYNC_JOB, {"source": source_id})
+    return job.id
 
 
 async def delete_source(session: AsyncSession, tenant_id: int, source_id: int) -> None:
