@@ -326,3 +326,102 @@ class RepositoriesOut(BaseModel):
     data_as_of: datetime | None
     data: list[RepositoryStatsOut]
     pagination: PaginationMeta
+
+
+class OwnershipIn(_Input):
+    kind: Literal["repository", "service"]
+    name: str = Field(min_length=1, max_length=200)
+    team: str | None = Field(default=None, min_length=1, max_length=100)
+    project: str | None = Field(default=None, min_length=1, max_length=100)
+
+
+class OwnershipBatchIn(_Input):
+    entries: list[OwnershipIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class OwnershipList(BaseModel):
+    data: list[OwnershipIn]
+
+
+class RollupOut(BaseModel):
+    """One team's or project's DORA figures."""
+
+    name: str
+    deployments: int
+    deployments_per_day: float
+    lead_time_p50_seconds: float | None
+    change_failure_rate: float | None
+    failed_deployment_recovery_p50_seconds: float | None
+    rework_rate: float | None
+    pull_requests_linked_pct: float | None
+    band_2024: Band | None
+
+
+class PortfolioOut(BaseModel):
+    window: WindowOut
+    data_as_of: datetime | None
+    teams: list[RollupOut]
+    projects: list[RollupOut]
+
+
+class Citation(BaseModel):
+    """A figure a number comes from: the DORA response field, its window and its value."""
+
+    figure: str
+    window: WindowOut
+    value: float | int | None
+
+
+class KpiOut(BaseModel):
+    name: str
+    value: float | None
+    unit: str
+    status: Literal["good", "warn", "bad", "unknown"]
+    trend: Literal["better", "worse", "flat", "unknown"]
+    previous: float | None
+    cites: list[Citation]
+
+
+class RiskOut(BaseModel):
+    title: str
+    detail: str
+    cites: list[Citation]
+
+
+class ExecutiveOut(BaseModel):
+    window: WindowOut
+    previous_window: WindowOut
+    data_as_of: datetime | None
+    kpis: list[KpiOut]
+    risks: list[RiskOut]
+
+
+class ForecastIn(_Input):
+    """How long ``items`` more pull requests take at the scope's weekly throughput."""
+
+    items: int = Field(ge=1, le=100_000)
+    team: str | None = Field(default=None, min_length=1, max_length=100)
+    project: str | None = Field(default=None, min_length=1, max_length=100)
+    repository: str | None = Field(default=None, min_length=1, max_length=200)
+    history_weeks: int = Field(default=12, ge=1, le=260)
+    history_end: AwareDatetime | None = Field(
+        default=None, description="End of the history (a Monday 00:00Z); default: this week's"
+    )
+    simulations: int = Field(default=10_000, ge=100, le=100_000)
+    seed: int | None = Field(default=None, ge=0)
+
+
+class ForecastPoint(BaseModel):
+    weeks: int
+    date: datetime
+
+
+class ForecastOut(BaseModel):
+    items: int
+    weekly_throughput: list[int] = Field(
+        description="Merged pull requests per ISO week, oldest first"
+    )
+    simulations: int
+    seed: int
+    start: datetime
+    completion: dict[str, ForecastPoint] = Field(description="p50, p85 and p95")
