@@ -8,6 +8,7 @@ from vantage.core.packs import Pack
 from vantage.packs.delivery.api import router
 from vantage.packs.delivery.channels import CHANNELS
 from vantage.packs.delivery.cli import cli
+from vantage.packs.delivery.demo import load_demo
 from vantage.packs.delivery.jobs import process_webhook_job, sync_source_job
 from vantage.packs.delivery.runtime import PACK_NAME, delivery_lifespan
 from vantage.packs.delivery.service.sources import SYNC_JOB
@@ -31,6 +32,7 @@ def build_pack(settings: DeliverySettings | None = None) -> Pack:
         router=router,
         models=(MODELS_MODULE,),
         lifespan=delivery_lifespan(settings_of),
+        demo=load_demo,
         cli=cli,
         settings=DeliverySettings,
         jobs={
