@@ -1,4 +1,4 @@
-"""Helpers for delivery tests: credentials, signed webhooks, GitHub-shaped payloads."""
+"""What delivery tests share: credentials, signed webhooks, GitHub-shaped payloads."""
 
 from __future__ import annotations
 

@@ -103,3 +103,23 @@ async def test_changes_are_published_on_the_pack_channels(team: Team) -> None:
     figures = await hub.latest(team.tenant_id, DORA_CHANNEL)
     assert event is not None and '"delivery.deployments"' in event.data_json
     assert figures is not None and '"deployment_frequency"' in figures.data_json
+
+
+async def test_reads_revalidate_until_the_data_moves(team: Team) -> None:
+    first = await team.get("/dora", **WINDOW)
+    etag = first.headers["ETag"]
+    assert first.headers["Cache-Control"].startswith("private")
+    again = await team.client.get(
+        "/api/v1/delivery/dora", params=WINDOW, headers={**team.reader, "If-None-Match": etag}
+    )
+    assert again.status_code == 304
+    other_window = await team.client.get(
+        "/api/v1/delivery/dora", params={"days": 7}, headers={**team.reader, "If-None-Match": etag}
+    )
+    assert other_window.status_code == 200
+    assert (await team.post("/deployments", {"deployments": [DEPLOYMENT]})).status_code == 200
+    moved = await team.client.get(
+        "/api/v1/delivery/dora", params=WINDOW, headers={**team.reader, "If-None-Match": etag}
+    )
+    assert moved.status_code == 200 and moved.headers["ETag"] != etag
+    assert moved.json()["deployment_frequency"]["deployments"] == 1

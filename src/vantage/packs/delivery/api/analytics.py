@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from vantage.core.auth.dependencies import ReadPrincipal
 from vantage.core.db import ReadSession
 from vantage.core.pagination import Cursors, Pagination
-from vantage.packs.delivery.api.dora import Window
+from vantage.packs.delivery.api.dora import Conditional, Window
 from vantage.packs.delivery.schemas import ContributorsOut, PullsOut, RepositoriesOut
 from vantage.packs.delivery.service import analytics
 
@@ -34,13 +34,21 @@ async def _list_query(
 ListQuery = Annotated[analytics.ListQuery, Depends(_list_query)]
 
 
-@router.get("/pulls", response_model=PullsOut, summary="Merged pull requests: stages, reviews")
+@router.get(
+    "/pulls",
+    response_model=PullsOut,
+    summary="Merged pull requests: stages, reviews",
+    dependencies=[Conditional],
+)
 async def get_pulls(session: ReadSession, principal: ReadPrincipal, query: ListQuery) -> PullsOut:
     return await analytics.pulls(session, principal.tenant_id, query)
 
 
 @router.get(
-    "/contributors", response_model=ContributorsOut, summary="Activity, and who reviews whom"
+    "/contributors",
+    response_model=ContributorsOut,
+    summary="Activity, and who reviews whom",
+    dependencies=[Conditional],
 )
 async def get_contributors(
     session: ReadSession, principal: ReadPrincipal, query: ListQuery
@@ -52,6 +60,7 @@ async def get_contributors(
     "/repositories",
     response_model=RepositoriesOut,
     summary="Commit patterns, release cadence and merge methods per repository",
+    dependencies=[Conditional],
 )
 async def get_repositories(
     session: ReadSession, principal: ReadPrincipal, query: ListQuery

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from vantage.core.auth.dependencies import AdminPrincipal, ReadPrincipal
 from vantage.core.db import ReadSession, WriteSession, utcnow
-from vantage.packs.delivery.api.dora import Filter, Window
+from vantage.packs.delivery.api.dora import Conditional, Filter, Window
 from vantage.packs.delivery.schemas import (
     ExecutiveOut,
     ForecastIn,
@@ -35,14 +35,24 @@ async def put_ownership(
     return OwnershipList(data=await portfolio.list_ownership(session, principal.tenant_id))
 
 
-@router.get("/portfolio", response_model=PortfolioOut, summary="DORA per team and project")
+@router.get(
+    "/portfolio",
+    response_model=PortfolioOut,
+    summary="DORA per team and project",
+    dependencies=[Conditional],
+)
 async def get_portfolio(
     session: ReadSession, principal: ReadPrincipal, window: Window
 ) -> PortfolioOut:
     return await portfolio.portfolio(session, principal.tenant_id, window)
 
 
-@router.get("/executive", response_model=ExecutiveOut, summary="KPIs, trends and risks")
+@router.get(
+    "/executive",
+    response_model=ExecutiveOut,
+    summary="KPIs, trends and risks",
+    dependencies=[Conditional],
+)
 async def get_executive(
     session: ReadSession, principal: ReadPrincipal, window: Window, scope: Filter
 ) -> ExecutiveOut:

@@ -16,11 +16,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from vantage.core.db import Database
+from vantage.core.watermarks import bump_watermark
 from vantage.packs.delivery.github import payloads as gh
 from vantage.packs.delivery.github.client import GitHubClient, GitHubError, Page
 from vantage.packs.delivery.repository import records
 from vantage.packs.delivery.repository import sync as cursors
 from vantage.packs.delivery.service.github_events import EventApplier, pr_number_in
+from vantage.packs.delivery.service.ingest import PACK_NAME
 from vantage.packs.delivery.settings import DeliverySettings
 
 
@@ -125,6 +127,7 @@ class SourceSync:
             rows = [commit_row(self.tenant_id, repository_id, item) for item in page.items or []]
             async with self.database.transaction() as session:
                 await records.add_commits(session, rows)
+                await bump_watermark(session, self.tenant_id, PACK_NAME)
             self.report.commits += len(rows)
             newest = max([newest, *(row["committed_at"] for row in rows)], key=_order)
             await self._advance(page, number)

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vantage.core.watermarks import read_watermark
+from vantage.core.watermarks import Watermark, read_watermark
 from vantage.core.windows import TimeWindow
 from vantage.packs.delivery.repository import dora as reads
 from vantage.packs.delivery.repository import records
@@ -238,6 +238,11 @@ def figures(
         ),
         coverage=coverage(facts),
     )
+
+
+async def watermark(session: AsyncSession, tenant_id: int) -> Watermark:
+    """The tenant's delivery data version: every answer changes only when it moves."""
+    return await read_watermark(session, tenant_id, PACK_NAME)
 
 
 async def dora(

@@ -104,6 +104,7 @@ async def store_pull_requests(
     for values in pulls:
         pr = await records.upsert_pull_request(session, tenant_id, repository_id, values)
         await link_pull_request(session, tenant_id, pr)
+    await bump_watermark(session, tenant_id, PACK_NAME)
 
 
 async def store_tag_deployment(
