@@ -149,6 +149,19 @@ async def _learning_entry_of_a(tenants: Tenants, method: str) -> Call:
     return Call({"entry_id": response.json()["entry"]["id"]})
 
 
+async def _delivery_source_of_a(tenants: Tenants, method: str) -> Call:
+    # A sync started by this test finds nothing listening there, instead of reaching GitHub.
+    body = {"name": f"github-{uuid.uuid4().hex[:8]}", "repositories": ["acme/api"],
+            "api_url": "http://127.0.0.1:9"}  # fmt: skip
+    async with bare_client(tenants.app) as client:
+        response = await client.post(
+            "/api/v1/etl/sources", json={**body, "secret": "s" * 16}, headers=tenants.a_admin
+        )
+    assert response.status_code == 201, response.text
+    patch = {"repositories": ["acme/web"]} if method == "PATCH" else None
+    return Call({"source_id": response.json()["id"]}, json=patch)
+
+
 # Route template -> a factory making a fresh tenant-A object for one call of that route.
 TENANT_OBJECTS: dict[str, ObjectFactory] = {
     "/api/v1/admin/users/{user_id}": _user_of_a,
@@ -162,6 +175,8 @@ TENANT_OBJECTS: dict[str, ObjectFactory] = {
     "/api/v1/commerce/customers/{customer_id}": _commerce_customer_of_a,
     "/api/v1/ml/learning-memory/{entry_id}": _learning_entry_of_a,
     "/api/v1/aidev/sessions/{session_id}": _aidev_session_of_a,
+    "/api/v1/etl/sources/{source_id}": _delivery_source_of_a,
+    "/api/v1/etl/sources/{source_id}/sync": _delivery_source_of_a,
 }
 
 # Route template -> why its path parameters are not tenant-owned ids.

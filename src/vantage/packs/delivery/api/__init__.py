@@ -1,0 +1,15 @@
+"""The delivery pack's routes, combined into ``router`` (each group under its rate limit)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from vantage.core.ratelimit import rate_limit
+from vantage.packs.delivery.api import analytics, dora, ingest, portfolio, sources, webhooks
+
+router = APIRouter()
+router.include_router(webhooks.router, dependencies=[Depends(rate_limit("delivery.webhooks"))])
+router.include_router(ingest.router, dependencies=[Depends(rate_limit("delivery.ingest"))])
+for reads in (dora.router, analytics.router, portfolio.router):
+    router.include_router(reads, dependencies=[Depends(rate_limit("delivery.read"))])
+router.include_router(sources.router, dependencies=[Depends(rate_limit("delivery.admin"))])

@@ -1,0 +1,1 @@
+"""Local git repositories read through the git command line."""

@@ -1,0 +1,1 @@
+"""GitHub's wire formats: webhook signatures and the payload fields the pack reads."""

@@ -1,0 +1,95 @@
+"""Job handlers of the delivery pack: each owns its unit of work, as an endpoint does."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from vantage.core.jobs import JobContext, JobHandler
+from vantage.packs.delivery.github.client import Counters, GitHubClient
+from vantage.packs.delivery.github.sync import SourceSync, SyncReport
+from vantage.packs.delivery.service import sources, webhooks
+from vantage.packs.delivery.service.live import LivePublisher
+from vantage.packs.delivery.service.secrets import SecretBox, source_secret
+from vantage.packs.delivery.settings import DeliverySettings
+
+
+def process_webhook_job(settings_of: Callable[[], DeliverySettings]) -> JobHandler:
+    """``delivery.process_webhook``: apply one stored delivery, then publish what changed."""
+
+    async def handle(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+        settings = settings_of()
+        row_id = int(params["delivery"])
+        try:
+            async with ctx.database.transaction() as session:
+                outcome = await webhooks.process(session, ctx.tenant_id, row_id, settings)
+        except Exception as error:
+            async with ctx.database.transaction() as session:
+                await webhooks.mark_failed(
+                    session, ctx.tenant_id, row_id, f"{type(error).__name__}: {error}"
+                )
+            raise
+        if outcome is None:
+            return {"status": "already handled"}
+        live = LivePublisher(ctx.jobs.publisher.publish, ctx.database, settings)
+        await live.changed(
+            ctx.tenant_id,
+            {
+                "source": "github",
+                "delivery_id": outcome.delivery_id,
+                "event": outcome.event,
+                "action": outcome.action,
+                "repository": outcome.repository,
+                "status": outcome.status,
+            },
+        )
+        return {"status": outcome.status}
+
+    return handle
+
+
+def _progress_text(report: SyncReport, counters: Counters) -> str:
+    budget = counters.budget
+    remaining = "unknown" if budget.remaining is None else str(budget.remaining)
+    return (
+        f"{report.repositories} repositories, {report.pull_requests} pull requests, "
+        f"{report.reviews} reviews, {report.commits} commits; {counters.requests} requests "
+        f"({counters.not_modified} not modified); rate limit {remaining} left"
+        + (f", resets {budget.reset_text()}" if budget.reset_at else "")
+    )
+
+
+def sync_source_job(settings_of: Callable[[], DeliverySettings]) -> JobHandler:
+    """``delivery.sync_source``: pull a source's repositories from the GitHub REST API."""
+
+    async def handle(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+        settings = settings_of()
+        async with ctx.database.reader() as session:
+            source = await sources.get_source(session, ctx.tenant_id, int(params["source"]))
+        box = SecretBox(ctx.settings.secret_key)
+        token = source_secret(box, source.token_ciphertext, source.token_env)
+        async with httpx.AsyncClient(base_url=source.api_url, timeout=30.0) as http:
+            client = GitHubClient(http, token, max_wait_seconds=settings.sync_max_wait_seconds)
+
+            async def progress(report: SyncReport, pages_left: int | None) -> None:
+                done = client.counters.requests
+                total = done + pages_left if pages_left is not None else None
+                await ctx.progress(done, total, _progress_text(report, client.counters))
+
+            sync = SourceSync(ctx.database, ctx.tenant_id, source.id, client, settings, progress)
+            report = await sync.run(list(source.repositories))
+            ctx.log(_progress_text(report, client.counters))
+        counters = client.counters
+        return {
+            "repositories": report.repositories,
+            "pull_requests": report.pull_requests,
+            "reviews": report.reviews,
+            "commits": report.commits,
+            "requests": counters.requests,
+            "not_modified": counters.not_modified,
+            "rate_limit_remaining": counters.budget.remaining,
+        }
+
+    return handle

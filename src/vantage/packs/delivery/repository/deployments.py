@@ -1,0 +1,230 @@
+"""Deployments, their status history, and incidents with their attribution."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vantage.packs.delivery.models import Deployment, DeploymentStatus, Incident, LeadTime
+from vantage.packs.delivery.repository.dialect import insert_for
+
+SUCCESS = "success"
+
+
+async def deployment_by_external_id(
+    session: AsyncSession, tenant_id: int, external_id: str
+) -> Deployment | None:
+    """The tenant's deployment with the sender's id."""
+    return (
+        await session.execute(
+            select(Deployment)
+            .where(Deployment.tenant_id == tenant_id, Deployment.external_id == external_id)
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
+
+
+async def insert_deployment(session: AsyncSession, values: dict[str, Any]) -> bool:
+    """Insert a deployment unless its external id exists; whether it was inserted."""
+    result = await session.execute(
+        insert_for(session)(Deployment)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["tenant_id", "external_id"])
+        .returning(Deployment.id)
+    )
+    return result.first() is not None
+
+
+async def add_status(
+    session: AsyncSession, tenant_id: int, deployment_id: int, state: str, at: datetime
+) -> None:
+    """Append a status to the deployment's history (a repeated status is kept once)."""
+    await session.execute(
+        insert_for(session)(DeploymentStatus)
+        .values(tenant_id=tenant_id, deployment_id=deployment_id, state=state, at=at)
+        .on_conflict_do_nothing(index_elements=["tenant_id", "deployment_id", "state", "at"])
+    )
+
+
+def _successes(tenant_id: int) -> list[Any]:
+    return [
+        Deployment.tenant_id == tenant_id,
+        Deployment.production.is_(True),
+        Deployment.result == SUCCESS,
+        Deployment.deployed_at.is_not(None),
+    ]
+
+
+async def previous_success(
+    session: AsyncSession, tenant_id: int, deployment: Deployment
+) -> Deployment | None:
+    """The service's successful production deployment just before ``deployment``."""
+    assert deployment.deployed_at is not None
+    earlier = (Deployment.deployed_at < deployment.deployed_at) | and_(
+        Deployment.deployed_at == deployment.deployed_at, Deployment.id < deployment.id
+    )
+    rows = await session.execute(
+        select(Deployment)
+        .where(*_successes(tenant_id), Deployment.service == deployment.service, earlier)
+        .order_by(Deployment.deployed_at.desc(), Deployment.id.desc())
+        .limit(1)
+    )
+    return rows.scalar_one_or_none()
+
+
+async def successes_of_repository(
+    session: AsyncSession, tenant_id: int, repository_id: int, since: datetime
+) -> Sequence[Deployment]:
+    """Successful production deployments of the repository's code from ``since``, in order."""
+    rows = await session.execute(
+        select(Deployment)
+        .where(
+            *_successes(tenant_id),
+            Deployment.repository_id == repository_id,
+            Deployment.deployed_at >= since,
+        )
+        .order_by(Deployment.deployed_at, Deployment.id)
+    )
+    return rows.scalars().all()
+
+
+async def successes_of_service(
+    session: AsyncSession, tenant_id: int, service: str, start: datetime, end: datetime
+) -> Sequence[Deployment]:
+    """The service's successful production deployments in [start, end], in order."""
+    rows = await session.execute(
+        select(Deployment)
+        .where(
+            *_successes(tenant_id),
+            Deployment.service == service,
+            Deployment.deployed_at >= start,
+            Deployment.deployed_at <= end,
+        )
+        .order_by(Deployment.deployed_at, Deployment.id)
+    )
+    return rows.scalars().all()
+
+
+async def deployment(session: AsyncSession, tenant_id: int, deployment_id: int) -> Deployment:
+    """The tenant's deployment by id (it exists)."""
+    return (
+        await session.execute(
+            select(Deployment).where(
+                Deployment.tenant_id == tenant_id, Deployment.id == deployment_id
+            )
+        )
+    ).scalar_one()
+
+
+async def refresh_incident_count(session: AsyncSession, tenant_id: int, deployment_id: int) -> None:
+    """Recount the incidents attributed to the deployment."""
+    count = (
+        select(func.count(Incident.id))
+        .where(Incident.tenant_id == tenant_id, Incident.deployment_id == deployment_id)
+        .scalar_subquery()
+    )
+    await session.execute(
+        update(Deployment)
+        .where(Deployment.tenant_id == tenant_id, Deployment.id == deployment_id)
+        .values(incident_count=count)
+    )
+
+
+async def save_lead_time(session: AsyncSession, values: dict[str, Any]) -> None:
+    """Insert or replace the lead-time row of one pull request."""
+    statement = insert_for(session)(LeadTime).values(**values)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["tenant_id", "pull_request_id"],
+            set_={key: statement.excluded[key] for key in values if key != "pull_request_id"},
+        )
+    )
+
+
+async def incident_by_external_id(
+    session: AsyncSession, tenant_id: int, external_id: str
+) -> Incident | None:
+    """The tenant's incident with the sender's id."""
+    return (
+        await session.execute(
+            select(Incident)
+            .where(Incident.tenant_id == tenant_id, Incident.external_id == external_id)
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
+
+
+async def upsert_incident(session: AsyncSession, values: dict[str, Any]) -> bool:
+    """Insert or update an incident by external id; whether it was new."""
+    existing = await incident_by_external_id(session, values["tenant_id"], values["external_id"])
+    if existing is None:
+        result = await session.execute(
+            insert_for(session)(Incident)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["tenant_id", "external_id"])
+            .returning(Incident.id)
+        )
+        if result.first() is not None:
+            return True
+    await session.execute(
+        update(Incident)
+        .where(
+            Incident.tenant_id == values["tenant_id"],
+            Incident.external_id == values["external_id"],
+        )
+        .values(**values)
+    )
+    return False
+
+
+async def incidents_to_reattribute(
+    session: AsyncSession, tenant_id: int, deployment: Deployment, horizon: datetime
+) -> Sequence[Incident]:
+    """Incidents a newly successful deployment may explain: its service's incidents created
+    in [deployed_at, horizon] without an explicit link, and incidents naming it explicitly."""
+    assert deployment.deployed_at is not None
+    by_window = and_(
+        Incident.service == deployment.service,
+        Incident.created_at >= deployment.deployed_at,
+        Incident.created_at <= horizon,
+        Incident.linked_deployment.is_(None),
+        Incident.root_cause_sha.is_(None),
+    )
+    by_link = Incident.linked_deployment == deployment.external_id
+    rows = await session.execute(
+        select(Incident).where(Incident.tenant_id == tenant_id, by_window | by_link)
+    )
+    return rows.scalars().all()
+
+
+async def incidents_with_root_cause(
+    session: AsyncSession, tenant_id: int, service: str
+) -> Sequence[Incident]:
+    """The service's incidents that name a root-cause commit."""
+    rows = await session.execute(
+        select(Incident).where(
+            Incident.tenant_id == tenant_id,
+            Incident.service == service,
+            Incident.root_cause_sha.is_not(None),
+        )
+    )
+    return rows.scalars().all()
+
+
+async def attribute(
+    session: AsyncSession,
+    tenant_id: int,
+    incident_id: int,
+    deployment_id: int | None,
+    how: str | None,
+) -> None:
+    """Record the deployment an incident is attributed to, and how."""
+    await session.execute(
+        update(Incident)
+        .where(Incident.tenant_id == tenant_id, Incident.id == incident_id)
+        .values(deployment_id=deployment_id, attribution=how)
+    )

@@ -1,0 +1,1 @@
+"""Business logic of the delivery pack: no HTTP, no SQL, no commit."""

@@ -1,0 +1,204 @@
+"""GitHub webhooks: receipt (signature, validation, deduplication, queueing) and processing.
+
+Receipt and processing are tracked apart: a delivery is stored once per ``X-GitHub-Delivery``
+and processed from the job queue; a redelivery of a delivery whose processing failed queues it
+once more, and any other redelivery changes nothing.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vantage.core.db import utcnow
+from vantage.core.errors import Unauthorized, ValidationFailed
+from vantage.core.jobs import JobService
+from vantage.packs.delivery.github.payloads import EVENT_MODELS, GitHubEvent
+from vantage.packs.delivery.github.signature import SIGNATURE_HEADER, signature_matches
+from vantage.packs.delivery.repository import records
+from vantage.packs.delivery.repository import sources as source_rows
+from vantage.packs.delivery.repository import webhooks as delivery_rows
+from vantage.packs.delivery.service.github_events import EventApplier
+from vantage.packs.delivery.service.secrets import SecretBox, source_secret
+from vantage.packs.delivery.settings import DeliverySettings
+
+PROCESS_JOB = "delivery.process_webhook"
+EVENT_HEADER = "X-GitHub-Event"
+DELIVERY_HEADER = "X-GitHub-Delivery"
+REJECTED = "the webhook signature does not match a configured source"
+
+
+@dataclass(frozen=True)
+class WebhookRequest:
+    """What the receiver needs from one HTTP request."""
+
+    source_id: int | None
+    event: str | None
+    delivery_id: str | None
+    signature: str | None
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Receipt:
+    tenant_id: int
+    delivery_id: str
+    event: str
+    status: str
+
+
+@dataclass(frozen=True)
+class Processed:
+    """How processing one delivery ended (``status`` is the delivery's new status)."""
+
+    tenant_id: int
+    delivery_id: str
+    event: str
+    action: str | None
+    repository: str | None
+    status: str
+
+
+def tracks(patterns: Sequence[str], full_name: str) -> bool:
+    """Whether a source's repository patterns (``owner/name`` or ``owner/*``) cover a repo."""
+    name = full_name.lower()
+    return any(fnmatch.fnmatchcase(name, pattern.lower()) for pattern in patterns)
+
+
+def _required(value: str | None, header: str, limit: int) -> str:
+    if value is None or not 0 < len(value.strip()) <= limit:
+        raise ValidationFailed.field(("header", header), f"required, 1-{limit} characters")
+    return value.strip()
+
+
+def parse_event(event: str, body: bytes) -> GitHubEvent | None:
+    """The validated payload of a known event, None for an event the pack does not read."""
+    model = EVENT_MODELS.get(event)
+    if model is None:
+        return None
+    try:
+        parsed = model.model_validate_json(body)
+    except ValidationError as error:
+        errors = [
+            {"loc": ["body", *item["loc"]], "message": item["msg"], "type": item["type"]}
+            for item in error.errors(include_url=False)
+        ]
+        raise ValidationFailed(f"the {event} payload is not valid", errors=errors) from error
+    return parsed  # type: ignore[return-value]
+
+
+def _repository_in(body: bytes) -> str | None:
+    try:
+        document: Any = json.loads(body)
+    except ValueError:
+        return None
+    repository = document.get("repository") if isinstance(document, dict) else None
+    name = repository.get("full_name") if isinstance(repository, dict) else None
+    return name if isinstance(name, str) and len(name) <= 200 else None
+
+
+async def receive(
+    session: AsyncSession, request: WebhookRequest, box: SecretBox, jobs: JobService
+) -> Receipt:
+    """Verify, validate, store once and queue one delivery; nothing is stored when refused."""
+    source = None
+    if request.source_id is not None:
+        source = await source_rows.get_for_webhook(session, request.source_id)
+    secret = source and source_secret(box, source.secret_ciphertext, source.secret_env)
+    if (
+        source is None
+        or not secret
+        or not signature_matches(secret, request.body, request.signature)
+    ):
+        raise Unauthorized(REJECTED, headers={"WWW-Authenticate": SIGNATURE_HEADER})
+    event = _required(request.event, EVENT_HEADER, 64)
+    delivery_id = _required(request.delivery_id, DELIVERY_HEADER, 100)
+    parsed = parse_event(event, request.body)
+    known = parsed is not None
+    row_id = await delivery_rows.insert_once(
+        session,
+        {
+            "tenant_id": source.tenant_id,
+            "source_id": source.id,
+            "delivery_id": delivery_id,
+            "event": event,
+            "action": getattr(parsed, "action", None),
+            "repository": _repository_in(request.body),
+            "payload": request.body,
+            "status": delivery_rows.PENDING if known else delivery_rows.IGNORED,
+            "received_at": utcnow(),
+        },
+    )
+    if row_id is not None:
+        if known:
+            await jobs.enqueue(session, source.tenant_id, PROCESS_JOB, {"delivery": row_id})
+        return Receipt(source.tenant_id, delivery_id, event, "queued" if known else "ignored")
+    existing = await delivery_rows.by_delivery_id(session, source.tenant_id, delivery_id)
+    assert existing is not None
+    if await delivery_rows.requeue_failed(session, source.tenant_id, existing.id):
+        await jobs.enqueue(session, source.tenant_id, PROCESS_JOB, {"delivery": existing.id})
+        return Receipt(source.tenant_id, delivery_id, event, "requeued")
+    return Receipt(source.tenant_id, delivery_id, event, "duplicate")
+
+
+async def process(
+    session: AsyncSession, tenant_id: int, row_id: int, settings: DeliverySettings
+) -> Processed | None:
+    """Apply a stored delivery; None when it is not waiting to be processed."""
+    row = await delivery_rows.claim(session, tenant_id, row_id)
+    if row is None:
+        return None
+    parsed = parse_event(row.event, row.payload)
+    status = delivery_rows.PROCESSED
+    if parsed is None:
+        status = delivery_rows.IGNORED
+    else:
+        repository = await _tracked_repository(session, row.source_id, tenant_id, parsed)
+        if repository is None:
+            status = delivery_rows.PARKED
+        else:
+            await EventApplier(session, tenant_id, repository, settings).apply(parsed)
+    await delivery_rows.finish(session, tenant_id, row.id, status, utcnow())
+    return Processed(tenant_id, row.delivery_id, row.event, row.action, row.repository, status)
+
+
+async def _tracked_repository(
+    session: AsyncSession, source_id: int, tenant_id: int, event: GitHubEvent
+) -> int | None:
+    """The repository's id when it is tracked (registering it when its source covers it)."""
+    ref = event.repository
+    found = await records.repository_named(session, tenant_id, ref.full_name)
+    if found is not None:
+        return found.id
+    source = await source_rows.get(session, tenant_id, source_id)
+    if source is None or not tracks(source.repositories, ref.full_name):
+        return None
+    added = await records.add_repository(
+        session, tenant_id, ref.full_name, github_id=ref.id, default_branch=ref.default_branch
+    )
+    return added.id
+
+
+async def mark_failed(session: AsyncSession, tenant_id: int, row_id: int, error: str) -> None:
+    """Record that processing failed (a redelivery will queue it again)."""
+    await delivery_rows.finish(
+        session, tenant_id, row_id, delivery_rows.FAILED, utcnow(), error, count_attempt=True
+    )
+
+
+async def requeue_parked(
+    session: AsyncSession, tenant_id: int, repositories: Sequence[str], jobs: JobService
+) -> int:
+    """Deliveries parked for repositories that are now tracked go back to the queue."""
+    queued = 0
+    for full_name in repositories:
+        for row_id in await delivery_rows.unpark(session, tenant_id, full_name):
+            await jobs.enqueue(session, tenant_id, PROCESS_JOB, {"delivery": row_id})
+            queued += 1
+    return queued
