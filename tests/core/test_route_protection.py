@@ -21,6 +21,7 @@ PUBLIC: dict[str, str] = {
     "/health/live": "liveness probe",
     "/health/ready": "readiness probe",
     "/health/database": "database health probe",
+    "/api/health": "MarketPulse's name for the health summary (docs/COMPAT.md)",
     "/metrics": "Prometheus scrapes without credentials (can be turned off)",
     "/openapi.json": "API documentation",
     "/docs": "API documentation",

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from pydantic_settings import BaseSettings
 
     from vantage.config import Settings
+    from vantage.core.compat import CompatSurface
     from vantage.core.context import CoreServices
     from vantage.core.db import Database
     from vantage.core.jobs.kinds import JobHandler, Schedule
@@ -77,6 +78,8 @@ class Pack:
     jobs: Mapping[str, JobHandler] = field(default_factory=dict, hash=False)
     schedules: Sequence[Schedule] = field(default_factory=tuple, hash=False)
     channels: Sequence[ChannelSpec] = ()
+    # The URLs of the system this pack replaces, answered by its own routes (docs/COMPAT.md).
+    compat: CompatSurface | None = None
 
     def import_models(self) -> None:
         """Import the modules that declare this pack's tables, so they join the metadata."""
