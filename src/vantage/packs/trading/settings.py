@@ -53,6 +53,13 @@ class TradingSettings(BaseSettings):
     simulator_ticks_per_second: float = Field(default=20.0, gt=0, le=10_000)
     simulator_seed: int | None = None
 
+    # ``WS /ws/metrics`` (docs/COMPAT.md): the pack whose ``<pack>.metrics`` it serves by default,
+    # the tenant it serves without credentials on a trusted network (off when unset), and how
+    # often it sends a heartbeat.
+    compat_metrics_source: str = Field(default="trading", pattern=r"^[a-z][a-z0-9_]*$")
+    compat_metrics_trusted_tenant: str | None = None
+    compat_metrics_heartbeat_seconds: float = Field(default=5.0, gt=0)
+
     @field_validator("simulator_symbols", mode="before")
     @classmethod
     def _comma_list(cls, value: object) -> object:
