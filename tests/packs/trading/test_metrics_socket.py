@@ -156,3 +156,23 @@ async def test_a_trusted_tenant_is_served_without_credentials(
         snapshot = await receive(ws)
 
     assert snapshot["market"][0]["volume"] == 7
+
+
+async def test_the_socket_sends_what_metrics_current_serves(
+    make_settings: Callable[..., Settings], sqlite_url: str
+) -> None:
+    async with (
+        dashboard_server(make_settings, sqlite_url) as (server, token),
+        connect(_metrics_url(server), open_timeout=5) as ws,
+        httpx.AsyncClient(base_url=server.http_url) as api,
+    ):
+        await ws.send(json.dumps({"token": token}))
+        snapshot = await receive(ws)
+        current = await api.get(
+            "/api/v1/trading/metrics/current", headers={"Authorization": f"Bearer {token}"}
+        )
+
+    body = current.json()
+    assert set(snapshot) == set(body)
+    assert snapshot["market"] == body["market"]  # no event came in between: the same figures
+    assert snapshot["strategies"] == body["strategies"]
