@@ -22,6 +22,7 @@ from vantage.core.auth.login_guard import LoginGuard
 from vantage.core.auth.principal import Scope
 from vantage.core.cache import NotModified, create_response_cache, not_modified_response
 from vantage.core.client_address import TrustedProxies
+from vantage.core.compat import compat_router
 from vantage.core.context import CoreServices
 from vantage.core.db import Database
 from vantage.core.early_answers import EarlyAnswerMiddleware, EarlyAnswers
@@ -97,6 +98,8 @@ def _mount(app: FastAPI, settings: Settings, packs: list[Pack]) -> None:
     for pack in packs:
         if pack.router is not None:
             app.include_router(pack.router)
+    if settings.compat_routes:
+        app.include_router(compat_router(pack.compat for pack in packs if pack.compat))
 
 
 def create_app(settings: Settings | None = None, *, packs: Sequence[Pack] | None = None) -> FastAPI:

@@ -74,6 +74,8 @@ class Settings(BaseSettings):
 
     migrate_on_start: bool = True
     metrics_enabled: bool = True
+    # Serve the older systems' URLs next to /api/v1 (docs/COMPAT.md).
+    compat_routes: bool = True
     shutdown_timeout_seconds: float = Field(default=20.0, gt=0)
     health_timeout_seconds: float = Field(default=0.8, gt=0, le=30)
     # Allocations between young-generation collections while serving (CPython's default: 700).

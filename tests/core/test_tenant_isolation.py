@@ -120,6 +120,16 @@ async def _trading_alert_of_a(tenants: Tenants, method: str) -> Call:
     return Call({"alert_id": await trading_support.raise_alert(tenants.app, tenants.a_id)})
 
 
+async def _tracked_symbol_of_a(tenants: Tenants, method: str) -> Call:
+    symbol = f"S{uuid.uuid4().hex[:6].upper()}"
+    async with bare_client(tenants.app) as client:
+        response = await client.post(
+            "/api/v1/trading/symbols", json={"symbol": symbol}, headers=tenants.a_admin
+        )
+    assert response.status_code == 201, response.text
+    return Call({"symbol": symbol})
+
+
 async def _specialist_of_a(tenants: Tenants, method: str) -> Call:
     from vantage.packs.gateway.models import Specialist
 
@@ -172,6 +182,7 @@ TENANT_OBJECTS: dict[str, ObjectFactory] = {
     "/api/v1/jobs/{job_id}/cancel": _job_of_a,
     "/api/v1/trading/trades/{trade_id}": _trade_of_a,
     "/api/v1/trading/system/alerts/acknowledge/{alert_id}": _trading_alert_of_a,
+    "/api/v1/trading/symbols/{symbol}": _tracked_symbol_of_a,
     "/api/v1/commerce/customers/{customer_id}": _commerce_customer_of_a,
     "/api/v1/ml/learning-memory/{entry_id}": _learning_entry_of_a,
     "/api/v1/aidev/sessions/{session_id}": _aidev_session_of_a,

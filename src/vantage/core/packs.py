@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from pydantic_settings import BaseSettings
 
     from vantage.config import Settings
+    from vantage.core.compat import CompatSurface
     from vantage.core.context import CoreServices
     from vantage.core.db import Database
     from vantage.core.jobs.kinds import JobHandler, Schedule
@@ -95,6 +96,8 @@ class Pack:
     channels: Sequence[ChannelSpec] = ()
     # The pack's page in the web UI (see docs/WEB.md); None: the pack has no page.
     web: WebPage | None = None
+    # The URLs of the system this pack replaces, answered by its own routes (docs/COMPAT.md).
+    compat: CompatSurface | None = None
 
     def import_models(self) -> None:
         """Import the modules that declare this pack's tables, so they join the metadata."""

@@ -6,6 +6,7 @@ from vantage.core.packs import Pack, WebPage
 from vantage.packs.commerce.api import router
 from vantage.packs.commerce.channels import CHANNELS
 from vantage.packs.commerce.cli import cli, importers
+from vantage.packs.commerce.compat import COMPAT
 from vantage.packs.commerce.demo import load_demo
 from vantage.packs.commerce.runtime import lifespan
 from vantage.packs.commerce.settings import CommerceSettings
@@ -27,4 +28,5 @@ def build_pack() -> Pack:
         settings=CommerceSettings,
         web=WebPage.beside(__file__, "Commerce"),
         channels=CHANNELS,
+        compat=COMPAT,
     )

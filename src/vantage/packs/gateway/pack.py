@@ -8,6 +8,7 @@ from vantage.core.packs import Pack, WebPage
 from vantage.packs.gateway.api import router
 from vantage.packs.gateway.channels import CHANNELS
 from vantage.packs.gateway.cli import cli
+from vantage.packs.gateway.compat import COMPAT
 from vantage.packs.gateway.demo import load_demo
 from vantage.packs.gateway.runtime import run_gateway
 from vantage.packs.gateway.settings import PACK_NAME, GatewaySettings
@@ -30,6 +31,7 @@ def create_pack(settings: GatewaySettings | None = None) -> Pack:
         settings=GatewaySettings,
         channels=CHANNELS,
         web=WebPage.beside(__file__, "LLM gateway"),
+        compat=COMPAT,
     )
 
 

@@ -283,3 +283,16 @@ class Alert(TenantMixin, Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     acknowledged_by: Mapped[str | None] = mapped_column(String(320))
+
+
+class TrackedSymbol(Base):
+    """A symbol the tenant asked to follow (``POST /symbols``), whether or not it has data yet."""
+
+    __tablename__ = "trading_tracked_symbols"
+
+    tenant_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
+    )
+    symbol: Mapped[str] = mapped_column(String(32), primary_key=True)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    added_by: Mapped[str | None] = mapped_column(String(320))

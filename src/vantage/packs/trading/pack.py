@@ -11,6 +11,7 @@ from vantage.core.packs import Pack, WebPage
 from vantage.packs.trading.api import router
 from vantage.packs.trading.channels import CHANNELS
 from vantage.packs.trading.cli import cli
+from vantage.packs.trading.compat import COMPAT
 from vantage.packs.trading.demo import load_demo
 from vantage.packs.trading.jobs.retention import retention_job
 from vantage.packs.trading.runtime import PACK_NAME, trading_lifespan
@@ -46,6 +47,7 @@ def create_pack(settings: TradingSettings | None = None) -> Pack:
         web=WebPage.beside(__file__, "Trading"),
         jobs={RETENTION_JOB: retention},
         schedules=[Schedule(RETENTION_SCHEDULE, RETENTION_JOB)],
+        compat=COMPAT,
     )
 
 

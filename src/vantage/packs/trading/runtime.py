@@ -36,6 +36,7 @@ from vantage.packs.trading.live.collectors.system import HostSampler
 from vantage.packs.trading.live.feed import Feed, LocalFeed, RedisFeed
 from vantage.packs.trading.live.leader import CollectorLeader
 from vantage.packs.trading.live.lease import LEASE_NAME, CollectorLease
+from vantage.packs.trading.live.prometheus import TradingMetricsExporter
 from vantage.packs.trading.live.version_gate import VersionGate
 from vantage.packs.trading.schemas import ingest_response
 from vantage.packs.trading.settings import TradingSettings
@@ -184,12 +185,15 @@ def trading_lifespan(
             core.body_limits.set_prefix(EVENTS_PATH, settings.max_batch_bytes)
         core.hub.handle_publishes(EVENTS_CHANNEL, runtime.handle_published_events)
         core.early_answers.register(current_metrics_hot_read(runtime))
+        exporter = TradingMetricsExporter(lambda: runtime.leader.latest)
+        core.metrics_registry.register(exporter)
         core.runtimes.set(PACK_NAME, runtime)
         try:
             async with runtime.running():
                 yield
         finally:
             core.runtimes.remove(PACK_NAME)
+            core.metrics_registry.unregister(exporter)
 
     return lifespan
 

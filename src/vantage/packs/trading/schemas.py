@@ -11,6 +11,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 from vantage.core.windows import WindowOut
 from vantage.packs.trading.ingest.events import Symbol
 from vantage.packs.trading.ingest.unit_of_work import IngestOutcome
+from vantage.packs.trading.live.collectors.base import CollectorStatus
 from vantage.packs.trading.live.collectors.snapshot import (
     AlertSnapshot,
     ComponentSnapshot,
@@ -271,6 +272,9 @@ class SystemPerformance(BaseModel):
 class ComponentsResponse(BaseModel):
     checked_at: datetime
     components: list[ComponentSnapshot]
+    collectors: list[CollectorStatus] = Field(
+        default_factory=list, description="The collectors: status, circuit breaker, errors"
+    )
 
 
 class LogOut(BaseModel):

@@ -41,6 +41,12 @@ class TradingSettings(BaseSettings):
     recent_logs: int = Field(default=50, ge=1, le=1000)
     latency_window: int = Field(default=10_000, ge=10)
 
+    # A collector failing this many times in a row is isolated, then retried after the backoff,
+    # doubled after each failed retry up to the maximum.
+    collector_breaker_failures: int = Field(default=3, ge=1)
+    collector_breaker_backoff_seconds: float = Field(default=1.0, gt=0)
+    collector_breaker_max_backoff_seconds: float = Field(default=60.0, gt=0)
+
     lease_ttl_seconds: float = Field(default=6.0, gt=0.5)
     redis_key_prefix: str = Field(default="vantage:", max_length=64)
     feed_max_length: int = Field(default=100_000, ge=1000)
@@ -52,6 +58,13 @@ class TradingSettings(BaseSettings):
     )
     simulator_ticks_per_second: float = Field(default=20.0, gt=0, le=10_000)
     simulator_seed: int | None = None
+
+    # ``WS /ws/metrics`` (docs/COMPAT.md): the pack whose ``<pack>.metrics`` it serves by default,
+    # the tenant it serves without credentials on a trusted network (off when unset), and how
+    # often it sends a heartbeat.
+    compat_metrics_source: str = Field(default="trading", pattern=r"^[a-z][a-z0-9_]*$")
+    compat_metrics_trusted_tenant: str | None = None
+    compat_metrics_heartbeat_seconds: float = Field(default=5.0, gt=0)
 
     @field_validator("simulator_symbols", mode="before")
     @classmethod

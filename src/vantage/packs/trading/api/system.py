@@ -23,6 +23,7 @@ from vantage.packs.trading.schemas import (
 from vantage.packs.trading.service import alerts as alert_service
 from vantage.packs.trading.service import live_metrics
 from vantage.packs.trading.service import system as system_service
+from vantage.packs.trading.service.collector_status import collector_statuses
 
 router = APIRouter(prefix="/system")
 MAX_LOG_LINES = 500
@@ -62,9 +63,11 @@ async def performance(principal: ReadPrincipal, runtime: TradingRuntimeDep) -> S
 async def components(
     principal: ReadPrincipal, session: ReadSession, runtime: TradingRuntimeDep
 ) -> ComponentsResponse:
-    return await system_service.components(
+    found = await system_service.components(
         session, principal.tenant_id, runtime.settings, datetime.now(UTC)
     )
+    found.collectors = await collector_statuses(runtime, principal.tenant_id)
+    return found
 
 
 @router.get("/logs/recent", response_model=LogsResponse, summary="Recent log lines, newest first")

@@ -17,6 +17,7 @@ from decimal import Decimal
 from vantage.packs.trading.domain import metrics
 from vantage.packs.trading.domain.ledger import ZERO
 from vantage.packs.trading.ingest.changes import FillFact, OrderChange
+from vantage.packs.trading.live.collectors.base import Collector
 from vantage.packs.trading.live.collectors.snapshot import (
     ExecutionSnapshot,
     LatencySnapshot,
@@ -48,8 +49,11 @@ class ExecutionState:
     partially_filled: int = 0
 
 
-class ExecutionCollector:
+class ExecutionCollector(Collector):
+    name = "execution"
+
     def __init__(self, day_of: Callable[[datetime], date], latency_window: int) -> None:
+        super().__init__()
         self.day_of = day_of
         self.state = ExecutionState()
         self.session_day: date | None = None

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from vantage.packs.trading.domain import metrics
 from vantage.packs.trading.ingest.events import Tick
+from vantage.packs.trading.live.collectors.base import Collector
 from vantage.packs.trading.live.collectors.snapshot import SymbolSnapshot
 
 
@@ -79,10 +80,13 @@ class SymbolState:
         )
 
 
-class MarketCollector:
+class MarketCollector(Collector):
     """Folds ticks into per-symbol state; the session follows the configured time zone."""
 
+    name = "market"
+
     def __init__(self, day_of: Callable[[datetime], date], zone: ZoneInfo) -> None:
+        super().__init__()
         self.day_of = day_of
         self.zone = zone
         self.symbols: dict[str, SymbolState] = {}

@@ -10,6 +10,8 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
+from vantage.packs.trading.live.collectors.base import CollectorStatus
+
 
 class SymbolSnapshot(BaseModel):
     symbol: str
@@ -147,3 +149,6 @@ class MetricsSnapshot(BaseModel):
     strategies: list[StrategySnapshot]
     execution: ExecutionSnapshot
     system: SystemSnapshot
+    collectors: list[CollectorStatus] = Field(
+        default_factory=list, description="Each collector's state, breaker and error counters"
+    )

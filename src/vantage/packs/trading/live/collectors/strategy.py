@@ -16,6 +16,7 @@ from vantage.packs.trading.domain import metrics
 from vantage.packs.trading.domain.ledger import ZERO, Book, q10
 from vantage.packs.trading.ingest.changes import FillFact
 from vantage.packs.trading.ingest.events import StrategyUpdate
+from vantage.packs.trading.live.collectors.base import Collector
 from vantage.packs.trading.live.collectors.snapshot import PositionSnapshot, StrategySnapshot
 
 PriceOf = Callable[[str], float | None]
@@ -74,8 +75,11 @@ def _decimal(value: float) -> Decimal:
     return Decimal(repr(value))
 
 
-class StrategyCollector:
+class StrategyCollector(Collector):
+    name = "strategy"
+
     def __init__(self, day_of: Callable[[datetime], date]) -> None:
+        super().__init__()
         self.day_of = day_of
         self.strategies: dict[str, StrategyState] = {}
         self.session_day: date | None = None

@@ -18,6 +18,7 @@ from pathlib import Path
 import psutil
 
 from vantage.packs.trading.ingest.events import Heartbeat, LogEvent
+from vantage.packs.trading.live.collectors.base import Collector
 from vantage.packs.trading.live.collectors.snapshot import (
     AlertSnapshot,
     ComponentSnapshot,
@@ -107,10 +108,13 @@ class IngestRate:
         return sum(count for _, count in self._buckets) / RATE_WINDOW_SECONDS
 
 
-class SystemCollector:
+class SystemCollector(Collector):
     """One tenant's components, recent logs and ingest rate; alerts are set by the evaluator."""
 
+    name = "system"
+
     def __init__(self, recent_logs: int, stale_after: float) -> None:
+        super().__init__()
         self.components: dict[str, ComponentState] = {}
         self.logs: deque[LogSnapshot] = deque(maxlen=recent_logs)
         self.alerts: list[AlertSnapshot] = []

@@ -1,0 +1,139 @@
+"""Compatibility routes: the URLs of the systems Vantage replaces, answered by its own handlers.
+
+A pack declares, in one place, each path an older front end or script calls and the
+``/api/v1`` route that answers it, with pure adapters that rename and reshape: the query or
+JSON body on the way in, the JSON answer (or each server-sent event) on the way out, and the
+error body. The alias forwards the request inside the process to the ``/api/v1`` route, so
+authentication, scopes, rate limits, conditional reads and every figure are that route's own:
+an alias never computes anything. WebSocket aliases are declared with their endpoint.
+
+Aliases are mounted when ``VANTAGE_COMPAT_ROUTES`` is true (the default), appear in OpenAPI
+under the ``compat`` tag and are marked deprecated for new clients.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel
+from starlette.datastructures import QueryParams
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+
+from vantage.core.compat_forwarding import ForwardedCall, Reshaping
+from vantage.core.openapi import request_body
+
+COMPAT_TAG = "compat"
+
+QueryAdapter = Callable[[QueryParams], list[tuple[str, str]]]
+JsonAdapter = Callable[[Any], Any]
+# (the route's JSON answer, the alias's own query) -> the older system's answer.
+AnswerAdapter = Callable[[Any, QueryParams], Any]
+# (event name, parsed data) -> (event name, data), or None to drop the event.
+EventAdapter = Callable[[str, Any], "tuple[str, Any] | None"]
+
+
+def same_query(query: QueryParams) -> list[tuple[str, str]]:
+    """Forward the query string unchanged."""
+    return list(query.multi_items())
+
+
+def same_json(value: Any) -> Any:
+    """Forward a JSON value unchanged."""
+    return value
+
+
+def same_answer(value: Any, query: QueryParams) -> Any:
+    """Answer the route's JSON unchanged."""
+    return value
+
+
+def same_event(event: str, data: Any) -> tuple[str, Any] | None:
+    """Forward a server-sent event unchanged."""
+    return event, data
+
+
+@dataclass(frozen=True)
+class CompatRoute:
+    """One alias: ``method path`` of the older system, answered by the route at ``target``."""
+
+    path: str
+    target: str
+    method: str = "GET"
+    summary: str = ""
+    query: QueryAdapter = same_query
+    body: JsonAdapter = same_json
+    answer: AnswerAdapter = same_answer
+    events: EventAdapter = same_event
+    # The error body of the older system, built from the problem document the route answered.
+    error: JsonAdapter = same_json
+    body_model: type[BaseModel] | None = None
+
+
+@dataclass(frozen=True)
+class CompatSocket:
+    """A WebSocket alias: the older system's path and the endpoint that serves it."""
+
+    path: str
+    endpoint: Callable[[WebSocket], Any]
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class CompatSurface:
+    """Every alias of one pack, declared in one place."""
+
+    system: str
+    routes: Sequence[CompatRoute] = ()
+    sockets: Sequence[CompatSocket] = field(default_factory=tuple)
+
+
+def _endpoint(route: CompatRoute) -> Callable[[Request], Any]:
+    async def alias(request: Request) -> Response:
+        return ForwardedCall(
+            target=route.target,
+            query=route.query(request.query_params),
+            body=await request.body(),
+            body_adapter=route.body,
+            reshaping=Reshaping(
+                answer=partial(_answer_for, route.answer, request.query_params),
+                events=route.events,
+                error=route.error,
+            ),
+        )
+
+    alias.__name__ = f"compat_{route.method.lower()}_{route.path.strip('/').replace('/', '_')}"
+    alias.__doc__ = route.summary or f"Alias of {route.method} {route.target}."
+    return alias
+
+
+def _answer_for(adapter: AnswerAdapter, query: QueryParams, value: Any) -> Any:
+    return adapter(value, query)
+
+
+def _openapi_extra(route: CompatRoute) -> dict[str, Any] | None:
+    return request_body(route.body_model) if route.body_model is not None else None
+
+
+def compat_router(surfaces: Iterable[CompatSurface]) -> APIRouter:
+    """One router holding every alias of the given surfaces."""
+    router = APIRouter(tags=[COMPAT_TAG], deprecated=True)
+    for surface in surfaces:
+        for route in surface.routes:
+            router.add_api_route(
+                route.path,
+                _endpoint(route),
+                methods=[route.method],
+                summary=route.summary or f"{surface.system}: alias of {route.target}",
+                description=f"{surface.system} compatibility alias of `{route.method} "
+                f"{route.target}`; see docs/COMPAT.md. Deprecated for new clients.",
+                openapi_extra=_openapi_extra(route),
+                response_model=None,
+            )
+        for socket in surface.sockets:
+            router.add_api_websocket_route(socket.path, socket.endpoint, name=socket.name or None)
+    return router
