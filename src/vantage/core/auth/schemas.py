@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from vantage.core.auth.api_keys import decode_scopes
 from vantage.core.auth.models import ApiKey, Role, User
@@ -16,6 +16,7 @@ from vantage.core.auth.users import (
     check_password,
     normalize_email,
 )
+from vantage.core.instants import Instant
 
 Email = Annotated[str, Field(max_length=MAX_EMAIL_LENGTH), AfterValidator(normalize_email)]
 NewPassword = Annotated[str, AfterValidator(check_password)]
@@ -118,7 +119,7 @@ class UserUpdate(BaseModel):
 class ApiKeyCreate(BaseModel):
     name: Annotated[str, Field(min_length=1, max_length=100)]
     scopes: Annotated[list[Scope], Field(min_length=1, max_length=len(Scope))]
-    expires_at: AwareDatetime | None = Field(default=None, description="Never expires when null")
+    expires_at: Instant | None = Field(default=None, description="Never expires when null")
 
 
 class ApiKeyOut(BaseModel):

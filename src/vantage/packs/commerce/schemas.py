@@ -6,8 +6,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from vantage.core.instants import Instant
 from vantage.core.pagination import PaginationMeta
 from vantage.core.windows import WindowOut
 from vantage.packs.commerce.ingest.batch import OrderStatus
@@ -39,7 +40,7 @@ class OrderIn(BaseModel):
     customer_id: ExternalId | None = None
     customer_name: Annotated[Name, StringConstraints(max_length=200)] | None = None
     country: Annotated[Name, StringConstraints(max_length=64)] | None = None
-    placed_at: AwareDatetime
+    placed_at: Instant
     status: OrderStatus
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] | None = None
     lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES_PER_ORDER)

@@ -11,7 +11,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -25,6 +24,7 @@ from pydantic import (
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 from pydantic_core import from_json
 
+from vantage.core.instants import Instant
 from vantage.packs.trading.ledger import q10
 
 EventId = Annotated[
@@ -54,7 +54,7 @@ _CONFIG = ConfigDict(extra="forbid", allow_inf_nan=False)
 @pydantic_dataclass(slots=True, frozen=True, kw_only=True, config=_CONFIG)
 class _Event:
     id: EventId
-    ts: AwareDatetime
+    ts: Instant
 
 
 @pydantic_dataclass(slots=True, frozen=True, kw_only=True, config=_CONFIG)

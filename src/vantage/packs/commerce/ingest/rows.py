@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
+from vantage.core.instants import OUT_OF_RANGE, in_range
 from vantage.packs.commerce.ingest.batch import STATUSES, OrderBatch
 from vantage.packs.commerce.money import MAX_UNIT_PRICE_MINOR, MoneyError, parse_price_minor
 
@@ -181,6 +182,8 @@ class RowReader:
                     parsed = datetime.fromisoformat(text)
             except ValueError as error:
                 raise RowError(line, "placed_at", f"is not a date and time: {text!r}") from error
+        if not in_range(parsed):
+            raise RowError(line, "placed_at", OUT_OF_RANGE)
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=self._timezone)
         return parsed.astimezone(UTC)
