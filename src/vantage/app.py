@@ -44,6 +44,7 @@ from vantage.core.telemetry import (
     RequestContextMiddleware,
     configure_logging,
 )
+from vantage.core.text import refuse_control_characters
 
 logger = structlog.get_logger("vantage.app")
 
@@ -114,6 +115,7 @@ def create_app(settings: Settings | None = None, *, packs: Sequence[Pack] | None
         openapi_url="/openapi.json" if settings.docs_available else None,
         docs_url="/docs" if settings.docs_available else None,
         redoc_url="/redoc" if settings.docs_available else None,
+        dependencies=[Depends(refuse_control_characters)],
     )
     database = Database(settings)
     registry = CollectorRegistry()

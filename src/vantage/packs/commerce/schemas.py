@@ -10,11 +10,12 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from vantage.core.instants import Instant
 from vantage.core.pagination import PaginationMeta
+from vantage.core.text import Line, Text
 from vantage.core.windows import WindowOut
 from vantage.packs.commerce.ingest.batch import OrderStatus
 
-ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
+ExternalId = Annotated[Line, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+Name = Annotated[Text, StringConstraints(strip_whitespace=True, max_length=300)]
 MAX_LINES_PER_ORDER = 1_000
 MAX_QUANTITY = 1_000_000
 MAX_UNIT_PRICE = Decimal(1_000_000_000)
