@@ -33,6 +33,7 @@ from vantage.core.jobs.runtime import JobRuntime
 from vantage.core.limit_storage import create_limit_storage
 from vantage.core.packs import Pack, PackContext, discover_packs, select_packs
 from vantage.core.pagination import CursorCodec
+from vantage.core.private_files import protect_stored_files
 from vantage.core.problems import install_error_handlers
 from vantage.core.production import refuse_unsafe_production
 from vantage.core.ratelimit import EXPOSED_RATE_LIMIT_HEADERS, RateLimiter, rate_limit
@@ -59,6 +60,7 @@ def enabled_packs(settings: Settings, packs: Sequence[Pack] | None = None) -> li
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     state = app.state
     await refuse_unsafe_production(state.settings, state.database)
+    protect_stored_files(state.settings.data_dir, state.database.sqlite_path)
     async with AsyncExitStack() as stack:
         await stack.enter_async_context(state.hub.running())
         stack.enter_context(before_termination(state.hub.drain_clients))

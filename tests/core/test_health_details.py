@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import httpx
-
 from tests.conftest import ClientFactory
 from tests.support.auth import app_of, user_headers
 from vantage.core.auth.models import Role
