@@ -36,8 +36,13 @@ from vantage.core.pagination import CursorCodec
 from vantage.core.private_files import protect_stored_files
 from vantage.core.problems import install_error_handlers
 from vantage.core.production import refuse_unsafe_production
-from vantage.core.ratelimit import EXPOSED_RATE_LIMIT_HEADERS, RateLimiter, rate_limit
+from vantage.core.ratelimit import (
+    EXPOSED_RATE_LIMIT_HEADERS,
+    RateLimiter,
+    rate_limit,
+)
 from vantage.core.redis import create_redis
+from vantage.core.route_limits import RouteGroups, default_rate_limit, token_throttle
 from vantage.core.shutdown import before_termination
 from vantage.core.telemetry import (
     DatabasePoolCollector,
@@ -87,7 +92,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 def _mount(app: FastAPI, settings: Settings, packs: list[Pack]) -> None:
     app.include_router(meta.router)
     app.include_router(health.router)
-    app.include_router(auth_endpoints.router)
+    app.include_router(auth_endpoints.router, dependencies=[Depends(token_throttle)])
     app.include_router(auth_admin_endpoints.router)
     app.include_router(
         jobs_router(require_scope(Scope.READ), require_scope(Scope.INGEST)),
@@ -117,7 +122,7 @@ def create_app(settings: Settings | None = None, *, packs: Sequence[Pack] | None
         openapi_url="/openapi.json" if settings.docs_available else None,
         docs_url="/docs" if settings.docs_available else None,
         redoc_url="/redoc" if settings.docs_available else None,
-        dependencies=[Depends(refuse_control_characters)],
+        dependencies=[Depends(refuse_control_characters), Depends(default_rate_limit)],
     )
     database = Database(settings)
     registry = CollectorRegistry()
@@ -184,6 +189,7 @@ def create_app(settings: Settings | None = None, *, packs: Sequence[Pack] | None
         docs_paths=[url for url in docs_pages if url],
     )
     _mount(app, settings, selected)
+    app.state.route_groups = RouteGroups.of(app)
     return app
 
 

@@ -181,6 +181,7 @@ class Settings(BaseSettings):
     realtime_send_timeout_seconds: float = Field(default=5.0, gt=0)
     realtime_max_subscriptions: int = Field(default=100, ge=1)
     realtime_max_inbound_bytes: int = Field(default=65_536, ge=256)
+    realtime_max_messages_per_second: float = Field(default=50.0, gt=0)
     realtime_sse_ping_seconds: float = Field(default=15.0, gt=0)
     realtime_redis_prefix: str = Field(default="vantage:rt:", min_length=1)
 

@@ -74,6 +74,7 @@ class HubConfig:
     max_subscriptions: int = 100
     max_inbound_bytes: int = 65_536
     sse_ping_seconds: float = 15.0
+    max_messages_per_second: float = 50.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> HubConfig:
@@ -85,6 +86,7 @@ class HubConfig:
             max_subscriptions=settings.realtime_max_subscriptions,
             max_inbound_bytes=settings.realtime_max_inbound_bytes,
             sse_ping_seconds=settings.realtime_sse_ping_seconds,
+            max_messages_per_second=settings.realtime_max_messages_per_second,
         )
 
 

@@ -27,6 +27,7 @@ from vantage.core.realtime.clients import (
     CLOSE_GOING_AWAY,
     CLOSE_INTERNAL_ERROR,
     CLOSE_MESSAGE_TOO_BIG,
+    CLOSE_POLICY_VIOLATION,
     CLOSE_REASONS,
     CLOSE_TRY_AGAIN_LATER,
     CLOSE_UNAUTHORIZED,
@@ -34,6 +35,7 @@ from vantage.core.realtime.clients import (
     Replayed,
 )
 from vantage.core.realtime.hub import Handled, Hub
+from vantage.core.realtime.message_rate import MessageRate
 from vantage.core.realtime.messages import Message, control_frame, now_ms
 from vantage.core.realtime.protocol import (
     AuthOp,
@@ -65,6 +67,7 @@ class WebSocketClient(Client):
         self._writer: asyncio.Task[None] | None = None
         self._closer: asyncio.Task[None] | None = None
         self._clock = asyncio.get_running_loop().time
+        self._rate = MessageRate(hub.config.max_messages_per_second, self._clock)
         # The writer waits for work; an idle writer lets fan-out send directly (see eager.py).
         self._writer_idle = False
         # A direct send that suspended (the connection was not writable), left for the writer.
@@ -177,6 +180,12 @@ class WebSocketClient(Client):
             if len(payload) > limit:
                 self.close(CLOSE_MESSAGE_TOO_BIG)
                 return
+            if not self._rate.admit():
+                if self._rate.persistent:
+                    self.close(CLOSE_POLICY_VIOLATION)
+                    return
+                self.push_control("error", code="RATE_LIMITED", detail="too many messages")
+                continue
             try:
                 await self._dispatch(parse_op(payload))
             except ValidationError as error:
