@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 from fastapi.routing import iter_route_contexts
 
-from tests.conftest import ClientFactory, every_pack
+from tests.conftest import ClientFactory
 from tests.support.auth import app_of, sign_in_as
 from vantage.core.route_limits import EXEMPT, route_group
 
