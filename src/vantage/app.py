@@ -31,6 +31,7 @@ from vantage.core.http_guard import BodyLimitMiddleware, BodyLimits, ResponseHea
 from vantage.core.jobs.endpoints import jobs_router
 from vantage.core.jobs.runtime import JobRuntime
 from vantage.core.limit_storage import create_limit_storage
+from vantage.core.openapi_problems import install_problem_openapi
 from vantage.core.packs import Pack, PackContext, discover_packs, select_packs
 from vantage.core.pagination import CursorCodec
 from vantage.core.private_files import protect_stored_files
@@ -190,6 +191,7 @@ def create_app(settings: Settings | None = None, *, packs: Sequence[Pack] | None
     )
     _mount(app, settings, selected)
     app.state.route_groups = RouteGroups.of(app)
+    install_problem_openapi(app)
     return app
 
 

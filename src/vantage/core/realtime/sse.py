@@ -124,7 +124,11 @@ def _resume_from(request: Request) -> Position | None:
     "/api/v1/stream/{channel}",
     summary="Stream one channel as Server-Sent Events",
     response_class=Response,
-    responses={200: {"content": {"text/event-stream": {}}, "description": "An event stream"}},
+    responses={
+        200: {"content": {"text/event-stream": {}}, "description": "An event stream"},
+        401: {"description": "Missing or refused credentials"},
+        403: {"description": "The credentials may not subscribe to this channel"},
+    },
 )
 async def stream_channel(channel: str, request: Request) -> Response:
     """Events have ``id: <epoch>:<offset>``; reconnect with ``Last-Event-ID`` to resume."""
