@@ -15,7 +15,7 @@ from prometheus_client import CollectorRegistry
 from vantage import PRODUCT_NAME, __version__
 from vantage.config import Settings, load_settings
 from vantage.core import health, meta, realtime
-from vantage.core.auth.api import router as auth_router
+from vantage.core.auth.api import account_router, admin_router
 from vantage.core.auth.context import auth_context, create_auth_context
 from vantage.core.auth.dependencies import authenticate_credential, require_scope
 from vantage.core.auth.login_guard import LoginGuard
@@ -31,12 +31,19 @@ from vantage.core.http_guard import BodyLimitMiddleware, BodyLimits, ResponseHea
 from vantage.core.jobs.endpoints import jobs_router
 from vantage.core.jobs.runtime import JobRuntime
 from vantage.core.limit_storage import create_limit_storage
+from vantage.core.openapi_problems import install_problem_openapi
 from vantage.core.packs import Pack, PackContext, discover_packs, select_packs
 from vantage.core.pagination import CursorCodec
+from vantage.core.private_files import protect_stored_files
 from vantage.core.problems import install_error_handlers
 from vantage.core.production import refuse_unsafe_production
-from vantage.core.ratelimit import EXPOSED_RATE_LIMIT_HEADERS, RateLimiter, rate_limit
+from vantage.core.ratelimit import (
+    EXPOSED_RATE_LIMIT_HEADERS,
+    RateLimiter,
+    rate_limit,
+)
 from vantage.core.redis import create_redis
+from vantage.core.route_limits import RouteGroups, default_rate_limit, token_throttle
 from vantage.core.shutdown import before_termination
 from vantage.core.suppressed import SuppressedErrors
 from vantage.core.telemetry import (
@@ -45,6 +52,7 @@ from vantage.core.telemetry import (
     RequestContextMiddleware,
     configure_logging,
 )
+from vantage.core.text import refuse_control_characters
 from vantage.web import install_web
 
 logger = structlog.get_logger("vantage.app")
@@ -61,6 +69,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     core: CoreServices = app.state.core
     packs: list[Pack] = app.state.packs
     await refuse_unsafe_production(core.settings, core.database)
+    protect_stored_files(core.settings.data_dir, core.database.sqlite_path)
     async with AsyncExitStack() as stack:
         await stack.enter_async_context(core.hub.running())
         stack.enter_context(before_termination(core.hub.drain_clients))
@@ -87,7 +96,8 @@ def _mount(app: FastAPI, settings: Settings, packs: list[Pack]) -> None:
     install_web(app, packs)  # first: browsers asking for / get the UI, scripts the JSON below
     app.include_router(meta.router)
     app.include_router(health.router)
-    app.include_router(auth_router)
+    app.include_router(account_router, dependencies=[Depends(token_throttle)])
+    app.include_router(admin_router)
     app.include_router(
         jobs_router(require_scope(Scope.READ), require_scope(Scope.INGEST)),
         dependencies=[Depends(rate_limit())],
@@ -118,6 +128,7 @@ def create_app(settings: Settings | None = None, *, packs: Sequence[Pack] | None
         openapi_url="/openapi.json" if settings.docs_available else None,
         docs_url="/docs" if settings.docs_available else None,
         redoc_url="/redoc" if settings.docs_available else None,
+        dependencies=[Depends(refuse_control_characters), Depends(default_rate_limit)],
     )
     database = Database(settings)
     registry = CollectorRegistry()
@@ -190,6 +201,8 @@ def create_app(settings: Settings | None = None, *, packs: Sequence[Pack] | None
         docs_paths=[url for url in docs_pages if url],
     )
     _mount(app, settings, selected)
+    app.state.route_groups = RouteGroups.of(app)
+    install_problem_openapi(app)
     return app
 
 

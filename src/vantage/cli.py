@@ -20,6 +20,7 @@ from vantage.core import migrations
 from vantage.core.auth.cli.api_keys import api_keys_cli
 from vantage.core.auth.cli.tenants import tenants_cli
 from vantage.core.auth.cli.users import users_cli
+from vantage.core.cli_errors import FriendlyErrors, debug_option, require_services
 from vantage.core.cli_support import console, settings_or_exit
 from vantage.core.db import Database
 from vantage.core.demo import DemoLogin, ensure_demo_admin, load_pack_demos
@@ -74,6 +75,7 @@ def serve(
     settings = settings_or_exit()
     if settings.migrate_on_start:
         _migrate(settings)
+    require_services(settings)
     _serve(settings, host, port, workers, reload)
 
 
@@ -195,8 +197,11 @@ def version() -> None:
 def build_cli(packs: dict[str, Pack] | None = None) -> typer.Typer:
     """The command tree, with a sub-command group for every installed pack that has one."""
     app = typer.Typer(
-        help=f"{PRODUCT_NAME}: one analytics backend for many dashboards.", no_args_is_help=True
+        help=f"{PRODUCT_NAME}: one analytics backend for many dashboards.",
+        no_args_is_help=True,
+        cls=FriendlyErrors,
     )
+    app.callback()(debug_option)
     app.command()(serve)
     app.command()(demo)
     app.command()(migrate)

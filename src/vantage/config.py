@@ -14,6 +14,8 @@ from limits import parse_many
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from vantage.core.private_files import private_dir
+
 MIN_SECRET_LENGTH = 32
 SECRET_FILE_NAME = "secret.key"  # noqa: S105 - a file name, not a secret
 MIB = 1024 * 1024
@@ -181,6 +183,7 @@ class Settings(BaseSettings):
     realtime_send_timeout_seconds: float = Field(default=5.0, gt=0)
     realtime_max_subscriptions: int = Field(default=100, ge=1)
     realtime_max_inbound_bytes: int = Field(default=65_536, ge=256)
+    realtime_max_messages_per_second: float = Field(default=50.0, gt=0)
     realtime_sse_ping_seconds: float = Field(default=15.0, gt=0)
     realtime_redis_prefix: str = Field(default="vantage:rt:", min_length=1)
 
@@ -251,7 +254,7 @@ class Settings(BaseSettings):
 def _read_or_create_secret(path: Path) -> str:
     if path.exists():
         return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     draft = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
     draft.touch(mode=0o600)
     draft.write_text(secrets.token_urlsafe(48))

@@ -15,6 +15,7 @@ from vantage.core.auth.repository import users as user_rows
 from vantage.core.auth.service.passwords import PasswordHasher
 from vantage.core.db import Database
 from vantage.core.packs import DemoContext, DemoScale, Pack
+from vantage.core.private_files import private_dir
 
 DEMO_ADMIN_EMAIL = "admin@demo.vantage.invalid"
 CREDENTIALS_FILE = "demo-admin.json"
@@ -32,7 +33,7 @@ def _demo_login(data_dir: Path) -> DemoLogin:
         stored = json.loads(path.read_text())
         return DemoLogin(email=stored["email"], password=stored["password"])
     login = DemoLogin(email=DEMO_ADMIN_EMAIL, password=secrets.token_urlsafe(18))
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)
     path.touch(mode=0o600)
     path.write_text(json.dumps({"email": login.email, "password": login.password}))
     return login

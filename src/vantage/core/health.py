@@ -1,17 +1,24 @@
-"""Liveness, readiness and database health; each check is bounded in time."""
+"""Liveness, readiness and database health; each check is bounded in time.
+
+Anyone may ask whether the service is up, but only an admin sees why a check failed, its
+latency, versions, pool sizes: a failure's text names hosts and ports, which anonymous
+callers (load balancers, the internet) have no use for.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from vantage import __version__
+from vantage.core.auth.dependencies import authenticate_credential, presented_credential
+from vantage.core.auth.principal import Scope
 from vantage.core.context import core_of
 from vantage.core.db import Database
 from vantage.core.errors import problem_response
@@ -24,7 +31,7 @@ CheckStatus = Literal["ok", "fail"]
 
 class CheckResult(BaseModel):
     status: CheckStatus
-    latency_ms: float
+    latency_ms: float | None = None
     detail: str | None = None
 
 
@@ -39,18 +46,37 @@ class ReadyOut(BaseModel):
 
 class DatabaseOut(BaseModel):
     status: CheckStatus
-    dialect: str
-    latency_ms: float | None
-    revision: list[str]
-    head: list[str]
-    pool: dict[str, dict[str, int]]
+    dialect: str | None = None
+    latency_ms: float | None = None
+    revision: list[str] | None = None
+    head: list[str] | None = None
+    pool: dict[str, dict[str, int]] | None = None
 
 
 class SummaryOut(BaseModel):
     status: Literal["ok", "degraded"]
-    version: str
-    uptime_seconds: float
+    version: str | None = None
+    uptime_seconds: float | None = None
     checks: dict[str, CheckResult]
+
+
+async def _shows_details(request: Request) -> bool:
+    """Whether the caller is an admin; a missing or refused credential just means no."""
+    try:
+        credential = presented_credential(request.headers)
+        if credential is None:
+            return False
+        principal = await authenticate_credential(request.app, credential)
+    except Exception:  # refused, or the credential store is down: health still answers
+        return False
+    return principal.has(Scope.ADMIN)
+
+
+ShowsDetails = Annotated[bool, Depends(_shows_details)]
+
+
+def _statuses_only(checks: dict[str, CheckResult]) -> dict[str, CheckResult]:
+    return {name: CheckResult(status=result.status) for name, result in checks.items()}
 
 
 def _one_line(error: BaseException) -> str:
@@ -124,7 +150,7 @@ def _not_ready(request: Request, checks: dict[str, CheckResult]) -> JSONResponse
         code="UNAVAILABLE",
         detail=f"not ready: {', '.join(failed)}",
         headers={"Retry-After": "1", "Cache-Control": "no-store"},
-        extra={"checks": {name: result.model_dump() for name, result in checks.items()}},
+        extra={"checks": {name: r.model_dump(exclude_none=True) for name, r in checks.items()}},
     )
 
 
@@ -138,9 +164,12 @@ async def live() -> LiveOut:
     response_model=ReadyOut,
     summary="Ready for traffic: database reachable, migrations current, Redis (when configured)",
     responses={503: {"description": "Not ready", "content": {"application/problem+json": {}}}},
+    response_model_exclude_none=True,
 )
-async def ready(request: Request) -> Any:
+async def ready(request: Request, details: ShowsDetails) -> Any:
     checks = await run_checks(request)
+    if not details:
+        checks = _statuses_only(checks)
     if any(result.status == "fail" for result in checks.values()):
         return _not_ready(request, checks)
     return ReadyOut(checks=checks)
@@ -151,15 +180,15 @@ async def ready(request: Request) -> Any:
     response_model=DatabaseOut,
     summary="Database dialect, round-trip latency, migration revision and pool",
     responses={503: {"description": "Database unreachable"}},
+    response_model_exclude_none=True,
 )
-async def database_health(request: Request) -> Any:
+async def database_health(request: Request, details: ShowsDetails) -> Any:
     core = core_of(request)
     database = core.database
     timeout = core.settings.health_timeout_seconds
     out = DatabaseOut(
         status="ok",
         dialect=database.dialect,
-        latency_ms=None,
         revision=[],
         head=sorted(head_revisions()),
         pool=database.pool_stats(),
@@ -169,16 +198,28 @@ async def database_health(request: Request) -> Any:
         out.revision = sorted(await database.current_revisions(timeout))
     except Exception:  # an unreachable database is reported, not raised
         out.status = "fail"
+    if not details:
+        out = DatabaseOut(status=out.status)
+    if out.status == "fail":
         return JSONResponse(
-            out.model_dump(), status_code=503, headers={"Cache-Control": "no-store"}
+            out.model_dump(exclude_none=True),
+            status_code=503,
+            headers={"Cache-Control": "no-store"},
         )
     return out
 
 
-@router.get("/health", response_model=SummaryOut, summary="One-look summary of every check")
-async def summary(request: Request) -> SummaryOut:
+@router.get(
+    "/health",
+    response_model=SummaryOut,
+    summary="One-look summary of every check",
+    response_model_exclude_none=True,
+)
+async def summary(request: Request, details: ShowsDetails) -> SummaryOut:
     checks = await run_checks(request)
     degraded = any(result.status == "fail" for result in checks.values())
+    if not details:
+        return SummaryOut(status="degraded" if degraded else "ok", checks=_statuses_only(checks))
     return SummaryOut(
         status="degraded" if degraded else "ok",
         version=__version__,

@@ -20,6 +20,7 @@ from limits.aio.storage import Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 from prometheus_client import CollectorRegistry, Counter
+from starlette.requests import HTTPConnection
 
 from vantage.config import Settings
 from vantage.core.auth.dependencies import OptionalPrincipal
@@ -30,6 +31,10 @@ from vantage.core.errors import RateLimited, Unavailable
 from vantage.core.limit_storage import REDIS_LIMIT_TIMEOUT_SECONDS, create_limit_storage
 
 DEFAULT_GROUP = "default"
+TOKENS_GROUP = "auth.tokens"
+# Groups whose policy is not the default unless VANTAGE_RATE_LIMITS says otherwise: token
+# endpoints answer anyone who sends a body, so guessing there is throttled per client address.
+BUILT_IN_POLICIES = {TOKENS_GROUP: "60/minute"}
 STATE_DECISIONS = "rate_limit_decisions"
 OUTAGE_WARNING_INTERVAL_SECONDS = 30.0
 UNAVAILABLE_RETRY_AFTER_SECONDS = 1
@@ -161,7 +166,7 @@ class RateLimiter:
         """The limiter of one application, on the storage the settings name."""
         return cls(
             create_limit_storage(settings),
-            Policies(settings.rate_limit_default, settings.rate_limits),
+            Policies(settings.rate_limit_default, {**BUILT_IN_POLICIES, **settings.rate_limits}),
             registry,
             key_prefix=settings.rate_limit_key_prefix,
             fail_open=settings.rate_limit_fail_open,
@@ -210,7 +215,7 @@ def principal_identity(principal: Principal) -> str:
     return f"{principal.kind}:{principal.tenant_id}:{principal.subject_id}"
 
 
-def identity_of(request: Request) -> str:
+def identity_of(request: HTTPConnection) -> str:
     """Whose budget a request spends: the authenticated principal's, else the client address's."""
     principal = getattr(request.state, "principal", None)
     if principal is not None:
@@ -231,27 +236,32 @@ def rate_limit(group: str = DEFAULT_GROUP) -> Callable[..., Awaitable[None]]:
     """
 
     async def enforce_rate_limit(request: Request, _caller: OptionalPrincipal) -> None:
-        core = core_of(request)
-        if not core.settings.rate_limit_enabled:
-            return
-        limiter = core.rate_limiter
-        decision = await limiter.check(group, identity_of(request))
-        decisions: list[Decision] = getattr(request.state, STATE_DECISIONS, [])
-        decisions.append(decision)
-        setattr(request.state, STATE_DECISIONS, decisions)
-        headers = decision_headers(decisions)
-        if decision.allowed:
-            return
-        if decision.remaining is None:
-            raise Unavailable(
-                "Rate limits cannot be checked right now; retry shortly.",
-                headers={**headers, "Retry-After": str(UNAVAILABLE_RETRY_AFTER_SECONDS)},
-            )
-        raise RateLimited(
-            f"Rate limit of {decision.policy.quota} requests per "
-            f"{decision.policy.window_seconds} s exceeded for {group!r}; "
-            f"retry in {decision.retry_after} s.",
-            headers={**headers, "Retry-After": str(decision.retry_after)},
-        )
+        await spend(request, group)
 
+    enforce_rate_limit.rate_limit_group = group  # type: ignore[attr-defined]
     return enforce_rate_limit
+
+
+async def spend(request: HTTPConnection, group: str, identity: str | None = None) -> None:
+    """Spend one request of ``group`` for ``identity`` (default: the caller), or raise 429."""
+    core = core_of(request)
+    if not core.settings.rate_limit_enabled:
+        return
+    decision = await core.rate_limiter.check(group, identity or identity_of(request))
+    decisions: list[Decision] = getattr(request.state, STATE_DECISIONS, [])
+    decisions.append(decision)
+    setattr(request.state, STATE_DECISIONS, decisions)
+    headers = decision_headers(decisions)
+    if decision.allowed:
+        return
+    if decision.remaining is None:
+        raise Unavailable(
+            "Rate limits cannot be checked right now; retry shortly.",
+            headers={**headers, "Retry-After": str(UNAVAILABLE_RETRY_AFTER_SECONDS)},
+        )
+    raise RateLimited(
+        f"Rate limit of {decision.policy.quota} requests per "
+        f"{decision.policy.window_seconds} s exceeded for {group!r}; "
+        f"retry in {decision.retry_after} s.",
+        headers={**headers, "Retry-After": str(decision.retry_after)},
+    )

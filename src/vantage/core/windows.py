@@ -8,6 +8,7 @@ from fastapi import Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from vantage.core.errors import ValidationFailed
+from vantage.core.instants import OUT_OF_RANGE, in_range
 
 MAX_DAYS = 3660
 
@@ -39,12 +40,15 @@ class TimeWindow:
 def _to_utc(value: str, loc: str) -> datetime:
     try:
         if len(value) == 10:
-            return datetime.combine(date.fromisoformat(value), time.min, tzinfo=UTC)
-        parsed = datetime.fromisoformat(value)
+            parsed = datetime.combine(date.fromisoformat(value), time.min, tzinfo=UTC)
+        else:
+            parsed = datetime.fromisoformat(value)
     except ValueError as error:
         raise ValidationFailed.field(
             ("query", loc), "expected a date (YYYY-MM-DD) or an ISO 8601 datetime"
         ) from error
+    if not in_range(parsed):
+        raise ValidationFailed.field(("query", loc), OUT_OF_RANGE)
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from vantage.config import load_settings
 from vantage.core.db import Base, sqlite_file_of, sqlite_url
 from vantage.core.models import import_all_models
+from vantage.core.private_files import create_private_file, protect_sqlite_files
 
 # Any constant works; every Vantage process agrees on it so only one migrates at a time.
 MIGRATION_LOCK_KEY = 7_273_101
@@ -28,7 +29,8 @@ def _migration_url(url: str) -> str:
     path = sqlite_file_of(url)
     if path is None:
         return url
-    path.parent.mkdir(parents=True, exist_ok=True)
+    create_private_file(path)
+    protect_sqlite_files(path)
     return sqlite_url(path, create=True)
 
 

@@ -105,7 +105,7 @@ async def test_mistakes_are_answered_with_error_ops_and_the_socket_stays_open(
         ),
         ({"op": "dance"}, "VALIDATION_ERROR"),
         ({"op": "unsubscribe", "channel": "rtt.feed"}, "NOT_FOUND"),
-        ({"op": "auth", "token": "t1-reader"}, "VALIDATION_ERROR"),
+        ({"op": "auth", "token": "t2-reader"}, "UNAUTHORIZED"),  # another identity
     ]
     for op, code in cases:
         await ws.send(json.dumps(op))

@@ -124,7 +124,7 @@ async def test_providers_report_health_and_pricing_is_listed(
         assert set(providers) == {"oa", "an", "simulated"}
         assert providers["oa"]["healthy"] is False
         assert providers["oa"]["consecutive_failures"] == 2
-        assert providers["oa"]["last_error"].startswith("server:")
+        assert providers["oa"]["last_error"] == "upstream_server"
         assert providers["oa"]["credentials"] == "present"
         assert providers["simulated"]["credentials"] == "not_required"
         assert providers["an"]["healthy"] is True

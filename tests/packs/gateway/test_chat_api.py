@@ -142,8 +142,9 @@ async def test_upstream_failures_are_problems_and_still_recorded(
         response = await http.post(
             "/api/v1/chat/send", json={"model": "oa/gpt-4o-mini", "message": "x"}, headers=headers
         )
-        assert response.status_code == 422
-        assert "maximum context length" in response.json()["detail"]
+        assert response.status_code == 502
+        assert response.json()["upstream_status"] == 400
+        assert "maximum context length" not in response.text  # the upstream's words stay out
         await gateway.runtime.writer.flush()
         rows = await usage_rows(gateway.runtime.database)
         assert sorted((r.status, r.error_code) for r in rows) == [

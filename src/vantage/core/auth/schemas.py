@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from vantage.core.auth.models import ApiKey, Role, User
 from vantage.core.auth.principal import Principal, Scope
@@ -16,10 +16,12 @@ from vantage.core.auth.service.users import (
     check_password,
     normalize_email,
 )
+from vantage.core.instants import Instant
+from vantage.core.text import Line
 
-Email = Annotated[str, Field(max_length=MAX_EMAIL_LENGTH), AfterValidator(normalize_email)]
+Email = Annotated[Line, Field(max_length=MAX_EMAIL_LENGTH), AfterValidator(normalize_email)]
 NewPassword = Annotated[str, AfterValidator(check_password)]
-TenantSlug = Annotated[str, Field(min_length=1, max_length=64)]
+TenantSlug = Annotated[Line, Field(min_length=1, max_length=64)]
 OpaqueToken = Annotated[str, Field(min_length=1, max_length=512)]
 
 
@@ -28,8 +30,8 @@ class TokenRequest(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    username: Annotated[str | None, Field(max_length=MAX_EMAIL_LENGTH)] = None
-    email: Annotated[str | None, Field(max_length=MAX_EMAIL_LENGTH)] = None
+    username: Annotated[Line | None, Field(max_length=MAX_EMAIL_LENGTH)] = None
+    email: Annotated[Line | None, Field(max_length=MAX_EMAIL_LENGTH)] = None
     password: Annotated[str, Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
     tenant: TenantSlug | None = Field(
         default=None, description="Tenant slug; the default tenant when omitted"
@@ -116,9 +118,9 @@ class UserUpdate(BaseModel):
 
 
 class ApiKeyCreate(BaseModel):
-    name: Annotated[str, Field(min_length=1, max_length=100)]
+    name: Annotated[Line, Field(min_length=1, max_length=100)]
     scopes: Annotated[list[Scope], Field(min_length=1, max_length=len(Scope))]
-    expires_at: AwareDatetime | None = Field(default=None, description="Never expires when null")
+    expires_at: Instant | None = Field(default=None, description="Never expires when null")
 
 
 class ApiKeyOut(BaseModel):

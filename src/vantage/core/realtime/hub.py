@@ -64,6 +64,9 @@ def stream_key(tenant_id: int, channel: str) -> str:
     return f"t{tenant_id}:{channel}"
 
 
+MIN_RECHECK_SECONDS = 0.25
+
+
 @dataclass(frozen=True)
 class HubConfig:
     """The hub's limits and timings (from the ``VANTAGE_REALTIME_*`` settings)."""
@@ -75,6 +78,8 @@ class HubConfig:
     max_subscriptions: int = 100
     max_inbound_bytes: int = 65_536
     sse_ping_seconds: float = 15.0
+    max_messages_per_second: float = 50.0
+    recheck_seconds: float = 2.5
 
     @classmethod
     def from_settings(cls, settings: Settings) -> HubConfig:
@@ -86,6 +91,10 @@ class HubConfig:
             max_subscriptions=settings.realtime_max_subscriptions,
             max_inbound_bytes=settings.realtime_max_inbound_bytes,
             sse_ping_seconds=settings.realtime_sse_ping_seconds,
+            max_messages_per_second=settings.realtime_max_messages_per_second,
+            # A copy of a credential's rows lives this long: checking twice as often ends a
+            # stream within that lifetime of its revocation.
+            recheck_seconds=max(settings.auth_cache_seconds / 2, MIN_RECHECK_SECONDS),
         )
 
 

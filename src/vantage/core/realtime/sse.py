@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -14,9 +15,10 @@ from starlette.types import Receive, Scope, Send
 from vantage.core.context import core_of
 from vantage.core.errors import NotFound, Unauthorized, Unavailable, ValidationFailed
 from vantage.core.realtime.channels import InvalidChannelError, UnknownChannelError
-from vantage.core.realtime.clients import Client, Replayed
+from vantage.core.realtime.clients import CLOSE_UNAUTHORIZED, Client, Replayed
 from vantage.core.realtime.hub import Hub
 from vantage.core.realtime.messages import Message, Position, sse_control_frame
+from vantage.core.realtime.recheck import keep_checking
 from vantage.core.realtime.recovery import Recovery
 
 router = APIRouter(tags=["realtime"])
@@ -54,6 +56,8 @@ class SseClient(Client):
                 yield item.message.sse_frame
             else:
                 yield item  # type: ignore[misc]
+        if self.closing == CLOSE_UNAUTHORIZED:
+            yield sse_control_frame("error", None, code="UNAUTHORIZED", detail="credential refused")
 
 
 def _ping() -> ServerSentEvent:
@@ -63,7 +67,7 @@ def _ping() -> ServerSentEvent:
 class _HubEventStream(EventSourceResponse):
     """An event stream that always detaches its client, however the response ends."""
 
-    def __init__(self, hub: Hub, client: SseClient) -> None:
+    def __init__(self, hub: Hub, client: SseClient, credential: str) -> None:
         super().__init__(
             client.events(),
             ping=hub.config.sse_ping_seconds,
@@ -73,14 +77,25 @@ class _HubEventStream(EventSourceResponse):
         )
         self._hub = hub
         self._client = client
+        self._credential = credential
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        client = self._client
+        checker = asyncio.create_task(
+            keep_checking(
+                self._hub,
+                client,
+                lambda: self._credential,
+                lambda: client.close(CLOSE_UNAUTHORIZED),
+            )
+        )
         try:
             await super().__call__(scope, receive, send)
         except SendTimeoutError:
-            self._client.close_slow()
+            client.close_slow()
         finally:
-            await self._hub.detach(self._client)
+            checker.cancel()
+            await self._hub.detach(client)
 
 
 def _credential(request: Request) -> str:
@@ -110,15 +125,20 @@ def _resume_from(request: Request) -> Position | None:
     "/api/v1/stream/{channel}",
     summary="Stream one channel as Server-Sent Events",
     response_class=Response,
-    responses={200: {"content": {"text/event-stream": {}}, "description": "An event stream"}},
+    responses={
+        200: {"content": {"text/event-stream": {}}, "description": "An event stream"},
+        401: {"description": "Missing or refused credentials"},
+        403: {"description": "The credentials may not subscribe to this channel"},
+    },
 )
 async def stream_channel(channel: str, request: Request) -> Response:
     """Events have ``id: <epoch>:<offset>``; reconnect with ``Last-Event-ID`` to resume."""
     hub = core_of(request).hub
     if not hub.accepting:
         raise Unavailable("the server is shutting down")
+    credential = _credential(request)
     try:
-        principal = await hub.authenticator(_credential(request))
+        principal = await hub.authenticator(credential)
     except Unauthorized as error:
         error.headers.setdefault("WWW-Authenticate", "Bearer")
         raise
@@ -136,4 +156,4 @@ async def stream_channel(channel: str, request: Request) -> Response:
     except BaseException:
         await hub.detach(client)
         raise
-    return _HubEventStream(hub, client)
+    return _HubEventStream(hub, client, credential)

@@ -27,6 +27,7 @@ from vantage.core.realtime.clients import (
     CLOSE_GOING_AWAY,
     CLOSE_INTERNAL_ERROR,
     CLOSE_MESSAGE_TOO_BIG,
+    CLOSE_POLICY_VIOLATION,
     CLOSE_REASONS,
     CLOSE_TRY_AGAIN_LATER,
     CLOSE_UNAUTHORIZED,
@@ -34,6 +35,7 @@ from vantage.core.realtime.clients import (
     Replayed,
 )
 from vantage.core.realtime.hub import Handled, Hub
+from vantage.core.realtime.message_rate import MessageRate
 from vantage.core.realtime.messages import Message, control_frame, now_ms
 from vantage.core.realtime.protocol import (
     AuthOp,
@@ -45,6 +47,7 @@ from vantage.core.realtime.protocol import (
     describe,
     parse_op,
 )
+from vantage.core.realtime.recheck import current_principal, keep_checking
 
 logger = structlog.get_logger("vantage.realtime")
 router = APIRouter()
@@ -55,9 +58,12 @@ class WebSocketClient(Client):
 
     transport = "ws"
 
-    def __init__(self, hub: Hub, websocket: WebSocket, send: Send, principal: Principal) -> None:
+    def __init__(
+        self, hub: Hub, websocket: WebSocket, send: Send, principal: Principal, credential: str
+    ) -> None:
         super().__init__(principal, hub.config.queue_size, hub.metrics)
         self.hub = hub
+        self.credential = credential
         self.websocket = websocket
         # The server's own ASGI send: frames skip the per-message checks of WebSocket.send.
         self._send = send
@@ -65,6 +71,7 @@ class WebSocketClient(Client):
         self._writer: asyncio.Task[None] | None = None
         self._closer: asyncio.Task[None] | None = None
         self._clock = asyncio.get_running_loop().time
+        self._rate = MessageRate(hub.config.max_messages_per_second, self._clock)
         # The writer waits for work; an idle writer lets fan-out send directly (see eager.py).
         self._writer_idle = False
         # A direct send that suspended (the connection was not writable), left for the writer.
@@ -126,12 +133,18 @@ class WebSocketClient(Client):
         reader = asyncio.create_task(self._read_loop())
         for task in (self._writer, reader):
             task.add_done_callback(lambda _: self._finished.set())
+        checker = asyncio.create_task(
+            keep_checking(
+                self.hub, self, lambda: self.credential, lambda: self.close(CLOSE_UNAUTHORIZED)
+            )
+        )
         try:
             await self._finished.wait()
         finally:
             reader.cancel()
             self._writer.cancel()
-            await asyncio.gather(reader, self._writer, return_exceptions=True)
+            checker.cancel()
+            await asyncio.gather(reader, self._writer, checker, return_exceptions=True)
             if self._closer is not None:
                 await asyncio.gather(self._closer, return_exceptions=True)
 
@@ -177,6 +190,12 @@ class WebSocketClient(Client):
             if len(payload) > limit:
                 self.close(CLOSE_MESSAGE_TOO_BIG)
                 return
+            if not self._rate.admit():
+                if self._rate.persistent:
+                    self.close(CLOSE_POLICY_VIOLATION)
+                    return
+                self.push_control("error", code="RATE_LIMITED", detail="too many messages")
+                continue
             try:
                 await self._dispatch(parse_op(payload))
             except ValidationError as error:
@@ -190,7 +209,7 @@ class WebSocketClient(Client):
             self.push_control("pong", ts=now_ms())
             return
         if isinstance(op, AuthOp):
-            self.push_control("error", code="VALIDATION_ERROR", detail="already authenticated")
+            await self._reauthenticate(op.token)
             return
         try:
             await self._channel_op(op)
@@ -221,6 +240,15 @@ class WebSocketClient(Client):
                     "published", channel=op.channel, epoch=outcome.epoch, offset=outcome.offset
                 )
 
+    async def _reauthenticate(self, token: str) -> None:
+        # A fresh credential of the same user or key extends the session, subscriptions kept.
+        refreshed = await current_principal(self.hub, self, token)
+        if refreshed is None:
+            self.push_control("error", code="UNAUTHORIZED", detail="credential refused")
+            return
+        self.principal, self.credential = refreshed, token
+        self.push_control("authenticated")
+
     def _error(self, code: str, detail: str, channel: str) -> None:
         self.push_control("error", code=code, detail=detail, channel=channel)
 
@@ -235,7 +263,7 @@ async def _deny(websocket: WebSocket, status: int, detail: str) -> None:
         await websocket.close()
 
 
-async def _authenticate(hub: Hub, websocket: WebSocket) -> Principal | None:
+async def _authenticate(hub: Hub, websocket: WebSocket) -> tuple[Principal, str] | None:
     """The first message must be ``{"op":"auth","token":...}`` within the auth timeout."""
     code = CLOSE_UNAUTHORIZED
     try:
@@ -244,7 +272,7 @@ async def _authenticate(hub: Hub, websocket: WebSocket) -> Principal | None:
             if message["type"] == "websocket.disconnect":
                 return None
             op = AuthOp.model_validate_json(message.get("text") or message.get("bytes") or b"")
-            return await hub.authenticator(op.token)
+            return await hub.authenticator(op.token), op.token
     except (TimeoutError, ValidationError, Unauthorized):
         pass
     except VantageError:
@@ -266,10 +294,10 @@ async def serve_socket(hub: Hub, websocket: WebSocket, send: Send) -> None:
         await _deny(websocket, 403, "this origin may not open a WebSocket here")
         return
     await websocket.accept()
-    principal = await _authenticate(hub, websocket)
-    if principal is None:
+    authenticated = await _authenticate(hub, websocket)
+    if authenticated is None:
         return
-    client = WebSocketClient(hub, websocket, send, principal)
+    client = WebSocketClient(hub, websocket, send, *authenticated)
     hub.attach(client)
     try:
         await client.run()

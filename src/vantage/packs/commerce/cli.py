@@ -13,6 +13,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 
 from vantage.config import load_settings
 from vantage.core.auth.repository import tenant_by_slug
+from vantage.core.cli_errors import require_database_file
 from vantage.core.db import Database
 from vantage.core.errors import VantageError
 from vantage.packs.commerce.ingest.batch import STATUSES
@@ -77,6 +78,7 @@ async def _run_import(plan: ImportPlan, tenant_slug: str) -> ImportReport:
     settings = load_settings()
     commerce = CommerceSettings()
     database = Database(settings)
+    require_database_file(database)
     try:
         async with database.reader() as session:
             tenant = await tenant_by_slug(session, tenant_slug)
@@ -143,6 +145,9 @@ def import_orders(
         raise typer.Exit(1) from error
     except VantageError as error:
         console.print(f"[red]{error.detail or error}[/red]")
+        raise typer.Exit(1) from error
+    except LookupError as error:  # raised before anything is read or written
+        console.print(f"[red]--encoding: {error}[/red]")
         raise typer.Exit(1) from error
     console.print(
         f"Imported {report.orders:,} orders ({report.created:,} new, {report.updated:,} updated, "

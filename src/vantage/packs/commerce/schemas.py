@@ -6,14 +6,16 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from vantage.core.instants import Instant
 from vantage.core.pagination import PaginationMeta
+from vantage.core.text import Line, Text
 from vantage.core.windows import WindowOut
 from vantage.packs.commerce.ingest.batch import OrderStatus
 
-ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
+ExternalId = Annotated[Line, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+Name = Annotated[Text, StringConstraints(strip_whitespace=True, max_length=300)]
 MAX_LINES_PER_ORDER = 1_000
 MAX_QUANTITY = 1_000_000
 MAX_UNIT_PRICE = Decimal(1_000_000_000)
@@ -39,7 +41,7 @@ class OrderIn(BaseModel):
     customer_id: ExternalId | None = None
     customer_name: Annotated[Name, StringConstraints(max_length=200)] | None = None
     country: Annotated[Name, StringConstraints(max_length=64)] | None = None
-    placed_at: AwareDatetime
+    placed_at: Instant
     status: OrderStatus
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] | None = None
     lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES_PER_ORDER)

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from vantage.core.text import Line, Text
 from vantage.core.windows import WindowOut
 from vantage.packs.gateway.domain.config_file import (
     PROVIDER_NAME_PATTERN,
@@ -28,15 +29,15 @@ def _check_routes(value: list[str] | None) -> list[str] | None:
 class SpecialistFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[str, Field(min_length=1, max_length=200)]
-    description: Annotated[str, Field(max_length=2000)] = ""
-    system_prompt: Annotated[str, Field(max_length=100_000)] = ""
+    name: Annotated[Line, Field(min_length=1, max_length=200)]
+    description: Annotated[Text, Field(max_length=2000)] = ""
+    system_prompt: Annotated[Text, Field(max_length=100_000)] = ""
     provider: Annotated[str, Field(pattern=PROVIDER_NAME_PATTERN)]
-    model: Annotated[str, Field(min_length=1, max_length=200)]
+    model: Annotated[Line, Field(min_length=1, max_length=200)]
     temperature: Annotated[float | None, Field(ge=0, le=2)] = None
     max_tokens: Annotated[int | None, Field(ge=1, le=200_000)] = None
     top_p: Annotated[float | None, Field(gt=0, le=1)] = None
-    fallbacks: Annotated[list[str], Field(max_length=5)] = []
+    fallbacks: Annotated[list[Line], Field(max_length=5)] = []
     allowed_roles: list[RoleName] = []
     active: bool = True
 
@@ -52,15 +53,15 @@ class SpecialistUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[str | None, Field(min_length=1, max_length=200)] = None
-    description: Annotated[str | None, Field(max_length=2000)] = None
-    system_prompt: Annotated[str | None, Field(max_length=100_000)] = None
+    name: Annotated[Line | None, Field(min_length=1, max_length=200)] = None
+    description: Annotated[Text | None, Field(max_length=2000)] = None
+    system_prompt: Annotated[Text | None, Field(max_length=100_000)] = None
     provider: Annotated[str | None, Field(pattern=PROVIDER_NAME_PATTERN)] = None
-    model: Annotated[str | None, Field(min_length=1, max_length=200)] = None
+    model: Annotated[Line | None, Field(min_length=1, max_length=200)] = None
     temperature: Annotated[float | None, Field(ge=0, le=2)] = None
     max_tokens: Annotated[int | None, Field(ge=1, le=200_000)] = None
     top_p: Annotated[float | None, Field(gt=0, le=1)] = None
-    fallbacks: Annotated[list[str] | None, Field(max_length=5)] = None
+    fallbacks: Annotated[list[Line] | None, Field(max_length=5)] = None
     allowed_roles: list[RoleName] | None = None
     active: bool | None = None
 
@@ -90,7 +91,7 @@ class HistoryMessage(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     role: Literal["user", "assistant"]
-    content: Annotated[str, Field(min_length=1)]
+    content: Annotated[Text, Field(min_length=1)]
 
 
 class ChatRequest(BaseModel):
@@ -99,12 +100,12 @@ class ChatRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     specialist: Annotated[str | None, Field(pattern=SLUG_PATTERN)] = None
-    model: Annotated[str | None, Field(min_length=3, max_length=300)] = None
-    message: Annotated[str, Field(min_length=1)]
+    model: Annotated[Line | None, Field(min_length=3, max_length=300)] = None
+    message: Annotated[Text, Field(min_length=1)]
     history: list[HistoryMessage] = []
     temperature: Annotated[float | None, Field(ge=0, le=2)] = None
     max_tokens: Annotated[int | None, Field(ge=1, le=200_000)] = None
-    session_id: Annotated[str | None, Field(max_length=128)] = None
+    session_id: Annotated[Line | None, Field(max_length=128)] = None
 
     @model_validator(mode="after")
     def _one_target(self) -> ChatRequest:

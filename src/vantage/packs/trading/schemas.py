@@ -6,8 +6,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from vantage.core.instants import Instant
 from vantage.core.windows import WindowOut
 from vantage.packs.trading.ingest.events import Symbol
 from vantage.packs.trading.ingest.unit_of_work import IngestOutcome
@@ -195,8 +196,8 @@ class HistoryRequest(BaseModel):
         min_length=1,
         max_length=16,
     )
-    start: AwareDatetime = Field(alias="from")
-    end: AwareDatetime | None = Field(default=None, alias="to", description="Exclusive; now")
+    start: Instant = Field(alias="from")
+    end: Instant | None = Field(default=None, alias="to", description="Exclusive; now")
     interval: Interval = "1m"
 
     @field_validator("symbols")

@@ -4,8 +4,13 @@ from fastapi import APIRouter
 
 from vantage.core.auth.api import api_keys, me, tokens, users
 
-router = APIRouter()
-for resource in (tokens, me, users, api_keys):
-    router.include_router(resource.router)
+# Token and account routes are throttled per client by the app (anyone may call them).
+account_router = APIRouter()
+for resource in (tokens, me):
+    account_router.include_router(resource.router)
 
-__all__ = ["router"]
+admin_router = APIRouter()
+for resource in (users, api_keys):
+    admin_router.include_router(resource.router)
+
+__all__ = ["account_router", "admin_router"]

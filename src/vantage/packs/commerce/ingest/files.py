@@ -7,7 +7,6 @@ transactions. Parquet needs the optional ``pyarrow`` dependency (``pip install v
 from __future__ import annotations
 
 import csv
-import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from vantage.core.decoded_lines import DecodedLines, UndecodableLine
 from vantage.packs.commerce.ingest.batch import OrderBatch
 from vantage.packs.commerce.ingest.payload import append_order
 from vantage.packs.commerce.ingest.rows import FIELDS, ColumnMap, Preset, RowError, RowReader
@@ -127,13 +127,17 @@ def _chunk(cutter: _Cutter, batch: OrderBatch, done: int, total: int) -> Chunk:
 def _csv_batches(plan: ImportPlan) -> Iterator[Chunk]:
     total = plan.path.stat().st_size
     with plan.path.open("rb") as raw:
-        text = io.TextIOWrapper(raw, encoding=plan.encoding, newline="")
+        text = DecodedLines(raw, plan.encoding)
         delimiter = plan.delimiter or ("\t" if plan.path.suffix.lower() == ".tsv" else ",")
         rows = csv.reader(text, delimiter=delimiter)
         try:
             header = next(rows)
         except StopIteration:
             return
+        except UndecodableLine as error:
+            raise RowError(error.line, None, str(error)) from None
+        except csv.Error as error:
+            raise RowError(rows.line_num, None, f"unreadable: {error}") from None
         try:
             positions = plan.columns.positions(header)
         except ValueError as error:
@@ -147,8 +151,10 @@ def _csv_batches(plan: ImportPlan) -> Iterator[Chunk]:
                 if full is not None:
                     yield _chunk(cutter, full, raw.tell(), total)
                 cutter.add(row, rows.line_num)
-        except (UnicodeDecodeError, csv.Error) as error:
-            raise RowError(rows.line_num + 1, None, f"unreadable: {error}") from None
+        except UndecodableLine as error:
+            raise RowError(error.line, None, str(error)) from None
+        except csv.Error as error:  # the line that failed has been read: line_num is its own
+            raise RowError(rows.line_num, None, f"unreadable: {error}") from None
         if len(cutter.batch):
             yield _chunk(cutter, cutter.batch, total, total)
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
+from vantage.core.instants import OUT_OF_RANGE, in_range
+from vantage.core.text import field_problem
 from vantage.packs.commerce.domain.money import MAX_UNIT_PRICE_MINOR, MoneyError, parse_price_minor
 from vantage.packs.commerce.ingest.batch import STATUSES, OrderBatch
 
@@ -28,6 +30,7 @@ FIELDS = (
     "quantity",
     "unit_price",
 )
+NAMES = ("customer_name", "product_name")  # free text: tab and newline are kept
 REQUIRED = ("order_id", "placed_at", "product_id", "quantity", "unit_price")
 MAX_ID = 128
 MAX_QUANTITY = 1_000_000
@@ -134,6 +137,7 @@ class RowReader:
         default_status: str = "completed",
     ) -> None:
         self._at = positions
+        self._fields = [(name, at) for name, at in positions.items() if at is not None]
         self._preset = preset
         self._timezone = timezone
         self._default_status = default_status
@@ -181,6 +185,8 @@ class RowReader:
                     parsed = datetime.fromisoformat(text)
             except ValueError as error:
                 raise RowError(line, "placed_at", f"is not a date and time: {text!r}") from error
+        if not in_range(parsed):
+            raise RowError(line, "placed_at", OUT_OF_RANGE)
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=self._timezone)
         return parsed.astimezone(UTC)
@@ -249,6 +255,9 @@ class RowReader:
 
     def add(self, batch: OrderBatch, row: Any, line: int) -> bool:
         """Validate one row and append it; returns whether it started a new order."""
+        refused = field_problem(((n, row[at]) for n, at in self._fields if at < len(row)), NAMES)
+        if refused:
+            raise RowError(line, *refused)
         order_id = self._required(row, "order_id", line)
         if self._preset and self._preset.skip and self._preset.skip(order_id):
             self.skipped += 1

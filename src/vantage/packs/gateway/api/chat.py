@@ -107,7 +107,7 @@ def _error_event(request: Request, problem: VantageError, usage_id: str | None) 
         detail=problem.detail,
         instance=request.url.path,
         request_id=request_id_of(request),
-        extra={"usage_id": usage_id} if usage_id else None,
+        extra={**problem.extra, **({"usage_id": usage_id} if usage_id else {})},
     )
     return sse_frame(json.dumps(body, separators=(",", ":")), "error")
 

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from vantage.core.errors import ValidationFailed
+from vantage.core.text import Line
 from vantage.packs.gateway.providers.base import ChatMessage
 from vantage.packs.gateway.service.accounting import FinalUsage
 from vantage.packs.gateway.service.routing import ChatInput
@@ -56,7 +57,7 @@ class ChatCompletionRequest(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    model: Annotated[str, Field(min_length=1, max_length=300)]
+    model: Annotated[Line, Field(min_length=1, max_length=300)]
     messages: Annotated[list[OpenAIMessage], Field(min_length=1)]
     stream: bool = False
     stream_options: StreamOptions | None = None
@@ -65,7 +66,7 @@ class ChatCompletionRequest(BaseModel):
     max_tokens: Annotated[int | None, Field(ge=1, le=200_000)] = None
     max_completion_tokens: Annotated[int | None, Field(ge=1, le=200_000)] = None
     stop: str | list[str] | None = None
-    user: Annotated[str | None, Field(max_length=256)] = None
+    user: Annotated[Line | None, Field(max_length=256)] = None
     n: int | None = None
 
     @model_validator(mode="after")

@@ -101,6 +101,7 @@ class ProviderError(Exception):
         self.message = message
         self.status = status
         self.retry_after = retry_after
+        self.provider: str | None = None  # set by the registry, which knows who failed
 
     @property
     def retryable(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -9,9 +10,32 @@ from types import ModuleType
 
 import httpx2
 
+from vantage.core.errors import UpstreamError
 from vantage.packs.gateway.providers.base import ProviderError, kind_for_status
 
 MAX_RETRY_AFTER_SECONDS = 60.0
+# Upstreams echo credentials in their errors ("Incorrect API key provided: sk-proj-..."):
+# known key prefixes, bearer tokens and any long unbroken token are masked before logging.
+_SECRET_LIKE = re.compile(
+    r"(?i)\b(?:sk|pk|rk|vk|ghp|gho|xox[abprs]|AIza)[-_][A-Za-z0-9_-]{6,}"
+    r"|(?i:bearer)\s+[A-Za-z0-9._~+/=-]{8,}"
+    r"|\b[A-Za-z0-9_-]{32,}\b"
+)
+
+
+def redact(text: str) -> str:
+    """``text`` with every API-key-like substring masked (its first four characters kept)."""
+    return _SECRET_LIKE.sub(lambda match: match.group(0)[:4] + "****", text)
+
+
+def upstream_problem(error: ProviderError) -> UpstreamError:
+    """What a client learns of an upstream failure: which provider, its status, never its text."""
+    return UpstreamError(
+        "The provider could not answer this request.",
+        extra={"provider": error.provider, "upstream_status": error.status},
+    )
+
+
 CONNECTION_LIMITS = httpx2.Limits(max_connections=1000, max_keepalive_connections=200)
 
 

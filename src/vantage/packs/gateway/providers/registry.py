@@ -13,14 +13,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+import structlog
+
 from vantage.core.db import utcnow
 from vantage.packs.gateway.domain.config_file import GatewayConfig, ProviderConfig
 from vantage.packs.gateway.domain.token_counter import TokenCounter
 from vantage.packs.gateway.providers.anthropic_provider import AnthropicProvider
 from vantage.packs.gateway.providers.base import ChatProvider, ProviderError, ProviderInfo
+from vantage.packs.gateway.providers.errors import redact
 from vantage.packs.gateway.providers.openai_provider import OpenAIProvider
 from vantage.packs.gateway.providers.simulated import SimulatedProvider
 from vantage.packs.gateway.settings import GatewaySettings
+
+logger = structlog.get_logger("vantage.gateway.providers")
 
 
 @dataclass
@@ -69,12 +74,18 @@ class ProviderRegistry:
         """Count an upstream-side failure (a rejected request says nothing about health)."""
         health = self.health[name]
         health.requests += 1
+        error.provider = name
+        # The upstream's own words stay in the log (redacted): every tenant reads /providers.
+        logger.warning(
+            "provider failed", provider=name, kind=error.kind, status=error.status,
+            upstream_message=redact(error.message),
+        )  # fmt: skip
         if error.kind == "bad_request":
             return
         health.failures += 1
         health.consecutive_failures += 1
         health.last_failure_at = utcnow()
-        health.last_error = f"{error.kind}: {error.message}"[:300]
+        health.last_error = f"upstream_{error.kind}"
         if health.consecutive_failures >= self._threshold:
             health.unhealthy_until = time.monotonic() + self._cooldown
 

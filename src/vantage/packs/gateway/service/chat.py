@@ -16,14 +16,13 @@ from decimal import Decimal
 from vantage.core.auth.principal import Principal
 from vantage.core.errors import Unavailable as ServiceUnavailable
 from vantage.core.errors import (
-    UpstreamError,
     UpstreamTimeout,
-    ValidationFailed,
     VantageError,
 )
 from vantage.packs.gateway.domain.pricing import cost_of
 from vantage.packs.gateway.domain.token_counter import TOKENS_PER_MESSAGE, heuristic_tokens
 from vantage.packs.gateway.providers.base import Completion, ProviderError, Usage
+from vantage.packs.gateway.providers.errors import upstream_problem
 from vantage.packs.gateway.service.accounting import (
     CallContext,
     FinalUsage,
@@ -53,8 +52,6 @@ class SendResult:
 
 def problem_for(error: ProviderError) -> VantageError:
     """The client-facing problem for an upstream failure (no upstream secrets leak)."""
-    if error.kind == "bad_request":
-        return ValidationFailed(f"The provider rejected the request: {error.message}")
     if error.kind == "timeout":
         return UpstreamTimeout("The provider did not answer in time.")
     if error.kind == "rate_limited":
@@ -63,11 +60,7 @@ def problem_for(error: ProviderError) -> VantageError:
             "Every provider for this model is over capacity; retry shortly.",
             headers={"Retry-After": retry},
         )
-    if error.kind == "auth":
-        return UpstreamError("The provider refused the gateway's credentials.")
-    if error.kind == "not_found":
-        return UpstreamError(f"The provider does not know this model: {error.message}")
-    return UpstreamError(f"The provider failed: {error.message}")
+    return upstream_problem(error)
 
 
 def _hold_amount(

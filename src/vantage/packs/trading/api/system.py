@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query
 
 from vantage.core.auth.dependencies import ReadPrincipal
 from vantage.core.db import ReadSession, WriteSession
+from vantage.core.instants import InstantOrNaive
 from vantage.core.windows import TimeWindow, window_param
 from vantage.packs.trading.ingest.events import Name
 from vantage.packs.trading.runtime import TradingRuntimeDep
@@ -79,7 +80,7 @@ async def recent_logs(
         Query(description="This level and above"),
     ] = None,
     component: Annotated[Name | None, Query(description="Only this component")] = None,
-    since: Annotated[datetime | None, Query(description="Only lines at or after")] = None,
+    since: Annotated[InstantOrNaive | None, Query(description="Only lines at or after")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LOG_LINES)] = 100,
 ) -> LogsResponse:
     return await system_service.recent_logs(

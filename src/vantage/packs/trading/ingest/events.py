@@ -11,7 +11,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -25,6 +24,8 @@ from pydantic import (
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 from pydantic_core import from_json
 
+from vantage.core.instants import Instant
+from vantage.core.text import Text
 from vantage.packs.trading.domain.ledger import q10
 
 EventId = Annotated[
@@ -54,7 +55,7 @@ _CONFIG = ConfigDict(extra="forbid", allow_inf_nan=False)
 @pydantic_dataclass(slots=True, frozen=True, kw_only=True, config=_CONFIG)
 class _Event:
     id: EventId
-    ts: AwareDatetime
+    ts: Instant
 
 
 @pydantic_dataclass(slots=True, frozen=True, kw_only=True, config=_CONFIG)
@@ -98,7 +99,7 @@ class OrderEvent(_Event):
     limit_price: OrderPrice | None = None
     decision_price: OrderPrice | None = None
     arrival_mid: OrderPrice | None = None
-    reason: Annotated[str, Field(max_length=200)] | None = None
+    reason: Annotated[Text, Field(max_length=200)] | None = None
 
     @model_validator(mode="after")
     def _terms_on_submit(self) -> OrderEvent:
@@ -150,7 +151,7 @@ class LogEvent(_Event):
     type: Literal["log"] = "log"
     level: Literal["debug", "info", "warning", "error", "critical"]
     component: Name
-    message: Annotated[str, Field(min_length=1, max_length=MAX_DETAIL_CHARS)]
+    message: Annotated[Text, Field(min_length=1, max_length=MAX_DETAIL_CHARS)]
     fields: Annotated[dict[str, JsonValue], Field(max_length=50)] = field(default_factory=dict)
 
 

@@ -1,0 +1,85 @@
+"""Text Vantage accepts: no C0 control characters, except tab, newline and CR in free text.
+
+PostgreSQL refuses NUL in text outright, so the same input would be stored on SQLite and fail
+with a server error on PostgreSQL; other control characters only ever arrive by mistake or
+from someone probing. Refusing them where input enters (request fields, path and query
+parameters, imported files) makes every backend answer the same 422 or line error.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Container, Iterable
+from typing import Annotated
+
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
+from starlette.requests import HTTPConnection
+
+from vantage.core.errors import ValidationFailed
+
+_ANY_CONTROL = re.compile(r"[\x00-\x1f]")
+_CONTROL_BUT_WHITESPACE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+LINE_MESSAGE = "must not contain control characters"
+TEXT_MESSAGE = "must not contain control characters other than tab, newline and CR"
+
+
+def line_problem(value: str) -> str | None:
+    """Why ``value`` is not acceptable as a single-line value (ids, names), or None."""
+    return LINE_MESSAGE if _ANY_CONTROL.search(value) else None
+
+
+def text_problem(value: str) -> str | None:
+    """Why ``value`` is not acceptable as free text (descriptions, messages), or None."""
+    return TEXT_MESSAGE if _CONTROL_BUT_WHITESPACE.search(value) else None
+
+
+def _line(value: str) -> str:
+    if line_problem(value):
+        raise PydanticCustomError("control_character", LINE_MESSAGE)
+    return value
+
+
+def _text(value: str) -> str:
+    if text_problem(value):
+        raise PydanticCustomError("control_character", TEXT_MESSAGE)
+    return value
+
+
+def field_problem(
+    fields: Iterable[tuple[str, object]], free_text: Container[str]
+) -> tuple[str, str] | None:
+    """The first ``(name, reason)`` among ``fields`` whose text is refused, or None.
+
+    Fields named in ``free_text`` may hold tab, newline and CR; the others are single lines.
+    """
+    for name, value in fields:
+        if isinstance(value, str):
+            problem = text_problem(value) if name in free_text else line_problem(value)
+            if problem:
+                return name, problem
+    return None
+
+
+Line = Annotated[str, AfterValidator(_line)]
+"""A single-line string: ids, names, slugs, filters."""
+
+Text = Annotated[str, AfterValidator(_text)]
+"""Free text: tab, newline and carriage return allowed, other control characters refused."""
+
+
+async def refuse_control_characters(connection: HTTPConnection) -> None:
+    """Dependency of every route: path and query parameters are single-line text."""
+    if connection.scope["type"] != "http":
+        return
+    errors = [
+        {"loc": [where, name], "message": LINE_MESSAGE, "type": "control_character"}
+        for where, items in (
+            ("path", connection.path_params.items()),
+            ("query", connection.query_params.multi_items()),
+        )
+        for name, value in items
+        if isinstance(value, str) and (line_problem(value) or line_problem(name))
+    ]
+    if errors:
+        raise ValidationFailed(LINE_MESSAGE, errors=errors)
