@@ -10,13 +10,13 @@ from starlette.responses import Response
 from vantage.core.auth.dependencies import IngestPrincipal
 from vantage.core.context import core_of
 from vantage.core.idempotency import Claim, StoredResponse, respond_idempotently
-from vantage.packs.commerce.api.conditional import JSON
 from vantage.packs.commerce.runtime import CommerceRuntimeDep
 from vantage.packs.commerce.schemas import IngestResult, OrderBatchIn
 from vantage.packs.commerce.service.ingest import ingest_orders, parse_batch
 
 router = APIRouter()
 IDEMPOTENCY_SCOPE = "commerce.orders"
+JSON = "application/json"
 
 
 def _inline_refs(node: Any, definitions: dict[str, Any]) -> Any:
