@@ -9,7 +9,11 @@ from starlette.responses import Response
 
 from vantage.core.auth.dependencies import IngestPrincipal
 from vantage.core.context import core_of
-from vantage.core.idempotency import Claim, StoredResponse, respond_idempotently
+from vantage.core.idempotency import (
+    IDEMPOTENT_WRITE_RESPONSES,
+    IdempotentWrite,
+    write_idempotently,
+)
 from vantage.packs.commerce.runtime import CommerceRuntimeDep
 from vantage.packs.commerce.schemas import IngestResult, OrderBatchIn
 from vantage.packs.commerce.service.ingest import ingest_orders, parse_batch
@@ -42,7 +46,7 @@ def _body_schema() -> dict[str, Any]:
     response_model=IngestResult,
     summary="Ingest a batch of orders (atomic; re-sent ids replace earlier versions)",
     openapi_extra=_body_schema(),
-    responses={409: {"description": "Same Idempotency-Key still in flight"}},
+    responses=IDEMPOTENT_WRITE_RESPONSES,
 )
 async def post_orders(
     request: Request, principal: IngestPrincipal, runtime: CommerceRuntimeDep
@@ -50,28 +54,23 @@ async def post_orders(
     tenant_id = principal.tenant_id
     database = core_of(request).database
 
-    async def handle(claim: Claim | None) -> Response:
+    async def work(write: IdempotentWrite) -> Response:
         orders = parse_batch(await request.body(), runtime.settings.max_batch_orders)
         async with database.transaction() as session:
             outcome = await ingest_orders(
                 session, tenant_id, orders, runtime.settings.default_currency
             )
-            body = (
-                IngestResult(
-                    accepted=outcome.accepted,
-                    created=outcome.created,
-                    updated=outcome.updated,
-                    lines=outcome.lines,
-                    data_as_of=outcome.committed_at,
-                )
-                .model_dump_json()
-                .encode()
+            result = IngestResult(
+                accepted=outcome.accepted,
+                created=outcome.created,
+                updated=outcome.updated,
+                lines=outcome.lines,
+                data_as_of=outcome.committed_at,
             )
-            if claim is not None:
-                await runtime.idempotency.complete(session, claim, StoredResponse(200, JSON, body))
+            response = await write.answer(session, result)
         runtime.publisher.notify(tenant_id)
-        return Response(body, media_type=JSON)
+        return response
 
-    return await respond_idempotently(
-        request, runtime.idempotency, tenant_id, IDEMPOTENCY_SCOPE, handle
+    return await write_idempotently(
+        request, runtime.idempotency, tenant_id, IDEMPOTENCY_SCOPE, work
     )
