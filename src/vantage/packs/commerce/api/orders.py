@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
@@ -14,38 +12,20 @@ from vantage.core.idempotency import (
     IdempotentWrite,
     write_idempotently,
 )
+from vantage.core.openapi import request_body
 from vantage.packs.commerce.runtime import CommerceRuntimeDep
 from vantage.packs.commerce.schemas import IngestResult, OrderBatchIn
 from vantage.packs.commerce.service.ingest import ingest_orders, parse_batch
 
 router = APIRouter()
 IDEMPOTENCY_SCOPE = "commerce.orders"
-JSON = "application/json"
-
-
-def _inline_refs(node: Any, definitions: dict[str, Any]) -> Any:
-    """The schema with every ``$ref`` replaced by its definition (the models are not recursive)."""
-    if isinstance(node, dict):
-        if "$ref" in node:
-            return _inline_refs(definitions[node["$ref"].rsplit("/", 1)[-1]], definitions)
-        return {key: _inline_refs(value, definitions) for key, value in node.items()}
-    if isinstance(node, list):
-        return [_inline_refs(item, definitions) for item in node]
-    return node
-
-
-def _body_schema() -> dict[str, Any]:
-    schema = OrderBatchIn.model_json_schema()
-    definitions = schema.pop("$defs", {})
-    inline = _inline_refs(schema, definitions)
-    return {"requestBody": {"required": True, "content": {JSON: {"schema": inline}}}}
 
 
 @router.post(
     "/orders",
     response_model=IngestResult,
     summary="Ingest a batch of orders (atomic; re-sent ids replace earlier versions)",
-    openapi_extra=_body_schema(),
+    openapi_extra=request_body(OrderBatchIn),
     responses=IDEMPOTENT_WRITE_RESPONSES,
 )
 async def post_orders(

@@ -1,8 +1,6 @@
 """Event ingest over HTTP: one batch of ticks, orders, fills, strategy updates, logs, heartbeats."""
 
 # Annotations stay evaluated here: FastAPI reads the dependencies at runtime.
-from typing import Any
-
 from fastapi import APIRouter, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,6 +11,7 @@ from vantage.core.idempotency import (
     IdempotentWrite,
     write_idempotently,
 )
+from vantage.core.openapi import request_body
 from vantage.packs.trading.ingest.events import BatchShapeError, EventBatch
 from vantage.packs.trading.ingest.unit_of_work import IngestOutcome
 from vantage.packs.trading.runtime import TradingRuntimeDep
@@ -22,36 +21,6 @@ router = APIRouter()
 
 IDEMPOTENCY_SCOPE = "trading.events"
 JSON = "application/json"
-
-
-def _inlined(node: Any, definitions: dict[str, Any], open_refs: tuple[str, ...] = ()) -> Any:
-    """``node`` with every ``$ref`` replaced by its definition, for a request body schema given
-    outside the components; a recursive definition (any JSON value) becomes ``{}``."""
-    if isinstance(node, dict):
-        if "$ref" in node:
-            name = node["$ref"].rsplit("/", 1)[-1]
-            if name in open_refs:
-                return {}
-            return _inlined(definitions[name], definitions, (*open_refs, name))
-        # A discriminator's mapping names definitions that no longer exist once inlined; each
-        # member still fixes its "type", which is all the mapping said.
-        return {
-            key: _inlined(value, definitions, open_refs)
-            for key, value in node.items()
-            if key != "mapping"
-        }
-    if isinstance(node, list):
-        return [_inlined(item, definitions, open_refs) for item in node]
-    return node
-
-
-def _batch_schema() -> dict[str, Any]:
-    schema = EventBatch.model_json_schema()
-    definitions = schema.pop("$defs", {})
-    return dict(_inlined(schema, definitions))
-
-
-_BATCH_SCHEMA = _batch_schema()
 
 
 @router.post(
@@ -67,12 +36,7 @@ _BATCH_SCHEMA = _batch_schema()
         "every event is refused is a 422 problem listing each one. With an `Idempotency-Key` "
         "header a retry gets the first answer back byte for byte."
     ),
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": _BATCH_SCHEMA}},
-        }
-    },
+    openapi_extra=request_body(EventBatch),
 )
 async def ingest_events(
     request: Request, principal: IngestPrincipal, runtime: TradingRuntimeDep
