@@ -16,6 +16,7 @@ from typing import Any
 
 from vantage.core import migrations
 from vantage.core.db import SQLITE_MMAP_BYTES, utcnow
+from vantage.core.dialect import Dialect
 from vantage.packs.commerce.ingest.batch import (
     AMOUNT,
     CUSTOMER,
@@ -27,7 +28,6 @@ from vantage.packs.commerce.ingest.batch import (
     OrderBatch,
 )
 from vantage.packs.commerce.ingest.files import ImportPlan, iter_batches
-from vantage.packs.commerce.repository.dialect import Dialect
 from vantage.packs.commerce.repository.writer import SQLITE_WRITER_CACHE_KIB
 
 SQLITE = Dialect("sqlite")

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Insert, Select, and_, func, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import ColumnElement
@@ -49,19 +48,3 @@ async def count_rows(session: AsyncSession, query: Select[Any]) -> int:
         select(func.count()).select_from(query.order_by(None).limit(None).offset(None).subquery())
     )
     return int(total or 0)
-
-
-def insert_ignoring_conflict(
-    session: AsyncSession, model: Any, conflict_columns: Sequence[str]
-) -> Insert:
-    """``INSERT ... ON CONFLICT (columns) DO NOTHING`` on SQLite and PostgreSQL.
-
-    With ``RETURNING`` it tells atomically whether this statement created the row, which a
-    read-then-insert cannot when two processes race.
-    """
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
-        return postgresql.insert(model).on_conflict_do_nothing(index_elements=conflict_columns)
-    if bind.dialect.name == "sqlite":
-        return sqlite.insert(model).on_conflict_do_nothing(index_elements=conflict_columns)
-    raise NotImplementedError(f"no conflict-free insert for {bind.dialect.name}")

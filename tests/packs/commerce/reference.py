@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vantage.core.dialect import Dialect
 from vantage.packs.commerce.domain.money import from_minor, ratio_money
-from vantage.packs.commerce.repository.dialect import Dialect
 from vantage.packs.commerce.service.analytics import bucket_start
 from vantage.packs.commerce.service.cohorts import months_between, rate
 from vantage.packs.commerce.service.rfm import segment_of

@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vantage.core.dialect import insert_ignoring_conflict
 from vantage.core.idempotency.models import DONE, IN_FLIGHT, IdempotencyRecord
 
 
@@ -30,10 +30,6 @@ def _identity(ref: KeyRef) -> tuple[Any, ...]:
     )
 
 
-def _insert(session: AsyncSession) -> Any:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
 async def delete_expired(session: AsyncSession, now: datetime) -> None:
     """Forget every key whose retention is over."""
     await session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.expires_at < now))
@@ -50,7 +46,7 @@ async def insert_in_flight(
 ) -> bool:
     """Create the key as in flight; False when it exists already (whoever created it)."""
     inserted = await session.execute(
-        _insert(session)(IdempotencyRecord)
+        insert_ignoring_conflict(session, IdempotencyRecord)
         .values(
             tenant_id=ref.tenant_id,
             scope=ref.scope,
@@ -61,7 +57,6 @@ async def insert_in_flight(
             expires_at=expires_at,
             created_at=now,
         )
-        .on_conflict_do_nothing()
         .returning(IdempotencyRecord.key)
     )
     return inserted.first() is not None

@@ -10,8 +10,8 @@ from sqlalchemy import Select, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vantage.core.auth.models import Tenant
+from vantage.core.dialect import insert_ignoring_conflict
 from vantage.core.jobs.models import Job, JobStatus
-from vantage.core.repository import insert_ignoring_conflict
 
 QUEUED, RUNNING = JobStatus.QUEUED.value, JobStatus.RUNNING.value
 NO_SYNC = {"synchronize_session": False}

@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import case, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vantage.core.dialect import insert_ignoring_conflict
 from vantage.core.lease.models import LeaseRow
-from vantage.core.repository import insert_ignoring_conflict
 
 
 async def acquire(

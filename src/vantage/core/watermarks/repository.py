@@ -3,26 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Row, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vantage.core.dialect import insert_for
 from vantage.core.watermarks.models import DataWatermark
-
-
-def _upsert(dialect: str) -> Any:
-    if dialect == "postgresql":
-        return postgresql.insert
-    if dialect == "sqlite":
-        return sqlite.insert
-    raise NotImplementedError(f"no upsert for {dialect}")
 
 
 async def advance(session: AsyncSession, tenant_id: int, pack: str, now: datetime) -> None:
     """Add one to the pack's watermark (creating it at 1)."""
-    insert = _upsert(session.get_bind().dialect.name)(DataWatermark).values(
+    insert = insert_for(session, DataWatermark).values(
         tenant_id=tenant_id, pack=pack, version=1, updated_at=now
     )
     await session.execute(

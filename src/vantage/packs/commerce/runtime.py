@@ -18,6 +18,7 @@ from vantage.core.packs import PackContext
 from vantage.packs.commerce.service.ingest import PACK_NAME
 from vantage.packs.commerce.service.live import live_dashboard
 from vantage.packs.commerce.service.publisher import DashboardPublisher
+from vantage.packs.commerce.service.read_scope import TenantCurrencies
 from vantage.packs.commerce.settings import CommerceSettings
 
 ORDERS_PATH = "/api/v1/commerce/orders"
@@ -25,11 +26,12 @@ ORDERS_PATH = "/api/v1/commerce/orders"
 
 @dataclass
 class CommerceRuntime:
-    """The pack's settings, idempotency store and dashboard publisher."""
+    """The pack's settings, idempotency store, dashboard publisher and tenants' currencies."""
 
     settings: CommerceSettings
     idempotency: IdempotencyStore
     publisher: DashboardPublisher
+    currencies: TenantCurrencies
 
 
 @asynccontextmanager
@@ -59,6 +61,7 @@ async def lifespan(context: PackContext) -> AsyncIterator[None]:
                 lock=timedelta(seconds=settings.idempotency_lock_seconds),
             ),
             publisher=publisher,
+            currencies=TenantCurrencies(settings.default_currency),
         ),
     )
     try:

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path
 from starlette.responses import Response
 
 from vantage.core.auth.dependencies import ReadPrincipal
+from vantage.core.conditional import ConditionalReads
 from vantage.core.db import ReadSession
 from vantage.core.pagination import Cursors, Pagination
 from vantage.core.sorting import SortKey, sort_param
 from vantage.core.windows import TimeWindow
-from vantage.packs.commerce.api.conditional import begin_read, cached_json
+from vantage.packs.commerce.api.reads import begin_read
 from vantage.packs.commerce.api.sorting import single_sort_key
 from vantage.packs.commerce.api.windows import optional_day_window
 from vantage.packs.commerce.runtime import CommerceRuntimeDep
@@ -24,7 +25,7 @@ router = APIRouter()
 
 @router.get("/customers", response_model=CustomerPage, summary="Customers by value, keyset pages")
 async def list_customers(
-    request: Request,
+    reads: ConditionalReads,
     session: ReadSession,
     principal: ReadPrincipal,
     runtime: CommerceRuntimeDep,
@@ -34,25 +35,21 @@ async def list_customers(
     window: Annotated[TimeWindow | None, optional_day_window()],
 ) -> Response:
     key = single_sort_key(sort)
-    context = await begin_read(request, session, runtime, principal.tenant_id, window)
-    return await cached_json(
-        request,
-        context,
+    read, scope = await begin_read(reads, session, runtime, principal.tenant_id, window)
+    return await read.json(
         lambda: customers.list_customers(
-            session, context.scope, sort=key, page=page, cursors=cursors, window=window
+            session, scope, sort=key, page=page, cursors=cursors, window=window
         ),
     )
 
 
 @router.get("/customers/{customer_id}", response_model=CustomerDetail, summary="One customer")
 async def customer_detail(
-    request: Request,
+    reads: ConditionalReads,
     customer_id: Annotated[str, Path(min_length=1, max_length=128)],
     session: ReadSession,
     principal: ReadPrincipal,
     runtime: CommerceRuntimeDep,
 ) -> Response:
-    context = await begin_read(request, session, runtime, principal.tenant_id, None)
-    return await cached_json(
-        request, context, lambda: customers.customer_detail(session, context.scope, customer_id)
-    )
+    read, scope = await begin_read(reads, session, runtime, principal.tenant_id, None)
+    return await read.json(lambda: customers.customer_detail(session, scope, customer_id))

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from starlette.responses import Response
 
 from vantage.core.auth.dependencies import ReadPrincipal
+from vantage.core.conditional import ConditionalReads
 from vantage.core.db import ReadSession
 from vantage.core.windows import TimeWindow
-from vantage.packs.commerce.api.conditional import begin_read, cached_json
+from vantage.packs.commerce.api.reads import begin_read
 from vantage.packs.commerce.api.windows import day_window
 from vantage.packs.commerce.runtime import CommerceRuntimeDep
 from vantage.packs.commerce.schemas import DashboardOut
@@ -21,20 +22,18 @@ router = APIRouter()
 
 @router.get("/dashboard", response_model=DashboardOut, summary="Totals, status mix, top products")
 async def dashboard(
-    request: Request,
+    reads: ConditionalReads,
     session: ReadSession,
     principal: ReadPrincipal,
     runtime: CommerceRuntimeDep,
     window: Annotated[TimeWindow, day_window(lambda s: s.dashboard_days)],
 ) -> Response:
-    context = await begin_read(request, session, runtime, principal.tenant_id, window)
+    read, scope = await begin_read(reads, session, runtime, principal.tenant_id, window)
     settings = runtime.settings
-    return await cached_json(
-        request,
-        context,
+    return await read.json(
         lambda: analytics.dashboard(
             session,
-            context.scope,
+            scope,
             window,
             top=settings.dashboard_top_products,
             trend_days=settings.trend_days,

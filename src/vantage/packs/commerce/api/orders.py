@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from vantage.core.auth.dependencies import IngestPrincipal
 from vantage.core.context import core_of
-from vantage.core.idempotency import Claim, StoredResponse, respond_idempotently
-from vantage.packs.commerce.api.conditional import JSON
+from vantage.core.idempotency import (
+    IDEMPOTENT_WRITE_RESPONSES,
+    IdempotentWrite,
+    write_idempotently,
+)
+from vantage.core.openapi import request_body
 from vantage.packs.commerce.runtime import CommerceRuntimeDep
 from vantage.packs.commerce.schemas import IngestResult, OrderBatchIn
 from vantage.packs.commerce.service.ingest import ingest_orders, parse_batch
@@ -19,30 +21,12 @@ router = APIRouter()
 IDEMPOTENCY_SCOPE = "commerce.orders"
 
 
-def _inline_refs(node: Any, definitions: dict[str, Any]) -> Any:
-    """The schema with every ``$ref`` replaced by its definition (the models are not recursive)."""
-    if isinstance(node, dict):
-        if "$ref" in node:
-            return _inline_refs(definitions[node["$ref"].rsplit("/", 1)[-1]], definitions)
-        return {key: _inline_refs(value, definitions) for key, value in node.items()}
-    if isinstance(node, list):
-        return [_inline_refs(item, definitions) for item in node]
-    return node
-
-
-def _body_schema() -> dict[str, Any]:
-    schema = OrderBatchIn.model_json_schema()
-    definitions = schema.pop("$defs", {})
-    inline = _inline_refs(schema, definitions)
-    return {"requestBody": {"required": True, "content": {JSON: {"schema": inline}}}}
-
-
 @router.post(
     "/orders",
     response_model=IngestResult,
     summary="Ingest a batch of orders (atomic; re-sent ids replace earlier versions)",
-    openapi_extra=_body_schema(),
-    responses={409: {"description": "Same Idempotency-Key still in flight"}},
+    openapi_extra=request_body(OrderBatchIn),
+    responses=IDEMPOTENT_WRITE_RESPONSES,
 )
 async def post_orders(
     request: Request, principal: IngestPrincipal, runtime: CommerceRuntimeDep
@@ -50,28 +34,23 @@ async def post_orders(
     tenant_id = principal.tenant_id
     database = core_of(request).database
 
-    async def handle(claim: Claim | None) -> Response:
+    async def work(write: IdempotentWrite) -> Response:
         orders = parse_batch(await request.body(), runtime.settings.max_batch_orders)
         async with database.transaction() as session:
             outcome = await ingest_orders(
                 session, tenant_id, orders, runtime.settings.default_currency
             )
-            body = (
-                IngestResult(
-                    accepted=outcome.accepted,
-                    created=outcome.created,
-                    updated=outcome.updated,
-                    lines=outcome.lines,
-                    data_as_of=outcome.committed_at,
-                )
-                .model_dump_json()
-                .encode()
+            result = IngestResult(
+                accepted=outcome.accepted,
+                created=outcome.created,
+                updated=outcome.updated,
+                lines=outcome.lines,
+                data_as_of=outcome.committed_at,
             )
-            if claim is not None:
-                await runtime.idempotency.complete(session, claim, StoredResponse(200, JSON, body))
+            response = await write.answer(session, result)
         runtime.publisher.notify(tenant_id)
-        return Response(body, media_type=JSON)
+        return response
 
-    return await respond_idempotently(
-        request, runtime.idempotency, tenant_id, IDEMPOTENCY_SCOPE, handle
+    return await write_idempotently(
+        request, runtime.idempotency, tenant_id, IDEMPOTENCY_SCOPE, work
     )

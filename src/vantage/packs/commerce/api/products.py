@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from starlette.responses import Response
 
 from vantage.core.auth.dependencies import ReadPrincipal
+from vantage.core.conditional import ConditionalReads
 from vantage.core.db import ReadSession
 from vantage.core.errors import ValidationFailed
 from vantage.core.pagination import Pagination
 from vantage.core.sorting import SortKey, sort_param
 from vantage.core.windows import TimeWindow
-from vantage.packs.commerce.api.conditional import begin_read, cached_json
+from vantage.packs.commerce.api.reads import begin_read
 from vantage.packs.commerce.api.sorting import single_sort_key
 from vantage.packs.commerce.api.windows import optional_day_window
 from vantage.packs.commerce.runtime import CommerceRuntimeDep
@@ -25,7 +26,7 @@ router = APIRouter()
 
 @router.get("/products", response_model=ProductPage, summary="Products by revenue or units")
 async def list_products(
-    request: Request,
+    reads: ConditionalReads,
     session: ReadSession,
     principal: ReadPrincipal,
     runtime: CommerceRuntimeDep,
@@ -36,9 +37,7 @@ async def list_products(
     key = single_sort_key(sort)
     if page.cursor is not None:
         raise ValidationFailed.field(("query", "cursor"), "products are paged with offset")
-    context = await begin_read(request, session, runtime, principal.tenant_id, window)
-    return await cached_json(
-        request,
-        context,
-        lambda: products.list_products(session, context.scope, sort=key, page=page, window=window),
+    read, scope = await begin_read(reads, session, runtime, principal.tenant_id, window)
+    return await read.json(
+        lambda: products.list_products(session, scope, sort=key, page=page, window=window),
     )

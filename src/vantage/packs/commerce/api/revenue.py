@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from vantage.core.auth.dependencies import ReadPrincipal
+from vantage.core.conditional import ConditionalReads
 from vantage.core.db import ReadSession
 from vantage.core.windows import MAX_DAYS, TimeWindow
-from vantage.packs.commerce.api.conditional import begin_read, cached_json
+from vantage.packs.commerce.api.reads import begin_read
 from vantage.packs.commerce.api.windows import day_window
 from vantage.packs.commerce.runtime import CommerceRuntimeDep
 from vantage.packs.commerce.schemas import RevenueOut
@@ -21,7 +22,7 @@ router = APIRouter()
 
 @router.get("/revenue", response_model=RevenueOut, summary="Revenue per day, week or month")
 async def revenue(
-    request: Request,
+    reads: ConditionalReads,
     session: ReadSession,
     principal: ReadPrincipal,
     runtime: CommerceRuntimeDep,
@@ -31,9 +32,7 @@ async def revenue(
         int | None, Query(ge=1, le=MAX_DAYS, description="Only the latest N buckets")
     ] = None,
 ) -> Response:
-    context = await begin_read(request, session, runtime, principal.tenant_id, window)
-    return await cached_json(
-        request,
-        context,
-        lambda: analytics.revenue(session, context.scope, window, granularity, limit),
+    read, scope = await begin_read(reads, session, runtime, principal.tenant_id, window)
+    return await read.json(
+        lambda: analytics.revenue(session, scope, window, granularity, limit),
     )

@@ -12,8 +12,8 @@ from typing import Any, NamedTuple
 from sqlalchemy import and_, func, literal, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vantage.core.dialect import Dialect
 from vantage.packs.commerce.models import Customer, CustomerMonth, CustomerStats, Key, Order
-from vantage.packs.commerce.repository.dialect import Dialect
 
 
 class CustomerRow(NamedTuple):
@@ -234,7 +234,7 @@ async def rfm_score_counts(
     (ties share the lowest rank, so equal values always share a score):
     ``score = 1 + floor(5 * (rank - 1) / n)``; recency ranks the latest purchase first.
     """
-    d = Dialect(session.get_bind().dialect.name)
+    d = Dialect.of(session)
     params = {"t": tenant_id, "start": d.timestamp(start), "end": d.timestamp(end)}
     rows = await session.execute(RFM_SCORE_COUNTS, params)
     return [RfmScoreRow(*(int(value) for value in row)) for row in rows]

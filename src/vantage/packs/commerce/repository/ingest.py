@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from vantage.packs.commerce.repository.dialect import Dialect, DialectStatement
+from vantage.core.dialect import Dialect, DialectStatement
 
 # Namespace of this pack's advisory locks (any constant; ASCII "comm").
 ADVISORY_NAMESPACE = 0x636F6D6D

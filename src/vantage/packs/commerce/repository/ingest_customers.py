@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from vantage.packs.commerce.repository.dialect import DialectStatement
+from vantage.core.dialect import DialectStatement
 from vantage.packs.commerce.repository.ingest import BatchApplier
 
 # Purchases (+1) and removed purchases (-1) of the batch: its completed orders with a

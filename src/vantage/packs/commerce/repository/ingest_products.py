@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from vantage.packs.commerce.repository.dialect import DialectStatement
+from vantage.core.dialect import DialectStatement
 from vantage.packs.commerce.repository.ingest import BatchApplier
 
 # Daily sales plus running totals. A day of the batch gets its new totals at once: the stored

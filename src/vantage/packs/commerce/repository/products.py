@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.expression import FromClause
 
+from vantage.core.dialect import Dialect
 from vantage.packs.commerce.models import Product, ProductDay, ProductStats
 from vantage.packs.commerce.repository.sales import sales_span
 
@@ -83,10 +84,6 @@ async def _window_bounds(
                                               ("l", window[0] > span[0])) if wanted)  # fmt: skip
     params.update(start=window[0], end=window[1])
     return WindowBounds(seeks, params)
-
-
-def _is_sqlite(session: AsyncSession) -> bool:
-    return session.get_bind().dialect.name == "sqlite"
 
 
 # Statements are built once per shape and cached: building a Core statement costs more than
@@ -200,7 +197,7 @@ async def product_ranking(
 ) -> list[ProductWindowRow]:
     """Products with sales in the window (all time when ``window`` is None), ranked."""
     bounds = await _window_bounds(session, tenant_id, window)
-    query = _ranking(bounds.seeks, not _is_sqlite(session), False, sort, descending)
+    query = _ranking(bounds.seeks, not Dialect.of(session).is_sqlite, False, sort, descending)
     rows = await session.execute(query, {**bounds.params, "limit": limit, "offset": offset})
     return [ProductWindowRow(*row) for row in rows]
 
@@ -264,7 +261,7 @@ async def top_sellers(
     if limit <= 0:
         return []
     bounds = await _window_bounds(session, tenant_id, window)
-    lateral = not _is_sqlite(session)
+    lateral = not Dialect.of(session).is_sqlite
     ranked = _revenue_ranking(bounds.seeks, lateral)
     winners = (await session.execute(ranked, {**bounds.params, "limit": limit})).all()
     if len(winners) < limit or winners[-1].amount_minor <= 0:

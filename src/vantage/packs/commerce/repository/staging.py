@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.schema import CreateTable
 
+from vantage.core.dialect import Dialect
 from vantage.packs.commerce.ingest.batch import (
     AMOUNT,
     CUSTOMER,
@@ -38,7 +39,6 @@ from vantage.packs.commerce.ingest.batch import (
     UNITS,
     OrderBatch,
 )
-from vantage.packs.commerce.repository.dialect import Dialect
 
 ORDERS = "commerce_stage_orders"
 LINES = "commerce_stage_lines"
@@ -65,7 +65,7 @@ LINE_COLUMNS = ("seq", "line_no", "product_ext", "quantity", "unit_price", "amou
 
 
 # Stage tables live in their own metadata: temporary, per connection, never migrated. On SQLite
-# timestamps and dates are the naive-UTC text the real tables hold (see ``dialect``).
+# timestamps and dates are the naive-UTC text the real tables hold (see ``vantage.core.dialect``).
 STAGE = MetaData()
 Timestamp = DateTime(timezone=True).with_variant(Text(), "sqlite")
 Day = Date().with_variant(Text(), "sqlite")

@@ -6,8 +6,8 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vantage.core.dialect import Dialect
 from vantage.packs.commerce.ingest.batch import OrderBatch
-from vantage.packs.commerce.repository.dialect import Dialect
 from vantage.packs.commerce.repository.ingest import AppliedCounts, BatchApplier
 from vantage.packs.commerce.repository.ingest_customers import (
     apply_cohorts,

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from vantage.core.auth.dependencies import ReadPrincipal
-from vantage.core.cache import check_freshness
-from vantage.core.context import core_of
+from vantage.core.conditional import ConditionalReads
 from vantage.core.db import ReadSession
 from vantage.core.pagination import Cursors, Page, Pagination
 from vantage.core.ratelimit import rate_limit
 from vantage.core.windows import TimeWindow, window_param
 from vantage.packs.gateway.api.rate_limit_groups import READ_GROUP
 from vantage.packs.gateway.schemas import UsageRead, UsageSummary
-from vantage.packs.gateway.service.usage_queries import list_usage, summarize_usage, usage_watermark
+from vantage.packs.gateway.service.usage_queries import list_usage, summarize_usage
+from vantage.packs.gateway.settings import PACK_NAME
 from vantage.packs.gateway.usage.filters import UsageFilters
 
 router = APIRouter(
@@ -60,7 +60,7 @@ async def usage_log(
 
 @router.get("/summary", response_model=UsageSummary)
 async def usage_summary(
-    request: Request,
+    reads: ConditionalReads,
     response: Response,
     principal: ReadPrincipal,
     session: ReadSession,
@@ -68,16 +68,13 @@ async def usage_summary(
     group_by: Literal["day", "model", "provider", "specialist", "user"] = "day",
 ) -> UsageSummary:
     """Requests, tokens, cost and latency per day, model, provider, specialist or user hash."""
-    watermark = await usage_watermark(session, principal.tenant_id)
-    settings = core_of(request).settings
-    check_freshness(
-        request, response, principal.tenant_id, watermark, settings.cache_max_age_seconds
-    )
+    read = await reads.begin(principal.tenant_id, PACK_NAME)
+    read.stamp(response)
     totals, groups = await summarize_usage(session, principal.tenant_id, window, group_by)
     return UsageSummary(
         group_by=group_by,
         window=window.out(),
         totals=totals,
         data=groups,
-        data_as_of=watermark.updated_at,
+        data_as_of=read.watermark.updated_at,
     )

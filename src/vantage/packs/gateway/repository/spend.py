@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from vantage.core.db import utcnow
+from vantage.core.dialect import insert_ignoring_conflict
 from vantage.packs.gateway.models import SpendLedger
 
 
@@ -31,11 +31,9 @@ async def ensure_ledger(
     session: AsyncSession, tenant_id: int, scope: str, subject: str, period_start: date
 ) -> None:
     """Create the period's ledger row if it does not exist yet."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    key = [SpendLedger.tenant_id, SpendLedger.scope, SpendLedger.subject, SpendLedger.period_start]
     await session.execute(
-        insert(SpendLedger)
-        .values(
+        insert_ignoring_conflict(session, SpendLedger, key).values(
             tenant_id=tenant_id,
             scope=scope,
             subject=subject,
@@ -43,14 +41,6 @@ async def ensure_ledger(
             spent_nanousd=0,
             held_nanousd=0,
             updated_at=utcnow(),
-        )
-        .on_conflict_do_nothing(
-            index_elements=[
-                SpendLedger.tenant_id,
-                SpendLedger.scope,
-                SpendLedger.subject,
-                SpendLedger.period_start,
-            ]
         )
     )
 

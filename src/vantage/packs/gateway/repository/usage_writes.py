@@ -8,9 +8,9 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vantage.core.dialect import dialect_of, insert_for_dialect
 from vantage.core.watermarks import bump_watermark
 from vantage.packs.gateway.domain.pricing import to_nano
 from vantage.packs.gateway.models import UsageDaily, UsageEvent
@@ -64,13 +64,12 @@ ADDITIVE = tuple(vars(_Totals()))
 def _statements(dialect: str) -> tuple[Any, Any]:
     """The insert and the rollup upsert, built once per dialect: executemany reuses them."""
     if dialect not in _STATEMENTS:
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         rows = (
-            insert(USAGE)
+            insert_for_dialect(dialect, USAGE)
             .on_conflict_do_nothing(index_elements=[USAGE.c.tenant_id, USAGE.c.request_id])
             .returning(USAGE.c.tenant_id, USAGE.c.request_id)
         )
-        upsert = insert(DAILY)
+        upsert = insert_for_dialect(dialect, DAILY)
         upsert = upsert.on_conflict_do_update(
             index_elements=[DAILY.c[name] for name in ROLLUP_KEY],
             set_={name: DAILY.c[name] + upsert.excluded[name] for name in ADDITIVE},
@@ -87,7 +86,7 @@ async def insert_usage(session: AsyncSession, records: Sequence[UsageRecord]) ->
     unique = list({(r.tenant_id, r.request_id): r for r in records}.values())
     if not unique:
         return []
-    rows, upsert = _statements(session.get_bind().dialect.name)
+    rows, upsert = _statements(dialect_of(session))
     result = await session.execute(rows, [r.row() for r in unique])
     stored = {(row[0], row[1]) for row in result.all()}
     inserted = [r for r in unique if (r.tenant_id, r.request_id) in stored]

@@ -12,7 +12,6 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vantage.core.pagination import CursorCodec, Page, PageParams, page_of
-from vantage.core.watermarks import Watermark, read_watermark
 from vantage.core.windows import TimeWindow
 from vantage.packs.gateway.domain.pricing import from_nano
 from vantage.packs.gateway.models import UsageEvent
@@ -22,7 +21,6 @@ from vantage.packs.gateway.repository.usage_reads import (
     usage_page,
 )
 from vantage.packs.gateway.schemas import UsageRead, UsageTotals
-from vantage.packs.gateway.settings import PACK_NAME
 from vantage.packs.gateway.usage.filters import UsageFilters
 
 CURSOR_SCOPE = "gateway.usage:-created_at,-id"
@@ -114,8 +112,3 @@ async def summarize_usage(
         _totals(str(row.key) if row.key not in (None, "") else "(none)", row) for row in groups
     ]
     return _totals("total", total), keyed
-
-
-async def usage_watermark(session: AsyncSession, tenant_id: int) -> Watermark:
-    """When the tenant's usage last changed: what summaries' ETags are derived from."""
-    return await read_watermark(session, tenant_id, PACK_NAME)

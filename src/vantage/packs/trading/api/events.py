@@ -1,14 +1,17 @@
 """Event ingest over HTTP: one batch of ticks, orders, fills, strategy updates, logs, heartbeats."""
 
 # Annotations stay evaluated here: FastAPI reads the dependencies at runtime.
-from typing import Any
-
 from fastapi import APIRouter, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vantage.core.auth.dependencies import IngestPrincipal
 from vantage.core.errors import ValidationFailed
-from vantage.core.idempotency import Claim, StoredResponse, respond_idempotently
+from vantage.core.idempotency import (
+    IDEMPOTENT_WRITE_RESPONSES,
+    IdempotentWrite,
+    write_idempotently,
+)
+from vantage.core.openapi import request_body
 from vantage.packs.trading.ingest.events import BatchShapeError, EventBatch
 from vantage.packs.trading.ingest.unit_of_work import IngestOutcome
 from vantage.packs.trading.runtime import TradingRuntimeDep
@@ -20,40 +23,10 @@ IDEMPOTENCY_SCOPE = "trading.events"
 JSON = "application/json"
 
 
-def _inlined(node: Any, definitions: dict[str, Any], open_refs: tuple[str, ...] = ()) -> Any:
-    """``node`` with every ``$ref`` replaced by its definition, for a request body schema given
-    outside the components; a recursive definition (any JSON value) becomes ``{}``."""
-    if isinstance(node, dict):
-        if "$ref" in node:
-            name = node["$ref"].rsplit("/", 1)[-1]
-            if name in open_refs:
-                return {}
-            return _inlined(definitions[name], definitions, (*open_refs, name))
-        # A discriminator's mapping names definitions that no longer exist once inlined; each
-        # member still fixes its "type", which is all the mapping said.
-        return {
-            key: _inlined(value, definitions, open_refs)
-            for key, value in node.items()
-            if key != "mapping"
-        }
-    if isinstance(node, list):
-        return [_inlined(item, definitions, open_refs) for item in node]
-    return node
-
-
-def _batch_schema() -> dict[str, Any]:
-    schema = EventBatch.model_json_schema()
-    definitions = schema.pop("$defs", {})
-    return dict(_inlined(schema, definitions))
-
-
-_BATCH_SCHEMA = _batch_schema()
-
-
 @router.post(
     "/events",
     response_model=IngestResponse,
-    responses={409: {"description": "A request with the same Idempotency-Key is in flight"}},
+    responses=IDEMPOTENT_WRITE_RESPONSES,
     summary="Ingest a batch of events",
     description=(
         "Ticks, order lifecycle events, fills, strategy updates, log lines and heartbeats, in "
@@ -63,40 +36,36 @@ _BATCH_SCHEMA = _batch_schema()
         "every event is refused is a 422 problem listing each one. With an `Idempotency-Key` "
         "header a retry gets the first answer back byte for byte."
     ),
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": _BATCH_SCHEMA}},
-        }
-    },
+    openapi_extra=request_body(EventBatch),
 )
 async def ingest_events(
     request: Request, principal: IngestPrincipal, runtime: TradingRuntimeDep
 ) -> Response:
     tenant_id = principal.tenant_id
 
-    async def handle(claim: Claim | None) -> Response:
+    async def work(write: IdempotentWrite) -> Response:
         try:
             parsed = runtime.pipeline.parse_body(await request.body())
         except BatchShapeError as error:
             raise ValidationFailed.field(error.loc, str(error)) from error
-        stored: list[bytes] = []
+        answered: list[Response] = []
 
-        async def remember(session: AsyncSession, outcome: IngestOutcome) -> None:
-            # The answer commits with the events it describes (a refused batch is stored later).
-            if claim is not None and not _all_refused(outcome):
-                body = ingest_response(outcome).model_dump_json().encode()
-                stored.append(body)
-                await runtime.idempotency.complete(session, claim, StoredResponse(200, JSON, body))
+        async def answer(session: AsyncSession, outcome: IngestOutcome) -> None:
+            # The answer commits with the events it describes (a refused batch is stored later,
+            # as its problem). A retried transaction answers again: the last answer is kept.
+            if not _all_refused(outcome):
+                answered[:] = [await write.answer(session, ingest_response(outcome))]
 
-        outcome = await runtime.pipeline.ingest(tenant_id, parsed, remember)
+        outcome = await runtime.pipeline.ingest(tenant_id, parsed, answer)
         if _all_refused(outcome):
             raise _refusal(outcome)
-        body = stored[0] if stored else ingest_response(outcome).model_dump_json().encode()
-        return Response(body, media_type=JSON)
+        if answered:
+            return answered[0]
+        # No transaction ran (an empty batch): nothing to keep the answer with.
+        return Response(ingest_response(outcome).model_dump_json().encode(), media_type=JSON)
 
-    return await respond_idempotently(
-        request, runtime.idempotency, tenant_id, IDEMPOTENCY_SCOPE, handle
+    return await write_idempotently(
+        request, runtime.idempotency, tenant_id, IDEMPOTENCY_SCOPE, work
     )
 
 

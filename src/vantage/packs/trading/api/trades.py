@@ -3,15 +3,16 @@
 # Annotations stay evaluated here: FastAPI reads the dependencies at runtime.
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from vantage.core.auth.dependencies import ReadPrincipal
+from vantage.core.conditional import ConditionalReads
 from vantage.core.db import ReadSession
 from vantage.core.pagination import Cursors, Page, PageParams, page_params
 from vantage.core.windows import TimeWindow, window_param
-from vantage.packs.trading.api.dependencies import OptionalWindow, fresh_or_304
+from vantage.packs.trading.api.dependencies import OptionalWindow
 from vantage.packs.trading.ingest.events import Name, Symbol
-from vantage.packs.trading.runtime import TradingRuntimeDep
+from vantage.packs.trading.runtime import PACK_NAME, TradingRuntimeDep
 from vantage.packs.trading.schemas import (
     ExecutionQuality,
     TradeDetail,
@@ -38,7 +39,7 @@ StrategyFilter = Annotated[Name | None, Query(description="Only this strategy")]
     ),
 )
 async def list_trades(
-    request: Request,
+    reads: ConditionalReads,
     response: Response,
     principal: ReadPrincipal,
     session: ReadSession,
@@ -50,7 +51,8 @@ async def list_trades(
     side: Annotated[Literal["buy", "sell"] | None, Query(description="Only this side")] = None,
     sort: Annotated[Literal["-ts", "ts"], Query(description="Time order")] = "-ts",
 ) -> Page[TradeOut]:
-    await fresh_or_304(request, response, session, principal.tenant_id)
+    read = await reads.begin(principal.tenant_id, PACK_NAME)
+    read.stamp(response)
     query = service.TradeQuery(
         symbol=symbol, side=side, strategy=strategy, window=window, newest_first=sort == "-ts"
     )
@@ -63,7 +65,7 @@ async def list_trades(
     summary="Trade statistics over whole session days, overall and by strategy",
 )
 async def trade_stats(
-    request: Request,
+    reads: ConditionalReads,
     response: Response,
     principal: ReadPrincipal,
     session: ReadSession,
@@ -72,7 +74,8 @@ async def trade_stats(
     symbol: SymbolFilter = None,
     strategy: StrategyFilter = None,
 ) -> TradeStatsSummary:
-    await fresh_or_304(request, response, session, principal.tenant_id)
+    read = await reads.begin(principal.tenant_id, PACK_NAME)
+    read.stamp(response)
     return await service.trade_stats(
         session, principal.tenant_id, window, runtime.settings.zone, strategy, symbol
     )
@@ -84,7 +87,7 @@ async def trade_stats(
     summary="Fill rate, rejects, arrival slippage and latency by strategy and symbol",
 )
 async def execution_quality(
-    request: Request,
+    reads: ConditionalReads,
     response: Response,
     principal: ReadPrincipal,
     session: ReadSession,
@@ -93,7 +96,8 @@ async def execution_quality(
     symbol: SymbolFilter = None,
     strategy: StrategyFilter = None,
 ) -> ExecutionQuality:
-    await fresh_or_304(request, response, session, principal.tenant_id)
+    read = await reads.begin(principal.tenant_id, PACK_NAME)
+    read.stamp(response)
     return await service.execution_quality(
         session, principal.tenant_id, window, runtime.settings.zone, strategy, symbol
     )

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Table, bindparam, case, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vantage.core.dialect import chunks, dialect_of, insert_for, insert_ignoring_conflict
 from vantage.packs.trading.domain.ledger import Book
 from vantage.packs.trading.ingest.rows import (
     FillRecord,
@@ -29,7 +30,6 @@ from vantage.packs.trading.models import (
     RawEvent,
     StrategyState,
 )
-from vantage.packs.trading.repository.dialect import chunks, dialect_of, insert_for
 
 BarRowKey = tuple[int, str, str, datetime]
 SQLITE_ROWS_PER_INSERT = 2000  # 4 parameters a row, well under the limit of 32,766
@@ -57,10 +57,8 @@ async def insert_new_events(
     events = sorted(events)
     if dialect_of(session) == "sqlite":
         return await _insert_new_events_sqlite(session, tenant_id, events, received_at)
-    statement = (
-        insert_for(session, RAW)
-        .on_conflict_do_nothing(index_elements=[RAW.c.tenant_id, RAW.c.event_id])
-        .returning(RAW.c.event_id)
+    statement = insert_ignoring_conflict(session, RAW, [RAW.c.tenant_id, RAW.c.event_id]).returning(
+        RAW.c.event_id
     )
     rows = [
         {"tenant_id": tenant_id, "event_id": event_id, "kind": kind, "received_at": received_at}
@@ -151,11 +149,9 @@ async def create_orders(
         {"tenant_id": tenant_id, **_order_values(record)}
         for record in sorted(records, key=lambda r: r.order_id)
     ]
-    statement = (
-        insert_for(session, ORDERS)
-        .on_conflict_do_nothing(index_elements=[ORDERS.c.tenant_id, ORDERS.c.order_id])
-        .returning(ORDERS.c.order_id, ORDERS.c.id)
-    )
+    statement = insert_ignoring_conflict(
+        session, ORDERS, [ORDERS.c.tenant_id, ORDERS.c.order_id]
+    ).returning(ORDERS.c.order_id, ORDERS.c.id)
     created: dict[str, int] = {}
     for part in chunks(rows, 200):
         for order_id, row_id in await session.execute(statement, part):
@@ -193,8 +189,8 @@ async def lock_positions(
         return {}
     zero = {"qty": 0, "avg_cost": 0, "realized_pnl": 0, "fees": 0, "updated_at": now}
     await session.execute(
-        insert_for(session, POSITIONS).on_conflict_do_nothing(
-            index_elements=[POSITIONS.c.tenant_id, POSITIONS.c.strategy, POSITIONS.c.symbol]
+        insert_ignoring_conflict(
+            session, POSITIONS, [POSITIONS.c.tenant_id, POSITIONS.c.strategy, POSITIONS.c.symbol]
         ),
         [{"tenant_id": tenant_id, "strategy": s, "symbol": y, **zero} for s, y in wanted],
     )

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Table, case
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vantage.core.dialect import chunks, greatest, insert_for, least
 from vantage.packs.trading.domain.bars import BarStats
 from vantage.packs.trading.ingest.rows import (
     ExecutionDayDelta,
@@ -22,7 +23,6 @@ from vantage.packs.trading.ingest.rows import (
     StrategyDayKey,
 )
 from vantage.packs.trading.models import Bar, ExecutionDay, LatencyBucket, StrategyDay
-from vantage.packs.trading.repository.dialect import chunks, insert_for
 
 BarRowKey = tuple[int, str, str, datetime]  # (resolution, symbol, metric, bucket_start)
 
@@ -41,15 +41,15 @@ async def _merge(
     rows: list[dict[str, Any]],
     keys: list[str],
     add: Sequence[str] = (),
-    greatest: Sequence[str] = (),
+    keep_greatest: Sequence[str] = (),
 ) -> None:
     if not rows:
         return
     statement = insert_for(session, table)
     excluded = statement.excluded
     set_: dict[str, Any] = {name: table.c[name] + excluded[name] for name in add}
-    for name in greatest:
-        set_[name] = case((excluded[name] > table.c[name], excluded[name]), else_=table.c[name])
+    for name in keep_greatest:
+        set_[name] = greatest(excluded[name], table.c[name])
     upsert = statement.on_conflict_do_update(
         index_elements=[table.c[name] for name in keys], set_=set_
     )
@@ -94,8 +94,8 @@ async def merge_bars(
         set_={
             "count": c.count + new.count,
             "sum": c.sum + new.sum,
-            "min": case((new.min < c.min, new.min), else_=c.min),
-            "max": case((new.max > c.max, new.max), else_=c.max),
+            "min": least(new.min, c.min),
+            "max": greatest(new.max, c.max),
             "first": case((earlier, new.first), else_=c.first),
             "first_ts": case((earlier, new.first_ts), else_=c.first_ts),
             "last": case((later, new.last), else_=c.last),
@@ -186,7 +186,7 @@ async def merge_execution_days(
         rows,
         ["tenant_id", "day", "strategy", "symbol"],
         add=_EXECUTION_SUMS,
-        greatest=("latency_max_ms",),
+        keep_greatest=("latency_max_ms",),
     )
     bucket_rows = [
         {

@@ -1,0 +1,122 @@
+"""Where SQLite and PostgreSQL differ, written once for every repository.
+
+- ``insert_for``: an ``INSERT`` that takes ``ON CONFLICT`` (upserts), on the session's dialect;
+  ``insert_ignoring_conflict``: ``INSERT ... ON CONFLICT (columns) DO NOTHING``.
+- ``greatest``/``least``: the larger or smaller of two values, spelled alike on both.
+- ``Dialect``: binding timestamps and dates for hand-written SQL the way SQLAlchemy's types
+  store them; ``DialectStatement``: a statement whose text differs between the two.
+- ``chunks``: batches of rows whose bind parameters stay under SQLite's limit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Insert, TextClause, case, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+Item = TypeVar("Item")
+
+# Keep every statement's bind parameters under SQLite's limit (32766) with room to spare.
+CHUNK = 500
+
+
+def dialect_of(session: AsyncSession) -> str:
+    """The SQLAlchemy dialect name of the database ``session`` talks to."""
+    return session.get_bind().dialect.name
+
+
+def insert_for_dialect(dialect: str, table: Any) -> Any:
+    """An ``INSERT`` into ``table`` that supports ``ON CONFLICT`` on ``dialect``."""
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"no ON CONFLICT insert for {dialect}")
+
+
+def insert_for(session: AsyncSession, table: Any) -> Any:
+    """An ``INSERT`` into ``table`` that supports ``ON CONFLICT`` on the session's database."""
+    return insert_for_dialect(dialect_of(session), table)
+
+
+def insert_ignoring_conflict(
+    session: AsyncSession, table: Any, conflict_columns: Sequence[Any] | None = None
+) -> Insert:
+    """``INSERT ... ON CONFLICT (columns) DO NOTHING`` on SQLite and PostgreSQL (any conflict
+    at all without ``conflict_columns``).
+
+    With ``RETURNING`` it tells atomically whether this statement created the row, which a
+    read-then-insert cannot when two processes race.
+    """
+    statement: Insert = insert_for(session, table).on_conflict_do_nothing(
+        index_elements=conflict_columns
+    )
+    return statement
+
+
+def greatest(new: ColumnElement[Any], old: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The larger of two values (``old`` when they tie or either is NULL), on both databases."""
+    return case((new > old, new), else_=old)
+
+
+def least(new: ColumnElement[Any], old: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The smaller of two values (``old`` when they tie or either is NULL), on both databases."""
+    return case((new < old, new), else_=old)
+
+
+def chunks(items: Sequence[Item], size: int = CHUNK) -> list[Sequence[Item]]:
+    """``items`` in consecutive slices of at most ``size``."""
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """The database a hand-written statement runs on, by SQLAlchemy dialect name.
+
+    Hand-written SQL binds values the way SQLAlchemy's types would store them, so rows written
+    in bulk read back through the ORM unchanged: on SQLite timestamps are naive-UTC text
+    (``YYYY-MM-DD HH:MM:SS.ffffff``) and dates ``YYYY-MM-DD``; PostgreSQL takes the objects.
+    """
+
+    name: str
+
+    @classmethod
+    def of(cls, session: AsyncSession) -> Dialect:
+        """The dialect of the database ``session`` talks to."""
+        return cls(dialect_of(session))
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether this is SQLite (anything else is PostgreSQL)."""
+        return self.name == "sqlite"
+
+    def timestamp(self, value: datetime) -> object:
+        """A UTC timestamp as the database stores it."""
+        if self.is_sqlite:
+            return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+        return value
+
+    def day(self, value: date) -> object:
+        """A date as the database stores it."""
+        return value.isoformat() if self.is_sqlite else value
+
+
+class DialectStatement:
+    """One statement written twice: SQLite and PostgreSQL spell month truncation, the smaller
+    and larger of two values, typed NULLs and the ends of time differently."""
+
+    __slots__ = ("_postgresql", "_sqlite")
+
+    def __init__(self, *, sqlite: str, postgresql: str) -> None:
+        self._sqlite = text(sqlite)
+        self._postgresql = text(postgresql)
+
+    def on(self, dialect: Dialect) -> TextClause:
+        """The statement as ``dialect`` spells it."""
+        return self._sqlite if dialect.is_sqlite else self._postgresql
