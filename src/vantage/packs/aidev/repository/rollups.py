@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Insert
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vantage.core.dialect import insert_for
 from vantage.packs.aidev.models import DailyUsage
 
 DAILY_KEY = ("tenant_id", "day", "developer", "model")
@@ -28,9 +28,7 @@ DAILY_SUMS = (
 
 def _adding_upsert(session: AsyncSession) -> Insert:
     """``INSERT ... ON CONFLICT (key) DO UPDATE SET c = c + excluded.c`` for every sum."""
-    dialect = session.get_bind().dialect.name
-    module: Any = postgresql if dialect == "postgresql" else sqlite
-    statement = module.insert(DailyUsage)
+    statement = insert_for(session, DailyUsage)
     table = DailyUsage.__table__
     return statement.on_conflict_do_update(  # type: ignore[no-any-return]
         index_elements=list(DAILY_KEY),

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import Table, Update, bindparam, case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vantage.core.repository import insert_ignoring_conflict
+from vantage.core.dialect import insert_ignoring_conflict
 from vantage.packs.aidev.models import Session, Trace
 
 

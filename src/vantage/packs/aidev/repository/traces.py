@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vantage.core.repository import insert_ignoring_conflict
+from vantage.core.dialect import insert_ignoring_conflict
 from vantage.packs.aidev.models import DeveloperAlias, Trace
 
 TRACE_KEY = ("tenant_id", "request_id")

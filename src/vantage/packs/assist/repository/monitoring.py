@@ -18,10 +18,10 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from vantage.core.dialect import insert_for
 from vantage.packs.assist.models import MetricPoint, Prediction
 
 
@@ -29,10 +29,6 @@ def cast_table(table: object) -> Table:
     """A mapped class's ``__table__`` as the Table it is."""
     assert isinstance(table, Table)
     return table
-
-
-def _insert_for(session: AsyncSession) -> Any:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 def _utc_day(session: AsyncSession, column: Any) -> ColumnElement[Any]:
@@ -48,7 +44,7 @@ async def insert_predictions(
     """Insert predictions not recorded yet (same model and id); how many were new."""
     values = [{**row, "tenant_id": tenant_id} for row in rows]
     statement = (
-        _insert_for(session)(Prediction)
+        insert_for(session, Prediction)
         .values(values)
         .on_conflict_do_nothing(index_elements=["tenant_id", "model", "prediction_id"])
         .returning(Prediction.id)
@@ -236,7 +232,7 @@ async def upsert_metric_points(
     session: AsyncSession, tenant_id: int, points: Sequence[dict[str, Any]]
 ) -> int:
     """Store reported daily values; a later report of the same day replaces the value."""
-    statement = _insert_for(session)(MetricPoint).values(
+    statement = insert_for(session, MetricPoint).values(
         [{**point, "tenant_id": tenant_id} for point in points]
     )
     statement = statement.on_conflict_do_update(

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vantage.core.dialect import insert_for
 from vantage.packs.delivery.models import Deployment, DeploymentStatus, Incident, LeadTime
-from vantage.packs.delivery.repository.dialect import insert_for
 
 SUCCESS = "success"
 
@@ -31,7 +31,7 @@ async def deployment_by_external_id(
 async def insert_deployment(session: AsyncSession, values: dict[str, Any]) -> bool:
     """Insert a deployment unless its external id exists; whether it was inserted."""
     result = await session.execute(
-        insert_for(session)(Deployment)
+        insert_for(session, Deployment)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["tenant_id", "external_id"])
         .returning(Deployment.id)
@@ -44,7 +44,7 @@ async def add_status(
 ) -> None:
     """Append a status to the deployment's history (a repeated status is kept once)."""
     await session.execute(
-        insert_for(session)(DeploymentStatus)
+        insert_for(session, DeploymentStatus)
         .values(tenant_id=tenant_id, deployment_id=deployment_id, state=state, at=at)
         .on_conflict_do_nothing(index_elements=["tenant_id", "deployment_id", "state", "at"])
     )
@@ -136,7 +136,7 @@ async def refresh_incident_count(session: AsyncSession, tenant_id: int, deployme
 
 async def save_lead_time(session: AsyncSession, values: dict[str, Any]) -> None:
     """Insert or replace the lead-time row of one pull request."""
-    statement = insert_for(session)(LeadTime).values(**values)
+    statement = insert_for(session, LeadTime).values(**values)
     await session.execute(
         statement.on_conflict_do_update(
             index_elements=["tenant_id", "pull_request_id"],
@@ -163,7 +163,7 @@ async def upsert_incident(session: AsyncSession, values: dict[str, Any]) -> bool
     existing = await incident_by_external_id(session, values["tenant_id"], values["external_id"])
     if existing is None:
         result = await session.execute(
-            insert_for(session)(Incident)
+            insert_for(session, Incident)
             .values(**values)
             .on_conflict_do_nothing(index_elements=["tenant_id", "external_id"])
             .returning(Incident.id)

@@ -9,14 +9,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vantage.core.dialect import insert_for
 from vantage.packs.delivery.models import Ownership, PullRequest
-from vantage.packs.delivery.repository.dialect import insert_for
 
 
 async def save_ownership(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     """Insert or replace the team and project of repositories and services."""
     for row in rows:
-        statement = insert_for(session)(Ownership).values(**row)
+        statement = insert_for(session, Ownership).values(**row)
         await session.execute(
             statement.on_conflict_do_update(
                 index_elements=["tenant_id", "kind", "name"],

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vantage.core.dialect import insert_for
 from vantage.packs.delivery.models import Commit, PullRequest, Repository, Review
-from vantage.packs.delivery.repository.dialect import insert_for
 
 # Reviews that count as someone looking at the change (a pending review is not yet visible).
 COUNTED_REVIEW_STATES = ("approved", "changes_requested", "commented", "dismissed")
@@ -40,7 +40,7 @@ async def add_repository(
 ) -> Repository:
     """The repository, created when missing (concurrent creators agree on one row)."""
     await session.execute(
-        insert_for(session)(Repository)
+        insert_for(session, Repository)
         .values(
             tenant_id=tenant_id,
             full_name=full_name,
@@ -79,7 +79,7 @@ async def upsert_pull_request(
 ) -> PullRequest:
     """Insert or update the pull request ``values["number"]``; the stored row. ``sticky``
     columns keep their stored value when the update carries none."""
-    statement = insert_for(session)(PullRequest).values(
+    statement = insert_for(session, PullRequest).values(
         tenant_id=tenant_id, repository_id=repository_id, **values
     )
     changes: dict[str, Any] = {key: statement.excluded[key] for key in values if key != "number"}
@@ -167,7 +167,7 @@ async def refresh_first_commit(
 
 async def upsert_review(session: AsyncSession, values: dict[str, Any]) -> None:
     """Insert or update one review (by GitHub's review id)."""
-    statement = insert_for(session)(Review).values(**values)
+    statement = insert_for(session, Review).values(**values)
     await session.execute(
         statement.on_conflict_do_update(
             index_elements=["tenant_id", "repository_id", "github_id"],
@@ -183,7 +183,7 @@ async def add_commits(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> 
     """Insert commits not yet known (a commit never changes)."""
     if rows:
         await session.execute(
-            insert_for(session)(Commit)
+            insert_for(session, Commit)
             .values(list(rows))
             .on_conflict_do_nothing(index_elements=["tenant_id", "repository_id", "sha"])
         )

@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vantage.core.dialect import insert_for
 from vantage.packs.delivery.models import SyncCursor
-from vantage.packs.delivery.repository.dialect import insert_for
 
 
 async def cursor(
@@ -35,7 +35,7 @@ async def save_cursor(
     since: datetime | None,
 ) -> None:
     """Remember where a listing's sync ended."""
-    statement = insert_for(session)(SyncCursor).values(
+    statement = insert_for(session, SyncCursor).values(
         tenant_id=tenant_id, source_id=source_id, listing=listing, etag=etag, since=since
     )
     await session.execute(

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vantage.core.dialect import insert_for
 from vantage.packs.delivery.models import WebhookDelivery
-from vantage.packs.delivery.repository.dialect import insert_for
 
 PENDING, PROCESSING, PROCESSED = "pending", "processing", "processed"
 FAILED, PARKED, IGNORED = "failed", "parked", "ignored"
@@ -19,7 +19,7 @@ FAILED, PARKED, IGNORED = "failed", "parked", "ignored"
 async def insert_once(session: AsyncSession, values: dict[str, Any]) -> int | None:
     """Store a delivery unless its delivery id is known; the new row's id, or None."""
     inserted = await session.execute(
-        insert_for(session)(WebhookDelivery)
+        insert_for(session, WebhookDelivery)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["tenant_id", "delivery_id"])
         .returning(WebhookDelivery.id)
