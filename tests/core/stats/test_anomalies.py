@@ -23,8 +23,8 @@ def _mondays(values: list[float], last: float) -> dict[date, float]:
 
 def test_robust_z_by_hand() -> None:
     # median 10.5; |x - m| = .5,1.5,.5,1.5,.5,.5,.5,1.5 -> MAD 0.5
-    z, median, mad = robust_z(30.0, BASELINE)
-    assert (median, mad) == (10.5, 0.5)
+    z, mad = robust_z(30.0, 10.5, [abs(x - 10.5) for x in BASELINE])
+    assert mad == 0.5
     assert z == pytest.approx(0.6745 * 19.5 / 0.5)
 
 
@@ -37,13 +37,13 @@ def test_a_spike_on_the_same_weekday_is_found_and_a_normal_day_is_not() -> None:
 
 
 def test_no_spread_falls_back_to_the_mean_absolute_deviation() -> None:
-    flat = [10.0, 10.0, 10.0, 10.0, 10.0, 14.0]  # MAD 0, mean AD 4/6
-    z, _, mad = robust_z(12.0, flat)
+    deviations = [0.0, 0.0, 0.0, 0.0, 0.0, 4.0]  # around 10: MAD 0, mean AD 4/6
+    z, mad = robust_z(12.0, 10.0, deviations)
     assert mad == 0
-    assert z == pytest.approx(2.0 / (1.253314 * 4 / 6))
-    z, _, _ = robust_z(11.0, [10.0] * 5)
+    assert z == pytest.approx(2.0 / (1.2533 * 4 / 6))
+    z, _ = robust_z(11.0, 10.0, [0.0] * 5)
     assert math.isinf(z) and z > 0
-    assert robust_z(10.0, [10.0] * 5)[0] == 0
+    assert robust_z(10.0, 10.0, [0.0] * 5)[0] == 0
 
 
 def test_too_short_a_baseline_decides_nothing() -> None:

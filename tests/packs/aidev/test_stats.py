@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from vantage.packs.aidev.stats import anomalies, correlation
+from vantage.core.stats import anomalies
+from vantage.packs.aidev.stats import correlation
 
 
 def _series(rng: random.Random, n: int) -> list[float]:

@@ -18,7 +18,7 @@ from tests.support.realtime import open_socket, receive
 from vantage.config import Settings
 from vantage.core.auth.models import Role
 from vantage.core.auth.principal import Scope
-from vantage.packs.trading import create_pack
+from vantage.packs.trading.pack import create_pack
 
 EVENTS = "/api/v1/trading/events"
 EDGE = "9999-12-31T23:59:59-01:00"

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vantage.core.stats import anomalies
 from vantage.core.windows import TimeWindow
 from vantage.packs.aidev.repository import reads
 from vantage.packs.aidev.schemas import (
@@ -27,7 +28,7 @@ from vantage.packs.aidev.service.metrics import (
     withheld_reason,
 )
 from vantage.packs.aidev.settings import AidevSettings
-from vantage.packs.aidev.stats import anomalies, correlation
+from vantage.packs.aidev.stats import correlation
 from vantage.packs.aidev.stats.recommendations import KpiFigure, SeriesAnomaly, recommend
 
 USAGE_SERIES = ("requests", "tokens", "cost_usd")
