@@ -17,6 +17,8 @@ from typing import Any
 
 from bench.loadgen import Target, closed_loop, percentile
 
+MAX_STRETCH = 16
+
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process (Linux), to state cost per request apart from load."""
@@ -84,9 +86,25 @@ async def alternate(
     for number in range(rounds):
         ordered = subjects if number % 2 == 0 else list(reversed(subjects))
         for subject in ordered:
-            latencies, cpu = await _timed_loop(subject, body, concurrency, share, warmup)
-            pooled[subject.name].add(latencies, cpu, share)
+            pooled[subject.name].add(*await _round(subject, body, concurrency, share, warmup))
     return pooled
+
+
+async def _round(
+    subject: Subject, body: dict[str, Any], concurrency: int, seconds: float, warmup: float
+) -> tuple[list[float], float, float]:
+    """One round long enough for every client to have a request measured.
+
+    A client only counts requests it begins after the warmup, so a subject slower than the
+    round would report nothing (or only its fastest answers): the round is then run again,
+    twice as long, up to ``MAX_STRETCH`` times the planned length.
+    """
+    length = seconds
+    while True:
+        latencies, cpu = await _timed_loop(subject, body, concurrency, length, warmup)
+        if len(latencies) >= concurrency or length >= MAX_STRETCH * seconds:
+            return latencies, cpu, length
+        length *= 2
 
 
 def latency_summary(samples: Samples, direct: Samples) -> dict[str, float]:
