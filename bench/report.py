@@ -27,8 +27,12 @@ def _load(directory: Path, name: str) -> dict[str, Any] | None:
     path = directory / f"{name}.json"
     if not path.exists():
         return None
-    lines = [line for line in path.read_text().splitlines() if line.startswith("{")]
-    return dict(json.loads(lines[-1])) if lines else None
+    text = path.read_text()
+    try:  # as bench.run_all writes it
+        return dict(json.loads(text))
+    except json.JSONDecodeError:  # a benchmark's own output: its last JSON line
+        lines = [line for line in text.splitlines() if line.startswith("{")]
+        return dict(json.loads(lines[-1])) if lines else None
 
 
 def build(directory: Path) -> str:
