@@ -43,7 +43,8 @@ def gateway_chart(line: dict[str, Any], path: Path) -> None:
                 labels.append(f"{mode} {phase} {stat}")
                 ours.append(line[mode][phase][f"added_{stat}_ms"])
                 theirs.append(peer[mode][phase][f"added_{stat}_ms"])
-    _bars(latency, labels, ours, theirs, "LiteLLM", "added latency (ms)")
+    _bars(latency, labels, ours, theirs, "LiteLLM", "added latency (ms, log scale)")
+    latency.set_yscale("log")  # concurrency 1 and 32 differ by orders of magnitude
     latency.set_title("Latency added over the upstream")
     modes = ["send", "stream"]
     ours_rps = [line["saturation_rps"], line["stream_saturation_rps"]]
