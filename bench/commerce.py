@@ -9,10 +9,14 @@
    ``executemany``, bounds no import with rollups can beat on this machine;
 2. starts one uvicorn worker on the database and POSTs further batches of 10,000 orders:
    orders/s through the API;
-3. measures p50/p95 of the dashboard (last 30 days), revenue (365 days, daily), a deep keyset
-   page of customers, and products, each computed afresh (response cache off);
+3. measures p50/p95 of the dashboard (last 30 days), revenue (365 days, daily), the first and a
+   deep keyset page of customers, and products, each computed afresh (response cache off);
 4. runs the dashboard's aggregation naively over the raw orders and lines, for the ratio;
-5. counts 304 revalidations per second answered by the worker (several client connections).
+5. counts 304 revalidations per second answered by the worker (several client connections);
+6. unless ``--no-peer``, loads the same file into DuckDB (``bench.commerce_duckdb``) and follows
+   every dashboard, revenue and top-customers request with the same question asked of DuckDB;
+   ``ratios`` (``bench.commerce_peer``) gives Vantage's p50 over DuckDB's and the file import
+   over the facts-only floor, with their targets.
 """
 
 from __future__ import annotations
