@@ -20,6 +20,11 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed-base
 
+# The benchmarks' peers (LiteLLM, DuckDB) and charts (matplotlib) come with the bench extra.
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $@ $(VENV)/.installed-dev $(VENV)/.installed-base
+
 demo: $(VENV)/.installed-base
 	$(BIN)/vantage demo --host $(HOST) --port $(PORT)
 
@@ -31,6 +36,12 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m tests.support.layering src/vantage
+
+# Every benchmark beside its peer; JSON, charts and table in bench/results (docs/PERFORMANCE.md).
+# BENCH_SIZE=quick checks in minutes that all of it runs; documented takes about an hour.
+BENCH_SIZE ?= documented
+bench: $(VENV)/.installed-bench
+	$(BIN)/python -m bench.run_all --size $(BENCH_SIZE) --out bench/results
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix src tests bench

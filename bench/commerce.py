@@ -9,10 +9,14 @@
    ``executemany``, bounds no import with rollups can beat on this machine;
 2. starts one uvicorn worker on the database and POSTs further batches of 10,000 orders:
    orders/s through the API;
-3. measures p50/p95 of the dashboard (last 30 days), revenue (365 days, daily), a deep keyset
-   page of customers, and products, each computed afresh (response cache off);
+3. measures p50/p95 of the dashboard (last 30 days), revenue (365 days, daily), the first and a
+   deep keyset page of customers, and products, each computed afresh (response cache off);
 4. runs the dashboard's aggregation naively over the raw orders and lines, for the ratio;
-5. counts 304 revalidations per second answered by the worker (several client connections).
+5. counts 304 revalidations per second answered by the worker (several client connections);
+6. unless ``--no-peer``, loads the same file into DuckDB (``bench.commerce_duckdb``) and follows
+   every dashboard, revenue and top-customers request with the same question asked of DuckDB;
+   ``ratios`` (``bench.commerce_peer``) gives Vantage's p50 over DuckDB's and the file import
+   over the facts-only floor, with their targets.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -34,7 +39,9 @@ from typing import Any
 import httpx
 from sqlalchemy import text
 
+from bench.commerce_duckdb import DuckDBPeer
 from bench.commerce_floor import facts_only
+from bench.commerce_peer import peer_report
 from vantage.config import Settings
 from vantage.core import migrations
 from vantage.core.auth.principal import Scope
@@ -267,17 +274,37 @@ def _api_ingest(server: Server, key: str, generator: DemoGenerator, batches: int
             "orders_per_s": round(batches * API_BATCH / elapsed)}  # fmt: skip
 
 
-def _latency(server: Server, key: str, path: str, runs: int) -> dict[str, float]:
-    samples = []
+def _ask(peer: DuckDBPeer | None, question: str) -> Callable[[], None] | None:
+    return peer.question(question) if peer is not None else None
+
+
+def _latency(
+    server: Server, key: str, path: str, runs: int, peer: Callable[[], None] | None = None
+) -> dict[str, Any]:
+    """p50/p95 of ``path``; with a ``peer``, the same question asked of it after every request
+    (alternating, so that the machine's drift weighs on both alike) and the ratio of p50s."""
+    samples: list[float] = []
+    peer_samples: list[float] = []
     with httpx.Client(base_url=server.base, headers={"X-API-Key": key}, timeout=60) as client:
         client.get(path).raise_for_status()  # warm the caches once
+        if peer is not None:
+            peer()
         for _ in range(runs):
             began = time.perf_counter()
             response = client.get(path)
             samples.append(time.perf_counter() - began)
             response.raise_for_status()
+            if peer is not None:
+                began = time.perf_counter()
+                peer()
+                peer_samples.append(time.perf_counter() - began)
     p50, p95 = _percentiles(samples)
-    return {"p50_ms": p50, "p95_ms": p95}
+    found: dict[str, Any] = {"p50_ms": p50, "p95_ms": p95}
+    if peer_samples:
+        peer_p50, peer_p95 = _percentiles(peer_samples)
+        found["duckdb"] = {"p50_ms": peer_p50, "p95_ms": peer_p95}
+        found["p50_over_duckdb"] = round(p50 / peer_p50, 4) if peer_p50 else None
+    return found
 
 
 async def _revalidations(
@@ -343,6 +370,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                 facts_only, _csv_plan(csv_path), workdir
             )
     key = await _api_key(url)
+    peer = DuckDBPeer(csv_path) if args.peer else None
     server = Server(url, workdir)
     try:
         server.wait_ready()
@@ -352,9 +380,16 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             api = _api_ingest(server, key, extra, args.api_batches)
         cursor, customers = await _deep_cursor(url, 0.9)
         reads = {
-            "dashboard": _latency(server, key, "/api/v1/commerce/dashboard", args.requests),
+            "dashboard": _latency(
+                server, key, "/api/v1/commerce/dashboard", args.requests, _ask(peer, "dashboard")
+            ),
             "revenue_365d": _latency(
-                server, key, "/api/v1/commerce/revenue?days=365&granularity=day", args.requests
+                server, key, "/api/v1/commerce/revenue?days=365&granularity=day", args.requests,
+                _ask(peer, "revenue_365d"),
+            ),
+            "customers_top": _latency(
+                server, key, "/api/v1/commerce/customers?limit=20", args.requests,
+                _ask(peer, "customers_top"),
             ),
             "customers_deep_page": _latency(
                 server, key, f"/api/v1/commerce/customers?limit=20&cursor={cursor}", args.requests
@@ -363,7 +398,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             "products_30d": _latency(
                 server, key, "/api/v1/commerce/products?days=30", args.requests
             ),
-        }
+        }  # fmt: skip
         not_modified = await _revalidations(
             server, key, "/api/v1/commerce/dashboard", args.revalidate_seconds, args.clients
         )
@@ -372,6 +407,8 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         )
     finally:
         server.stop()
+        if peer is not None:
+            peer.close()
     # The default deployment keeps computed answers in the response cache (keyed by ETag).
     cached_server = Server(url, workdir, response_cache=True)
     try:
@@ -400,6 +437,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         "health_live_per_s": floor,
         "revalidation_clients": args.clients,
         "python": sys.version.split()[0],
+        **peer_report(peer, file_import, reads, args.orders),
     }
 
 
@@ -418,6 +456,7 @@ def main() -> None:
     parser.add_argument(
         "--reuse", action="store_true", help="Measure reads on the database of an earlier run"
     )
+    parser.add_argument("--no-peer", dest="peer", action="store_false", help="Leave DuckDB out")
     args = parser.parse_args()
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)

@@ -1,12 +1,17 @@
-"""Gateway overhead: added latency over a direct upstream call, and requests/s per worker.
+"""Gateway overhead: added latency over a direct upstream call, and requests/s per worker,
+beside LiteLLM's proxy doing the same job.
 
-    python -m bench.gateway [--seconds 4] [--database-url URL]
+    python -m bench.gateway [--seconds 4] [--rounds 2] [--database-url URL] [--no-peer]
 
 Starts a fake OpenAI upstream answering after a fixed delay (20 ms), a real ``vantage serve``
-(one worker, the gateway pack, an API key) in front of it, and a lean load generator. For send
-(JSON) and stream (SSE, read to ``[DONE]``) at concurrency 1 and 32 it measures the latency
-of the same request sent directly to the upstream and through the gateway's
-``/v1/chat/completions``; *added* = gateway percentile - direct percentile. Each also reports
+(one worker, the gateway pack, an API key) in front of it, a LiteLLM proxy (one worker, no
+database, a master key; ``bench.litellm_proxy``) in front of the same upstream, and a lean load
+generator. For send (JSON) and stream (SSE, read to the last byte) at concurrency 1 and 32 it
+measures the latency of the same request sent directly to the upstream, through the gateway's
+``/v1/chat/completions`` and through LiteLLM's, alternating in ``--rounds`` rounds
+(``bench.compare``); *added* = gateway percentile - direct percentile. ``peer`` holds LiteLLM's
+figures and the ratios Vantage / LiteLLM with their targets (``bench.gateway_peer``);
+``peer_error`` says why there is none when LiteLLM cannot be started. Each also reports
 the worker's CPU milliseconds per request: at concurrency 1 the worker sleeps through every
 upstream wait, and on a virtual machine the same code then runs several times slower than
 back to back (caches and CPU state are lost while idle), which is most of the added latency.
@@ -42,10 +47,14 @@ from typing import Any
 
 import httpx
 
+from bench.compare import Subject, alternate, cpu_seconds, latency_summary, ms
+from bench.gateway_peer import peer_section, saturation_pair
+from bench.litellm_proxy import MASTER_KEY, LiteLLMProxy, PeerUnavailable, start_litellm
 from bench.loadgen import Target, closed_loop, open_loop, percentile
 
 DELAY_MS = 20.0
 WARMUP_SECONDS = 0.5
+WARMUP_PEER_SECONDS = 2.0
 # The 80 % phase is re-run at a corrected rate until the worker is this close to 80 % busy.
 UTILIZATION_TOLERANCE = 0.03
 UTILIZATION_TRIES = 3
@@ -161,36 +170,33 @@ def _start_gateway(env: dict[str, str], workdir: Path) -> tuple[subprocess.Popen
     raise TimeoutError("gateway did not become ready")
 
 
-def _ms(value: float) -> float:
-    return round(value * 1000, 3)
-
-
 async def _compare(
-    direct: Target,
-    gateway: Target,
+    direct: Subject,
+    gateway: Subject,
+    peer: Subject | None,
     body: dict[str, Any],
     concurrency: int,
     seconds: float,
-    pid: int,
-) -> dict[str, float]:
-    direct_lat, _ = await closed_loop(direct, body, concurrency, seconds, warmup=WARMUP_SECONDS)
-    cpu_at_start = asyncio.create_task(_cpu_seconds_after(pid, WARMUP_SECONDS))
-    gateway_lat, gateway_rps = await closed_loop(
-        gateway, body, concurrency, seconds, warmup=WARMUP_SECONDS
-    )
-    cpu_ms = (_cpu_seconds(pid) - await cpu_at_start) * 1000 / len(gateway_lat)
+    rounds: int,
+) -> tuple[dict[str, float], dict[str, float] | None]:
+    """The upstream alone, the gateway and the peer, alternating: the gateway's figures (with
+    the field names it always had) and the peer's."""
+    subjects = [direct, gateway] + ([peer] if peer else [])
+    pooled = await alternate(subjects, body, concurrency, seconds, rounds, WARMUP_SECONDS)
+    ours = latency_summary(pooled[gateway.name], pooled[direct.name])
     result = {
-        "direct_p50_ms": _ms(percentile(direct_lat, 0.5)),
-        "direct_p99_ms": _ms(percentile(direct_lat, 0.99)),
-        "gateway_p50_ms": _ms(percentile(gateway_lat, 0.5)),
-        "gateway_p99_ms": _ms(percentile(gateway_lat, 0.99)),
-        "gateway_rps": round(gateway_rps, 1),
-        "gateway_cpu_ms_per_request": round(cpu_ms, 3),
-        "samples": len(gateway_lat),
+        "direct_p50_ms": ms(percentile(pooled[direct.name].latencies, 0.5)),
+        "direct_p99_ms": ms(percentile(pooled[direct.name].latencies, 0.99)),
+        "gateway_p50_ms": ours["p50_ms"],
+        "gateway_p99_ms": ours["p99_ms"],
+        "gateway_rps": ours["rps"],
+        "gateway_cpu_ms_per_request": ours["cpu_ms_per_request"],
+        "samples": ours["samples"],
+        "added_p50_ms": ours["added_p50_ms"],
+        "added_p99_ms": ours["added_p99_ms"],
     }
-    result["added_p50_ms"] = round(result["gateway_p50_ms"] - result["direct_p50_ms"], 3)
-    result["added_p99_ms"] = round(result["gateway_p99_ms"] - result["direct_p99_ms"], 3)
-    return result
+    theirs = latency_summary(pooled[peer.name], pooled[direct.name]) if peer else None
+    return result, theirs
 
 
 async def _provider_floor(upstream_port: int, seconds: float) -> dict[str, float]:
@@ -223,7 +229,7 @@ async def _provider_floor(upstream_port: int, seconds: float) -> dict[str, float
                 latencies.append(time.perf_counter() - began)
     finally:
         await provider.aclose()
-    return {"p50_ms": _ms(percentile(latencies, 0.5)), "p99_ms": _ms(percentile(latencies, 0.99))}
+    return {"p50_ms": ms(percentile(latencies, 0.5)), "p99_ms": ms(percentile(latencies, 0.99))}
 
 
 async def _start_pause_detector(seconds: float) -> asyncio.subprocess.Process:
@@ -242,27 +248,6 @@ async def _pauses_of(process: asyncio.subprocess.Process) -> dict[str, float]:
     return pauses
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (Linux), to state cost per request apart from load."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-async def _cpu_seconds_after(pid: int, delay: float) -> float:
-    await asyncio.sleep(delay)
-    return _cpu_seconds(pid)
-
-
-async def _saturate(
-    gateway: Target, body: dict[str, Any], seconds: float, pid: int
-) -> tuple[float, float]:
-    """Requests/s of one worker with 64 clients, and its CPU milliseconds per request."""
-    before = _cpu_seconds(pid)
-    latencies, rps = await closed_loop(gateway, body, 64, seconds, warmup=0.0)
-    spent = _cpu_seconds(pid) - before
-    return rps, spent * 1000 / max(len(latencies), 1)
-
-
 async def _open_loop_saturation(
     gateway: Target, body: dict[str, Any], probe_rate: float, seconds: float, pid: int
 ) -> dict[str, float]:
@@ -274,9 +259,9 @@ async def _open_loop_saturation(
     slightly as load rises, so the estimate errs low and the 80 % phase's measured
     utilization says where it really ran.
     """
-    before = _cpu_seconds(pid)
+    before = cpu_seconds(pid)
     latencies = await open_loop(gateway, body, probe_rate, seconds, pool=128)
-    cpu_ms = (_cpu_seconds(pid) - before) * 1000 / max(len(latencies), 1)
+    cpu_ms = (cpu_seconds(pid) - before) * 1000 / max(len(latencies), 1)
     return {"probe_rate_rps": round(probe_rate, 1), "cpu_ms_per_request": round(cpu_ms, 3),
             "saturation_rps": round(1000 / cpu_ms, 1)}  # fmt: skip
 
@@ -287,15 +272,15 @@ async def _open_phase(
     """Direct and gateway at a steady ``rate``: the added p99, and how busy the worker was."""
     direct_open = await open_loop(direct, body, rate, seconds, pool=128)
     detector = await _start_pause_detector(seconds)
-    cpu_before = _cpu_seconds(pid)
+    cpu_before = cpu_seconds(pid)
     gateway_open = await open_loop(gateway, body, rate, seconds, pool=128)
-    open_cpu_seconds = _cpu_seconds(pid) - cpu_before
+    open_cpu_seconds = cpu_seconds(pid) - cpu_before
     return {
         "rate_rps": round(rate, 1),
-        "direct_p99_ms": _ms(percentile(direct_open, 0.99)),
-        "gateway_p99_ms": _ms(percentile(gateway_open, 0.99)),
-        "added_p99_ms": _ms(percentile(gateway_open, 0.99) - percentile(direct_open, 0.99)),
-        "gateway_p50_ms": _ms(percentile(gateway_open, 0.5)),
+        "direct_p99_ms": ms(percentile(direct_open, 0.99)),
+        "gateway_p99_ms": ms(percentile(gateway_open, 0.99)),
+        "added_p99_ms": ms(percentile(gateway_open, 0.99) - percentile(direct_open, 0.99)),
+        "gateway_p50_ms": ms(percentile(gateway_open, 0.5)),
         "gateway_cpu_ms_per_request": round(open_cpu_seconds * 1000 / len(gateway_open), 3),
         "gateway_cpu_utilization": round(open_cpu_seconds / seconds, 2),
         "machine_pauses": await _pauses_of(detector),
@@ -324,48 +309,55 @@ async def _at_utilization(
 
 
 async def _measure(
-    upstream_port: int, gateway_port: int, key: str, seconds: float, pid: int
+    direct: Subject, gateway: Subject, peer: Subject | None, seconds: float, rounds: int
 ) -> dict[str, Any]:
-    direct = Target("127.0.0.1", upstream_port, "/v1/chat/completions", {})
-    gateway = Target(
-        "127.0.0.1", gateway_port, "/v1/chat/completions", {"authorization": f"Bearer {key}"}
-    )
     stream_body = {**BODY, "stream": True}
-    # Warm the gateway (connection pools, caches, the API key's first use).
-    await closed_loop(gateway, BODY, 4, 1.0, warmup=0.0)
+    # Warm both gateways (connection pools, caches, the API key's first use, and LiteLLM's
+    # first requests, which take seconds while it loads what it needs).
+    for subject in [gateway] + ([peer] if peer else []):
+        for body in (BODY, stream_body):
+            await closed_loop(subject.target, body, 4, WARMUP_PEER_SECONDS, warmup=0.0)
     results: dict[str, Any] = {"send": {}, "stream": {}}
+    theirs: dict[str, Any] = {"send": {}, "stream": {}}
     for concurrency in (1, 32):
-        results["send"][f"c{concurrency}"] = await _compare(
-            direct, gateway, BODY, concurrency, seconds, pid
-        )
-        results["stream"][f"c{concurrency}"] = await _compare(
-            direct, gateway, stream_body, concurrency, seconds, pid
-        )
+        for mode, body in (("send", BODY), ("stream", stream_body)):
+            ours, peers = await _compare(direct, gateway, peer, body, concurrency, seconds, rounds)
+            results[mode][f"c{concurrency}"] = ours
+            theirs[mode][f"c{concurrency}"] = peers
+    upstream_port = direct.target.port
     floor = await _provider_floor(upstream_port, seconds)
     direct_c1 = results["send"]["c1"]["direct_p50_ms"]
     results["sdk_alone_c1"] = {**floor, "added_p50_ms": round(floor["p50_ms"] - direct_c1, 3)}
-    saturation, send_cpu_ms = await _saturate(gateway, BODY, seconds, pid)
-    stream_saturation, stream_cpu_ms = await _saturate(gateway, stream_body, seconds, pid)
-    results["saturation_rps"] = round(saturation, 1)
-    results["stream_saturation_rps"] = round(stream_saturation, 1)
+    saturation = await saturation_pair(gateway, peer, BODY, seconds, rounds)
+    stream_saturation = await saturation_pair(gateway, peer, stream_body, seconds, rounds)
+    results["saturation_rps"] = saturation[gateway.name]["rps"]
+    results["stream_saturation_rps"] = stream_saturation[gateway.name]["rps"]
+    send_cpu_ms = saturation[gateway.name]["cpu_ms_per_request"]
+    stream_cpu_ms = stream_saturation[gateway.name]["cpu_ms_per_request"]
     # CPU the worker spends per request (the machine may be shared: this does not depend on
     # how much CPU other processes take), and the throughput one full core would give.
-    results["gateway_cpu_ms_per_request"] = {
-        "send": round(send_cpu_ms, 3),
-        "stream": round(stream_cpu_ms, 3),
-    }
+    results["gateway_cpu_ms_per_request"] = {"send": send_cpu_ms, "stream": stream_cpu_ms}
     results["rps_per_core_from_cpu"] = {
         "send": round(1000 / send_cpu_ms, 1),
         "stream": round(1000 / stream_cpu_ms, 1),
     }
-    steady = await _open_loop_saturation(gateway, BODY, 0.65 * saturation, seconds, pid)
+    if peer:
+        theirs["saturation"] = {
+            "send": saturation[peer.name],
+            "stream": stream_saturation[peer.name],
+        }
+        results["peer"] = theirs
+    pid = gateway.pid
+    steady = await _open_loop_saturation(
+        gateway.target, BODY, 0.65 * results["saturation_rps"], seconds, pid
+    )
     results["steady_saturation"] = steady
     results["at_80pct_saturation"] = await _at_utilization(
-        direct, gateway, 0.8, steady["saturation_rps"], seconds, pid
+        direct.target, gateway.target, 0.8, steady["saturation_rps"], seconds, pid
     )
     # The same phase at 80 % of the back-to-back peak, which steady traffic cannot reach.
     results["at_80pct_of_closed_loop_peak"] = await _open_phase(
-        direct, gateway, BODY, 0.8 * saturation, seconds, pid
+        direct.target, gateway.target, BODY, 0.8 * results["saturation_rps"], seconds, pid
     )
     return results
 
@@ -386,13 +378,38 @@ def _verdict(results: dict[str, Any]) -> dict[str, Any]:
     return {**checks, "all_met": all(checks.values())}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=4.0, help="measured seconds per phase")
-    parser.add_argument("--database-url", default=None, help="default: an SQLite file")
-    args = parser.parse_args()
+def _start_peer(upstream_port: int, workdir: Path, wanted: bool) -> LiteLLMProxy | str:
+    """The LiteLLM proxy, or why there is none."""
+    if not wanted:
+        return "not requested (--no-peer)"
+    try:
+        return start_litellm(upstream_port, workdir)
+    except PeerUnavailable as error:
+        return str(error)
+
+
+def _subjects(
+    upstream: subprocess.Popen[str],
+    upstream_port: int,
+    gateway: subprocess.Popen[bytes],
+    gateway_port: int,
+    key: str,
+    peer: LiteLLMProxy | str,
+) -> tuple[Subject, Subject, Subject | None]:
+    path = "/v1/chat/completions"
+    direct = Subject("direct", Target("127.0.0.1", upstream_port, path, {}), upstream.pid)
+    bearer = {"authorization": f"Bearer {key}"}
+    ours = Subject("vantage", Target("127.0.0.1", gateway_port, path, bearer), gateway.pid)
+    if isinstance(peer, str):
+        return direct, ours, None
+    master = {"authorization": f"Bearer {MASTER_KEY}"}
+    return direct, ours, Subject("litellm", Target("127.0.0.1", peer.port, path, master), peer.pid)
+
+
+def _measure_all(args: argparse.Namespace) -> dict[str, Any]:
     upstream, upstream_port = _start_upstream()
     gateway: subprocess.Popen[bytes] | None = None
+    peer: LiteLLMProxy | str = "not started"
     try:
         with tempfile.TemporaryDirectory(prefix="vantage-bench-gateway-") as tmp:
             workdir = Path(tmp)
@@ -405,16 +422,39 @@ def main() -> None:
             )
             key = _mint_api_key(env)
             gateway, gateway_port = _start_gateway(env, workdir)
-            results = _run(_measure(upstream_port, gateway_port, key, args.seconds, gateway.pid))
-            gateway.terminate()
-            gateway.wait(timeout=30)
-            gateway = None
+            peer = _start_peer(upstream_port, workdir, args.peer)
+            direct, ours, theirs = _subjects(
+                upstream, upstream_port, gateway, gateway_port, key, peer
+            )
+            results: dict[str, Any] = _run(
+                _measure(direct, ours, theirs, args.seconds, args.rounds)
+            )
     finally:
         if gateway is not None:
-            gateway.kill()
+            gateway.terminate()
+            gateway.wait(timeout=30)
+        if isinstance(peer, LiteLLMProxy):
+            peer.stop()
         if upstream.stdin is not None:
             upstream.stdin.close()
         upstream.wait(timeout=10)
+    if isinstance(peer, LiteLLMProxy):
+        results["peer"] = peer_section(results, "litellm", peer.version)
+    else:
+        results["peer_error"] = peer
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=4.0, help="measured seconds per phase")
+    parser.add_argument("--rounds", type=int, default=2, help="alternations within a phase")
+    parser.add_argument("--database-url", default=None, help="default: an SQLite file")
+    parser.add_argument(
+        "--no-peer", dest="peer", action="store_false", help="measure Vantage alone"
+    )
+    args = parser.parse_args()
+    results = _measure_all(args)
     line = {
         "bench": "gateway",
         "upstream_delay_ms": DELAY_MS,

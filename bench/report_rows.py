@@ -1,0 +1,99 @@
+"""Rows of the performance table, one function per benchmark's JSON line."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+MISSING = "—"
+
+
+def _fmt(value: Any, unit: str = "") -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return MISSING
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        value = f"{value:,.3f}".rstrip("0").rstrip(".") if abs(value) < 10 else f"{value:,.0f}"
+    elif isinstance(value, int):
+        value = f"{value:,}"
+    return f"{value}{unit}"
+
+
+def _row(bench: str, figure: str, ours: str, theirs: str, share: Any, target: str, met: Any) -> str:
+    return f"| {bench} | {figure} | {ours} | {theirs} | {_fmt(share)} | {target} | {_fmt(met)} |"
+
+
+def gateway_rows(line: dict[str, Any]) -> list[str]:
+    peer = line.get("peer")
+    if not isinstance(peer, dict):
+        return [_row("gateway", "LiteLLM", MISSING, line.get("peer_error", MISSING), None,
+                     MISSING, None)]  # fmt: skip
+    found = peer["ratios"]["vantage_over_litellm"]
+    rows = []
+    for mode in ("send", "stream"):
+        for phase in ("c1", "c32"):
+            ours, theirs, share = line[mode][phase], peer[mode][phase], found[f"{mode}_{phase}"]
+            for stat in ("p50", "p99"):
+                key = f"added_{stat}"
+                rows.append(_row(
+                    "gateway", f"added {stat}, {mode}, concurrency {phase[1:]}",
+                    _fmt(ours[f"{key}_ms"], " ms"), _fmt(theirs[f"{key}_ms"], " ms"),
+                    share[key], "≤ 0.15", share[key] is not None and share[key] <= 0.15,
+                ))  # fmt: skip
+    for mode, key in (("send", "saturation_rps"), ("stream", "stream_saturation_rps")):
+        share = found["rps_per_worker"][mode]
+        rows.append(_row(
+            "gateway", f"requests/s per worker, {mode}, 64 clients",
+            _fmt(line[key]), _fmt(peer["saturation"][mode]["rps"]), share, "≥ 3",
+            share is not None and share >= 3,
+        ))  # fmt: skip
+    return rows
+
+
+def commerce_rows(line: dict[str, Any]) -> list[str]:
+    rows = []
+    orders = _fmt(line["orders"])
+    for name in ("dashboard", "revenue_365d", "customers_top"):
+        read = line["reads"][name]
+        duck = read.get("duckdb", {})
+        share = read.get("p50_over_duckdb")
+        rows.append(_row(
+            "commerce", f"{name} p50, {orders} orders", _fmt(read["p50_ms"], " ms"),
+            _fmt(duck.get("p50_ms"), " ms"), share, "≤ 0.1", share is not None and share <= 0.1,
+        ))  # fmt: skip
+    file_import = line.get("ingest_file") or {}
+    floor = file_import.get("facts_only_floor", {})
+    share = line["ratios"].get("import_over_facts_floor")
+    rows.append(_row(
+        "commerce", "file import vs facts-only write floor (orders/s)",
+        _fmt(file_import.get("orders_per_s")), _fmt(floor.get("write_facts_orders_per_s")),
+        share, "≥ 0.7", share is not None and share >= 0.7,
+    ))  # fmt: skip
+    peer = line.get("peer") or {}
+    rows.append(_row(
+        "commerce", "file load, seconds (DuckDB: read_csv, no rollups)",
+        _fmt(file_import.get("seconds")), _fmt(peer.get("load_seconds")),
+        line["ratios"].get("import_seconds_over_duckdb_load"), MISSING, None,
+    ))  # fmt: skip
+    return rows
+
+
+def scaling_rows(line: dict[str, Any]) -> list[str]:
+    size = f"{_fmt(line['large_orders'])} / {_fmt(line['small_orders'])} orders"
+    return [
+        _row("commerce", f"{name} p50, {size}", _fmt(read["large_p50_ms"], " ms"),
+             _fmt(read["small_p50_ms"], " ms"), read["large_over_small"], "≤ 1.3",
+             read["large_over_small"] is not None and read["large_over_small"] <= 1.3)
+        for name, read in line["reads"].items()
+    ]  # fmt: skip
+
+
+def websocket_rows(line: dict[str, Any]) -> list[str]:
+    """``trading.metrics`` to 1,000 clients against 100 in the same run."""
+    large, small = line["1000"], line["100"]
+    return [_row(
+        "trading WebSocket", "e2e p99, 1,000 clients / 100 clients", _fmt(large["p99_ms"], " ms"),
+        _fmt(small["p99_ms"], " ms"), line["p99_1000_over_100"], "≤ 2",
+        line["p99_1000_over_100_met"],
+    )]  # fmt: skip
