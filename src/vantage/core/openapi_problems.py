@@ -101,7 +101,10 @@ def add_problem_responses(app: FastAPI, schema: dict[str, Any]) -> dict[str, Any
     schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
     paths = schema.get("paths", {})
     for route in iter_route_contexts(app.routes):
-        if getattr(route, "dependant", None) is None or not route.include_in_schema:
+        # WebSocket routes have dependencies too, but no operation in the document.
+        if getattr(route, "dependant", None) is None or not getattr(
+            route, "include_in_schema", False
+        ):
             continue
         for method in route.methods or ():
             operation = paths.get(route.path_format, {}).get(method.lower())
