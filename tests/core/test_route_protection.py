@@ -36,6 +36,7 @@ PUBLIC: dict[str, str] = {
     "/api/v1/auth/token": "exchanges a password for tokens",
     "/api/v1/auth/refresh": "exchanges a refresh token for tokens",
     "/api/v1/auth/logout": "the refresh token in the body is the credential",
+    "/api/v1/webhooks/github": "GitHub signs each delivery; the signature is the credential",
 }
 
 

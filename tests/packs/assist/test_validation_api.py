@@ -112,6 +112,7 @@ async def test_pathological_sql_is_never_a_500(analyst: Analyst) -> None:
         healing = await analyst.client.get(
             AI + "/learning/healing-suggestions", params={"sql": sql}, headers=analyst.headers
         )
-        assert healing.status_code == 200, sql[:40]
+        # A control character in a query parameter is refused at the boundary, with a problem.
+        assert healing.status_code == (422 if "\x00" in sql else 200), sql[:40]
         query = await analyst.post("/query", {"sql": sql})
         assert query.status_code in (200, 422), (sql[:40], query.text[:200])
