@@ -83,3 +83,31 @@ def test_delivery_figures_follow_a_new_deployment_live(browser: Browser, site: S
     expect(deployments).to_have_attribute("data-value", str(before + 1), timeout=15_000)
     assert watch.errors == []
     page.context.close()
+
+
+def test_aidev_figures_equal_the_apis_answer_for_the_same_window(
+    browser: Browser, site: Site
+) -> None:
+    page, watch = open_page(browser, site)
+    page.goto("/ui/packs/aidev")
+    page.get_by_label("Window", exact=True).select_option("14")
+    expect(page.locator("#aidev-kpi-table caption")).to_contain_text("against the window before")
+    page.wait_for_load_state("networkidle")
+    answer = _get(site, page, "/api/v1/aidev/metrics", days=14)
+    assert page.locator("[data-kpi]").count() == 9
+    for kpi in answer["kpis"]:
+        value, _ = _shown(page, kpi["key"])
+        if kpi["value"] is None:
+            assert value == ""
+        else:
+            assert value is not None and float(value) == kpi["value"], kpi["key"]
+    acceptance = next(k for k in answer["kpis"] if k["key"] == "acceptance_rate")
+    assert acceptance["value"] > 0
+    assert _shown(page, "acceptance_rate")[1].startswith(_percent(acceptance["value"]))
+    first = page.locator("#sessions tbody tr:first-child td:nth-child(2)")
+    sessions = _get(site, page, "/api/v1/aidev/sessions", limit=20)
+    assert first.inner_text() == sessions["data"][0]["developer"]
+    page.get_by_role("button", name="Next page").click()
+    expect(page.locator("#sessions-page")).to_contain_text("Page 2")
+    assert watch.errors == []
+    page.context.close()

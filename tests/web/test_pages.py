@@ -17,6 +17,7 @@ PAGES = {
     "trading": ("/ui/packs/trading", "[data-kpi=daily_pnl] dd"),
     "gateway": ("/ui/packs/gateway", "#specialists table"),
     "delivery": ("/ui/packs/delivery", "[data-kpi=deployments] dd"),
+    "aidev": ("/ui/packs/aidev", "[data-kpi=ai_velocity] dd"),
     "users": ("/ui/admin/users", "#users table"),
     "api-keys": ("/ui/admin/api-keys", "#api-keys table, #api-keys .empty"),
     "jobs": ("/ui/admin/jobs", "#jobs table, #jobs .empty"),
