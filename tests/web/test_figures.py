@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.web.browser import Site, open_page
+from tests.web.browser import SCREENSHOTS, Site, open_page
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -109,5 +109,49 @@ def test_aidev_figures_equal_the_apis_answer_for_the_same_window(
     assert first.inner_text() == sessions["data"][0]["developer"]
     page.get_by_role("button", name="Next page").click()
     expect(page.locator("#sessions-page")).to_contain_text("Page 2")
+    assert watch.errors == []
+    page.context.close()
+
+
+def test_assist_figures_equal_the_apis_answer_and_the_console_runs_queries(
+    browser: Browser, site: Site
+) -> None:
+    page, watch = open_page(browser, site)
+    page.goto("/ui/packs/assist")
+    expect(page.locator("#performance table")).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    performance = _get(site, page, "/api/v1/ml/performance", days=7)
+    predictions = sum(model["predictions"] for model in performance["models"])
+    assert predictions > 0
+    assert _shown(page, "predictions") == (str(predictions), f"{predictions:,}")
+    assert page.locator("#performance tbody tr").count() == len(performance["models"])
+
+    sql = page.get_by_label("SQL", exact=True)
+    sql.fill("SELECT statuss\nFROM commerce_order")
+    page.get_by_label("Checks", exact=True).select_option("sql-semantics")
+    page.get_by_role("button", name="Validate").click()
+    finding = page.locator("#sql-findings tr", has_text="SQL_UNKNOWN_TABLE")
+    expect(finding).to_contain_text("commerce_orders")
+    assert finding.locator("td").nth(0).inner_text() == "2"  # line
+    assert finding.locator("td").nth(1).inner_text() == "6"  # column
+    page.get_by_role("button", name="Suggest fixes").click()
+    page.get_by_role("button", name="Use suggestion 1").click()
+    expect(sql).to_have_value("SELECT status FROM commerce_orders LIMIT 100")
+    page.get_by_role("button", name="Run").click()
+    expect(page.locator("#sql-status")).to_contain_text("100 rows")
+    assert page.locator("#sql-result [data-truncated]").get_attribute("data-truncated") == "false"
+    assert page.locator("#sql-result tbody tr").count() == 100
+    everything = "SELECT order_id FROM commerce_orders"
+    with site.api(_token(page)) as api:
+        ran = api.post("/api/v1/ai/query", json={"sql": everything}).json()
+    assert ran["truncated"] is True
+    sql.fill(everything)
+    page.get_by_role("button", name="Run").click()
+    expect(page.locator("#sql-status")).to_contain_text(f"{ran['row_count']:,} rows")
+    expect(page.locator("#sql-status")).to_contain_text("truncated")
+    assert page.locator("#sql-result [data-truncated]").get_attribute("data-truncated") == "true"
+    assert page.locator("#sql-result tbody tr").count() == ran["row_count"]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator("#console-title").locator("..").screenshot(path=SCREENSHOTS / "assist-console.png")
     assert watch.errors == []
     page.context.close()

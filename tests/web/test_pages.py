@@ -18,6 +18,7 @@ PAGES = {
     "gateway": ("/ui/packs/gateway", "#specialists table"),
     "delivery": ("/ui/packs/delivery", "[data-kpi=deployments] dd"),
     "aidev": ("/ui/packs/aidev", "[data-kpi=ai_velocity] dd"),
+    "assist": ("/ui/packs/assist", "#performance table"),
     "users": ("/ui/admin/users", "#users table"),
     "api-keys": ("/ui/admin/api-keys", "#api-keys table, #api-keys .empty"),
     "jobs": ("/ui/admin/jobs", "#jobs table, #jobs .empty"),
