@@ -41,7 +41,9 @@ function renderMetrics(m) {
 }
 
 async function loadMetrics() {
-  renderMetrics(await api(`${BASE}/metrics`, { query: { days: days() } }));
+  const asked = days();
+  const answer = await api(`${BASE}/metrics`, { query: { days: asked } });
+  if (asked === days()) renderMetrics(answer); // else a newer window's answer is on its way
 }
 
 let requestsChart = null;

@@ -67,14 +67,22 @@ function renderDora(d) {
     format: (v) => format.number(v, 1) });
 }
 
+// Each loader drops an answer for a window the user has since left: the newer one is on its way.
+const stale = (asked) => asked !== days();
+const kept = (container) => [...container.childNodes];
+
 async function loadDora() {
-  renderDora(await api(`${BASE}/dora`, { query: { days: days() } }));
+  const asked = days();
+  const answer = await api(`${BASE}/dora`, { query: { days: asked } });
+  if (!stale(asked)) renderDora(answer);
 }
 
 let trendChart = null;
 let ratesChart = null;
 async function loadTrend() {
-  const answer = await api(`${BASE}/dora/trend`, { query: { days: days(), granularity: "week" } });
+  const asked = days();
+  const answer = await api(`${BASE}/dora/trend`, { query: { days: asked, granularity: "week" } });
+  if (stale(asked)) return;
   const points = answer.data_as_of ? answer.points : [];
   const times = points.map((p) => Date.parse(p.start) / 1000);
   const xFormat = (t) => format.dateOnly(new Date(t * 1000).toISOString());
@@ -91,7 +99,9 @@ async function loadTrend() {
 const pullPages = { cursors: [null], index: 0 };
 async function loadPulls() {
   const cursor = pullPages.cursors[pullPages.index];
-  const answer = await api(`${BASE}/pulls`, { query: { days: days(), limit: 20, cursor } });
+  const asked = days();
+  const answer = await api(`${BASE}/pulls`, { query: { days: asked, limit: 20, cursor } });
+  if (stale(asked)) return kept(byId("pulls"));
   pullPages.cursors[pullPages.index + 1] = answer.pagination.next_cursor;
   byId("pulls-previous").disabled = pullPages.index === 0;
   byId("pulls-next").disabled = !answer.pagination.next_cursor;
@@ -133,7 +143,9 @@ function kpiValue(k, value) {
 }
 
 async function loadExecutive() {
-  const answer = await api(`${BASE}/executive`, { query: { days: days() } });
+  const asked = days();
+  const answer = await api(`${BASE}/executive`, { query: { days: asked } });
+  if (stale(asked)) return kept(byId("executive"));
   byId("executive-window").textContent = `Compared with ${format.dateOnly(answer.previous_window.from)} – `
     + `${format.dateOnly(answer.previous_window.to)}; status from the 2024 bands.`;
   show(byId("risks"), answer.risks.length
@@ -164,7 +176,9 @@ function rollupTable(rows, caption) {
 }
 
 async function loadPortfolio() {
-  const answer = await api(`${BASE}/portfolio`, { query: { days: days() } });
+  const asked = days();
+  const answer = await api(`${BASE}/portfolio`, { query: { days: asked } });
+  if (stale(asked)) return;
   show(byId("portfolio-teams"), rollupTable(answer.teams, "DORA figures per team"));
   show(byId("portfolio-projects"), rollupTable(answer.projects, "DORA figures per project"));
 }
