@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from vantage.core.packs import Pack
+from vantage.core.packs import Pack, WebPage
 from vantage.packs.aidev.api import build_router
 from vantage.packs.aidev.channels import CHANNELS
 from vantage.packs.aidev.cli import cli, importers
@@ -31,4 +31,5 @@ def build_pack() -> Pack:
         importers=importers,
         settings=AidevSettings,
         channels=CHANNELS,
+        web=WebPage.beside(__file__, "AI-assisted development"),
     )

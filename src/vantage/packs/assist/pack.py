@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from vantage.core.packs import Pack
+from vantage.core.packs import Pack, WebPage
 from vantage.packs.assist.api import build_router
 from vantage.packs.assist.cli import cli
 from vantage.packs.assist.demo import load_demo
@@ -27,6 +27,7 @@ def create_pack(settings: AssistSettings | None = None) -> Pack:
         demo=load_demo,
         cli=cli,
         settings=AssistSettings,
+        web=WebPage.beside(__file__, "Assist"),
     )
 
 

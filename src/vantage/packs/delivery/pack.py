@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from vantage.core.packs import Pack
+from vantage.core.packs import Pack, WebPage
 from vantage.packs.delivery.api import router
 from vantage.packs.delivery.channels import CHANNELS
 from vantage.packs.delivery.cli import cli
@@ -40,6 +40,7 @@ def build_pack(settings: DeliverySettings | None = None) -> Pack:
             SYNC_JOB: sync_source_job(settings_of),
         },
         channels=CHANNELS,
+        web=WebPage.beside(__file__, "Delivery"),
     )
 
 

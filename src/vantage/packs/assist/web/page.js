@@ -1,0 +1,168 @@
+// Assist: a SQL console (validate, run, healing suggestions) and ML monitoring (performance,
+// drift, anomalies, the similarity index's health), from /api/v1/ai, /api/v1/ml and /health/ml.
+import { api, barChart, byId, el, emptyState, fill, format, kpis, show, showProblem, startPage,
+  table } from "../../kit.js";
+
+const STATUS_CLASS = { error: "status-bad", warning: "status-warning" };
+const PSI_SHIFT = 0.25;
+
+const sql = () => byId("sql-text").value;
+const dialect = () => byId("sql-dialect").value || undefined;
+const mlDays = () => byId("ml-days").value;
+const status = (text) => { byId("sql-status").textContent = text; };
+
+function findingsTable(findings) {
+  return table([
+    { label: "Line", numeric: true, value: (f) => format.integer(f.line) },
+    { label: "Column", numeric: true, value: (f) => format.integer(f.column) },
+    { label: "Severity", value: (f) => el("span", { class: STATUS_CLASS[f.severity] }, f.severity) },
+    { label: "Code", value: (f) => el("code", {}, f.code) },
+    { label: "Message", value: (f) => f.message },
+    { label: "Did you mean", value: (f) => f.suggestions.join(", ") || "–" },
+  ], findings, { caption: "Findings", empty: "No finding." });
+}
+
+async function validate() {
+  const answer = await api(`/api/v1/ai/validate/${byId("sql-level").value}`, { method: "POST", body: { sql: sql(), dialect: dialect() } });
+  status(answer.valid ? `Valid (${answer.dialect}).` : `Not valid (${answer.dialect}): ${format.integer(answer.findings.length)} finding${answer.findings.length === 1 ? "" : "s"}.`);
+  show(byId("sql-findings"), answer.findings.length ? findingsTable(answer.findings) : null);
+  return answer;
+}
+
+function cell(value) {
+  if (value === null) return "NULL";
+  if (typeof value === "number") return format.number(value, 6);
+  return typeof value === "object" ? JSON.stringify(value) : String(value);
+}
+
+async function run() {
+  byId("sql-result").replaceChildren();
+  const check = await validate();
+  if (!check.valid) return;
+  const answer = await api("/api/v1/ai/query", { method: "POST", body: { sql: sql() } });
+  status(`${format.integer(answer.row_count)} rows in ${format.number(answer.elapsed_ms, 1)} ms`
+    + (answer.truncated ? "; truncated: more rows matched than were returned." : "."));
+  show(byId("sql-findings"), answer.warnings.length ? findingsTable(answer.warnings) : null);
+  show(byId("sql-result"), [
+    el("p", { class: "muted", "data-truncated": String(answer.truncated) },
+      answer.truncated ? "Truncated: only the first rows are shown." : "Every matching row is shown."),
+    table(answer.columns.map((name, i) => ({ label: name, value: (row) => cell(row[i]),
+      numeric: answer.rows.some((row) => typeof row[i] === "number") })), answer.rows,
+    { caption: "Query result", empty: "The query matched no row." }),
+  ]);
+}
+
+/** The query on one line (a query parameter takes no line breaks); line comments become block comments. */
+function oneLine(text) {
+  return text.replace(/--([^\n]*)/g, (_, comment) => `/*${comment.replaceAll("*/", "* /")} */`).replace(/\s+/g, " ").trim();
+}
+
+async function heal() {
+  const answer = await api("/api/v1/ai/learning/healing-suggestions", { query: { sql: oneLine(sql()), dialect: dialect() } });
+  show(byId("sql-findings"), null);
+  status(answer.valid ? "The query already validates." : `${format.integer(answer.suggestions.length)} suggested fixes.`);
+  show(byId("sql-suggestions"), answer.suggestions.length
+    ? el("ol", { class: "stack" }, answer.suggestions.map((s, i) => el("li", {},
+      el("pre", {}, el("code", {}, s.sql)),
+      el("span", { class: "muted" }, s.source === "memory" ? "From a remembered fix. " : "",
+        s.repairs.map((r) => r.description).join("; ")),
+      " ",
+      el("button", { type: "button", class: "button", "aria-label": `Use suggestion ${i + 1}`,
+        onclick: () => { byId("sql-text").value = s.sql; show(byId("sql-suggestions"), null); status("Suggestion copied into the editor."); } },
+      "Use this"))))
+    : answer.valid ? null : emptyState("No repair found for this query."));
+}
+
+function guarded(action, button) {
+  return async () => {
+    byId(button).disabled = true;
+    try {
+      await action();
+    } catch (error) {
+      status("");
+      showProblem(byId("sql-result"), error);
+    } finally {
+      byId(button).disabled = false;
+    }
+  };
+}
+
+let performance = null;
+
+function renderDrift() {
+  const model = performance?.models.find((m) => m.model === byId("drift-model").value);
+  barChart(byId("drift"), { title: `Drift of ${model ? model.model : "the model"}'s features (PSI)`, labelHeader: "Feature",
+    valueLabel: "PSI", format: (v) => format.number(v, 3),
+    rows: (model?.drift || []).filter((f) => f.psi !== null).map((f) => ({ label: f.feature, value: f.psi })) });
+}
+
+async function loadPerformance() {
+  performance = await api("/api/v1/ml/performance", { query: { days: mlDays() } });
+  byId("performance-window").textContent = `${format.dateOnly(performance.window.from)} – ${format.dateOnly(performance.window.to)};`
+    + ` drift against ${format.dateOnly(performance.baseline.from)} – ${format.dateOnly(performance.baseline.to)}.`;
+  const picker = byId("drift-model");
+  const chosen = picker.value;
+  picker.replaceChildren(...performance.models.map((m) => el("option", { value: m.model }, m.model)));
+  if (performance.models.some((m) => m.model === chosen)) picker.value = chosen;
+  renderDrift();
+  return table([
+    { label: "Model", value: (m) => m.model },
+    { label: "Predictions", numeric: true, value: (m) => format.integer(m.predictions) },
+    { label: "Error rate", numeric: true, value: (m) => format.percent(m.error_rate) },
+    { label: "Latency p50 (ms)", numeric: true, value: (m) => format.number(m.latency_ms.p50, 1) },
+    { label: "Latency p95 (ms)", numeric: true, value: (m) => format.number(m.latency_ms.p95, 1) },
+    { label: "With outcome", numeric: true, value: (m) => format.integer(m.with_outcome) },
+    { label: "Accuracy", numeric: true, value: (m) => format.percent(m.accuracy) },
+    { label: "Precision", numeric: true, value: (m) => format.percent(m.precision) },
+    { label: "Recall", numeric: true, value: (m) => format.percent(m.recall) },
+    { label: "MAE", numeric: true, value: (m) => format.number(m.mae, 2) },
+    { label: "RMSE", numeric: true, value: (m) => format.number(m.rmse, 2) },
+    { label: "Shifted features", numeric: true, value: (m) => format.integer(m.drift.filter((f) => f.psi > PSI_SHIFT).length) },
+  ], performance.models, { caption: "Quality and latency per model", empty: "No prediction in this window." });
+}
+
+async function loadAnomalies() {
+  const answer = await api("/api/v1/ml/anomalies", { query: { days: Math.max(14, Number(mlDays())) } });
+  const label = (a) => `${a.model} · ${a.metric.replaceAll("_", " ")} · ${format.dateOnly(a.day)}`;
+  barChart(byId("anomaly-chart"), { title: "Robust z of each anomalous day", labelHeader: "Model, metric and day",
+    valueLabel: "Robust z", format: (v) => format.number(v, 1),
+    rows: answer.anomalies.filter((a) => a.robust_z !== null).map((a) => ({ label: label(a), value: a.robust_z })) });
+  show(byId("anomalies"), table([
+    { label: "Day", value: (a) => format.dateOnly(a.day) },
+    { label: "Model", value: (a) => a.model },
+    { label: "Metric", value: (a) => a.metric.replaceAll("_", " ") },
+    { label: "Value", numeric: true, value: (a) => format.number(a.value, 3) },
+    { label: "Baseline median", numeric: true, value: (a) => format.number(a.baseline_median, 3) },
+    { label: "Robust z", numeric: true, value: (a) => (a.robust_z === null ? "no spread" : format.number(a.robust_z, 1)) },
+    { label: "Direction", value: (a) => a.direction },
+  ], answer.anomalies, { caption: `${format.integer(answer.series_checked)} daily series checked`, empty: "No anomaly in this window." }));
+  return answer;
+}
+
+async function loadMl() {
+  const [health, , anomalies] = await Promise.all([
+    api("/health/ml"),
+    fill(byId("performance"), loadPerformance),
+    loadAnomalies().catch((e) => { showProblem(byId("anomalies"), e); return null; }),
+  ]);
+  const predictions = performance ? performance.models.reduce((sum, m) => sum + m.predictions, 0) : null;
+  show(byId("ml-kpis"), kpis([
+    { key: "models", label: "Models", raw: performance?.models.length ?? "", text: format.integer(performance?.models.length) },
+    { key: "predictions", label: "Predictions", raw: predictions ?? "", text: format.integer(predictions) },
+    { key: "anomalies", label: "Anomalous days", raw: anomalies?.anomalies.length ?? "", text: format.integer(anomalies?.anomalies.length) },
+    { key: "ml_status", label: "Similarity index", raw: health.status, text: `${health.status} · ${health.index_state}`,
+      className: health.status === "ok" ? "status-ok" : "status-bad" },
+    { key: "items_indexed", label: "Items indexed", raw: health.items_indexed, text: format.integer(health.items_indexed) },
+    { key: "embedder", label: "Embedding model", raw: health.model, text: `${health.model} (${format.integer(health.dimension)})` },
+  ]));
+}
+
+startPage(async () => {
+  byId("sql-form").addEventListener("submit", (event) => { event.preventDefault(); guarded(run, "sql-run")(); });
+  byId("sql-validate").addEventListener("click", guarded(validate, "sql-validate"));
+  byId("sql-heal").addEventListener("click", guarded(heal, "sql-heal"));
+  byId("drift-model").addEventListener("change", renderDrift);
+  byId("ml-days").addEventListener("change", () => loadMl().catch((e) => showProblem(byId("ml-kpis"), e)));
+  status("Write a query, then validate or run it.");
+  await loadMl();
+});
