@@ -125,10 +125,9 @@ def repository_matches(full_name: str, named: str) -> bool:
     """Whether ``owner/name`` is the repository a trace names (``owner/name``, a URL or a
     bare name, any case, with or without ``.git``)."""
     wanted = named.strip().lower().removesuffix("/").removesuffix(".git")
-    wanted = (
-        wanted.split("://", 1)[-1].split(":", 1)[-1] if "://" in wanted or "@" in wanted else wanted
-    )
-    parts = [part for part in wanted.split("/") if part]
+    # Only the last two segments count, so a URL's scheme and host (or scp-style
+    # ``git@host:owner/name``) fall away once ':' separates like '/'.
+    parts = [part for part in wanted.replace(":", "/").split("/") if part]
     own = full_name.lower()
     if len(parts) >= 2:
         return own == "/".join(parts[-2:])
