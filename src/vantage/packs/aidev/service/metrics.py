@@ -4,7 +4,7 @@ daily series behind them. Team figures are withheld below ``min_team_size`` deve
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -25,6 +25,7 @@ from vantage.packs.aidev.schemas import (
 from vantage.packs.aidev.service.days import day_span, days_between, whole_days
 from vantage.packs.aidev.service.outcomes import (
     DeliveryData,
+    DeveloperCommits,
     commit_frequency,
     delivery_data,
     delivery_kpi_values,
@@ -238,29 +239,35 @@ async def metrics(
     )
 
 
-def _delivery_days(data: DeliveryData | None) -> dict[date, dict[str, Any]]:
-    """Per day: merged pull requests, commits, committers and commit frequency."""
+@dataclass
+class DeliveryDay:
+    """One day's pull requests merged and commits per developer."""
+
+    merged: int = 0
+    commits: list[DeveloperCommits] = field(default_factory=list)
+
+
+def _delivery_days(data: DeliveryData | None) -> dict[date, DeliveryDay]:
     if data is None:
         return {}
-    by_day: dict[date, dict[str, Any]] = {}
+    by_day: dict[date, DeliveryDay] = {}
     for pr in data.merged:
-        day = by_day.setdefault(pr.merged_at.date(), {"merged": 0, "commits": []})
-        day["merged"] += 1
+        by_day.setdefault(pr.merged_at.date(), DeliveryDay()).merged += 1
     for row in data.commits:
-        by_day.setdefault(row.day, {"merged": 0, "commits": []})["commits"].append(row)
+        by_day.setdefault(row.day, DeliveryDay()).commits.append(row)
     return by_day
 
 
-def _delivery_fields(day: date, by_day: dict[date, dict[str, Any]], known: bool) -> dict[str, Any]:
+def _delivery_fields(day: date, by_day: dict[date, DeliveryDay], known: bool) -> dict[str, Any]:
+    """The delivery fields of one day's series entry (none without delivery data)."""
     if not known:
         return {}
-    found = by_day.get(day, {"merged": 0, "commits": []})
-    commits = found["commits"]
+    found = by_day.get(day, DeliveryDay())
     return {
-        "merged_pull_requests": found["merged"],
-        "commits": sum(c.commits for c in commits),
-        "committers": len({c.developer for c in commits if c.developer is not None}),
-        "commit_frequency": commit_frequency(commits),
+        "merged_pull_requests": found.merged,
+        "commits": sum(c.commits for c in found.commits),
+        "committers": len({c.developer for c in found.commits if c.developer is not None}),
+        "commit_frequency": commit_frequency(found.commits),
     }
 
 
