@@ -3,7 +3,7 @@ dependency alias handlers read it through."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,6 +21,7 @@ from vantage.packs.aidev.service.live import LiveFeeds
 from vantage.packs.aidev.service.metrics import metrics
 from vantage.packs.aidev.service.pricing import load_price_table
 from vantage.packs.aidev.settings import AidevSettings
+from vantage.packs.delivery.service.activity import PACK_NAME as DELIVERY_PACK
 
 PACK_NAME = "aidev"
 TRACES_PATH = "/api/v1/aidev/traces"
@@ -36,6 +37,8 @@ class AidevRuntime:
     ingestor: TraceIngestor
     idempotency: IdempotencyStore
     feeds: LiveFeeds
+    # Whether the delivery pack runs (it is optional): its KPIs and session links need it.
+    delivery_running: Callable[[], bool]
 
 
 def settings_of(context: PackContext) -> AidevSettings:
@@ -51,10 +54,14 @@ async def aidev_lifespan(context: PackContext) -> AsyncIterator[None]:
     settings = settings_of(context)
     database = core.database
 
+    def delivery_running() -> bool:
+        # Asked on each read: packs start in name order, so delivery starts after aidev.
+        return core.runtimes.find(DELIVERY_PACK, object) is not None
+
     async def live_metrics(tenant_id: int) -> dict[str, Any]:
         window = resolve_window(None, None, LIVE_METRICS_DAYS, default_days=LIVE_METRICS_DAYS)
         async with database.reader() as session:
-            figures = await metrics(session, tenant_id, window, settings)
+            figures = await metrics(session, tenant_id, window, settings, delivery_running())
         return figures.model_dump(mode="json")
 
     for path in (TRACES_PATH, OTLP_PATH):
@@ -75,6 +82,7 @@ async def aidev_lifespan(context: PackContext) -> AsyncIterator[None]:
             lock=timedelta(seconds=settings.idempotency_lock_seconds),
         ),
         feeds=feeds,
+        delivery_running=delivery_running,
     )
     core.runtimes.set(PACK_NAME, runtime)
     try:

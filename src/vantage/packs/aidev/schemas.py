@@ -84,13 +84,30 @@ class TraceRead(BaseModel):
     rating: int | None
 
 
+class LinkedPullRequestOut(BaseModel):
+    repository: str
+    number: int
+    title: str
+    author: str | None
+    state: str
+    opened_at: datetime
+    merged_at: datetime | None
+
+
+class LinkedCommitOut(BaseModel):
+    repository: str
+    sha: str
+    subject: str
+    authored_at: datetime
+
+
 class DeliveryLinks(BaseModel):
     """Pull requests and commits of the same developer and repository in the session window."""
 
     status: Literal["linked", "unavailable"]
     reason: str | None = None
-    pull_requests: list[str] | None = None
-    commits: list[str] | None = None
+    pull_requests: list[LinkedPullRequestOut] | None = None
+    commits: list[LinkedCommitOut] | None = None
 
 
 class SessionDetail(SessionRead):
@@ -184,6 +201,14 @@ class DaySeries(BaseModel):
     positive: int
     tokens: int
     cost_usd: Decimal
+    merged_pull_requests: int | None = Field(
+        default=None, description="Pull requests merged that day; null without the delivery pack"
+    )
+    commits: int | None = Field(default=None, description="Commits authored that day")
+    committers: int | None = Field(default=None, description="Named developers who committed")
+    commit_frequency: float | None = Field(
+        default=None, description="Commits of named developers / committers"
+    )
 
 
 class RawMetricsOut(BaseModel):

@@ -23,7 +23,9 @@ async def get_metrics(
     runtime: AidevRuntimeDep,
     window: Annotated[TimeWindow, window_param(7)],
 ) -> MetricsOut:
-    return await metrics.metrics(session, principal.tenant_id, window, runtime.settings)
+    return await metrics.metrics(
+        session, principal.tenant_id, window, runtime.settings, runtime.delivery_running()
+    )
 
 
 @router.get("/metrics/raw", response_model=RawMetricsOut, summary="Daily series behind the KPIs")
@@ -33,7 +35,9 @@ async def get_raw_metrics(
     runtime: AidevRuntimeDep,
     window: Annotated[TimeWindow, window_param(30)],
 ) -> RawMetricsOut:
-    return await metrics.raw_metrics(session, principal.tenant_id, window, runtime.settings)
+    return await metrics.raw_metrics(
+        session, principal.tenant_id, window, runtime.settings, runtime.delivery_running()
+    )
 
 
 @router.get(
@@ -49,5 +53,10 @@ async def get_insights(
     max_lag_days: Annotated[int, Query(ge=0, le=30)] = 14,
 ) -> InsightsOut:
     return await insights.insights(
-        session, principal.tenant_id, window, max_lag_days, runtime.settings
+        session,
+        principal.tenant_id,
+        window,
+        max_lag_days,
+        runtime.settings,
+        runtime.delivery_running(),
     )

@@ -56,7 +56,9 @@ async def get_session(
     runtime: AidevRuntimeDep,
     session_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
 ) -> SessionDetail:
-    return await sessions.session_detail(session, principal.tenant_id, session_id)
+    return await sessions.session_detail(
+        session, principal.tenant_id, session_id, runtime.delivery_running()
+    )
 
 
 @router.get("/profile", response_model=ProfileOut, summary="One developer's usage")

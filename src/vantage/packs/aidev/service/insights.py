@@ -21,24 +21,31 @@ from vantage.packs.aidev.schemas import (
 )
 from vantage.packs.aidev.service.days import day_span
 from vantage.packs.aidev.service.metrics import (
+    DELIVERY_NAMES,
     NAMES,
     bars_of,
     day_series,
+    delivery_values,
     kpi_values,
     withheld_reason,
 )
+from vantage.packs.aidev.service.outcomes import DeliveryData
 from vantage.packs.aidev.settings import AidevSettings
 from vantage.packs.aidev.stats import correlation
 from vantage.packs.aidev.stats.recommendations import KpiFigure, SeriesAnomaly, recommend
 
 USAGE_SERIES = ("requests", "tokens", "cost_usd")
 OUTCOME_SERIES = ("acceptance_rate", "error_rate", "model_accuracy")
+# Outcomes the delivery pack's pull requests and commits give, when it runs.
+DELIVERY_OUTCOME_SERIES = ("pr_throughput", "commits")
 WATCHED_SERIES = ("requests", "tokens", "cost_usd", "error_rate")
 
 
 def _value(day: DaySeries, name: str) -> float:
     if name == "model_accuracy":
         return day.positive / day.with_feedback if day.with_feedback else math.nan
+    if name == "pr_throughput":
+        name = "merged_pull_requests"
     value = getattr(day, name)
     return math.nan if value is None else float(value)
 
@@ -79,12 +86,17 @@ def _anomalies(days: Sequence[DaySeries]) -> list[AnomalyOut]:
     return found
 
 
-def _kpi_figures(totals: Sequence[reads.DayTotals], settings: AidevSettings) -> list[KpiFigure]:
-    values = kpi_values(totals)
+def _kpi_figures(
+    totals: Sequence[reads.DayTotals],
+    delivery: dict[str, float | None] | None,
+    settings: AidevSettings,
+) -> list[KpiFigure]:
+    values = kpi_values(totals) | (delivery or {})
+    names = {key: names[0] for key, names in (NAMES | DELIVERY_NAMES).items() if key in values}
     bars = bars_of(settings)
     return [
-        KpiFigure(key, NAMES[key][0], values[key], bars[key].status(values[key]), bars[key].warn)
-        for key in NAMES
+        KpiFigure(key, name, values[key], bars[key].status(values[key]), bars[key].warn)
+        for key, name in names.items()
     ]
 
 
@@ -94,20 +106,27 @@ async def insights(
     window: TimeWindow,
     max_lag: int,
     settings: AidevSettings,
+    delivery: bool,
 ) -> InsightsOut:
-    """Findings, every correlation test run, anomalies and recommendations over ``window``."""
+    """Findings, every correlation test run, anomalies and recommendations over ``window``;
+    merged pull requests and commits join the outcomes when ``delivery`` (the pack runs)."""
     start, end = day_span(window)
     developers = await reads.distinct_developers(session, tenant_id, start, end)
     withheld = withheld_reason(developers, settings)
     totals = [] if withheld else await reads.daily_totals(session, tenant_id, start, end)
-    days = day_series(totals, window)
+    data: DeliveryData | None = None
+    delivery_kpis = None
+    if delivery and not withheld:
+        data, delivery_kpis = await delivery_values(session, tenant_id, start, end, totals)
+    days = day_series(totals, window, data)
+    outcomes = OUTCOME_SERIES + (DELIVERY_OUTCOME_SERIES if data else ())
     tests = correlation.lagged_correlations(
-        series_of(days, USAGE_SERIES), series_of(days, OUTCOME_SERIES), max_lag
+        series_of(days, USAGE_SERIES), series_of(days, outcomes), max_lag
     )
     found = correlation.findings(tests)
     spotted = [] if withheld else _anomalies(days)
     advice = recommend(
-        [] if withheld else _kpi_figures(totals, settings),
+        [] if withheld else _kpi_figures(totals, delivery_kpis, settings),
         [SeriesAnomaly(a.series, a.date, a.value, a.median, a.robust_z) for a in spotted],
         found,
         requests=sum(t.requests for t in totals),

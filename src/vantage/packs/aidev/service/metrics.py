@@ -4,8 +4,9 @@ daily series behind them. Team figures are withheld below ``min_team_size`` deve
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,18 +23,23 @@ from vantage.packs.aidev.schemas import (
     Trend,
 )
 from vantage.packs.aidev.service.days import day_span, days_between, whole_days
+from vantage.packs.aidev.service.outcomes import (
+    DeliveryData,
+    DeveloperCommits,
+    commit_frequency,
+    delivery_data,
+    delivery_kpi_values,
+)
 from vantage.packs.aidev.settings import AidevSettings
 
-DELIVERY_REASON = (
-    "needs pull request and commit data from the delivery pack, which is not connected"
-)
-DELIVERY_KPIS = (
-    ("token_efficiency", "Token efficiency", "lines/1k tokens"),
-    ("pr_throughput", "PR throughput", "PRs/week"),
-    ("commit_frequency", "Commit frequency", "commits/developer/day"),
-    ("merge_time", "Merge time", "hours"),
-    ("rework_rate", "Rework rate", "ratio"),
-)
+DELIVERY_REASON = "needs pull request and commit data from the delivery pack, which is not enabled"
+DELIVERY_NAMES = {
+    "token_efficiency": ("Token efficiency", "lines/1k tokens"),
+    "pr_throughput": ("PR throughput", "PRs/week"),
+    "commit_frequency": ("Commit frequency", "commits/developer/day"),
+    "merge_time": ("Merge time", "hours"),
+    "rework_rate": ("Rework rate", "ratio"),
+}
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,11 @@ def bars_of(settings: AidevSettings) -> dict[str, Bars]:
         "acceptance_rate": Bars(s.acceptance_good, s.acceptance_warn, True),
         "error_rate": Bars(s.error_rate_good, s.error_rate_warn, False),
         "model_accuracy": Bars(s.accuracy_good, s.accuracy_warn, True),
+        "token_efficiency": Bars(s.token_efficiency_good, s.token_efficiency_warn, True),
+        "pr_throughput": Bars(s.pr_throughput_good, s.pr_throughput_warn, True),
+        "commit_frequency": Bars(s.commit_frequency_good, s.commit_frequency_warn, True),
+        "merge_time": Bars(s.merge_time_good_hours, s.merge_time_warn_hours, False),
+        "rework_rate": Bars(s.rework_rate_good, s.rework_rate_warn, False),
     }
 
 
@@ -144,6 +155,43 @@ def _trace_kpis(
     return found
 
 
+def _delivery_kpis(
+    current: dict[str, float | None] | None,
+    previous: dict[str, float | None] | None,
+    settings: AidevSettings,
+    withheld: str | None,
+) -> list[Kpi]:
+    bars = bars_of(settings)
+    found = []
+    for key, (name, unit) in DELIVERY_NAMES.items():
+        if current is None or previous is None:
+            found.append(
+                Kpi(key=key, name=name, value=None, unit=unit, status="unavailable",
+                    reason=DELIVERY_REASON)
+            )  # fmt: skip
+        elif withheld and key == "token_efficiency":
+            # Lines per token would show the tokens of a team too small to show them.
+            found.append(
+                Kpi(key=key, name=name, value=None, unit=unit, status="withheld", reason=withheld)
+            )
+        else:
+            value = current[key]
+            found.append(
+                Kpi(key=key, name=name, value=value, unit=unit, status=bars[key].status(value),
+                    trend=_trend(value, previous[key]))
+            )  # fmt: skip
+    return found
+
+
+async def delivery_values(
+    session: AsyncSession, tenant_id: int, start: date, end: date, totals: Sequence[DayTotals]
+) -> tuple[DeliveryData, dict[str, float | None]]:
+    """The delivery data of the days [start, end) and the five KPIs it gives."""
+    data = await delivery_data(session, tenant_id, whole_days(start, end))
+    tokens = sum(d.tokens for d in totals)
+    return data, delivery_kpi_values(data, tokens, (end - start).days)
+
+
 def withheld_reason(developers: int, settings: AidevSettings) -> str | None:
     """Why team figures are withheld (too few developers), or None when they are shown."""
     if developers >= settings.min_team_size:
@@ -155,9 +203,14 @@ def withheld_reason(developers: int, settings: AidevSettings) -> str | None:
 
 
 async def metrics(
-    session: AsyncSession, tenant_id: int, window: TimeWindow, settings: AidevSettings
+    session: AsyncSession,
+    tenant_id: int,
+    window: TimeWindow,
+    settings: AidevSettings,
+    delivery: bool,
 ) -> MetricsOut:
-    """The nine KPIs over ``window``, with trends against the window before it."""
+    """The nine KPIs over ``window``, with trends against the window before it; the five that
+    need pull requests and commits are ``unavailable`` unless ``delivery`` (the pack runs)."""
     start, end = day_span(window)
     before = previous_window(whole_days(start, end))
     current_days = await reads.daily_totals(session, tenant_id, start, end)
@@ -170,10 +223,13 @@ async def metrics(
     kpis = _trace_kpis(
         kpi_values(current_days), kpi_values(previous_days), models, settings, withheld
     )
-    kpis += [
-        Kpi(key=key, name=name, value=None, unit=unit, status="unavailable", reason=DELIVERY_REASON)
-        for key, name, unit in DELIVERY_KPIS
-    ]
+    current = previous = None
+    if delivery:
+        _, current = await delivery_values(session, tenant_id, start, end, current_days)
+        _, previous = await delivery_values(
+            session, tenant_id, before.start.date(), before.end.date(), previous_days
+        )
+    kpis += _delivery_kpis(current, previous, settings, withheld)
     return MetricsOut(
         window=window.out(),
         previous_window=before.out(),
@@ -183,16 +239,54 @@ async def metrics(
     )
 
 
-def day_series(days: Sequence[DayTotals], window: TimeWindow) -> list[DaySeries]:
-    """One entry per day of the window (days without requests are zeros)."""
+@dataclass
+class DeliveryDay:
+    """One day's pull requests merged and commits per developer."""
+
+    merged: int = 0
+    commits: list[DeveloperCommits] = field(default_factory=list)
+
+
+def _delivery_days(data: DeliveryData | None) -> dict[date, DeliveryDay]:
+    if data is None:
+        return {}
+    by_day: dict[date, DeliveryDay] = {}
+    for pr in data.merged:
+        by_day.setdefault(pr.merged_at.date(), DeliveryDay()).merged += 1
+    for row in data.commits:
+        by_day.setdefault(row.day, DeliveryDay()).commits.append(row)
+    return by_day
+
+
+def _delivery_fields(day: date, by_day: dict[date, DeliveryDay], known: bool) -> dict[str, Any]:
+    """The delivery fields of one day's series entry (none without delivery data)."""
+    if not known:
+        return {}
+    found = by_day.get(day, DeliveryDay())
+    return {
+        "merged_pull_requests": found.merged,
+        "commits": sum(c.commits for c in found.commits),
+        "committers": len({c.developer for c in found.commits if c.developer is not None}),
+        "commit_frequency": commit_frequency(found.commits),
+    }
+
+
+def day_series(
+    days: Sequence[DayTotals], window: TimeWindow, delivery: DeliveryData | None = None
+) -> list[DaySeries]:
+    """One entry per day of the window (days without requests are zeros); the delivery
+    fields stay null without delivery data."""
     start, end = day_span(window)
     by_day = {d.day: d for d in days}
+    delivery_by_day = _delivery_days(delivery)
     series = []
     for day in days_between(start, end):
         d = by_day.get(day)
+        outcomes = _delivery_fields(day, delivery_by_day, delivery is not None)
         if d is None:
             series.append(
                 DaySeries(
+                    **outcomes,
                     date=day,
                     requests=0,
                     active_developers=0,
@@ -211,6 +305,7 @@ def day_series(days: Sequence[DayTotals], window: TimeWindow) -> list[DaySeries]
             continue
         series.append(
             DaySeries(
+                **outcomes,
                 date=day,
                 requests=d.requests,
                 active_developers=d.active_developers,
@@ -230,17 +325,30 @@ def day_series(days: Sequence[DayTotals], window: TimeWindow) -> list[DaySeries]
 
 
 async def raw_metrics(
-    session: AsyncSession, tenant_id: int, window: TimeWindow, settings: AidevSettings
+    session: AsyncSession,
+    tenant_id: int,
+    window: TimeWindow,
+    settings: AidevSettings,
+    delivery: bool,
 ) -> RawMetricsOut:
     """The daily series behind the KPIs (empty and withheld below the team-size floor)."""
     start, end = day_span(window)
     developers = await reads.distinct_developers(session, tenant_id, start, end)
     withheld = withheld_reason(developers, settings)
-    days = [] if withheld else await reads.daily_totals(session, tenant_id, start, end)
+    if withheld:
+        return RawMetricsOut(
+            window=window.out(),
+            withheld=True,
+            reason=withheld,
+            days=[],
+            data_as_of=datetime.now(UTC),
+        )
+    days = await reads.daily_totals(session, tenant_id, start, end)
+    data = await delivery_data(session, tenant_id, whole_days(start, end)) if delivery else None
     return RawMetricsOut(
         window=window.out(),
-        withheld=withheld is not None,
-        reason=withheld,
-        days=[] if withheld else day_series(days, window),
+        withheld=False,
+        reason=None,
+        days=day_series(days, window, data),
         data_as_of=datetime.now(UTC),
     )

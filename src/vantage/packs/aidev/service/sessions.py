@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -17,6 +18,8 @@ from vantage.packs.aidev.models import Session, Trace
 from vantage.packs.aidev.repository import reads, session_reads
 from vantage.packs.aidev.schemas import (
     DeliveryLinks,
+    LinkedCommitOut,
+    LinkedPullRequestOut,
     ModelUsage,
     ProfileOut,
     ProfileTotals,
@@ -28,15 +31,17 @@ from vantage.packs.aidev.schemas import (
     TraceRead,
 )
 from vantage.packs.aidev.service.days import day_span
+from vantage.packs.aidev.service.outcomes import developer_activity
 from vantage.packs.gateway.service.pricing import from_nano
 
 SORT_FIELDS = tuple(session_reads.SORT_COLUMNS)
 MAX_REQUESTS_SHOWN = 500
 TOP_MODELS = 10
-DELIVERY_PENDING = DeliveryLinks(
+DELIVERY_OFF = DeliveryLinks(
     status="unavailable",
-    reason="pull request and commit data come from the delivery pack, which is not connected",
+    reason="pull request and commit data come from the delivery pack, which is not enabled",
 )
+NO_REPOSITORY = "the session names no repository, so nothing can be linked"
 
 
 def session_read(row: Session) -> SessionRead:
@@ -114,8 +119,24 @@ def _trace_read(row: Trace) -> TraceRead:
     )
 
 
-async def session_detail(session: AsyncSession, tenant_id: int, session_id: int) -> SessionDetail:
-    """One session with its requests; 404 when the tenant has no such session."""
+async def delivery_links(session: AsyncSession, tenant_id: int, row: Session) -> DeliveryLinks:
+    """The pull requests and commits of the session's developer and repository in its window."""
+    if row.repository is None:
+        return DeliveryLinks(status="linked", reason=NO_REPOSITORY, pull_requests=[], commits=[])
+    window = TimeWindow(row.started_at, row.ended_at)
+    found = await developer_activity(session, tenant_id, row.developer, row.repository, window)
+    return DeliveryLinks(
+        status="linked",
+        pull_requests=[LinkedPullRequestOut(**asdict(pr)) for pr in found.pull_requests],
+        commits=[LinkedCommitOut(**asdict(commit)) for commit in found.commits],
+    )
+
+
+async def session_detail(
+    session: AsyncSession, tenant_id: int, session_id: int, delivery: bool
+) -> SessionDetail:
+    """One session with its requests and, when ``delivery`` (the pack runs), its links;
+    404 when the tenant has no such session."""
     row = await session_reads.session_by_id(session, tenant_id, session_id)
     if row is None:
         raise NotFound(f"no session {session_id}")
@@ -126,7 +147,7 @@ async def session_detail(session: AsyncSession, tenant_id: int, session_id: int)
         **session_read(row).model_dump(),
         requests_detail=[_trace_read(trace) for trace in requests[:MAX_REQUESTS_SHOWN]],
         requests_truncated=len(requests) > MAX_REQUESTS_SHOWN,
-        delivery=DELIVERY_PENDING,
+        delivery=await delivery_links(session, tenant_id, row) if delivery else DELIVERY_OFF,
     )
 
 

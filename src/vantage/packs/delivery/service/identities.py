@@ -17,8 +17,26 @@ class DeveloperIdentity:
     emails: set[str] = field(default_factory=set)
     names: set[str] = field(default_factory=set)
 
+    @property
+    def key(self) -> str:
+        """How other packs name this developer: the login, else the first e-mail."""
+        return self.login or min(self.emails)
 
-async def developer_identities(session: AsyncSession, tenant_id: int) -> list[DeveloperIdentity]:
+
+@dataclass(frozen=True)
+class IdentityIndex:
+    """The identities by login and by (lower-case) e-mail, to name a commit's author."""
+
+    by_login: dict[str, DeveloperIdentity]
+    by_email: dict[str, DeveloperIdentity]
+
+    def of(self, login: str | None, email: str | None) -> DeveloperIdentity | None:
+        """The identity a commit's login or e-mail belongs to, if any."""
+        found = self.by_login.get(login) if login else None
+        return found or (self.by_email.get(email.lower()) if email else None)
+
+
+async def identity_index(session: AsyncSession, tenant_id: int) -> IdentityIndex:
     """Every commit author and committer of the tenant, merged by login, then by e-mail."""
     by_login: dict[str, DeveloperIdentity] = {}
     by_email: dict[str, DeveloperIdentity] = {}
@@ -38,5 +56,12 @@ async def developer_identities(session: AsyncSession, tenant_id: int) -> list[De
             by_email.setdefault(email, identity)
         if name:
             identity.names.add(name)
-    unique = {id(identity): identity for identity in [*by_login.values(), *by_email.values()]}
+    return IdentityIndex(by_login, by_email)
+
+
+async def developer_identities(session: AsyncSession, tenant_id: int) -> list[DeveloperIdentity]:
+    """Every commit author and committer of the tenant, merged by login, then by e-mail."""
+    index = await identity_index(session, tenant_id)
+    everyone = [*index.by_login.values(), *index.by_email.values()]
+    unique = {id(identity): identity for identity in everyone}
     return sorted(unique.values(), key=lambda i: (i.login or "", sorted(i.emails)))
