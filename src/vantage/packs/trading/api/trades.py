@@ -1,9 +1,10 @@
 """Trades routes: list with filters and cursors, one trade, statistics, execution quality."""
 
 # Annotations stay evaluated here: FastAPI reads the dependencies at runtime.
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from vantage.core.auth.dependencies import ReadPrincipal
 from vantage.core.conditional import ConditionalReads
@@ -29,6 +30,38 @@ SymbolFilter = Annotated[Symbol | None, Query(description="Only this symbol")]
 StrategyFilter = Annotated[Name | None, Query(description="Only this strategy")]
 
 
+async def _fresh_tenant(
+    reads: ConditionalReads, response: Response, principal: ReadPrincipal
+) -> int:
+    """The caller's tenant, once its read is stamped: a client holding the answer gets 304."""
+    read = await reads.begin(principal.tenant_id, PACK_NAME)
+    read.stamp(response)
+    return principal.tenant_id
+
+
+FreshTenant = Annotated[int, Depends(_fresh_tenant)]
+
+
+@dataclass(frozen=True)
+class RollupFilters:
+    """What the daily-rollup reports (statistics, execution quality) are narrowed to."""
+
+    window: TimeWindow
+    symbol: str | None
+    strategy: str | None
+
+
+async def _rollup_filters(
+    window: Annotated[TimeWindow, window_param(default_days=30)],
+    symbol: SymbolFilter = None,
+    strategy: StrategyFilter = None,
+) -> RollupFilters:
+    return RollupFilters(window=window, symbol=symbol, strategy=strategy)
+
+
+Rollup = Annotated[RollupFilters, Depends(_rollup_filters)]
+
+
 @router.get(
     "",
     response_model=Page[TradeOut],
@@ -39,9 +72,7 @@ StrategyFilter = Annotated[Name | None, Query(description="Only this strategy")]
     ),
 )
 async def list_trades(
-    reads: ConditionalReads,
-    response: Response,
-    principal: ReadPrincipal,
+    tenant_id: FreshTenant,
     session: ReadSession,
     page: TradePage,
     cursors: Cursors,
@@ -51,12 +82,10 @@ async def list_trades(
     side: Annotated[Literal["buy", "sell"] | None, Query(description="Only this side")] = None,
     sort: Annotated[Literal["-ts", "ts"], Query(description="Time order")] = "-ts",
 ) -> Page[TradeOut]:
-    read = await reads.begin(principal.tenant_id, PACK_NAME)
-    read.stamp(response)
     query = service.TradeQuery(
         symbol=symbol, side=side, strategy=strategy, window=window, newest_first=sort == "-ts"
     )
-    return await service.trade_page(session, principal.tenant_id, query, page, cursors)
+    return await service.trade_page(session, tenant_id, query, page, cursors)
 
 
 @router.get(
@@ -65,19 +94,10 @@ async def list_trades(
     summary="Trade statistics over whole session days, overall and by strategy",
 )
 async def trade_stats(
-    reads: ConditionalReads,
-    response: Response,
-    principal: ReadPrincipal,
-    session: ReadSession,
-    runtime: TradingRuntimeDep,
-    window: Annotated[TimeWindow, window_param(default_days=30)],
-    symbol: SymbolFilter = None,
-    strategy: StrategyFilter = None,
+    tenant_id: FreshTenant, session: ReadSession, runtime: TradingRuntimeDep, rollup: Rollup
 ) -> TradeStatsSummary:
-    read = await reads.begin(principal.tenant_id, PACK_NAME)
-    read.stamp(response)
     return await service.trade_stats(
-        session, principal.tenant_id, window, runtime.settings.zone, strategy, symbol
+        session, tenant_id, rollup.window, runtime.settings.zone, rollup.strategy, rollup.symbol
     )
 
 
@@ -87,19 +107,10 @@ async def trade_stats(
     summary="Fill rate, rejects, arrival slippage and latency by strategy and symbol",
 )
 async def execution_quality(
-    reads: ConditionalReads,
-    response: Response,
-    principal: ReadPrincipal,
-    session: ReadSession,
-    runtime: TradingRuntimeDep,
-    window: Annotated[TimeWindow, window_param(default_days=30)],
-    symbol: SymbolFilter = None,
-    strategy: StrategyFilter = None,
+    tenant_id: FreshTenant, session: ReadSession, runtime: TradingRuntimeDep, rollup: Rollup
 ) -> ExecutionQuality:
-    read = await reads.begin(principal.tenant_id, PACK_NAME)
-    read.stamp(response)
     return await service.execution_quality(
-        session, principal.tenant_id, window, runtime.settings.zone, strategy, symbol
+        session, tenant_id, rollup.window, runtime.settings.zone, rollup.strategy, rollup.symbol
     )
 
 

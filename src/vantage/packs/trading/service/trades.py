@@ -21,6 +21,7 @@ from vantage.core.pagination import CursorCodec, Page, PageParams, page_of
 from vantage.core.windows import TimeWindow
 from vantage.packs.trading.domain import metrics
 from vantage.packs.trading.domain.ledger import ZERO, q10
+from vantage.packs.trading.ingest.changes import FillFact
 from vantage.packs.trading.models import ExecutionDay, Fill, Order, StrategyDay
 from vantage.packs.trading.repository import trades as repo
 from vantage.packs.trading.schemas import (
@@ -91,8 +92,11 @@ async def trade_page(
     return page_of(items, page, total=total, next_cursor=next_cursor)
 
 
-def trade_out(fill: Fill) -> TradeOut:
-    """A stored fill as clients see it."""
+def trade_out(fill: Fill | FillFact) -> TradeOut:
+    """A fill as clients see it, whether stored or just committed by an ingest batch.
+
+    A committed batch's fill carries no liquidity flag, so live messages leave it empty.
+    """
     return TradeOut(
         id=fill.fill_id,
         order_id=fill.order_id,
@@ -103,7 +107,7 @@ def trade_out(fill: Fill) -> TradeOut:
         price=fill.price,
         notional=q10(fill.qty * fill.price),
         fee=fill.fee,
-        liquidity=fill.liquidity,
+        liquidity=fill.liquidity if isinstance(fill, Fill) else None,
         ts=fill.ts,
         realized_pnl=fill.realized_pnl,
         slippage_bps=fill.slippage_bps,
