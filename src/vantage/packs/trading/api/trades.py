@@ -1,7 +1,6 @@
 """Trades routes: list with filters and cursors, one trade, statistics, execution quality."""
 
 # Annotations stay evaluated here: FastAPI reads the dependencies at runtime.
-from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Response
@@ -42,24 +41,19 @@ async def _fresh_tenant(
 FreshTenant = Annotated[int, Depends(_fresh_tenant)]
 
 
-@dataclass(frozen=True)
-class RollupFilters:
-    """What the daily-rollup reports (statistics, execution quality) are narrowed to."""
-
-    window: TimeWindow
-    symbol: str | None
-    strategy: str | None
-
-
-async def _rollup_filters(
+async def _rollup_query(
+    runtime: TradingRuntimeDep,
     window: Annotated[TimeWindow, window_param(default_days=30)],
     symbol: SymbolFilter = None,
     strategy: StrategyFilter = None,
-) -> RollupFilters:
-    return RollupFilters(window=window, symbol=symbol, strategy=strategy)
+) -> service.RollupQuery:
+    """The daily-rollup routes' filters, over session days in the pack's zone."""
+    return service.RollupQuery(
+        window=window, zone=runtime.settings.zone, strategy=strategy, symbol=symbol
+    )
 
 
-Rollup = Annotated[RollupFilters, Depends(_rollup_filters)]
+Rollup = Annotated[service.RollupQuery, Depends(_rollup_query)]
 
 
 @router.get(
@@ -94,11 +88,9 @@ async def list_trades(
     summary="Trade statistics over whole session days, overall and by strategy",
 )
 async def trade_stats(
-    tenant_id: FreshTenant, session: ReadSession, runtime: TradingRuntimeDep, rollup: Rollup
+    tenant_id: FreshTenant, session: ReadSession, rollup: Rollup
 ) -> TradeStatsSummary:
-    return await service.trade_stats(
-        session, tenant_id, rollup.window, runtime.settings.zone, rollup.strategy, rollup.symbol
-    )
+    return await service.trade_stats(session, tenant_id, rollup)
 
 
 @router.get(
@@ -107,11 +99,9 @@ async def trade_stats(
     summary="Fill rate, rejects, arrival slippage and latency by strategy and symbol",
 )
 async def execution_quality(
-    tenant_id: FreshTenant, session: ReadSession, runtime: TradingRuntimeDep, rollup: Rollup
+    tenant_id: FreshTenant, session: ReadSession, rollup: Rollup
 ) -> ExecutionQuality:
-    return await service.execution_quality(
-        session, tenant_id, rollup.window, runtime.settings.zone, rollup.strategy, rollup.symbol
-    )
+    return await service.execution_quality(session, tenant_id, rollup)
 
 
 @router.get(

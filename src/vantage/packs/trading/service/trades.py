@@ -169,6 +169,19 @@ def session_days(window: TimeWindow, zone: ZoneInfo) -> tuple[date, date, TimeWi
     return first, last, TimeWindow(start, end)
 
 
+@dataclass(frozen=True)
+class RollupQuery:
+    """What a daily-rollup report (statistics, execution quality) covers.
+
+    The session days ``window`` touches in ``zone``, optionally one strategy and one symbol.
+    """
+
+    window: TimeWindow
+    zone: ZoneInfo
+    strategy: str | None = None
+    symbol: str | None = None
+
+
 @dataclass
 class _StatsAccumulator:
     trades: int = 0
@@ -216,22 +229,21 @@ class _StatsAccumulator:
 
 
 async def trade_stats(
-    session: AsyncSession,
-    tenant_id: int,
-    window: TimeWindow,
-    zone: ZoneInfo,
-    strategy: str | None = None,
-    symbol: str | None = None,
+    session: AsyncSession, tenant_id: int, query: RollupQuery
 ) -> TradeStatsSummary:
     """Trade statistics over the session days ``window`` touches, overall and by strategy."""
-    first, last, days = session_days(window, zone)
-    rows = await repo.strategy_day_rows(session, tenant_id, first, last, strategy, symbol)
+    first, last, days = session_days(query.window, query.zone)
+    rows = await repo.strategy_day_rows(
+        session, tenant_id, first, last, query.strategy, query.symbol
+    )
     by_strategy: dict[str, _StatsAccumulator] = defaultdict(_StatsAccumulator)
     overall = _StatsAccumulator()
     for row in rows:
         by_strategy[row.strategy].add(row)
         overall.add(row)
-    steps = await repo.closing_pnl(session, tenant_id, days.start, days.end, strategy, symbol)
+    steps = await repo.closing_pnl(
+        session, tenant_id, days.start, days.end, query.strategy, query.symbol
+    )
     per_strategy: dict[str, list[Decimal]] = defaultdict(list)
     for name, pnl in steps:
         per_strategy[name].append(Decimal(pnl))
@@ -325,16 +337,13 @@ def _groups(strategy: str, symbol: str) -> Iterable[tuple[str, str | None, str |
 
 
 async def execution_quality(
-    session: AsyncSession,
-    tenant_id: int,
-    window: TimeWindow,
-    zone: ZoneInfo,
-    strategy: str | None = None,
-    symbol: str | None = None,
+    session: AsyncSession, tenant_id: int, query: RollupQuery
 ) -> ExecutionQuality:
     """Fill rate, rejects, slippage and latency over whole session days, by group."""
-    first, last, days = session_days(window, zone)
-    rows, buckets = await repo.execution_rows(session, tenant_id, first, last, strategy, symbol)
+    first, last, days = session_days(query.window, query.zone)
+    rows, buckets = await repo.execution_rows(
+        session, tenant_id, first, last, query.strategy, query.symbol
+    )
     groups: dict[tuple[str, str | None, str | None], _QualityAccumulator] = defaultdict(
         _QualityAccumulator
     )
