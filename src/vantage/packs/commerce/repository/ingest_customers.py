@@ -14,52 +14,59 @@ from sqlalchemy import text
 from vantage.core.dialect import DialectStatement
 from vantage.packs.commerce.repository.ingest import BatchApplier
 
-# Purchases (+1) and removed purchases (-1) of the batch: its completed orders with a
-# customer, and the stored versions of re-sent ones.
-STAGE_CUSTOMER_STATS = DialectStatement(
-    sqlite="""
-    INSERT INTO commerce_stage_customer_stats
-        (customer_id, d_orders, d_amount, new_first, new_last, removed)
-    SELECT customer_id, SUM(n), SUM(amount), MIN(placed_at), MAX(placed_at), MAX(removed)
-    FROM (
-        SELECT customer_id, month, placed_at, 1 AS n, amount, 0 AS removed
-        FROM commerce_stage_orders WHERE status = 'completed' AND customer_id IS NOT NULL
-        UNION ALL
-        SELECT old_customer_id, old_month, NULL, -1, -old_amount, 1
-        FROM commerce_stage_orders
-        WHERE is_update = 1 AND old_status = 'completed' AND old_customer_id IS NOT NULL
-    ) AS p WHERE true
-    GROUP BY customer_id
-    """,
-    postgresql="""
-    INSERT INTO commerce_stage_customer_stats
-        (customer_id, d_orders, d_amount, new_first, new_last, removed)
-    SELECT customer_id, SUM(n), SUM(amount), MIN(placed_at), MAX(placed_at), MAX(removed)
-    FROM (
-        SELECT customer_id, month, placed_at, 1 AS n, amount, 0 AS removed
-        FROM commerce_stage_orders WHERE status = 'completed' AND customer_id IS NOT NULL
-        UNION ALL
-        SELECT old_customer_id, old_month, CAST(NULL AS TIMESTAMPTZ), -1, -old_amount, 1
-        FROM commerce_stage_orders
-        WHERE is_update = 1 AND old_status = 'completed' AND old_customer_id IS NOT NULL
-    ) AS p WHERE true
-    GROUP BY customer_id
-    """,
-)
 
-FIRST_MONTH_BEFORE = DialectStatement(
-    sqlite="""
-    UPDATE commerce_stage_customer_stats SET before_first_month = (SELECT date(cs.first_order_at,
+def _purchases(untimed: str) -> str:
+    """Purchases (+1) and removed purchases (-1) of the batch, as a subquery ``p``.
+
+    They are its completed orders with a customer, and the stored versions of re-sent ones.
+    A removed purchase has no time (``untimed``: the dialect's typed NULL), so that it never
+    moves a first or last purchase.
+    """
+    return f"""(
+        SELECT customer_id, month, placed_at, 1 AS n, amount, 0 AS removed
+        FROM commerce_stage_orders WHERE status = 'completed' AND customer_id IS NOT NULL
+        UNION ALL
+        SELECT old_customer_id, old_month, {untimed}, -1, -old_amount, 1
+        FROM commerce_stage_orders
+        WHERE is_update = 1 AND old_status = 'completed' AND old_customer_id IS NOT NULL
+    ) AS p WHERE true"""  # noqa: S608 - a fixed spelling of NULL only
+
+
+def _each_dialect(statement: str) -> DialectStatement:
+    """``statement`` with the batch's purchases (``{purchases}``) typed for each dialect."""
+    return DialectStatement(
+        sqlite=statement.format(purchases=_purchases("NULL")),
+        postgresql=statement.format(purchases=_purchases("CAST(NULL AS TIMESTAMPTZ)")),
+    )
+
+
+def _first_month(column: str) -> DialectStatement:
+    """Set ``column`` of each staged customer to the month of its stored first purchase."""
+    return DialectStatement(
+        sqlite=f"""
+    UPDATE commerce_stage_customer_stats SET {column} = (SELECT date(cs.first_order_at,
         'start of month') FROM commerce_customer_stats cs WHERE cs.tenant_id = :t
         AND cs.customer_id = commerce_stage_customer_stats.customer_id)
-    """,
-    postgresql="""
-    UPDATE commerce_stage_customer_stats
-        SET before_first_month = (SELECT CAST(date_trunc('month',
+    """,  # noqa: S608 - a fixed column name only
+        postgresql=f"""
+    UPDATE commerce_stage_customer_stats SET {column} = (SELECT CAST(date_trunc('month',
         cs.first_order_at AT TIME ZONE 'UTC') AS DATE) FROM commerce_customer_stats cs
         WHERE cs.tenant_id = :t AND cs.customer_id = commerce_stage_customer_stats.customer_id)
-    """,
+    """,  # noqa: S608 - a fixed column name only
+    )
+
+
+STAGE_CUSTOMER_STATS = _each_dialect(
+    """
+    INSERT INTO commerce_stage_customer_stats
+        (customer_id, d_orders, d_amount, new_first, new_last, removed)
+    SELECT customer_id, SUM(n), SUM(amount), MIN(placed_at), MAX(placed_at), MAX(removed)
+    FROM {purchases}
+    GROUP BY customer_id
+    """
 )
+
+FIRST_MONTH_BEFORE = _first_month("before_first_month")
 
 APPLY_CUSTOMER_STATS = DialectStatement(
     sqlite="""
@@ -113,46 +120,15 @@ REREAD_FIRST_AND_LAST = text(
     """
 )
 
-FIRST_MONTH_AFTER = DialectStatement(
-    sqlite="""
-    UPDATE commerce_stage_customer_stats SET after_first_month = (SELECT date(cs.first_order_at,
-        'start of month') FROM commerce_customer_stats cs WHERE cs.tenant_id = :t
-        AND cs.customer_id = commerce_stage_customer_stats.customer_id)
-    """,
-    postgresql="""
-    UPDATE commerce_stage_customer_stats SET after_first_month = (SELECT CAST(date_trunc('month',
-        cs.first_order_at AT TIME ZONE 'UTC') AS DATE) FROM commerce_customer_stats cs
-        WHERE cs.tenant_id = :t AND cs.customer_id = commerce_stage_customer_stats.customer_id)
-    """,
-)
+FIRST_MONTH_AFTER = _first_month("after_first_month")
 
-STAGE_CUSTOMER_MONTHS = DialectStatement(
-    sqlite="""
+STAGE_CUSTOMER_MONTHS = _each_dialect(
+    """
     INSERT INTO commerce_stage_customer_months (customer_id, month, d_orders, d_amount)
-    SELECT customer_id, month, SUM(n), SUM(amount) FROM (
-        SELECT customer_id, month, placed_at, 1 AS n, amount, 0 AS removed
-        FROM commerce_stage_orders WHERE status = 'completed' AND customer_id IS NOT NULL
-        UNION ALL
-        SELECT old_customer_id, old_month, NULL, -1, -old_amount, 1
-        FROM commerce_stage_orders
-        WHERE is_update = 1 AND old_status = 'completed' AND old_customer_id IS NOT NULL
-    ) AS p WHERE true
+    SELECT customer_id, month, SUM(n), SUM(amount) FROM {purchases}
     GROUP BY customer_id, month
     HAVING SUM(n) <> 0 OR SUM(amount) <> 0
-    """,
-    postgresql="""
-    INSERT INTO commerce_stage_customer_months (customer_id, month, d_orders, d_amount)
-    SELECT customer_id, month, SUM(n), SUM(amount) FROM (
-        SELECT customer_id, month, placed_at, 1 AS n, amount, 0 AS removed
-        FROM commerce_stage_orders WHERE status = 'completed' AND customer_id IS NOT NULL
-        UNION ALL
-        SELECT old_customer_id, old_month, CAST(NULL AS TIMESTAMPTZ), -1, -old_amount, 1
-        FROM commerce_stage_orders
-        WHERE is_update = 1 AND old_status = 'completed' AND old_customer_id IS NOT NULL
-    ) AS p WHERE true
-    GROUP BY customer_id, month
-    HAVING SUM(n) <> 0 OR SUM(amount) <> 0
-    """,
+    """
 )
 
 CUSTOMER_MONTHS_BEFORE = text(

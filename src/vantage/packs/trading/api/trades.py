@@ -3,7 +3,7 @@
 # Annotations stay evaluated here: FastAPI reads the dependencies at runtime.
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from vantage.core.auth.dependencies import ReadPrincipal
 from vantage.core.conditional import ConditionalReads
@@ -29,6 +29,33 @@ SymbolFilter = Annotated[Symbol | None, Query(description="Only this symbol")]
 StrategyFilter = Annotated[Name | None, Query(description="Only this strategy")]
 
 
+async def _fresh_tenant(
+    reads: ConditionalReads, response: Response, principal: ReadPrincipal
+) -> int:
+    """The caller's tenant, once its read is stamped: a client holding the answer gets 304."""
+    read = await reads.begin(principal.tenant_id, PACK_NAME)
+    read.stamp(response)
+    return principal.tenant_id
+
+
+FreshTenant = Annotated[int, Depends(_fresh_tenant)]
+
+
+async def _rollup_query(
+    runtime: TradingRuntimeDep,
+    window: Annotated[TimeWindow, window_param(default_days=30)],
+    symbol: SymbolFilter = None,
+    strategy: StrategyFilter = None,
+) -> service.RollupQuery:
+    """The daily-rollup routes' filters, over session days in the pack's zone."""
+    return service.RollupQuery(
+        window=window, zone=runtime.settings.zone, strategy=strategy, symbol=symbol
+    )
+
+
+Rollup = Annotated[service.RollupQuery, Depends(_rollup_query)]
+
+
 @router.get(
     "",
     response_model=Page[TradeOut],
@@ -39,9 +66,7 @@ StrategyFilter = Annotated[Name | None, Query(description="Only this strategy")]
     ),
 )
 async def list_trades(
-    reads: ConditionalReads,
-    response: Response,
-    principal: ReadPrincipal,
+    tenant_id: FreshTenant,
     session: ReadSession,
     page: TradePage,
     cursors: Cursors,
@@ -51,12 +76,10 @@ async def list_trades(
     side: Annotated[Literal["buy", "sell"] | None, Query(description="Only this side")] = None,
     sort: Annotated[Literal["-ts", "ts"], Query(description="Time order")] = "-ts",
 ) -> Page[TradeOut]:
-    read = await reads.begin(principal.tenant_id, PACK_NAME)
-    read.stamp(response)
     query = service.TradeQuery(
         symbol=symbol, side=side, strategy=strategy, window=window, newest_first=sort == "-ts"
     )
-    return await service.trade_page(session, principal.tenant_id, query, page, cursors)
+    return await service.trade_page(session, tenant_id, query, page, cursors)
 
 
 @router.get(
@@ -65,20 +88,9 @@ async def list_trades(
     summary="Trade statistics over whole session days, overall and by strategy",
 )
 async def trade_stats(
-    reads: ConditionalReads,
-    response: Response,
-    principal: ReadPrincipal,
-    session: ReadSession,
-    runtime: TradingRuntimeDep,
-    window: Annotated[TimeWindow, window_param(default_days=30)],
-    symbol: SymbolFilter = None,
-    strategy: StrategyFilter = None,
+    tenant_id: FreshTenant, session: ReadSession, rollup: Rollup
 ) -> TradeStatsSummary:
-    read = await reads.begin(principal.tenant_id, PACK_NAME)
-    read.stamp(response)
-    return await service.trade_stats(
-        session, principal.tenant_id, window, runtime.settings.zone, strategy, symbol
-    )
+    return await service.trade_stats(session, tenant_id, rollup)
 
 
 @router.get(
@@ -87,20 +99,9 @@ async def trade_stats(
     summary="Fill rate, rejects, arrival slippage and latency by strategy and symbol",
 )
 async def execution_quality(
-    reads: ConditionalReads,
-    response: Response,
-    principal: ReadPrincipal,
-    session: ReadSession,
-    runtime: TradingRuntimeDep,
-    window: Annotated[TimeWindow, window_param(default_days=30)],
-    symbol: SymbolFilter = None,
-    strategy: StrategyFilter = None,
+    tenant_id: FreshTenant, session: ReadSession, rollup: Rollup
 ) -> ExecutionQuality:
-    read = await reads.begin(principal.tenant_id, PACK_NAME)
-    read.stamp(response)
-    return await service.execution_quality(
-        session, principal.tenant_id, window, runtime.settings.zone, strategy, symbol
-    )
+    return await service.execution_quality(session, tenant_id, rollup)
 
 
 @router.get(

@@ -21,6 +21,7 @@ from vantage.core.pagination import CursorCodec, Page, PageParams, page_of
 from vantage.core.windows import TimeWindow
 from vantage.packs.trading.domain import metrics
 from vantage.packs.trading.domain.ledger import ZERO, q10
+from vantage.packs.trading.ingest.changes import FillFact
 from vantage.packs.trading.models import ExecutionDay, Fill, Order, StrategyDay
 from vantage.packs.trading.repository import trades as repo
 from vantage.packs.trading.schemas import (
@@ -91,8 +92,11 @@ async def trade_page(
     return page_of(items, page, total=total, next_cursor=next_cursor)
 
 
-def trade_out(fill: Fill) -> TradeOut:
-    """A stored fill as clients see it."""
+def trade_out(fill: Fill | FillFact) -> TradeOut:
+    """A fill as clients see it, whether stored or just committed by an ingest batch.
+
+    A committed batch's fill carries no liquidity flag, so live messages leave it empty.
+    """
     return TradeOut(
         id=fill.fill_id,
         order_id=fill.order_id,
@@ -103,7 +107,7 @@ def trade_out(fill: Fill) -> TradeOut:
         price=fill.price,
         notional=q10(fill.qty * fill.price),
         fee=fill.fee,
-        liquidity=fill.liquidity,
+        liquidity=fill.liquidity if isinstance(fill, Fill) else None,
         ts=fill.ts,
         realized_pnl=fill.realized_pnl,
         slippage_bps=fill.slippage_bps,
@@ -165,6 +169,19 @@ def session_days(window: TimeWindow, zone: ZoneInfo) -> tuple[date, date, TimeWi
     return first, last, TimeWindow(start, end)
 
 
+@dataclass(frozen=True)
+class RollupQuery:
+    """What a daily-rollup report (statistics, execution quality) covers.
+
+    The session days ``window`` touches in ``zone``, optionally one strategy and one symbol.
+    """
+
+    window: TimeWindow
+    zone: ZoneInfo
+    strategy: str | None = None
+    symbol: str | None = None
+
+
 @dataclass
 class _StatsAccumulator:
     trades: int = 0
@@ -212,22 +229,21 @@ class _StatsAccumulator:
 
 
 async def trade_stats(
-    session: AsyncSession,
-    tenant_id: int,
-    window: TimeWindow,
-    zone: ZoneInfo,
-    strategy: str | None = None,
-    symbol: str | None = None,
+    session: AsyncSession, tenant_id: int, query: RollupQuery
 ) -> TradeStatsSummary:
     """Trade statistics over the session days ``window`` touches, overall and by strategy."""
-    first, last, days = session_days(window, zone)
-    rows = await repo.strategy_day_rows(session, tenant_id, first, last, strategy, symbol)
+    first, last, days = session_days(query.window, query.zone)
+    rows = await repo.strategy_day_rows(
+        session, tenant_id, first, last, query.strategy, query.symbol
+    )
     by_strategy: dict[str, _StatsAccumulator] = defaultdict(_StatsAccumulator)
     overall = _StatsAccumulator()
     for row in rows:
         by_strategy[row.strategy].add(row)
         overall.add(row)
-    steps = await repo.closing_pnl(session, tenant_id, days.start, days.end, strategy, symbol)
+    steps = await repo.closing_pnl(
+        session, tenant_id, days.start, days.end, query.strategy, query.symbol
+    )
     per_strategy: dict[str, list[Decimal]] = defaultdict(list)
     for name, pnl in steps:
         per_strategy[name].append(Decimal(pnl))
@@ -321,16 +337,13 @@ def _groups(strategy: str, symbol: str) -> Iterable[tuple[str, str | None, str |
 
 
 async def execution_quality(
-    session: AsyncSession,
-    tenant_id: int,
-    window: TimeWindow,
-    zone: ZoneInfo,
-    strategy: str | None = None,
-    symbol: str | None = None,
+    session: AsyncSession, tenant_id: int, query: RollupQuery
 ) -> ExecutionQuality:
     """Fill rate, rejects, slippage and latency over whole session days, by group."""
-    first, last, days = session_days(window, zone)
-    rows, buckets = await repo.execution_rows(session, tenant_id, first, last, strategy, symbol)
+    first, last, days = session_days(query.window, query.zone)
+    rows, buckets = await repo.execution_rows(
+        session, tenant_id, first, last, query.strategy, query.symbol
+    )
     groups: dict[tuple[str, str | None, str | None], _QualityAccumulator] = defaultdict(
         _QualityAccumulator
     )
