@@ -111,6 +111,8 @@ def add_problem_responses(app: FastAPI, schema: dict[str, Any]) -> dict[str, Any
             if operation is None:
                 continue
             responses = operation.setdefault("responses", {})
+            # Aliases of other systems' URLs answer errors in those systems' own JSON shape.
+            media = "application/json" if "compat" in operation.get("tags", ()) else None
             declared_errors = {
                 int(code) for code in responses if code.isdigit() and int(code) >= 400
             }
@@ -118,7 +120,10 @@ def add_problem_responses(app: FastAPI, schema: dict[str, Any]) -> dict[str, Any
                 declared = responses.get(str(status), {})
                 content = declared.get("content", {})
                 content.pop("application/json", None)  # FastAPI's validation error shape
-                content[PROBLEM_MEDIA_TYPE] = {"schema": PROBLEM_REF}
+                if media is None:
+                    content[PROBLEM_MEDIA_TYPE] = {"schema": PROBLEM_REF}
+                else:
+                    content[media] = {"schema": {"type": "object"}}
                 responses[str(status)] = {
                     "description": declared.get("description") or DESCRIPTIONS.get(status, "Error"),
                     "content": content,

@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from vantage.core.pagination import Page
+from vantage.core.text import Line
 from vantage.core.windows import WindowOut
 
 Status = Literal["good", "warn", "bad", "no_data", "unavailable", "withheld"]
@@ -33,8 +34,8 @@ class IngestResult(BaseModel):
 
 
 class AliasIn(BaseModel):
-    alias: str = Field(min_length=1, max_length=320, description="E-mail, user or key owner")
-    developer: str = Field(min_length=1, max_length=320)
+    alias: Line = Field(min_length=1, max_length=320, description="E-mail, user or key owner")
+    developer: Line = Field(min_length=1, max_length=320)
 
 
 class AliasBatchIn(BaseModel):

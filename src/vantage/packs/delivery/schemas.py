@@ -7,7 +7,9 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from vantage.core.instants import Instant
 from vantage.core.pagination import PaginationMeta
+from vantage.core.text import Line, Text
 from vantage.core.windows import WindowOut
 
 MAX_BATCH = 1000
@@ -24,13 +26,13 @@ class _Input(BaseModel):
 class DeploymentIn(_Input):
     """One deployment, or a later status of one already sent (same ``id``)."""
 
-    id: str = ExternalId
-    service: str = Field(min_length=1, max_length=200)
-    environment: str = Field(default="production", min_length=1, max_length=100)
+    id: Line = ExternalId
+    service: Line = Field(min_length=1, max_length=200)
+    environment: Line = Field(default="production", min_length=1, max_length=100)
     repository: str | None = Field(default=None, pattern=r"^[^/\s]+/[^/\s]+$", max_length=200)
     commit_sha: str | None = Sha
     status: DeploymentState = "success"
-    at: AwareDatetime = Field(description="When the deployment reached this status")
+    at: Instant = Field(description="When the deployment reached this status")
     kind: DeploymentKind = "normal"
 
 
@@ -41,16 +43,16 @@ class DeploymentBatchIn(_Input):
 class IncidentIn(_Input):
     """An incident; ``deployment`` (an id sent to this API) or ``root_cause_sha`` link it."""
 
-    id: str = ExternalId
-    service: str = Field(min_length=1, max_length=200)
-    title: str = Field(default="", max_length=500)
-    severity: str | None = Field(default=None, max_length=32)
-    created_at: AwareDatetime
-    restored_at: AwareDatetime | None = None
-    resolved_at: AwareDatetime | None = None
-    deployment: str | None = Field(default=None, min_length=1, max_length=200)
+    id: Line = ExternalId
+    service: Line = Field(min_length=1, max_length=200)
+    title: Line = Field(default="", max_length=500)
+    severity: Line | None = Field(default=None, max_length=32)
+    created_at: Instant
+    restored_at: Instant | None = None
+    resolved_at: Instant | None = None
+    deployment: Line | None = Field(default=None, min_length=1, max_length=200)
     root_cause_sha: str | None = Sha
-    description: str | None = Field(default=None, max_length=20_000)
+    description: Text | None = Field(default=None, max_length=20_000)
 
 
 class IncidentBatchIn(_Input):

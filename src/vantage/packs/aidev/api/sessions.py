@@ -61,7 +61,12 @@ async def get_session(
     )
 
 
-@router.get("/profile", response_model=ProfileOut, summary="One developer's usage")
+@router.get(
+    "/profile",
+    response_model=ProfileOut,
+    summary="One developer's usage",
+    responses={404: {"description": "No requests of that developer"}},
+)
 async def get_profile(
     session: ReadSession,
     principal: ReadPrincipal,

@@ -59,7 +59,10 @@ def _units(body: bytes, media_type: str, declared: TraceFormat | None) -> list[U
     response_model=IngestResult,
     summary="Ingest LLM requests (LiteLLM payloads or SpendLogs rows, OTLP JSON); "
     "re-sent requests are duplicates",
-    responses={409: {"description": "Same Idempotency-Key still in flight"}},
+    responses={
+        409: {"description": "Same Idempotency-Key still in flight"},
+        415: {"description": "A body that is neither JSON nor JSON lines"},
+    },
 )
 async def post_traces(
     request: Request,
