@@ -104,7 +104,8 @@ class FakeGitHub:
                 403,
                 {"retry-after": str(self.retry_after), **self._limit_headers()},
             )
-        if request.headers.get("authorization") != f"Bearer {TOKEN}":
+        # GitHub takes a token as "token <t>" (githubkit's form) or "Bearer <t>".
+        if request.headers.get("authorization") not in (f"token {TOKEN}", f"Bearer {TOKEN}"):
             return JSONResponse({"message": "Bad credentials"}, 401)
         return None
 

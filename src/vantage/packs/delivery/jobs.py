@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import httpx
-
 from vantage.core.jobs import JobContext, JobHandler
 from vantage.packs.delivery.github.client import Counters, GitHubClient
 from vantage.packs.delivery.github.sync import SourceSync, SyncReport
@@ -70,8 +68,10 @@ def sync_source_job(settings_of: Callable[[], DeliverySettings]) -> JobHandler:
             source = await sources.get_source(session, ctx.tenant_id, int(params["source"]))
         box = SecretBox(ctx.settings.secret_key)
         token = source_secret(box, source.token_ciphertext, source.token_env)
-        async with httpx.AsyncClient(base_url=source.api_url, timeout=30.0) as http:
-            client = GitHubClient(http, token, max_wait_seconds=settings.sync_max_wait_seconds)
+        client = GitHubClient(
+            source.api_url, token, max_wait_seconds=settings.sync_max_wait_seconds
+        )
+        async with client.connected():
 
             async def progress(report: SyncReport, pages_left: int | None) -> None:
                 done = client.counters.requests

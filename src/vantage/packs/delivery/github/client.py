@@ -1,20 +1,40 @@
-"""A GitHub REST client that pages with Link headers, asks conditionally with ETags and never
-calls before the rate limit resets."""
+"""GitHub's REST API through githubkit: its paginator follows ``Link: rel="next"``, the first page
+of a listing may be conditional on an ETag, and githubkit's throttler and retry hooks carry a
+rate-limit policy of our own (githubkit's default retries once, after a fixed guess): nothing is
+sent before an exhausted primary limit resets, and a secondary limit waits exactly
+``retry-after``."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, Callable, Generator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import httpx
+from githubkit import GitHub, Response
+from githubkit.exception import (
+    GitHubException,
+    RateLimitExceeded,
+    RequestError,
+    RequestFailed,
+    SecondaryRateLimitExceeded,
+)
+from githubkit.retry import RetryOption
+from githubkit.throttling import BaseThrottler
 
 API_VERSION = "2022-11-28"
+USER_AGENT = "vantage-delivery"
 PER_PAGE = 100
 MAX_ATTEMPTS = 6
+TIMEOUT_SECONDS = 30.0
+# The reset second itself may still refuse: wait one more.
+RESET_MARGIN_SECONDS = 1.0
+MIN_WAIT_SECONDS = 0.001
 
 
 class GitHubError(RuntimeError):
@@ -23,6 +43,13 @@ class GitHubError(RuntimeError):
     def __init__(self, status: int, path: str, message: str) -> None:
         super().__init__(f"GitHub answered {status} for {path}: {message}")
         self.status = status
+
+
+class GitHubUnreachable(RuntimeError):
+    """No answer from GitHub (connection refused, timeout, ...)."""
+
+    def __init__(self, path: str, cause: BaseException) -> None:
+        super().__init__(f"GitHub could not be reached for {path}: {cause!r}")
 
 
 @dataclass
@@ -37,15 +64,13 @@ class Budget:
             return None
         return datetime.fromtimestamp(self.reset_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
-
-@dataclass
-class Page:
-    """One page of a listing; ``items`` is None when GitHub answered 304 Not Modified."""
-
-    items: list[dict[str, Any]] | None
-    etag: str | None
-    next_url: str | None
-    last_page: int | None
+    def note(self, headers: httpx.Headers) -> None:
+        remaining = headers.get("x-ratelimit-remaining")
+        reset = headers.get("x-ratelimit-reset")
+        if remaining is not None and remaining.isdigit():
+            self.remaining = int(remaining)
+        if reset is not None and reset.isdigit():
+            self.reset_at = float(reset)
 
 
 @dataclass
@@ -56,103 +81,192 @@ class Counters:
     budget: Budget = field(default_factory=Budget)
 
 
-def _page_number(url: str | None) -> int | None:
-    if url is None:
-        return None
-    value = httpx.URL(url).params.get("page")
-    return int(value) if value and value.isdigit() else None
+@dataclass
+class Page:
+    """One page of a listing; ``items`` is None when GitHub answered 304 Not Modified."""
+
+    number: int
+    items: list[dict[str, Any]] | None
+    etag: str | None
+    has_next: bool
+    last_page: int | None
 
 
-class GitHubClient:
-    """GET requests against one GitHub API base URL with one token."""
+class TooLongAWait(Exception):
+    """A rate limit would hold the sync longer than it may wait."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"rate limited for {seconds:.0f} s, beyond the wait limit")
+
+
+class RateLimitPolicy(BaseThrottler):
+    """Holds each request until GitHub will take it, and decides which refusals to retry.
+
+    As githubkit's throttler it waits, before a request, for the reset of a spent budget; as its
+    retry decision it retries a secondary limit after exactly ``retry-after`` and a primary one
+    after the reset, and nothing else (a failed page ends the sync, which resumes on its next
+    run).
+    """
 
     def __init__(
         self,
-        http: httpx.AsyncClient,
+        counters: Counters,
+        max_wait_seconds: float,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.counters = counters
+        self.max_wait = max_wait_seconds
+        self.clock = clock
+        self.refusal: TooLongAWait | None = None
+
+    def _hold(self) -> float:
+        """Seconds to wait before the next request: until the reset of a spent budget."""
+        budget = self.counters.budget
+        if budget.remaining != 0 or budget.reset_at is None:
+            return 0.0
+        wait = budget.reset_at + RESET_MARGIN_SECONDS - self.clock()
+        budget.remaining = None  # after the wait the reset's fresh budget is unknown until told
+        return self._allowed(wait) if wait > 0 else 0.0
+
+    def _allowed(self, seconds: float) -> float:
+        if seconds > self.max_wait:
+            raise TooLongAWait(seconds)
+        self.counters.waited_seconds += seconds
+        return seconds
+
+    @contextmanager
+    def acquire(self, request: httpx.Request) -> Generator[None, Any, Any]:
+        wait = self._hold()
+        if wait:
+            time.sleep(wait)
+        yield
+
+    @asynccontextmanager
+    async def async_acquire(self, request: httpx.Request) -> AsyncGenerator[None, Any]:
+        wait = self._hold()
+        if wait:
+            await asyncio.sleep(wait)
+        yield
+
+    def retry(self, error: GitHubException, retry_count: int) -> RetryOption:
+        """githubkit's retry decision: rate limits only, each after exactly its wait."""
+        if not isinstance(error, RateLimitExceeded) or retry_count + 1 >= MAX_ATTEMPTS:
+            return RetryOption(False)
+        reset_at = self.counters.budget.reset_at
+        if isinstance(error, SecondaryRateLimitExceeded) or reset_at is None:
+            wait = error.retry_after.total_seconds()  # retry-after as given (or githubkit's guess)
+        else:
+            wait = max(reset_at + RESET_MARGIN_SECONDS - self.clock(), RESET_MARGIN_SECONDS)
+        wait = max(wait, MIN_WAIT_SECONDS)  # githubkit reads a zero wait as a minute
+        try:
+            seconds = self._allowed(wait)
+        except TooLongAWait as refusal:
+            self.refusal = refusal
+            return RetryOption(False)
+        self.counters.budget.remaining = None  # the wait is done by githubkit itself
+        return RetryOption(True, timedelta(seconds=seconds))
+
+
+def _whole_page(response: Response[Any]) -> list[Response[Any]]:
+    """githubkit's paginator yields items; this makes each page a single item."""
+    return [response]
+
+
+def _page_number(link: dict[str, str] | None) -> int | None:
+    if link is None:
+        return None
+    value = httpx.URL(link["url"]).params.get("page")
+    return int(value) if value and value.isdigit() else None
+
+
+def _message(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.reason_phrase
+    return str(body.get("message", response.reason_phrase)) if isinstance(body, dict) else ""
+
+
+class GitHubClient:
+    """Listings of one GitHub API base URL read with one token (``None``: anonymously)."""
+
+    def __init__(
+        self,
+        api_url: str,
         token: str | None,
         *,
         max_wait_seconds: float,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._http = http
-        self._token = token
-        self._max_wait = max_wait_seconds
-        self._sleep = sleep
-        self._clock = clock
         self.counters = Counters()
+        self._limits = RateLimitPolicy(self.counters, max_wait_seconds, clock)
+        self._github: GitHub[Any] = GitHub(
+            token,
+            base_url=api_url,
+            user_agent=USER_AGENT,
+            timeout=TIMEOUT_SECONDS,
+            http_cache=False,  # ETags are kept with the sync's cursors, not in a local cache
+            throttler=self._limits,
+            auto_retry=self._limits.retry,
+            async_event_hooks={"request": [self._versioned], "response": [self._observe]},
+        )
 
-    def _headers(self, etag: str | None) -> dict[str, str]:
-        headers = {
-            "Accept": "application/vnd.github+json",
-            "X-GitHub-Api-Version": API_VERSION,
-            "User-Agent": "vantage-delivery",
-        }
-        if self._token:
-            headers["Authorization"] = f"Bearer {self._token}"
-        if etag:
-            headers["If-None-Match"] = etag
-        return headers
+    @asynccontextmanager
+    async def connected(self) -> AsyncGenerator[GitHubClient, None]:
+        """One connection pool for every request of the sync."""
+        async with self._github:
+            yield self
 
-    def _note_budget(self, response: httpx.Response) -> None:
-        remaining = response.headers.get("x-ratelimit-remaining")
-        reset = response.headers.get("x-ratelimit-reset")
-        if remaining is not None and remaining.isdigit():
-            self.counters.budget.remaining = int(remaining)
-        if reset is not None and reset.isdigit():
-            self.counters.budget.reset_at = float(reset)
+    async def _versioned(self, request: httpx.Request) -> None:
+        # Set here, not per call: githubkit's paginator asks later pages without our headers.
+        request.headers.setdefault("X-GitHub-Api-Version", API_VERSION)
 
-    async def _wait(self, seconds: float, path: str) -> None:
-        if seconds > self._max_wait:
-            raise GitHubError(429, path, f"rate limited for {seconds:.0f} s, beyond the wait limit")
-        self.counters.waited_seconds += seconds
-        await self._sleep(seconds)
+    async def _observe(self, response: httpx.Response) -> None:
+        self.counters.requests += 1
+        self.counters.budget.note(response.headers)
 
-    async def _respect_budget(self, path: str) -> None:
-        """An exhausted budget waits for its reset: nothing is sent before it."""
-        budget = self.counters.budget
-        if budget.remaining == 0 and budget.reset_at is not None:
-            wait = budget.reset_at - self._clock()
-            if wait > 0:
-                await self._wait(wait + 1, path)  # the reset second itself may still refuse
-            budget.remaining = None
+    async def listing(
+        self, path: str, params: dict[str, Any], etag: str | None = None
+    ) -> AsyncGenerator[Page, None]:
+        """The pages of a listing, ``per_page=100``; the first one is conditional on ``etag``
+        and, answered 304, is the only one (``items`` None)."""
+        conditional = {"If-None-Match": etag} if etag else None
+        # Bound to the first request only: the paginator sends later pages as their Link says.
+        first = partial(
+            self._github.arequest,
+            "GET",
+            path,
+            params={**params, "per_page": PER_PAGE},
+            headers=conditional,
+        )
+        pages = self._github.rest.paginate(first, map_func=_whole_page)
+        number = 0
+        try:
+            async for response in pages:
+                number += 1
+                page = self._page(number, response.raw_response, etag)
+                yield page
+                if page.items is None:
+                    return
+        except TooLongAWait as too_long:
+            raise GitHubError(429, path, str(too_long)) from too_long
+        except RequestFailed as failure:
+            refused, self._limits.refusal = self._limits.refusal, None
+            raw = failure.response.raw_response
+            message = str(refused) if refused else _message(raw)
+            raise GitHubError(raw.status_code, raw.url.path, message) from failure
+        except RequestError as failure:
+            raise GitHubUnreachable(path, failure.exc) from failure
 
-    async def _get(self, url: str, params: dict[str, Any], etag: str | None) -> httpx.Response:
-        for _ in range(MAX_ATTEMPTS):
-            await self._respect_budget(url)
-            # An empty ``params`` would replace the query of a Link URL (its page number).
-            response = await self._http.get(url, params=params or None, headers=self._headers(etag))
-            self.counters.requests += 1
-            self._note_budget(response)
-            if response.status_code in (403, 429):
-                retry_after = response.headers.get("retry-after")
-                if retry_after is not None and retry_after.isdigit():  # secondary rate limit
-                    await self._wait(float(retry_after), url)
-                    continue
-                if self.counters.budget.remaining == 0:  # primary limit: wait for the reset
-                    continue
-            return response
-        raise GitHubError(429, url, f"still rate limited after {MAX_ATTEMPTS} attempts")
-
-    async def page(
-        self, url: str, params: dict[str, Any] | None = None, etag: str | None = None
-    ) -> Page:
-        """One page (the first one of a listing may be conditional on ``etag``)."""
-        response = await self._get(url, params or {}, etag)
+    def _page(self, number: int, response: httpx.Response, etag: str | None) -> Page:
         if response.status_code == 304:
             self.counters.not_modified += 1
-            return Page(items=None, etag=etag, next_url=None, last_page=None)
-        if response.status_code >= 400:
-            try:
-                message = str(response.json().get("message", response.reason_phrase))
-            except ValueError:
-                message = response.reason_phrase
-            raise GitHubError(response.status_code, httpx.URL(url).path, message)
+            return Page(number, items=None, etag=etag, has_next=False, last_page=None)
         body = response.json()
-        items = body if isinstance(body, list) else []
         return Page(
-            items=items,
+            number,
+            items=body if isinstance(body, list) else [],
             etag=response.headers.get("etag"),
-            next_url=response.links.get("next", {}).get("url"),
-            last_page=_page_number(response.links.get("last", {}).get("url")),
+            has_next="next" in response.links,
+            last_page=_page_number(response.links.get("last")),
         )

@@ -9,6 +9,7 @@ down to the last sync's newest) and conditional (a first page answered 304 costs
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -101,11 +102,11 @@ class SourceSync:
             self.report.repositories += 1
         return self.report
 
-    async def _advance(self, page: Page, number: int) -> None:
+    async def _advance(self, page: Page) -> None:
         self.report.pages += 1
         if page.last_page is not None:
-            self._pages_left = max(page.last_page - number, 0)
-        elif page.next_url is None:
+            self._pages_left = max(page.last_page - page.number, 0)
+        elif not page.has_next:
             self._pages_left = 0
         await self.progress(self.report, self._pages_left)
 
@@ -114,28 +115,25 @@ class SourceSync:
         async with self.database.reader() as session:
             saved = await cursors.cursor(session, self.tenant_id, self.source_id, listing)
         since = saved.since if saved else None
-        params: dict[str, Any] = {"per_page": 100}
-        if since is not None:
-            params["since"] = since.strftime("%Y-%m-%dT%H:%M:%SZ")
-        first = await self.client.page(
+        params = {"since": since.strftime("%Y-%m-%dT%H:%M:%SZ")} if since is not None else {}
+        newest, first_etag = since, None
+        pages = self.client.listing(
             f"/repos/{full_name}/commits", params, saved.etag if saved else None
         )
-        if first.items is None:
-            return  # 304: nothing new since the last sync
-        newest, page, number = since, first, 1
-        while True:
-            rows = [commit_row(self.tenant_id, repository_id, item) for item in page.items or []]
-            async with self.database.transaction() as session:
-                await records.add_commits(session, rows)
-                await bump_watermark(session, self.tenant_id, PACK_NAME)
-            self.report.commits += len(rows)
-            newest = max([newest, *(row["committed_at"] for row in rows)], key=_order)
-            await self._advance(page, number)
-            if page.next_url is None:
-                break
-            page, number = await self.client.page(page.next_url), number + 1
+        async with aclosing(pages):
+            async for page in pages:
+                if page.items is None:
+                    return  # 304: nothing new since the last sync
+                first_etag = page.etag if page.number == 1 else first_etag
+                rows = [commit_row(self.tenant_id, repository_id, item) for item in page.items]
+                async with self.database.transaction() as session:
+                    await records.add_commits(session, rows)
+                    await bump_watermark(session, self.tenant_id, PACK_NAME)
+                self.report.commits += len(rows)
+                newest = max([newest, *(row["committed_at"] for row in rows)], key=_order)
+                await self._advance(page)
         # The ETag answers for the request with this ``since``: keep it only if ``since`` stays.
-        etag = first.etag if newest == since else None
+        etag = first_etag if newest == since else None
         async with self.database.transaction() as session:
             await cursors.save_cursor(
                 session, self.tenant_id, self.source_id, listing, etag, newest
@@ -146,29 +144,28 @@ class SourceSync:
         async with self.database.reader() as session:
             saved = await cursors.cursor(session, self.tenant_id, self.source_id, listing)
         since = saved.since if saved else None
-        params = {"state": "all", "sort": "updated", "direction": "desc", "per_page": 100}
-        first = await self.client.page(
+        params = {"state": "all", "sort": "updated", "direction": "desc"}
+        newest, first_etag = since, None
+        pages = self.client.listing(
             f"/repos/{full_name}/pulls", params, saved.etag if saved else None
         )
-        if first.items is None:
-            return
-        newest, page, number = since, first, 1
-        while True:
-            fresh = [
-                pr
-                for pr in page.items or []
-                if _order(_moment(pr.get("updated_at"))) > _order(since)
-            ]
-            for item in fresh:
-                await self._pull_request(repository_id, full_name, item)
-                newest = max(newest, _moment(item.get("updated_at")), key=_order)
-            await self._advance(page, number)
-            if page.next_url is None or len(fresh) < len(page.items or []):
-                break  # the rest was seen by an earlier sync
-            page, number = await self.client.page(page.next_url), number + 1
+        async with aclosing(pages):
+            async for page in pages:
+                if page.items is None:
+                    return  # 304: no pull request changed since the last sync
+                first_etag = page.etag if page.number == 1 else first_etag
+                fresh = [
+                    pr for pr in page.items if _order(_moment(pr.get("updated_at"))) > _order(since)
+                ]
+                for item in fresh:
+                    await self._pull_request(repository_id, full_name, item)
+                    newest = max(newest, _moment(item.get("updated_at")), key=_order)
+                await self._advance(page)
+                if len(fresh) < len(page.items):
+                    break  # the rest was seen by an earlier sync
         async with self.database.transaction() as session:
             await cursors.save_cursor(
-                session, self.tenant_id, self.source_id, listing, first.etag, newest
+                session, self.tenant_id, self.source_id, listing, first_etag, newest
             )
 
     async def _pull_request(self, repository_id: int, full_name: str, item: dict[str, Any]) -> None:
@@ -185,11 +182,9 @@ class SourceSync:
                 200, f"/repos/{full_name}/pulls", f"unexpected pull request: {error}"
             ) from error
         reviews: list[dict[str, Any]] = []
-        url: str | None = f"/repos/{full_name}/pulls/{event.pull_request.number}/reviews"
-        while url is not None:
-            page = await self.client.page(url, {"per_page": 100})
+        path = f"/repos/{full_name}/pulls/{event.pull_request.number}/reviews"
+        async for page in self.client.listing(path, {}):
             reviews += page.items or []
-            url = page.next_url
         async with self.database.transaction() as session:
             applier = EventApplier(session, self.tenant_id, repository_id, self.settings)
             await applier.apply(event)
