@@ -10,19 +10,38 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from tests.conftest import ClientFactory
 from tests.packs.delivery.fake_github import TOKEN, FakeGitHub, commit, pull
-from tests.packs.delivery.support import SOURCES, Team
+from tests.packs.delivery.support import SOURCES, Team, make_team
 from tests.packs.gateway.fakes import serve
-from tests.support.auth import app_of
+from tests.support.auth import DEFAULT_TENANT_ID, app_of
 from vantage.packs.delivery.models import Commit, PullRequest, Review
+from vantage.packs.delivery.pack import build_pack
+from vantage.packs.delivery.settings import DeliverySettings
+
+# More than a page (100) of each, so that listings page; the rate-limit and error tests need no
+# paging and run on a few rows.
+MANY = (201, 101)
+FEW = (3, 3)
+
+
+def _fake(commits: int, pulls: int) -> FakeGitHub:
+    return FakeGitHub(
+        commits=[commit(i) for i in reversed(range(commits))],
+        pulls=[pull(n) for n in reversed(range(1, pulls + 1))],
+    )
 
 
 @pytest.fixture
 async def github() -> AsyncIterator[tuple[FakeGitHub, str]]:
-    fake = FakeGitHub(
-        commits=[commit(i) for i in reversed(range(201))],
-        pulls=[pull(n) for n in reversed(range(1, 102))],
-    )
+    fake = _fake(*MANY)
+    async with serve(fake.app()) as url:
+        yield fake, url
+
+
+@pytest.fixture
+async def small_github() -> AsyncIterator[tuple[FakeGitHub, str]]:
+    fake = _fake(*FEW)
     async with serve(fake.app()) as url:
         yield fake, url
 
@@ -37,11 +56,11 @@ async def _sync(team: Team, source: int) -> dict[str, Any]:
     response = await team.client.post(f"{SOURCES}/{source}/sync", headers=team.admin)
     assert response.status_code == 202, response.text
     job_id = response.json()["job_id"]
-    for _ in range(1200):
+    for _ in range(600):
         job = (await team.client.get(f"/api/v1/jobs/{job_id}", headers=team.admin)).json()
         if job["status"] in ("succeeded", "failed", "cancelled"):
             return dict(job)
-        await asyncio.sleep(0.025)
+        await asyncio.sleep(0.05)
     raise AssertionError(f"the sync never finished: {job}")
 
 
@@ -89,44 +108,85 @@ async def test_later_syncs_ask_conditionally_and_add_only_what_changed(
 
 
 async def test_an_exhausted_rate_limit_waits_for_its_reset(
-    team: Team, github: tuple[FakeGitHub, str]
+    team: Team, small_github: tuple[FakeGitHub, str]
 ) -> None:
-    fake, url = github
-    fake.remaining, fake.reset_at = 2, int(time.time()) + 2
+    fake, url = small_github
+    # Spent after the commits and pull request listings, in the middle of the reviews.
+    fake.remaining, fake.reset_at = 2, int(time.time()) + 1
     job = await _sync(team, await _source(team, url))
     assert job["status"] == "succeeded", job
     assert fake.early_calls == []
-    assert await _counts(team) == (201, 101, 101)
+    assert len(fake.calls) == 2 + 3
+    assert await _counts(team) == (3, 3, 3)
 
 
-async def test_a_secondary_limit_is_obeyed(team: Team, github: tuple[FakeGitHub, str]) -> None:
-    fake, url = github
+async def test_a_refusal_for_a_spent_budget_waits_for_the_reset(
+    team: Team, small_github: tuple[FakeGitHub, str]
+) -> None:
+    fake, url = small_github
+    # Spent before the sync began: only its first request can learn it (a 403).
+    fake.remaining, fake.reset_at = 0, int(time.time()) + 1
+    job = await _sync(team, await _source(team, url))
+    assert job["status"] == "succeeded", job
+    assert len(fake.early_calls) == 1 and "/commits" in fake.early_calls[0]
+    assert len(fake.calls) == 1 + 2 + 3
+    assert await _counts(team) == (3, 3, 3)
+
+
+async def test_a_secondary_limit_is_obeyed(
+    team: Team, small_github: tuple[FakeGitHub, str]
+) -> None:
+    fake, url = small_github
+    # Two in a row: the retry goes on past one refusal, each time after retry-after.
     fake.secondary_limits, fake.retry_after = 2, 1
     job = await _sync(team, await _source(team, url))
     assert job["status"] == "succeeded", job
     assert fake.early_calls == []
+    assert len(fake.calls) == 2 + 2 + 3
+    assert await _counts(team) == (3, 3, 3)
+
+
+async def test_a_wait_beyond_the_limit_ends_the_job_without_calling_early(
+    client_for: ClientFactory, database_url: str, small_github: tuple[FakeGitHub, str]
+) -> None:
+    fake, url = small_github
+    fake.remaining, fake.reset_at = 1, int(time.time()) + 3600
+    settings = DeliverySettings(sync_max_wait_seconds=60)
+    async with client_for(database_url, packs=[build_pack(settings)]) as client:
+        team = await make_team(client, DEFAULT_TENANT_ID)
+        source = await _source(team, url)
+        first = await _sync(team, source)
+        # The first answer said the budget is spent: no second request.
+        assert first["status"] == "failed" and "beyond the wait limit" in first["error"]
+        assert len(fake.calls) == 1 and fake.early_calls == []
+        second = await _sync(team, source)
+        # A new sync knows no budget: its first request is refused, and it stops there.
+        assert second["status"] == "failed" and "beyond the wait limit" in second["error"]
+        assert len(fake.calls) == 2 and len(fake.early_calls) == 1
+        assert await _counts(team) == (3, 0, 0)
 
 
 async def test_bad_credentials_end_the_job_and_keep_earlier_data(
-    team: Team, github: tuple[FakeGitHub, str]
+    team: Team, small_github: tuple[FakeGitHub, str]
 ) -> None:
-    _, url = github
+    _, url = small_github
     source = await _source(team, url)
     assert (await _sync(team, source))["status"] == "succeeded"
     patched = await team.client.patch(
         f"{SOURCES}/{source}", json={"token": "revoked"}, headers=team.admin
     )
     assert patched.status_code == 200 and patched.json()["token_configured"]
+    assert "revoked" not in patched.text
     job = await _sync(team, source)
     assert job["status"] == "failed"
     assert "401" in job["error"] and "Bad credentials" in job["error"]
-    assert await _counts(team) == (201, 101, 101)
+    assert await _counts(team) == (3, 3, 3)
 
 
 async def test_an_unknown_repository_ends_the_job(
-    team: Team, github: tuple[FakeGitHub, str]
+    team: Team, small_github: tuple[FakeGitHub, str]
 ) -> None:
-    _, url = github
+    _, url = small_github
     job = await _sync(team, await _source(team, url, ["acme/missing"]))
     assert job["status"] == "failed"
     assert "404" in job["error"] and "/repos/acme/missing/commits" in job["error"]
