@@ -70,6 +70,7 @@ class FakeGitHub:
     remaining: int = 5000
     reset_at: int = 0
     secondary_limits: int = 0
+    reset_in: int | None = None  # once the budget is spent, it resets this many seconds later
     retry_after: int = 1
     fail_page: tuple[str, int] | None = None  # (path suffix, page): answer 502 once
     calls: list[str] = field(default_factory=list)
@@ -87,8 +88,13 @@ class FakeGitHub:
             "x-ratelimit-reset": str(self.reset_at),
         }
 
+    def _arm_reset(self, now: float) -> None:
+        if self.reset_in is not None and self.remaining <= 0:
+            self.reset_at, self.reset_in = int(now) + self.reset_in, None
+
     def _refused(self, request: Request) -> Response | None:
         now = time.time()
+        self._arm_reset(now)
         if now < self._blocked_until:
             self.early_calls.append(str(request.url))
         if self.remaining <= 0 and now < self.reset_at:
@@ -130,6 +136,7 @@ class FakeGitHub:
             self.not_modified += 1  # GitHub does not count a 304 against the limit
             return Response(status_code=304, headers={"etag": etag, **self._limit_headers()})
         self.remaining -= 1
+        self._arm_reset(time.time())
         headers = {"etag": etag, "content-type": "application/json", **self._limit_headers()}
         last = max(1, -(-len(items) // per_page))
         links = []

@@ -112,10 +112,10 @@ async def test_an_exhausted_rate_limit_waits_for_its_reset(
 ) -> None:
     fake, url = small_github
     # Spent after the commits and pull request listings, in the middle of the reviews.
-    fake.remaining, fake.reset_at = 2, int(time.time()) + 1
+    fake.remaining, fake.reset_in = 2, 1
     job = await _sync(team, await _source(team, url))
     assert job["status"] == "succeeded", job
-    assert fake.early_calls == []
+    assert fake.early_calls == [] and job["result"]["waited_seconds"] > 0
     assert len(fake.calls) == 2 + 3
     assert await _counts(team) == (3, 3, 3)
 
@@ -125,10 +125,11 @@ async def test_a_refusal_for_a_spent_budget_waits_for_the_reset(
 ) -> None:
     fake, url = small_github
     # Spent before the sync began: only its first request can learn it (a 403).
-    fake.remaining, fake.reset_at = 0, int(time.time()) + 1
+    fake.remaining, fake.reset_in = 0, 1
     job = await _sync(team, await _source(team, url))
     assert job["status"] == "succeeded", job
     assert len(fake.early_calls) == 1 and "/commits" in fake.early_calls[0]
+    assert job["result"]["waited_seconds"] > 0
     assert len(fake.calls) == 1 + 2 + 3
     assert await _counts(team) == (3, 3, 3)
 
@@ -141,7 +142,7 @@ async def test_a_secondary_limit_is_obeyed(
     fake.secondary_limits, fake.retry_after = 2, 1
     job = await _sync(team, await _source(team, url))
     assert job["status"] == "succeeded", job
-    assert fake.early_calls == []
+    assert fake.early_calls == [] and job["result"]["waited_seconds"] == 2
     assert len(fake.calls) == 2 + 2 + 3
     assert await _counts(team) == (3, 3, 3)
 

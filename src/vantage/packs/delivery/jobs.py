@@ -56,6 +56,7 @@ def _progress_text(report: SyncReport, counters: Counters) -> str:
         f"{report.reviews} reviews, {report.commits} commits; {counters.requests} requests "
         f"({counters.not_modified} not modified); rate limit {remaining} left"
         + (f", resets {budget.reset_text()}" if budget.reset_at else "")
+        + (f"; waited {counters.waited_seconds:.0f} s for it" if counters.waited_seconds else "")
     )
 
 
@@ -89,6 +90,7 @@ def sync_source_job(settings_of: Callable[[], DeliverySettings]) -> JobHandler:
             "commits": report.commits,
             "requests": counters.requests,
             "not_modified": counters.not_modified,
+            "waited_seconds": round(counters.waited_seconds, 1),
             "rate_limit_remaining": counters.budget.remaining,
         }
 
