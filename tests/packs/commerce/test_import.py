@@ -128,7 +128,7 @@ async def test_parquet(sqlite_url: str, tmp_path: Path) -> None:
     assert orders == 4 and board["revenue"] == "29.98"
 
 
-async def test_a_bad_line_stops_the_import_before_its_batch(
+async def test_a_bad_line_stops_the_import_before_anything_is_written(
     sqlite_url: str, tmp_path: Path
 ) -> None:
     rows = [*ROWS[:3], ["A3", "c3", "2025-03-03T10:00:00Z", "completed", "p1", "", "two", "1"],
@@ -140,8 +140,8 @@ async def test_a_bad_line_stops_the_import_before_its_batch(
         board = await Reader(database, 1).dashboard(MARCH)
     assert raised.value.line == 5 and raised.value.field_name == "quantity"
     assert "line 5, quantity" in str(raised.value)
-    # Batches of one order each: A1 and A2 were committed before line 5 was read; A3 never.
-    assert board.transactions == 2 and str(board.revenue) == "24.98"
+    # The whole file is checked before its first batch (of one order) is written.
+    assert board.transactions == 0 and str(board.revenue) == "0.00"
 
 
 async def test_collections_are_rarer_during_an_import_and_restored_after_even_on_error(
@@ -149,14 +149,17 @@ async def test_collections_are_rarer_during_an_import_and_restored_after_even_on
 ) -> None:
     before = gc.get_threshold()
     seen = []
-    rows = [*ROWS[:3], ["A3", "c3", "2025-03-03T10:00:00Z", "completed", "p1", "", "two", "1"]]
-    plan = _plan(_csv(tmp_path / "bad.csv", HEADER, rows), batch_orders=1)
+    bad = [*ROWS[:3], ["A3", "c3", "2025-03-03T10:00:00Z", "completed", "p1", "", "two", "1"]]
+    good = _plan(_csv(tmp_path / "good.csv", HEADER, ROWS[:3]), batch_orders=1)
     async with open_database(sqlite_url) as database:
+        await import_file(
+            database, 1, good, default_currency="USD",
+            progress=lambda chunk, report: seen.append(gc.get_threshold()),
+        )  # fmt: skip
+        assert gc.get_threshold() == before
         with pytest.raises(RowError):
-            await import_file(
-                database, 1, plan, default_currency="USD",
-                progress=lambda chunk, report: seen.append(gc.get_threshold()),
-            )  # fmt: skip
+            plan = _plan(_csv(tmp_path / "bad.csv", HEADER, bad), batch_orders=1)
+            await import_file(database, 1, plan, default_currency="USD")
     assert seen and set(seen) == {IMPORT_GC_THRESHOLDS}
     assert gc.get_threshold() == before != IMPORT_GC_THRESHOLDS
 
