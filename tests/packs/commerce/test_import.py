@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from tests.packs.commerce.support import Reader, open_database, window
 from vantage.cli import build_cli
 from vantage.packs.commerce import PACK
+from vantage.packs.commerce.ingest.columnar import WHITESPACE
 from vantage.packs.commerce.ingest.files import FileFormat, ImportPlan, detect_format
 from vantage.packs.commerce.ingest.rows import PRESETS, ColumnMap, RowError
 from vantage.packs.commerce.service.importer import IMPORT_GC_THRESHOLDS, import_file
@@ -210,3 +211,7 @@ def test_cli_imports_and_reports_bad_lines(
     assert mapped.exit_code == 2
     listing = CliRunner().invoke(cli, ["commerce", "presets"])
     assert "uci-online-retail" in listing.output
+
+
+def test_columns_are_trimmed_of_exactly_what_str_strip_removes() -> None:
+    assert set(WHITESPACE) == {chr(c) for c in range(0x110000) if chr(c).isspace()}

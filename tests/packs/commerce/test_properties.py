@@ -19,9 +19,9 @@ from sqlalchemy import text
 
 from tests.packs.commerce import reference as ref
 from tests.packs.commerce.support import Reader, ingest, new_tenant, open_database, order, window
+from vantage.core.db import Database
 from vantage.core.sorting import SortKey
 from vantage.packs.commerce.domain.money import from_minor
-from vantage.core.db import Database
 from vantage.packs.commerce.ingest.batch import STATUSES
 from vantage.packs.commerce.ingest.files import FileFormat, ImportPlan
 from vantage.packs.commerce.ingest.rows import ColumnMap
@@ -191,7 +191,9 @@ async def _answers(reader: Reader) -> list[Any]:
     """Every read answer, keyed by external ids only (internal ids differ between tenants)."""
     answers: list[Any] = []
     for w in (None, *WINDOWS):
-        answers.append([p.model_dump() for p in await reader.all_products(SortKey("revenue", True), w)])
+        answers.append(
+            [p.model_dump() for p in await reader.all_products(SortKey("revenue", True), w)]
+        )
     for w in WINDOWS:
         answers += [
             (await reader.dashboard(w, top=3)).model_dump(),
@@ -229,9 +231,7 @@ async def _run(url: str, batches: list[list[tuple[int, dict[str, Any]]]]) -> Non
                 await _import_as_file(database, by_file, orders, Path(folder))
         await _check_tenant(database, by_api)
         await _check_tenant(database, by_file)
-        assert await _answers(Reader(database, by_file)) == await _answers(
-            Reader(database, by_api)
-        )
+        assert await _answers(Reader(database, by_file)) == await _answers(Reader(database, by_api))
 
 
 @settings(

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC
-from functools import cache
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -26,7 +25,6 @@ from vantage.packs.commerce.ingest.columns import TextTable
 from vantage.packs.commerce.ingest.rows import (
     MAX_ID,
     NAMES,
-    RowError,
     RowReader,
     currency_code,
     parse_price,
@@ -40,15 +38,18 @@ ISO_NAIVE = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?$"
 UTC_MICROS = pa.timestamp("us", tz="UTC")
 
 
-@cache
-def _whitespace() -> str:
-    """What ``str.strip`` removes, so that trimming a column trims like the row reader."""
-    return "".join(chr(code) for code in range(0x110000) if chr(code).isspace())
+# What ``str.strip`` removes (every character whose ``isspace()`` is true), so that trimming a
+# column trims exactly like the row reader.
+WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _trimmed(column: pa.Array) -> pa.Array:
     """Values stripped of whitespace; empty ones become null."""
-    stripped = pc.utf8_trim(column, characters=_whitespace())
+    stripped = pc.utf8_trim(column, characters=WHITESPACE)
     return pc.if_else(pc.equal(stripped, ""), pa.scalar(None, pa.string()), stripped)
 
 
@@ -103,7 +104,9 @@ class ParsedOrders:
         lines = len(self.quantities)
         for first in range(0, len(self), limit):
             end = min(first + limit, len(self))
-            reached = self.total if end == len(self) else self.total * int(self.starts[end]) // lines
+            reached = (
+                self.total if end == len(self) else self.total * int(self.starts[end]) // lines
+            )
             yield self._batch(first, end), reached
 
     def _batch(self, first: int, end: int) -> OrderBatch:
@@ -337,7 +340,11 @@ def _parsed(
     return ParsedOrders(
         source_ids=check.value("order_id").take(taken).to_pylist(),
         customers=customers.to_pylist(),
-        placed_at=placed.to_pylist(),
+        # Whole microseconds since the epoch: building the datetimes directly is several times
+        # faster than pyarrow's zone-aware conversion.
+        placed_at=[
+            EPOCH + timedelta(microseconds=us) for us in placed.cast(pa.int64()).to_pylist()
+        ],
         statuses=statuses.to_pylist(),
         customer_names=check.value("customer_name").take(taken).to_pylist(),
         countries=check.value("country").take(taken).to_pylist(),

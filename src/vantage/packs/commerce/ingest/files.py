@@ -15,6 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 from pydantic import ValidationError
 
 from vantage.core.decoded_lines import DecodedLines, UndecodableLine
@@ -209,10 +210,6 @@ def _jsonl_batches(plan: ImportPlan) -> Iterator[Chunk]:
 
 
 def _parquet_batches(plan: ImportPlan) -> Iterator[Chunk]:
-    try:
-        import pyarrow.parquet as pq
-    except ImportError:
-        raise RowError(0, None, "Parquet needs pyarrow: pip install 'vantage[parquet]'") from None
     parquet = pq.ParquetFile(plan.path)
     header = list(parquet.schema_arrow.names)
     try:

@@ -101,7 +101,7 @@ async def _reserve_ids(connection: AsyncConnection, d: Dialect, count: int) -> l
 def _order_rows(
     batch: OrderBatch, ids: list[int], tenant_id: int, customers: dict[str, int], stamp: object
 ) -> list[tuple[Any, ...]]:
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     append = rows.append
     sqlite = isinstance(stamp, str)
     for order_id, order in zip(ids, batch.orders, strict=True):

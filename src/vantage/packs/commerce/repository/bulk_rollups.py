@@ -23,7 +23,8 @@ from vantage.packs.commerce.repository.ingest_products import (
     apply_product_stats,
 )
 
-_APPENDED = "o.tenant_id = :t AND o.id BETWEEN :lo AND :hi"
+# The unary plus keeps SQLite from reading the tenant's whole index instead of the id range.
+_APPENDED = "o.id BETWEEN :lo AND :hi AND +o.tenant_id = :t"
 _PURCHASES = f"{_APPENDED} AND o.status = 'completed' AND o.customer_id IS NOT NULL"
 
 MERGE_DAILY_STATUS = text(
