@@ -215,3 +215,42 @@ def test_cli_imports_and_reports_bad_lines(
 
 def test_columns_are_trimmed_of_exactly_what_str_strip_removes() -> None:
     assert set(WHITESPACE) == {chr(c) for c in range(0x110000) if chr(c).isspace()}
+
+
+async def test_a_ragged_file_is_read_row_by_row(sqlite_url: str, tmp_path: Path) -> None:
+    path = tmp_path / "ragged.csv"
+    # The last row lacks its trailing empty fields: pyarrow refuses it, the row reader does not.
+    path.write_text(
+        "order_id,placed_at,product_id,quantity,unit_price,customer_id\n"
+        "R1,2025-03-01T10:00:00Z,p1,2,9.99,c1\nR2,2025-03-02T10:00:00Z,p2,1,5\n"
+    )
+    orders, board = await _import(sqlite_url, _plan(path))
+    assert orders == 2 and board["revenue"] == "24.98"
+
+
+async def test_later_rows_in_another_currency_name_their_line(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    header = [*HEADER, "currency"]
+    rows = [[*ROWS[0], "usd"], [*ROWS[1], ""], [*ROWS[2], "EUR"]]
+    plan = _plan(_csv(tmp_path / "money.csv", header, rows))
+    async with open_database(sqlite_url) as database:
+        with pytest.raises(RowError) as raised:
+            await import_file(database, 1, plan, default_currency="USD")
+    assert (raised.value.line, raised.value.field_name) == (4, "currency")
+    assert raised.value.message == "is EUR, earlier rows are USD"
+
+
+async def test_a_file_resending_stored_orders_updates_them(
+    database_url: str, tmp_path: Path
+) -> None:
+    first = _plan(_csv(tmp_path / "first.csv", HEADER, ROWS))
+    cancelled = [[*row[:3], "cancelled", *row[4:]] for row in ROWS[:2]]
+    again = _plan(_csv(tmp_path / "again.csv", HEADER, [*cancelled, ["A5", *ROWS[0][1:]]]))
+    async with open_database(database_url) as database:
+        await import_file(database, 1, first, default_currency="USD")
+        report = await import_file(database, 1, again, default_currency="USD")
+        board = await Reader(database, 1).dashboard(MARCH)
+    assert (report.orders, report.created, report.updated) == (2, 1, 1)
+    # A1 is cancelled now; A5 (one line of 2 x 9.99) is new.
+    assert board.orders_by_status.cancelled == 1 and str(board.revenue) == "24.98"
