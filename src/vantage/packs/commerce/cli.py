@@ -139,9 +139,7 @@ def import_orders(
         report = asyncio.run(_run_import(plan, tenant))
     except RowError as error:
         console.print(f"[red]{path.name}: {error}[/red]")
-        console.print(
-            "The import stopped: earlier batches are complete; nothing of this one was written."
-        )
+        console.print("The import stopped before writing: nothing of this file was written.")
         raise typer.Exit(1) from error
     except VantageError as error:
         console.print(f"[red]{error.detail or error}[/red]")

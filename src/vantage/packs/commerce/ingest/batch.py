@@ -83,3 +83,20 @@ class OrderBatch:
         self.lines.append((seq, line_no, product_id, quantity, unit_price_minor, amount))
         if product_name is not None or product_id not in self.products:
             self.products[product_id] = product_name or self.products.get(product_id)
+
+    def select(self, seqs: list[int]) -> OrderBatch:
+        """The orders ``seqs`` (in that order) with their lines, customers and products."""
+        chosen = OrderBatch()
+        renumbered = {seq: position for position, seq in enumerate(seqs)}
+        for seq in seqs:
+            order = self.orders[seq]
+            chosen.orders.append(list(order))
+            chosen.seq_by_source_id[order[SOURCE_ID]] = renumbered[seq]  # type: ignore[index]
+            customer = order[CUSTOMER]
+            if isinstance(customer, str):
+                chosen.customers[customer] = self.customers[customer]
+        for seq, line_no, product, quantity, price, amount in self.lines:
+            if seq in renumbered:
+                chosen.lines.append((renumbered[seq], line_no, product, quantity, price, amount))
+                chosen.products[product] = self.products[product]
+        return chosen

@@ -1,7 +1,7 @@
 """Stream order files (CSV, JSON lines, Parquet) as batches of whole orders.
 
 A batch is cut only where a new order starts, so an order is never split between two
-transactions. Parquet needs the optional ``pyarrow`` dependency (``pip install vantage[parquet]``).
+transactions.
 """
 
 from __future__ import annotations
@@ -15,10 +15,19 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 from pydantic import ValidationError
 
 from vantage.core.decoded_lines import DecodedLines, UndecodableLine
 from vantage.packs.commerce.ingest.batch import OrderBatch
+from vantage.packs.commerce.ingest.columnar import validate
+from vantage.packs.commerce.ingest.columns import (
+    TextTable,
+    csv_delimiter,
+    line_of,
+    read_csv,
+    read_parquet,
+)
 from vantage.packs.commerce.ingest.payload import append_order
 from vantage.packs.commerce.ingest.rows import FIELDS, ColumnMap, Preset, RowError, RowReader
 from vantage.packs.commerce.schemas import OrderIn
@@ -201,10 +210,6 @@ def _jsonl_batches(plan: ImportPlan) -> Iterator[Chunk]:
 
 
 def _parquet_batches(plan: ImportPlan) -> Iterator[Chunk]:
-    try:
-        import pyarrow.parquet as pq
-    except ImportError:
-        raise RowError(0, None, "Parquet needs pyarrow: pip install 'vantage[parquet]'") from None
     parquet = pq.ParquetFile(plan.path)
     header = list(parquet.schema_arrow.names)
     try:
@@ -233,3 +238,74 @@ def iter_batches(plan: ImportPlan) -> Iterator[Chunk]:
     if plan.format is FileFormat.JSONL:
         return _jsonl_batches(plan)
     return _parquet_batches(plan)
+
+
+def _first_bad_row(plan: ImportPlan, source: TextTable, positions: dict[str, int | None],
+                   index: int) -> RowError:  # fmt: skip
+    """The row reader's error for record ``index``, read after the earlier rows it depends on:
+    the first row naming a currency, and the first row of the same order."""
+    reader = _row_reader(plan, positions)
+    batch = OrderBatch()
+    row = source.row(index)
+    context: list[int] = []
+    order_ids = _column(source, positions["order_id"], index)
+    currencies = _column(source, positions["currency"], index)
+    skip = plan.preset.skip if plan.preset else None
+    live = [i for i, named in enumerate(order_ids) if not (skip and named and skip(named))]
+    context += [i for i in live if currencies[i]][:1]
+    context += [i for i in live if order_ids[i] == _value_at(row, positions["order_id"])][:1]
+    for earlier in sorted(set(context)):
+        reader.add(batch, source.row(earlier), 0)
+    line = line_of(source, plan.path, plan.encoding, index)
+    try:
+        reader.add(batch, row, line)
+    except RowError as error:
+        return error
+    return RowError(line, None, "could not be read")
+
+
+def _column(source: TextTable, position: int | None, end: int) -> list[str | None]:
+    """The stripped values of one column before record ``end``."""
+    if position is None:
+        return [None] * end
+    values = source.table.column(position).slice(0, end).to_pylist()
+    return [str(v).strip() or None if v is not None else None for v in values]
+
+
+def _value_at(row: list[Any], position: int | None) -> str | None:
+    if position is None or position >= len(row) or row[position] is None:
+        return None
+    return str(row[position]).strip() or None
+
+
+def _text_table(plan: ImportPlan) -> TextTable | None:
+    if plan.format is FileFormat.PARQUET:
+        return read_parquet(plan.path)
+    if plan.format is FileFormat.CSV:
+        delimiter = csv_delimiter(plan.path.suffix, plan.delimiter)
+        return read_csv(plan.path, plan.encoding, delimiter, plan.path.stat().st_size)
+    return None
+
+
+def _columnar_chunks(plan: ImportPlan, source: TextTable) -> Iterator[Chunk]:
+    try:
+        positions = plan.columns.positions(source.header)
+    except ValueError as error:
+        raise RowError(0 if source.csv_delimiter is None else 1, None, str(error)) from None
+    parsed = validate(source, positions, _row_reader(plan, positions))
+    if isinstance(parsed, int):
+        raise _first_bad_row(plan, source, positions, parsed)
+    return (
+        Chunk(batch, done, parsed.total, parsed.skipped, parsed.currency)
+        for batch, done in parsed.batches(plan.batch_orders)
+    )
+
+
+def read_whole_file(plan: ImportPlan) -> Iterator[Chunk]:
+    """Validate the whole file (raising ``RowError`` for its first bad row), then hand out its
+    batches of whole orders. CSV and Parquet are read as columns; JSON lines, and CSV files
+    only the row reader can read, row by row."""
+    source = _text_table(plan)
+    if source is not None:
+        return _columnar_chunks(plan, source)
+    return iter(list(iter_batches(plan)))

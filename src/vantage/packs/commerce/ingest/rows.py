@@ -117,6 +117,42 @@ class ColumnMap:
         return positions
 
 
+def parse_quantity(raw: str, line: int) -> int:
+    """A whole number of units within +/-``MAX_QUANTITY`` (``2.0`` is 2)."""
+    try:
+        quantity = int(raw)
+    except ValueError:
+        try:
+            number = float(raw)
+        except ValueError:
+            number = float("nan")
+        if not number.is_integer():
+            raise RowError(line, "quantity", f"is not a whole number: {raw!r}") from None
+        quantity = int(number)
+    if abs(quantity) > MAX_QUANTITY:
+        raise RowError(line, "quantity", f"is beyond +/-{MAX_QUANTITY}")
+    return quantity
+
+
+def parse_price(raw: str, line: int) -> int:
+    """A unit price in minor units, between 0 and one billion."""
+    try:
+        price = parse_price_minor(raw)
+    except MoneyError as error:
+        raise RowError(line, "unit_price", f"{error}: {raw!r}") from None
+    if price < 0 or price > MAX_UNIT_PRICE_MINOR:
+        raise RowError(line, "unit_price", f"must be between 0 and 1000000000: {raw!r}")
+    return price
+
+
+def currency_code(currency: str, line: int) -> str:
+    """An ISO 4217 code, upper-cased."""
+    code = currency.upper()
+    if len(code) != 3 or not code.isalpha():
+        raise RowError(line, "currency", f"is not an ISO 4217 code: {code!r}")
+    return code
+
+
 def _text(value: Any) -> str | None:
     if value is None:
         return None
@@ -137,11 +173,15 @@ class RowReader:
         default_status: str = "completed",
     ) -> None:
         self._at = positions
+        self.preset = preset
+        self.timezone = timezone
+        self.default_status = default_status
         self._fields = [(name, at) for name, at in positions.items() if at is not None]
         self._preset = preset
         self._timezone = timezone
         self._default_status = default_status
         self._date_format = preset.date_format if preset else None
+        self.date_format = self._date_format
         self._last_stamp: tuple[Any, datetime] | None = None
         self.skipped = 0
         self.currency: str | None = None
@@ -165,11 +205,12 @@ class RowReader:
         raw = row[position] if position is not None and position < len(row) else None
         if self._last_stamp is not None and self._last_stamp[0] == raw:
             return self._last_stamp[1]
-        stamp = self._parse_time(raw, line)
+        stamp = self.parse_time(raw, line)
         self._last_stamp = (raw, stamp)
         return stamp
 
-    def _parse_time(self, raw: Any, line: int) -> datetime:
+    def parse_time(self, raw: Any, line: int) -> datetime:
+        """An order time in UTC; naive times are in the plan's zone."""
         if isinstance(raw, datetime):
             parsed = raw
         elif isinstance(raw, date):
@@ -192,11 +233,14 @@ class RowReader:
         return parsed.astimezone(UTC)
 
     def _status(self, row: Any, order_id: str, line: int) -> str:
+        return self.status_of(order_id, self._value(row, "status"), line)
+
+    def status_of(self, order_id: str, status: str | None, line: int) -> str:
+        """The preset's status for the order, else the row's (lower-cased), else the default."""
         if self._preset and self._preset.derive_status:
             derived = self._preset.derive_status(order_id)
             if derived:
                 return derived
-        status = self._value(row, "status")
         if status is None:
             return self._default_status
         status = status.lower()
@@ -205,7 +249,10 @@ class RowReader:
         return status
 
     def _customer(self, row: Any, line: int) -> str | None:
-        customer = self._value(row, "customer_id")
+        return self.customer_of(self._value(row, "customer_id"), line)
+
+    def customer_of(self, customer: str | None, line: int) -> str | None:
+        """The customer id as stored (the preset may normalise it)."""
         if customer is not None and self._preset and self._preset.normalize_customer:
             customer = self._preset.normalize_customer(customer)
         if customer is not None and len(customer) > MAX_ID:
@@ -213,30 +260,10 @@ class RowReader:
         return customer
 
     def _quantity(self, row: Any, line: int) -> int:
-        raw = self._required(row, "quantity", line)
-        try:
-            quantity = int(raw)
-        except ValueError:
-            try:
-                number = float(raw)
-            except ValueError:
-                number = float("nan")
-            if not number.is_integer():
-                raise RowError(line, "quantity", f"is not a whole number: {raw!r}") from None
-            quantity = int(number)
-        if abs(quantity) > MAX_QUANTITY:
-            raise RowError(line, "quantity", f"is beyond +/-{MAX_QUANTITY}")
-        return quantity
+        return parse_quantity(self._required(row, "quantity", line), line)
 
     def _price(self, row: Any, line: int) -> int:
-        raw = self._required(row, "unit_price", line)
-        try:
-            price = parse_price_minor(raw)
-        except MoneyError as error:
-            raise RowError(line, "unit_price", f"{error}: {raw!r}") from None
-        if price < 0 or price > MAX_UNIT_PRICE_MINOR:
-            raise RowError(line, "unit_price", f"must be between 0 and 1000000000: {raw!r}")
-        return price
+        return parse_price(self._required(row, "unit_price", line), line)
 
     def _check_currency(self, row: Any, line: int) -> None:
         currency = self._value(row, "currency")
@@ -245,9 +272,7 @@ class RowReader:
 
     def note_currency(self, currency: str, line: int) -> None:
         """Every amount of one file is in one currency."""
-        currency = currency.upper()
-        if len(currency) != 3 or not currency.isalpha():
-            raise RowError(line, "currency", f"is not an ISO 4217 code: {currency!r}")
+        currency = currency_code(currency, line)
         if self.currency is None:
             self.currency = currency
         elif currency != self.currency:

@@ -213,6 +213,11 @@ DELETE_EMPTY_COHORT_CELLS = text(
 async def apply_customer_stats(applier: BatchApplier) -> None:
     """Lifetime value, purchase count and first/last purchase per customer."""
     await applier.run(STAGE_CUSTOMER_STATS)
+    await merge_customer_stats(applier)
+
+
+async def merge_customer_stats(applier: BatchApplier) -> None:
+    """Apply the staged per-customer deltas (``commerce_stage_customer_stats``)."""
     await applier.run(FIRST_MONTH_BEFORE)
     # Rows that only lose purchases exist already, so the sentinels never reach a stored row.
     await applier.run(APPLY_CUSTOMER_STATS)
@@ -225,6 +230,11 @@ async def apply_customer_stats(applier: BatchApplier) -> None:
 async def apply_customer_months(applier: BatchApplier) -> None:
     """Purchases per customer and month, remembering each key's count before the batch."""
     await applier.run(STAGE_CUSTOMER_MONTHS)
+    await merge_customer_months(applier)
+
+
+async def merge_customer_months(applier: BatchApplier) -> None:
+    """Apply the staged per-customer, per-month deltas (``commerce_stage_customer_months``)."""
     await applier.run(CUSTOMER_MONTHS_BEFORE)
     await applier.run(APPLY_CUSTOMER_MONTHS)
     if applier.updates:

@@ -103,6 +103,11 @@ async def apply_daily_status(applier: BatchApplier) -> None:
 async def apply_daily_customers(applier: BatchApplier) -> None:
     """Orders per (day, status, customer), and the distinct-customer counts they drive."""
     await applier.run(STAGE_DAILY_CUSTOMERS)
+    await merge_daily_customers(applier)
+
+
+async def merge_daily_customers(applier: BatchApplier) -> None:
+    """Apply the staged per-customer deltas (``commerce_stage_daily_customers``)."""
     await applier.run(DAILY_CUSTOMERS_BEFORE)
     await applier.run(APPLY_DAILY_CUSTOMERS)
     if applier.updates:

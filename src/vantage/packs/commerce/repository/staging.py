@@ -179,17 +179,9 @@ def _positional_insert(connection: AsyncConnection, name: str, columns: tuple[st
     return str(statement.compile(dialect=connection.dialect, column_keys=list(columns)))
 
 
-async def load_stage(connection: AsyncConnection, d: Dialect, batch: OrderBatch) -> None:
-    """Bulk-load the batch's orders, lines, customers and products into the stage."""
-    orders = _order_rows(batch, d)
-    customers = [(ext, name, country) for ext, (name, country) in batch.customers.items()]
-    products = list(batch.products.items())
-    targets: list[tuple[str, tuple[str, ...], list[Any]]] = [
-        (ORDERS, ORDER_COLUMNS, orders),
-        (LINES, LINE_COLUMNS, batch.lines),
-        (CUSTOMERS, ("ext", "name", "country"), customers),
-        (PRODUCTS, ("ext", "name"), products),
-    ]
+async def _load(
+    connection: AsyncConnection, d: Dialect, targets: list[tuple[str, tuple[str, ...], list[Any]]]
+) -> None:
     if d.is_sqlite:
         for name, columns, rows in targets:
             if rows:
@@ -204,3 +196,39 @@ async def load_stage(connection: AsyncConnection, d: Dialect, batch: OrderBatch)
             await driver.copy_records_to_table(name, records=rows, columns=list(columns))
     # Temporary tables are never auto-analysed; without statistics the planner guesses badly.
     await connection.execute(ANALYZE_LOADED_STAGE)
+
+
+def _dimension_targets(batch: OrderBatch) -> list[tuple[str, tuple[str, ...], list[Any]]]:
+    customers = [(ext, name, country) for ext, (name, country) in batch.customers.items()]
+    return [
+        (CUSTOMERS, ("ext", "name", "country"), customers),
+        (PRODUCTS, ("ext", "name"), list(batch.products.items())),
+    ]
+
+
+async def load_stage(connection: AsyncConnection, d: Dialect, batch: OrderBatch) -> None:
+    """Bulk-load the batch's orders, lines, customers and products into the stage."""
+    facts: list[tuple[str, tuple[str, ...], list[Any]]] = [
+        (ORDERS, ORDER_COLUMNS, _order_rows(batch, d)),
+        (LINES, LINE_COLUMNS, batch.lines),
+    ]
+    await _load(connection, d, facts + _dimension_targets(batch))
+
+
+async def load_dimensions(connection: AsyncConnection, d: Dialect, batch: OrderBatch) -> None:
+    """Bulk-load only the customers and products the batch names into the stage."""
+    await _load(connection, d, _dimension_targets(batch))
+
+
+async def copy_rows(
+    connection: AsyncConnection, d: Dialect, name: str, columns: tuple[str, ...], rows: list[Any]
+) -> None:
+    """Append ``rows`` to table ``name``: ``executemany`` on SQLite, ``COPY`` on PostgreSQL."""
+    if not rows:
+        return
+    if d.is_sqlite:
+        await connection.exec_driver_sql(_positional_insert(connection, name, columns), rows)
+        return
+    raw = await connection.get_raw_connection()
+    driver: Any = raw.driver_connection
+    await driver.copy_records_to_table(name, records=rows, columns=list(columns))

@@ -1,8 +1,7 @@
-"""File import: stream batches into the database, one transaction per batch.
+"""File import: validate the whole file, then write it in batches, one transaction per batch.
 
-Reading and parsing the next batch (CPU in this thread's pool) overlaps with writing the
-current one (in the database driver). A bad row stops the import before its batch is written;
-batches committed earlier stay, each complete.
+The file is read and checked before anything is written, so a file with a bad row writes
+nothing. Building the next batch (in a worker thread) overlaps with writing the current one.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from dataclasses import dataclass, field
 
 from vantage.core.db import Database
 from vantage.core.errors import ValidationFailed
-from vantage.packs.commerce.ingest.files import Chunk, ImportPlan, iter_batches
+from vantage.packs.commerce.ingest.files import Chunk, ImportPlan, read_whole_file
 from vantage.packs.commerce.service.ingest import ingest_batch, resolve_currency
 
 
@@ -74,7 +73,7 @@ async def _import_batches(
     progress: Callable[[Chunk, ImportReport], None],
 ) -> ImportReport:
     report = ImportReport()
-    chunks = iter_batches(plan)
+    chunks = await asyncio.to_thread(read_whole_file, plan)
     upcoming = asyncio.create_task(asyncio.to_thread(_next, chunks))
     try:
         while (chunk := await upcoming) is not None:
@@ -87,7 +86,7 @@ async def _import_batches(
                     raise ValidationFailed(
                         f"the file's amounts are in {chunk.currency}, the tenant's in {currency}"
                     )
-                outcome = await ingest_batch(session, tenant_id, chunk.batch)
+                outcome = await ingest_batch(session, tenant_id, chunk.batch, appending=True)
             report.orders += outcome.accepted
             report.created += outcome.created
             report.updated += outcome.updated

@@ -15,6 +15,7 @@ from vantage.core.watermarks import bump_watermark
 from vantage.packs.commerce.ingest.batch import OrderBatch
 from vantage.packs.commerce.ingest.payload import batch_from_orders
 from vantage.packs.commerce.repository import accounts
+from vantage.packs.commerce.repository.bulk import append_batch
 from vantage.packs.commerce.repository.writer import write_batch
 from vantage.packs.commerce.schemas import OrderBatchIn, OrderIn
 
@@ -106,10 +107,17 @@ async def ingest_orders(
     return await ingest_batch(session, tenant_id, batch_from_orders(orders))
 
 
-async def ingest_batch(session: AsyncSession, tenant_id: int, batch: OrderBatch) -> IngestOutcome:
-    """Write a built batch and its rollups, and advance the pack's watermark."""
+async def ingest_batch(
+    session: AsyncSession, tenant_id: int, batch: OrderBatch, *, appending: bool = False
+) -> IngestOutcome:
+    """Write a built batch and its rollups, and advance the pack's watermark.
+
+    ``appending`` (a file import's batches) writes the new orders straight into the fact tables
+    and merges the rollups over them; the outcome and every rollup are the same either way.
+    """
     now = utcnow()
-    counts = await write_batch(session, tenant_id, batch, now)
+    write = append_batch if appending else write_batch
+    counts = await write(session, tenant_id, batch, now)
     await bump_watermark(session, tenant_id, PACK_NAME)
     return IngestOutcome(
         accepted=counts.orders,
