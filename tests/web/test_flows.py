@@ -196,7 +196,7 @@ def test_the_chat_playgrounds_stop_ends_the_stream(browser: Browser, site: Site)
     page.goto("/ui/packs/gateway")
     page.get_by_label("Specialist", exact=True).select_option("finance-analyst")
     token = json.loads(page.evaluate("sessionStorage.getItem('vantage.session')"))["access"]
-    query = {"status": "client_disconnect", "specialist": "finance-analyst", "days": 1}
+    query = {"status": "client_disconnect", "specialist": "finance-analyst", "days": "1"}
     with site.api(token) as api:
         before = api.get("/api/v1/usage", params=query).json()["pagination"]["total"]
     # Stop is pressed as soon as the first words are shown, long before the answer's end.
