@@ -191,6 +191,46 @@ def test_the_chat_playground_streams_an_answer(browser: Browser, site: Site) -> 
     page.context.close()
 
 
+def test_the_chat_playgrounds_stop_ends_the_stream(browser: Browser, site: Site) -> None:
+    page, watch = open_page(browser, site)
+    page.goto("/ui/packs/gateway")
+    page.get_by_label("Specialist", exact=True).select_option("finance-analyst")
+    token = json.loads(page.evaluate("sessionStorage.getItem('vantage.session')"))["access"]
+    query = {"status": "client_disconnect", "specialist": "finance-analyst", "days": "1"}
+    with site.api(token) as api:
+        before = api.get("/api/v1/usage", params=query).json()["pagination"]["total"]
+    # Stop is pressed as soon as the first words are shown, long before the answer's end.
+    page.evaluate(
+        """() => { const output = document.getElementById("chat-output");
+        const observer = new MutationObserver(() => {
+          observer.disconnect(); document.getElementById("chat-stop").click(); });
+        observer.observe(output, { childList: true }); }"""
+    )
+    page.get_by_label("Message", exact=True).fill(
+        "Walk me through every driver of revenue, cost and margin for each region this year."
+    )
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator("#chat-meta")).to_have_text("Stopped.", timeout=30_000)
+    expect(page.locator("#chat-send")).to_be_enabled()
+    expect(page.locator("#chat-stop")).to_be_disabled()
+    shown = page.locator("#chat-output").inner_text()
+    assert shown.strip()
+    with site.api(token) as api:
+        for _ in range(300):
+            rows = api.get("/api/v1/usage", params=query).json()
+            if rows["pagination"]["total"] > before:
+                break
+            page.wait_for_timeout(100)
+    assert rows["pagination"]["total"] == before + 1, rows
+    row = rows["data"][0]
+    assert (row["streamed"], row["status"]) == (True, "client_disconnect"), row
+    # The upstream answer is over by now: nothing more reached the page after Stop.
+    assert page.locator("#chat-output").inner_text() == shown
+    assert "output tokens" not in page.locator("#chat-meta").inner_text()
+    assert watch.errors == []
+    page.context.close()
+
+
 def _orders_csv(customer: str, orders: int) -> bytes:
     header = "order_id,customer_id,placed_at,status,product_id,quantity,unit_price\n"
     rows = [
@@ -209,7 +249,10 @@ def test_a_csv_import_reaches_one_hundred_percent(browser: Browser, site: Site) 
     expect(page.locator("[data-kpi=revenue] dd")).not_to_be_empty()
     upload = FilePayload(name="orders.csv", mimeType="text/csv", buffer=_orders_csv(customer, 1200))
     page.get_by_label("CSV file").set_input_files(files=[upload])
-    page.get_by_role("button", name="Import").click()
+    with page.expect_response("**/api/v1/commerce/imports") as uploaded:
+        page.get_by_role("button", name="Import").click()
+    assert uploaded.value.status == 202
+    job_id = uploaded.value.json()["job_id"]
     expect(page.locator("#import-status")).to_contain_text("1,200 of 1,200 orders imported (100 %)",
                                                            timeout=60_000)  # fmt: skip
     assert page.locator("#import-progress").evaluate("bar => bar.value") == 100
@@ -218,7 +261,9 @@ def test_a_csv_import_reaches_one_hundred_percent(browser: Browser, site: Site) 
     token = json.loads(page.evaluate("sessionStorage.getItem('vantage.session')"))["access"]
     with site.api(token) as api:
         stored = api.get(f"/api/v1/commerce/customers/{customer}").json()
+        job = api.get(f"/api/v1/jobs/{job_id}").json()
     assert stored["orders"] == 1200
+    assert job["status"] == "succeeded" and job["progress"]["percent"] == 100.0
     assert watch.errors == []
     page.context.close()
 

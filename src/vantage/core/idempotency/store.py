@@ -176,19 +176,27 @@ Handler = Callable[[Claim | None], Awaitable[Response]]
 
 
 async def respond_idempotently(
-    request: Request, store: IdempotencyStore, tenant_id: int, scope: str, handler: Handler
+    request: Request,
+    store: IdempotencyStore,
+    tenant_id: int,
+    scope: str,
+    handler: Handler,
+    *,
+    fingerprint: str | None = None,
 ) -> Response:
     """Run ``handler`` at most once per ``Idempotency-Key`` (when the request carries one).
 
     The handler gets the claim and must ``complete`` it inside its own transaction. A client
     error (4xx problem) is stored and replayed like a success; anything else releases the key
-    so a retry can run.
+    so a retry can run. ``fingerprint`` is for a route that streamed its body elsewhere and
+    digested it on the way; by default the method, path and body are digested here.
     """
     key = idempotency_key_of(request)
     if key is None:
         return await handler(None)
-    body = await request.body()
-    fingerprint = fingerprint_of(request.method.encode(), request.url.path.encode(), body)
+    if fingerprint is None:
+        body = await request.body()
+        fingerprint = fingerprint_of(request.method.encode(), request.url.path.encode(), body)
     claimed = await store.claim(tenant_id, scope, key, fingerprint)
     if isinstance(claimed, StoredResponse):
         return claimed.to_response()

@@ -74,15 +74,24 @@ Work = Callable[[IdempotentWrite], Awaitable[Response]]
 
 
 async def write_idempotently(
-    request: Request, store: IdempotencyStore, tenant_id: int, operation: str, work: Work
+    request: Request,
+    store: IdempotencyStore,
+    tenant_id: int,
+    operation: str,
+    work: Work,
+    *,
+    fingerprint: str | None = None,
 ) -> Response:
     """Run ``work`` at most once per ``Idempotency-Key`` of ``tenant_id`` and ``operation``.
 
     A client error the work raises (a 4xx problem) is stored and replayed like a success;
-    anything else gives the key up so that a retry runs again.
+    anything else gives the key up so that a retry runs again. ``fingerprint`` replaces the
+    digest of method, path and body (see ``respond_idempotently``).
     """
 
     async def handle(claim: Claim | None) -> Response:
         return await work(IdempotentWrite(store, claim))
 
-    return await respond_idempotently(request, store, tenant_id, operation, handle)
+    return await respond_idempotently(
+        request, store, tenant_id, operation, handle, fingerprint=fingerprint
+    )

@@ -8,7 +8,9 @@ from vantage.packs.commerce.channels import CHANNELS
 from vantage.packs.commerce.cli import cli, importers
 from vantage.packs.commerce.compat import COMPAT
 from vantage.packs.commerce.demo import load_demo
+from vantage.packs.commerce.jobs import import_orders_job
 from vantage.packs.commerce.runtime import lifespan
+from vantage.packs.commerce.service.import_jobs import IMPORT_JOB
 from vantage.packs.commerce.settings import CommerceSettings
 
 
@@ -26,6 +28,7 @@ def build_pack() -> Pack:
         cli=cli,
         importers=importers,
         settings=CommerceSettings,
+        jobs={IMPORT_JOB: import_orders_job(CommerceSettings)},
         web=WebPage.beside(__file__, "Commerce"),
         channels=CHANNELS,
         compat=COMPAT,

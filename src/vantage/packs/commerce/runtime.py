@@ -22,6 +22,7 @@ from vantage.packs.commerce.service.read_scope import TenantCurrencies
 from vantage.packs.commerce.settings import CommerceSettings
 
 ORDERS_PATH = "/api/v1/commerce/orders"
+IMPORTS_PATH = "/api/v1/commerce/imports"
 
 
 @dataclass
@@ -48,6 +49,8 @@ async def lifespan(context: PackContext) -> AsyncIterator[None]:
     if ORDERS_PATH not in core.settings.max_body_bytes_by_path:
         # A full batch is several megabytes; an explicit VANTAGE_MAX_BODY_BYTES_BY_PATH wins.
         core.body_limits.set_prefix(ORDERS_PATH, settings.max_batch_bytes)
+    if IMPORTS_PATH not in core.settings.max_body_bytes_by_path:
+        core.body_limits.set_prefix(IMPORTS_PATH, settings.max_import_bytes)
     publisher = DashboardPublisher(
         compute, lambda: core.hub.publish, settings.publish_interval_seconds
     )

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from vantage.core.instants import Instant
+from vantage.core.jobs.schemas import JobRead
 from vantage.core.pagination import PaginationMeta
 from vantage.core.text import Line, Text
 from vantage.core.windows import WindowOut
@@ -195,3 +196,11 @@ class RfmOut(Envelope):
     customers: int
     repeat_purchase_rate: Decimal | None
     segments: list[RfmSegment]
+
+
+class ImportAccepted(BaseModel):
+    """An uploaded file queued for import: follow the job at ``status_url``."""
+
+    job_id: str
+    status_url: str = Field(description="Where the job's status, progress and result are read")
+    job: JobRead

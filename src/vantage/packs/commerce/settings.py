@@ -18,6 +18,7 @@ class CommerceSettings(BaseSettings):
     default_currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
     max_batch_orders: int = Field(default=10_000, ge=1, le=10_000)
     max_batch_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
+    max_import_bytes: int = Field(default=256 * 1024 * 1024, ge=1024)
     import_batch_orders: int = Field(default=DEFAULT_IMPORT_BATCH_ORDERS, ge=1, le=100_000)
     dashboard_days: int = Field(default=30, ge=1, le=3660)
     dashboard_top_products: int = Field(default=5, ge=1, le=50)

@@ -30,8 +30,8 @@ async function problemOf(response) {
   }
 }
 
-/** fetch() with the bearer token; one refresh and retry on 401, then back to sign-in. */
-export async function apiFetch(path, { method = "GET", query, body, headers = {}, signal } = {}) {
+/** fetch() with the bearer token (`body` is sent as JSON, `rawBody` as it is); one refresh and retry on 401, then back to sign-in. */
+export async function apiFetch(path, { method = "GET", query, body, rawBody, headers = {}, signal } = {}) {
   const send = async () => {
     const token = await accessToken();
     if (!token) {
@@ -43,7 +43,7 @@ export async function apiFetch(path, { method = "GET", query, body, headers = {}
     if (body !== undefined) {
       init.headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(body);
-    }
+    } else if (rawBody !== undefined) init.body = rawBody; // a File or Blob, sent as it is
     return fetch(urlOf(path, query), init);
   };
   let response = await send();

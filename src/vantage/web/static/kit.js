@@ -7,7 +7,6 @@ export { api, apiFetch, ApiError } from "./api.js";
 export { byId, el, emptyState, fill, kpis, problemBox, scrollable, show, showProblem, table } from "./dom.js";
 export { barChart, timeChart } from "./chart.js";
 export { live } from "./live.js";
-export { parseCsv } from "./csv.js";
 export * as format from "./format.js";
 
 /** Runs the page's code once the shell is ready; a failure shows as the page's problem. */

@@ -1,10 +1,9 @@
 // Commerce: KPIs, revenue, products, RFM, customers, cohorts and a CSV import, all from
 // /api/v1/commerce.
-import { api, barChart, byId, el, emptyState, fill, format, kpis, parseCsv, scrollable, show,
+import { api, apiFetch, barChart, byId, el, emptyState, fill, format, kpis, live, scrollable, show,
   showProblem, startPage, table, timeChart } from "../../kit.js";
 
 const BASE = "/api/v1/commerce";
-const IMPORT_BATCH_ORDERS = 500;
 let currency = "USD";
 
 const days = () => byId("commerce-days").value;
@@ -119,50 +118,67 @@ function cohortTable(answer) {
     el("tbody", {}, rows)), caption);
 }
 
-const ORDER_FIELDS = ["customer_id", "customer_name", "country", "currency"];
+const FINISHED = new Set(["succeeded", "failed", "cancelled"]);
 
-function placedAt(value) {
-  // Times without a zone are UTC, as in `vantage import orders`.
-  const iso = value.includes("T") ? value : value.replace(" ", "T");
-  return /(Z|[+-]\d\d:?\d\d)$/.test(iso) ? iso : `${iso}Z`;
+function showImport(job) {
+  const bar = byId("import-progress");
+  const { done, total, percent } = job.progress;
+  if (percent !== null) bar.value = Math.floor(percent);
+  const status = byId("import-status");
+  if (job.status === "succeeded") {
+    status.textContent = `${format.integer(job.result.orders)} of ${format.integer(total ?? job.result.orders)} orders imported (100 %)`;
+  } else if (job.status === "failed") {
+    status.textContent = `The import failed: ${job.error}`;
+  } else if (job.status === "cancelled") {
+    status.textContent = `The import was cancelled after ${format.integer(done)} orders.`;
+  } else if (total !== null) {
+    status.textContent = `${format.integer(done)} of ${format.integer(total)} orders imported (${bar.value} %)`;
+  } else {
+    status.textContent = job.message ? `${job.message[0].toUpperCase()}${job.message.slice(1)}…` : "Queued…";
+  }
 }
 
-/** One order per run of rows sharing an order_id, as the file import reads them. */
-function ordersFromRows(rows) {
-  const orders = [];
-  for (const row of rows) {
-    let order = orders.at(-1);
-    if (!order || order.id !== row.order_id) {
-      order = { id: row.order_id, placed_at: placedAt(row.placed_at), status: row.status || "completed", lines: [] };
-      for (const name of ORDER_FIELDS) if (row[name]) order[name] = row[name];
-      orders.push(order);
-    }
-    const line = { product_id: row.product_id, quantity: Number(row.quantity), unit_price: row.unit_price };
-    if (row.product_name) line.product_name = row.product_name;
-    order.lines.push(line);
-  }
-  return orders;
+/** The job's state until it ends: each event on its live channel reads it again. */
+function followJob(jobId) {
+  const channel = `core.jobs:${jobId}`;
+  return new Promise((resolve, reject) => {
+    let reading = false;
+    let again = false; // an event arrived during a read: read once more after it
+    const read = () => {
+      if (reading) { again = true; return; }
+      reading = true;
+      api(`/api/v1/jobs/${jobId}`).then((job) => {
+        reading = false;
+        showImport(job);
+        if (FINISHED.has(job.status)) {
+          stop();
+          resolve(job);
+        } else if (again) {
+          again = false;
+          read();
+        }
+      }, (error) => { stop(); reject(error); });
+    };
+    // The live channel carries every change; a slow poll covers a connection that is down.
+    const poll = setInterval(read, 3000);
+    const stop = () => { clearInterval(poll); live().unsubscribe(channel); };
+    live().subscribe(channel, read, read);
+    read();
+  });
+}
+
+async function importFile(file) {
+  byId("import-progress").value = 0;
+  byId("import-status").textContent = "Uploading…";
+  const response = await apiFetch(`${BASE}/imports`, { method: "POST", rawBody: file,
+    headers: { "Content-Type": "text/csv", "Idempotency-Key": randomKey() } });
+  const { job_id: jobId } = await response.json();
+  return followJob(jobId);
 }
 
 function randomKey() {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-async function importFile(file) {
-  const progress = byId("import-progress");
-  const status = byId("import-status");
-  const orders = ordersFromRows(parseCsv(await file.text()));
-  if (!orders.length) throw new Error("The file holds no order rows.");
-  let sent = 0;
-  progress.value = 0;
-  for (let start = 0; start < orders.length; start += IMPORT_BATCH_ORDERS) {
-    const batch = orders.slice(start, start + IMPORT_BATCH_ORDERS);
-    await api(`${BASE}/orders`, { method: "POST", body: { orders: batch }, headers: { "Idempotency-Key": randomKey() } });
-    sent += batch.length;
-    progress.value = Math.round((sent / orders.length) * 100);
-    status.textContent = `${format.integer(sent)} of ${format.integer(orders.length)} orders imported (${progress.value} %)`;
-  }
 }
 
 function loadWindowed() {
@@ -189,9 +205,11 @@ startPage(async () => {
     const button = event.currentTarget.querySelector("button");
     button.disabled = true;
     try {
-      await importFile(byId("import-file").files[0]);
-      loadWindowed();
-      reloadCustomers();
+      const job = await importFile(byId("import-file").files[0]);
+      if (job.status !== "failed") {
+        loadWindowed();
+        reloadCustomers();
+      }
     } catch (error) {
       showProblem(byId("import-status"), error);
     } finally {

@@ -1,0 +1,155 @@
+"""Import jobs: an uploaded file, checked whole, then written by the file importer.
+
+The importer commits one transaction per batch, so a bad line in the tenth batch would leave
+nine written. A job reads the whole file once first, without writing: a bad line fails the job
+before anything is written, and the pass counts the orders, so the import that follows reports
+progress as orders done of a known total.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vantage.core.db import Database
+from vantage.core.jobs import Job, JobContext, JobService
+from vantage.packs.commerce.ingest.files import Chunk, ImportPlan, iter_batches
+from vantage.packs.commerce.service.import_options import ImportOptions
+from vantage.packs.commerce.service.importer import ImportReport, import_file
+from vantage.packs.commerce.service.uploads import ReceivedFile, move, upload_path
+
+IMPORT_JOB = "commerce.import_orders"
+
+
+@dataclass(frozen=True)
+class QueuedImport:
+    job: Job
+    path: Path
+
+
+async def start_import(
+    session: AsyncSession,
+    jobs: JobService,
+    tenant_id: int,
+    received: ReceivedFile,
+    options: ImportOptions,
+) -> QueuedImport:
+    """Queue the import of ``received`` in the caller's transaction and hand the file to it.
+
+    Should the transaction not commit, the caller removes ``path``: no job will read it.
+    """
+    job = await jobs.enqueue(session, tenant_id, IMPORT_JOB, options.to_params())
+    path = upload_path(received.path.parent, tenant_id, job.id, options.file_format)
+    # The job is sent only after the transaction commits, so the file is in place before it runs.
+    move(received, path)
+    return QueuedImport(job, path)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    orders: int
+    created: int
+    updated: int
+    lines: int
+    batches: int
+    skipped: int
+
+    @classmethod
+    def of(cls, report: ImportReport) -> ImportResult:
+        return cls(report.orders, report.created, report.updated, report.lines,
+                   report.batches, report.skipped)  # fmt: skip
+
+
+async def run_import(
+    ctx: JobContext, path: Path, options: ImportOptions, default_currency: str, batch_orders: int
+) -> dict[str, Any]:
+    """Check the file, then import it; the job's result."""
+    if not await asyncio.to_thread(path.is_file):
+        raise FileNotFoundError("the uploaded file is no longer there; upload it again")
+    plan = options.plan(path, batch_orders)
+    total = await _count_orders(ctx, plan)
+    await ctx.progress(0, total, f"importing {total:,} orders")
+    async with ProgressRelay(ctx, total) as relay:
+        report = await import_file(
+            ctx.database, ctx.tenant_id, plan, default_currency=default_currency, progress=relay
+        )
+    await ctx.progress(total, total, f"{report.orders:,} orders imported")
+    ctx.log(
+        f"imported {report.orders:,} orders ({report.created:,} new, {report.updated:,} updated, "
+        f"{report.lines:,} lines) in {report.batches} batch(es)"
+    )
+    return asdict(ImportResult.of(report))
+
+
+def _next(chunks: Iterator[Chunk]) -> Chunk | None:
+    return next(chunks, None)
+
+
+async def _count_orders(ctx: JobContext, plan: ImportPlan) -> int:
+    """Read every row as the import will, writing nothing; raises ``RowError`` at a bad one."""
+    chunks = iter_batches(plan)
+    orders = 0
+    while (chunk := await asyncio.to_thread(_next, chunks)) is not None:
+        orders += len(chunk.batch)
+        read = round(100 * chunk.done / chunk.total) if chunk.total else 100
+        await ctx.progress(0, None, f"checking the file: {read} % read, {orders:,} orders")
+    return orders
+
+
+class ProgressRelay:
+    """The importer reports progress from a plain callback; the job's progress is awaited.
+
+    The callback only records the newest figures; one task passes them on, so a slow progress
+    write never holds up the import and never piles up.
+    """
+
+    def __init__(self, ctx: JobContext, total: int) -> None:
+        self._ctx = ctx
+        self._total = total
+        self._orders: int | None = None
+        self._wake = asyncio.Event()
+        self._closing = False
+        self._task: asyncio.Task[None] | None = None
+
+    def __call__(self, chunk: Chunk, report: ImportReport) -> None:
+        self._orders = report.orders
+        self._wake.set()
+
+    async def __aenter__(self) -> ProgressRelay:
+        self._task = asyncio.create_task(self._relay())
+        return self
+
+    async def __aexit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        assert self._task is not None
+        if kind is None:
+            self._closing = True
+            self._wake.set()
+        else:
+            self._task.cancel()
+        # gather, not a bare await: a cancel of the job itself must still propagate from here.
+        await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _relay(self) -> None:
+        while not self._closing:
+            await self._wake.wait()
+            self._wake.clear()
+            orders = self._orders
+            if orders is not None:
+                done = min(orders, self._total)
+                await self._ctx.progress(
+                    done, self._total, f"{done:,} of {self._total:,} orders imported"
+                )
+
+
+async def cancel_was_asked(
+    database: Database, jobs: JobService, tenant_id: int, job_id: str
+) -> bool:
+    """Whether the job's stop is a cancel (it will not run again), not a shutdown or hand-over."""
+    async with database.reader() as session:
+        job = await jobs.get(session, tenant_id, job_id)
+    return job.cancel_requested
