@@ -1,0 +1,81 @@
+"""Work items (GitHub issues), and the texts of work items and pull requests other packs read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Row, delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vantage.core.db import utcnow
+from vantage.core.dialect import insert_for
+from vantage.packs.delivery.models import PullRequest, Repository, WorkItem
+
+
+async def upsert_work_item(
+    session: AsyncSession, tenant_id: int, repository_id: int, values: dict[str, Any]
+) -> None:
+    """Insert or update the work item ``values["number"]`` of a repository."""
+    statement = insert_for(session, WorkItem).values(
+        tenant_id=tenant_id, repository_id=repository_id, updated_at=utcnow(), **values
+    )
+    changes = {key: statement.excluded[key] for key in (*values, "updated_at") if key != "number"}
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["tenant_id", "repository_id", "number"], set_=changes
+        )
+    )
+
+
+async def delete_work_item(
+    session: AsyncSession, tenant_id: int, repository_id: int, number: int
+) -> None:
+    await session.execute(
+        delete(WorkItem).where(
+            WorkItem.tenant_id == tenant_id,
+            WorkItem.repository_id == repository_id,
+            WorkItem.number == number,
+        )
+    )
+
+
+WorkItemRow = Row[tuple[int, str, int, str, str, str, bool, float | None]]
+PullRequestRow = Row[tuple[int, str, int, str, str, list[str]]]
+
+
+async def work_items(session: AsyncSession, tenant_id: int) -> list[WorkItemRow]:
+    """(id, repository, number, title, body, state, finished, story_points), oldest first."""
+    rows = await session.execute(
+        select(
+            WorkItem.id,
+            Repository.full_name,
+            WorkItem.number,
+            WorkItem.title,
+            WorkItem.body,
+            WorkItem.state,
+            WorkItem.finished,
+            WorkItem.story_points,
+        )
+        .join(Repository, Repository.id == WorkItem.repository_id)
+        .where(WorkItem.tenant_id == tenant_id, Repository.tenant_id == tenant_id)
+        .order_by(WorkItem.id)
+    )
+    return list(rows.all())
+
+
+async def pull_requests(session: AsyncSession, tenant_id: int) -> list[PullRequestRow]:
+    """(id, repository, number, title, state, labels), oldest first."""
+    rows = await session.execute(
+        select(
+            PullRequest.id,
+            Repository.full_name,
+            PullRequest.number,
+            PullRequest.title,
+            PullRequest.state,
+            PullRequest.labels,
+        )
+        .join(Repository, Repository.id == PullRequest.repository_id)
+        .where(PullRequest.tenant_id == tenant_id, Repository.tenant_id == tenant_id)
+        .order_by(PullRequest.id)
+    )
+    return list(rows.all())
