@@ -161,7 +161,7 @@ DEFAULT_VIEWS = (
         additions        integer    lines added
         deletions        integer    lines deleted
         commit_count     integer    commits
-        deployment_id    text       the first deployment that shipped it (joins delivery_deployments)
+        deployment_id    text       the first deployment that shipped it
         """,
     ),
     view(
@@ -192,8 +192,8 @@ DEFAULT_VIEWS = (
         created_at     timestamp  when it began (UTC)
         restored_at    timestamp  when service was restored (UTC)
         resolved_at    timestamp  when it was resolved (UTC)
-        deployment_id  text       the deployment it is attributed to (joins delivery_deployments)
-        attribution    text       explicit (a link, revert or root cause) or window (null when not attributed)
+        deployment_id  text       the deployment it is attributed to
+        attribution    text       explicit (a link) or window (null when not attributed)
         """,
     ),
     view(
