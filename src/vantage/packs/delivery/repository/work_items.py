@@ -39,8 +39,8 @@ async def delete_work_item(
     )
 
 
-WorkItemRow = Row[tuple[int, str, int, str, str, str, bool, float | None]]
-PullRequestRow = Row[tuple[int, str, int, str, str, list[str]]]
+WorkItemRow = Row[int, str, int, str, str, str, bool, float | None]
+PullRequestRow = Row[int, str, int, str, str, list[str]]
 
 
 async def work_items(session: AsyncSession, tenant_id: int) -> list[WorkItemRow]:
