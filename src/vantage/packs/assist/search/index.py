@@ -8,6 +8,7 @@ more); below that size it scans everything.
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import threading
 from collections.abc import Sequence
@@ -193,11 +194,10 @@ def resolve_backend(kind: str) -> str:
     qdrant's local mode, anything else the in-process numpy index."""
     if kind not in ("qdrant", "auto"):
         return ClusteredIndex.backend
-    try:
-        import qdrant_client  # noqa: F401 - only asking whether it is installed
-    except ImportError:
+    # Asked without importing it: the import takes seconds, and the first index pays it.
+    if importlib.util.find_spec("qdrant_client") is None:
         if kind == "qdrant":
-            raise RuntimeError("qdrant needs the ml extra: pip install 'vantage[ml]'") from None
+            raise RuntimeError("qdrant needs the ml extra: pip install 'vantage[ml]'")
         return ClusteredIndex.backend
     return QdrantIndex.backend
 
