@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 
+from tests.packs.assist.delivery_data import Issue, feed
 from tests.packs.trading import support as trading_support
 from tests.support.auth import (
     api_key_id,
@@ -267,8 +268,6 @@ BODY_SEARCHES: dict[str, tuple[dict[str, Any], Callable[[Any], int]]] = {
 async def test_no_search_by_body_finds_another_tenants_items(
     every_pack_client: httpx.AsyncClient,
 ) -> None:
-    from tests.packs.assist.delivery_data import Issue, feed
-
     client = every_pack_client
     tenants = await _tenants(client)
     issue = Issue(1, "Migrate the billing schema", points=5)
