@@ -41,21 +41,27 @@ def test_lexical_vectors_are_deterministic_unit_vectors() -> None:
     assert float(first @ near) > float(first @ far)
 
 
-def test_the_clustered_index_recalls_95_percent_of_exact_search() -> None:
+def recall_at_10(items: list[str], queries: list[str], train_at: int) -> float:
+    """The clustered index's mean recall@10 against exact search; it is trained on the first
+    half of the items and the second half is assigned to its clusters."""
     embedder = LexicalEmbedder()
-    vectors = embedder.embed(_questions(12_000, seed=1))
-    exact, clustered = ExactIndex(embedder.dimension), ClusteredIndex(embedder.dimension, 4_000)
-    keys = list(range(len(vectors)))
+    vectors = embedder.embed(items)
+    exact, clustered = ExactIndex(embedder.dimension), ClusteredIndex(embedder.dimension, train_at)
+    keys, half = list(range(len(vectors))), len(vectors) // 2
     exact.add(keys, vectors)
-    clustered.add(keys[:6_000], vectors[:6_000])  # trained here ...
-    clustered.add(keys[6_000:], vectors[6_000:])  # ... and these are assigned to clusters
+    clustered.add(keys[:half], vectors[:half])
+    clustered.add(keys[half:], vectors[half:])
     assert clustered.trained and len(clustered) == len(exact)
     recalls = []
-    for query in embedder.embed(_questions(200, seed=2)):
+    for query in embedder.embed(queries):
         truth = {key for key, _ in exact.search(query, 10)}
         found = {key for key, _ in clustered.search(query, 10)}
         recalls.append(len(truth & found) / 10)
-    assert float(np.mean(recalls)) >= 0.95
+    return float(np.mean(recalls))
+
+
+def test_the_clustered_index_recalls_95_percent_of_exact_search() -> None:
+    assert recall_at_10(_questions(12_000, seed=1), _questions(200, seed=2), 4_000) >= 0.95
 
 
 def test_qdrant_local_mode_agrees_with_exact_search() -> None:
@@ -172,20 +178,7 @@ def _work_items(count: int, seed: int) -> list[str]:
 
 
 def test_the_clustered_index_recalls_95_percent_of_exact_search_over_work_items() -> None:
-    embedder = LexicalEmbedder()
-    vectors = embedder.embed(_work_items(6_000, seed=4))
-    exact, clustered = ExactIndex(embedder.dimension), ClusteredIndex(embedder.dimension, 2_000)
-    keys = list(range(len(vectors)))
-    exact.add(keys, vectors)
-    clustered.add(keys[:3_000], vectors[:3_000])
-    clustered.add(keys[3_000:], vectors[3_000:])
-    assert clustered.trained
-    recalls = []
-    for query in embedder.embed(_work_items(200, seed=5)):
-        truth = {key for key, _ in exact.search(query, 10)}
-        found = {key for key, _ in clustered.search(query, 10)}
-        recalls.append(len(truth & found) / 10)
-    assert float(np.mean(recalls)) >= 0.95
+    assert recall_at_10(_work_items(6_000, seed=4), _work_items(200, seed=5), 2_000) >= 0.95
 
 
 async def _similar(analyst: Analyst, **body: object) -> list[dict[str, object]]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, delete, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from vantage.core.db import utcnow
 from vantage.core.dialect import insert_for
@@ -39,43 +40,33 @@ async def delete_work_item(
     )
 
 
-WorkItemRow = Row[int, str, int, str, str, str, bool, float | None]
-PullRequestRow = Row[int, str, int, str, str, list[str]]
+async def _with_repository(
+    session: AsyncSession,
+    tenant_id: int,
+    table: type[WorkItem] | type[PullRequest],
+    *columns: InstrumentedAttribute[Any],
+) -> list[tuple[Any, ...]]:
+    """(id, repository full name, *columns) of each row of ``table``, oldest first."""
+    rows = await session.execute(
+        select(table.id, Repository.full_name, *columns)
+        .join(Repository, Repository.id == table.repository_id)
+        .where(table.tenant_id == tenant_id, Repository.tenant_id == tenant_id)
+        .order_by(table.id)
+    )
+    return [tuple(row) for row in rows.all()]
 
 
-async def work_items(session: AsyncSession, tenant_id: int) -> list[WorkItemRow]:
+async def work_items(session: AsyncSession, tenant_id: int) -> list[tuple[Any, ...]]:
     """(id, repository, number, title, body, state, finished, story_points), oldest first."""
-    rows = await session.execute(
-        select(
-            WorkItem.id,
-            Repository.full_name,
-            WorkItem.number,
-            WorkItem.title,
-            WorkItem.body,
-            WorkItem.state,
-            WorkItem.finished,
-            WorkItem.story_points,
-        )
-        .join(Repository, Repository.id == WorkItem.repository_id)
-        .where(WorkItem.tenant_id == tenant_id, Repository.tenant_id == tenant_id)
-        .order_by(WorkItem.id)
-    )
-    return list(rows.all())
+    return await _with_repository(
+        session, tenant_id, WorkItem, WorkItem.number, WorkItem.title, WorkItem.body,
+        WorkItem.state, WorkItem.finished, WorkItem.story_points,
+    )  # fmt: skip
 
 
-async def pull_requests(session: AsyncSession, tenant_id: int) -> list[PullRequestRow]:
+async def pull_requests(session: AsyncSession, tenant_id: int) -> list[tuple[Any, ...]]:
     """(id, repository, number, title, state, labels), oldest first."""
-    rows = await session.execute(
-        select(
-            PullRequest.id,
-            Repository.full_name,
-            PullRequest.number,
-            PullRequest.title,
-            PullRequest.state,
-            PullRequest.labels,
-        )
-        .join(Repository, Repository.id == PullRequest.repository_id)
-        .where(PullRequest.tenant_id == tenant_id, Repository.tenant_id == tenant_id)
-        .order_by(PullRequest.id)
-    )
-    return list(rows.all())
+    return await _with_repository(
+        session, tenant_id, PullRequest, PullRequest.number, PullRequest.title,
+        PullRequest.state, PullRequest.labels,
+    )  # fmt: skip

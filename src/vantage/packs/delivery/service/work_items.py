@@ -103,14 +103,21 @@ async def forget_issue(
 
 async def work_item_texts(session: AsyncSession, tenant_id: int) -> list[WorkItemText]:
     """Every work item of the tenant, oldest first."""
-    return [WorkItemText(*row) for row in await rows.work_items(session, tenant_id)]
+    return [
+        WorkItemText(
+            id=row[0], repository=row[1], number=row[2], title=row[3], body=row[4], state=row[5],
+            finished=bool(row[6]), story_points=row[7],
+        )
+        for row in await rows.work_items(session, tenant_id)
+    ]  # fmt: skip
 
 
 async def pull_request_texts(session: AsyncSession, tenant_id: int) -> list[PullRequestText]:
     """Every pull request of the tenant, oldest first."""
     return [
-        PullRequestText(pr_id, repository, number, title, state, list(labels or []))
-        for pr_id, repository, number, title, state, labels in await rows.pull_requests(
-            session, tenant_id
+        PullRequestText(
+            id=row[0], repository=row[1], number=row[2], title=row[3], state=row[4],
+            labels=list(row[5] or []),
         )
-    ]
+        for row in await rows.pull_requests(session, tenant_id)
+    ]  # fmt: skip
