@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 
+from tests.packs.assist.delivery_data import Issue, feed
 from tests.packs.trading import support as trading_support
 from tests.support.auth import (
     api_key_id,
@@ -249,3 +250,31 @@ async def test_no_route_reaches_another_tenants_objects(
         assert owner.status_code < 400, f"{method} {path} as tenant A: {owner.text}"
         checked += 1
     assert checked >= 6
+
+
+# Routes that name no ids but search a tenant's data by the body: tenant B finds nothing of A.
+BODY_SEARCHES: dict[str, tuple[dict[str, Any], Callable[[Any], int]]] = {
+    "/api/v1/search/similar": (
+        {"text": "Migrate the billing schema", "kinds": ["work_item", "pull_request"]},
+        lambda body: len(body["results"]),
+    ),
+    "/api/v1/ai/estimate/story-points": (
+        {"title": "Migrate the billing schema"},
+        lambda body: int(body["n"]),
+    ),
+}
+
+
+async def test_no_search_by_body_finds_another_tenants_items(
+    every_pack_client: httpx.AsyncClient,
+) -> None:
+    client = every_pack_client
+    tenants = await _tenants(client)
+    issue = Issue(1, "Migrate the billing schema", points=5)
+    await feed(client, tenants.a_id, [issue], [(2, "Migrate billing")])
+    for path, (body, found) in BODY_SEARCHES.items():
+        intruder = await client.post(path, json=body, headers=tenants.b_admin)
+        assert intruder.status_code == 200, intruder.text
+        assert found(intruder.json()) == 0, f"{path} as tenant B: {intruder.text}"
+        owner = await client.post(path, json=body, headers=tenants.a_admin)
+        assert found(owner.json()) > 0, f"{path} as tenant A: {owner.text}"

@@ -163,3 +163,33 @@ def test_assist_figures_equal_the_apis_answer_and_the_console_runs_queries(
     page.locator("#console-title").locator("..").screenshot(path=SCREENSHOTS / "assist-console.png")
     assert watch.errors == []
     page.context.close()
+
+
+def test_assist_estimates_story_points_and_searches_by_kind(browser: Browser, site: Site) -> None:
+    page, watch = open_page(browser, site)
+    page.goto("/ui/packs/assist")
+    expect(page.locator("#performance table")).to_be_visible()
+    title = "Add pagination to the orders endpoint"
+    with site.api(_token(page)) as api:
+        estimate = api.post("/api/v1/ai/estimate/story-points", json={"title": title}).json()
+        found = api.post(
+            "/api/v1/search/similar", json={"text": "checkout", "k": 10, "kinds": ["work_item"]}
+        ).json()
+    assert estimate["n"] > 0 and estimate["story_points"] is not None
+    page.get_by_label("Title", exact=True).fill(title)
+    page.get_by_role("button", name="Estimate").click()
+    expect(page.locator("#estimate-status")).to_contain_text(
+        f"About {estimate['story_points']:.1f} points"
+    )
+    expect(page.locator("#estimate-status")).to_contain_text(f"over {estimate['n']:,} finished")
+    rows = page.locator("#estimate-neighbours tbody tr")
+    expect(rows).to_have_count(len(estimate["neighbours"]))
+    assert rows.first.locator("td").nth(0).inner_text().endswith(estimate["neighbours"][0]["title"])
+    page.get_by_label("Text", exact=True).fill("checkout")
+    page.get_by_label("Kind", exact=True).select_option("work_item")
+    page.get_by_role("button", name="Search").click()
+    hits = page.locator("#search-results tbody tr")
+    expect(hits).to_have_count(len(found["results"]))
+    assert found["results"] and hits.first.locator("td").nth(0).inner_text() == "work item"
+    assert watch.errors == []
+    page.context.close()

@@ -12,6 +12,7 @@ from vantage.core.auth.models import Role
 from vantage.packs.assist.pack import create_pack
 from vantage.packs.assist.settings import AssistSettings
 from vantage.packs.commerce import PACK as COMMERCE
+from vantage.packs.delivery.pack import build_pack as build_delivery_pack
 
 AI = "/api/v1/ai"
 TEST_SETTINGS = AssistSettings(
@@ -65,6 +66,21 @@ async def assist_client(
     packs = [COMMERCE, create_pack(TEST_SETTINGS)]
     async with client_for(database_url, packs=packs, rate_limit_enabled=False) as client:
         yield client
+
+
+@pytest.fixture
+async def with_delivery_client(
+    client_for: ClientFactory, database_url: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    packs = [COMMERCE, build_delivery_pack(), create_pack(TEST_SETTINGS)]
+    async with client_for(database_url, packs=packs, rate_limit_enabled=False) as client:
+        yield client
+
+
+@pytest.fixture
+async def planner(with_delivery_client: httpx.AsyncClient) -> Analyst:
+    """An analyst of a running app that has the delivery pack too."""
+    return await make_analyst(with_delivery_client, DEFAULT_TENANT_ID)
 
 
 @pytest.fixture

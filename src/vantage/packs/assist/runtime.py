@@ -36,11 +36,16 @@ class AssistRuntime:
     healer: Healer
     embedder: Embedder
     memory: MemoryIndexes
+    # Asked on each read: the delivery pack is optional and may start after this one.
+    delivery_running: Callable[[], bool]
 
     @property
     def dialect(self) -> Dialect:
         """The SQL dialect of the database queries run on."""
         return "sqlite" if self.database.sqlite_path is not None else "postgres"
+
+
+DELIVERY_PACK = "delivery"
 
 
 def lifespan_for(
@@ -53,6 +58,7 @@ def lifespan_for(
         # sqlglot warns on every statement it cannot model; those are refused, not news.
         logging.getLogger("sqlglot").setLevel(logging.ERROR)
         chosen = settings or AssistSettings()
+        core = context.core
         catalog = Catalog()
         validator = SqlValidator(catalog)
         embedder = await asyncio.to_thread(load_embedder, chosen.embedder)
@@ -64,6 +70,7 @@ def lifespan_for(
             healer=Healer(validator, catalog, chosen.healing_default_limit),
             embedder=embedder,
             memory=MemoryIndexes(embedder, resolve_backend(chosen.vector_backend), make_index),
+            delivery_running=lambda: core.runtimes.find(DELIVERY_PACK, object) is not None,
         )
         context.core.runtimes.set(PACK_NAME, runtime)
         try:

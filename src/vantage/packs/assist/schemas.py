@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue
 
 from vantage.core.pagination import PaginationMeta
 from vantage.core.windows import WindowOut
+from vantage.packs.assist.search.memory import Kind as SearchKind
 from vantage.packs.assist.sql.catalog import ColumnType
 from vantage.packs.assist.sql.parsing import Dialect
 
@@ -301,16 +302,29 @@ class SimilarRequest(_Strict):
     text: str | None = Field(default=None, min_length=1, max_length=10_000)
     vector: list[Finite] | None = Field(default=None, min_length=1, max_length=4096)
     k: int = Field(default=10, ge=1, le=100)
-    source: Literal["learning_memory"] = "learning_memory"
+    kinds: list[SearchKind] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=3,
+        description="The kinds of item to search (every kind when absent): learning_memory, "
+        "work_item (GitHub issues) and pull_request (the last two need the delivery pack)",
+    )
 
 
 class SimilarHitOut(BaseModel):
-    kind: Literal["learning_memory"]
+    """One hit: its kind and id, and the fields of its kind (the others are null)."""
+
+    kind: SearchKind
     id: int
     score: float = Field(description="Cosine similarity, -1..1")
-    question: str
-    sql: str
-    outcome: Outcome
+    question: str | None = Field(default=None, description="learning_memory")
+    sql: str | None = Field(default=None, description="learning_memory")
+    outcome: Outcome | None = Field(default=None, description="learning_memory")
+    repository: str | None = Field(default=None, description="work_item, pull_request")
+    number: int | None = Field(default=None, description="work_item, pull_request")
+    title: str | None = Field(default=None, description="work_item, pull_request")
+    state: str | None = Field(default=None, description="work_item, pull_request")
+    story_points: float | None = Field(default=None, description="work_item")
 
 
 class SimilarOut(BaseModel):
@@ -320,6 +334,38 @@ class SimilarOut(BaseModel):
     results: list[SimilarHitOut]
 
 
+class StoryPointsRequest(_Strict):
+    """A new work item to estimate."""
+
+    title: str = Field(min_length=1, max_length=500)
+    body: str = Field(default="", max_length=20_000)
+    k: int = Field(default=5, ge=1, le=50, description="How many finished neighbours to weigh")
+
+
+class StoryPointNeighbourOut(BaseModel):
+    id: int
+    repository: str
+    number: int
+    title: str
+    similarity: float = Field(description="Cosine similarity to the new item, -1..1")
+    story_points: float
+
+
+class StoryPointsOut(BaseModel):
+    story_points: float | None = Field(
+        description="Similarity-weighted mean of the neighbours' points (null without history)"
+    )
+    reason: str | None = Field(description="Why there is no estimate, when there is none")
+    neighbours: list[StoryPointNeighbourOut]
+    loo_mae: float | None = Field(
+        description="Mean absolute error of the same estimate for each finished item from the "
+        "others (leave-one-out) over the tenant's history; null below two items"
+    )
+    n: int = Field(description="Finished work items with story points in the tenant's history")
+    k: int
+    model: str
+
+
 class MlHealthOut(BaseModel):
     status: Literal["ok"]
     model: str
@@ -327,4 +373,5 @@ class MlHealthOut(BaseModel):
     backend: str
     tenants_indexed: int
     items_indexed: int
+    items_by_kind: dict[SearchKind, int] = Field(description="Items indexed per kind")
     index_state: str = Field(description="empty, exact (every item scanned) or clustered")

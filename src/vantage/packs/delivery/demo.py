@@ -1,6 +1,7 @@
-"""Demo data: two teams, three repositories, weeks of pull requests, deployments and incidents
-with realistic spreads, fed through the pack's own ingest services (GitHub events through the
-event applier, deployments and incidents through the services the push API uses)."""
+"""Demo data: two teams, three repositories, weeks of pull requests, deployments, incidents
+and work items with realistic spreads, fed through the pack's own ingest services (GitHub
+events through the event applier, deployments and incidents through the services the push API
+uses)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from vantage.core.db import Database
 from vantage.core.packs import DemoContext
+from vantage.packs.delivery.demo_work_items import load_work_items
 from vantage.packs.delivery.github import payloads as gh
 from vantage.packs.delivery.repository import records
 from vantage.packs.delivery.schemas import OwnershipBatchIn, OwnershipIn
@@ -248,4 +250,15 @@ async def load_demo(context: DemoContext) -> str:
         context.progress(offset + 1, days)
     pulls = sum(h.number for h in histories)
     deployments = sum(h.deployments for h in histories)
-    return f"{pulls:,} pull requests and {deployments:,} deployments over {weeks} weeks"
+    items = 0
+    for h in histories:
+        # Issues and pull requests share a repository's numbers; the issues follow.
+        numbers = range(h.number + 1, h.number + 1 + int(h.repository.pulls_per_week * weeks / 3))
+        where = (h.repository_id, h.repository.full_name)
+        items += await load_work_items(
+            context.database, context.tenant_id, where, numbers, start, today
+        )
+    return (
+        f"{pulls:,} pull requests, {deployments:,} deployments and {items:,} work items "
+        f"over {weeks} weeks"
+    )

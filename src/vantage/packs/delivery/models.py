@@ -18,6 +18,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -295,6 +296,34 @@ class Ownership(Base):
     name: Mapped[str] = mapped_column(String(200), primary_key=True)
     team: Mapped[str | None] = mapped_column(String(100))
     project: Mapped[str | None] = mapped_column(String(100))
+
+
+class WorkItem(Base):
+    """A work item (a GitHub issue); ``finished`` when closed as done, ``story_points`` from a
+    points label (``points: 3``, ``sp:5``, ``story points/8``)."""
+
+    __tablename__ = "delivery_work_items"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "repository_id", "number"),
+        Index("ix_delivery_work_items_updated", "tenant_id", "updated_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Key, primary_key=True)
+    tenant_id: Mapped[int] = tenant_column()
+    repository_id: Mapped[int] = mapped_column(
+        Key, ForeignKey("delivery_repositories.id", ondelete="CASCADE"), nullable=False
+    )
+    number: Mapped[int] = mapped_column(Integer, nullable=False)
+    title: Mapped[str] = mapped_column(String(500), nullable=False, default="")
+    body: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    author: Mapped[str | None] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(16), nullable=False)
+    finished: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    story_points: Mapped[float | None] = mapped_column(Float)
+    labels: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
 
 def row_values(row: Base) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""``POST /api/v1/search/similar`` and ``GET /health/ml``."""
+"""``POST /api/v1/search/similar``, ``POST /api/v1/ai/estimate/story-points`` and
+``GET /health/ml``."""
 
 from __future__ import annotations
 
@@ -8,8 +9,14 @@ from vantage.core.auth.dependencies import ReadPrincipal
 from vantage.core.db import ReadSession
 from vantage.core.ratelimit import rate_limit
 from vantage.packs.assist.runtime import AssistRuntimeDep
-from vantage.packs.assist.schemas import MlHealthOut, SimilarOut, SimilarRequest
-from vantage.packs.assist.service import search
+from vantage.packs.assist.schemas import (
+    MlHealthOut,
+    SimilarOut,
+    SimilarRequest,
+    StoryPointsOut,
+    StoryPointsRequest,
+)
+from vantage.packs.assist.service import estimates, search
 
 router = APIRouter(tags=["assist"])
 reads = APIRouter(dependencies=[Depends(rate_limit("assist.read"))])
@@ -22,7 +29,25 @@ async def similar(
     runtime: AssistRuntimeDep,
     principal: ReadPrincipal,
 ) -> SimilarOut:
-    return await search.similar(session, runtime.memory, principal.tenant_id, body)
+    delivery = runtime.delivery_running()
+    return await search.similar(session, runtime.memory, principal.tenant_id, body, delivery)
+
+
+@reads.post(
+    "/api/v1/ai/estimate/story-points",
+    response_model=StoryPointsOut,
+    summary="Story points for a new work item from its nearest finished ones",
+)
+async def story_points(
+    body: StoryPointsRequest,
+    session: ReadSession,
+    runtime: AssistRuntimeDep,
+    principal: ReadPrincipal,
+) -> StoryPointsOut:
+    delivery = runtime.delivery_running()
+    return await estimates.estimate_story_points(
+        session, runtime.memory, principal.tenant_id, body, delivery
+    )
 
 
 @router.get("/health/ml", response_model=MlHealthOut, summary="Embedding model and vector index")

@@ -47,6 +47,45 @@ _BODIES: dict[str, str] = {
         "cost_nanousd / 1000000000.0 AS cost_usd, latency_ms_sum "
         "FROM {gateway_usage_daily} WHERE tenant_id = {tenant}"
     ),
+    "delivery_pull_requests": (
+        "SELECT r.full_name AS repository, p.number, p.title, p.author, p.state, p.opened_at, "
+        "p.first_commit_at, p.first_review_at, p.merged_at, p.closed_at, p.merge_method, "
+        "p.additions, p.deletions, p.commit_count, d.external_id AS deployment_id "
+        "FROM {delivery_pull_requests} AS p JOIN {delivery_repositories} AS r "
+        "ON r.id = p.repository_id AND r.tenant_id = p.tenant_id "
+        "LEFT JOIN {delivery_deployments} AS d ON d.id = p.deployment_id "
+        "AND d.tenant_id = p.tenant_id WHERE p.tenant_id = {tenant}"
+    ),
+    "delivery_deployments": (
+        "SELECT d.external_id AS deployment_id, r.full_name AS repository, d.service, "
+        "d.environment, d.production, d.commit_sha, d.kind, d.status, d.result, d.created_at, "
+        "d.deployed_at, d.incident_count "
+        "FROM {delivery_deployments} AS d LEFT JOIN {delivery_repositories} AS r "
+        "ON r.id = d.repository_id AND r.tenant_id = d.tenant_id WHERE d.tenant_id = {tenant}"
+    ),
+    "delivery_incidents": (
+        "SELECT i.external_id AS incident_id, i.service, i.title, i.severity, i.created_at, "
+        "i.restored_at, i.resolved_at, d.external_id AS deployment_id, i.attribution "
+        "FROM {delivery_incidents} AS i LEFT JOIN {delivery_deployments} AS d "
+        "ON d.id = i.deployment_id AND d.tenant_id = i.tenant_id WHERE i.tenant_id = {tenant}"
+    ),
+    "delivery_work_items": (
+        "SELECT r.full_name AS repository, w.number, w.title, w.author, w.state, w.finished, "
+        "w.story_points, w.opened_at, w.closed_at "
+        "FROM {delivery_work_items} AS w JOIN {delivery_repositories} AS r "
+        "ON r.id = w.repository_id AND r.tenant_id = w.tenant_id WHERE w.tenant_id = {tenant}"
+    ),
+    "aidev_sessions": (
+        "SELECT id AS session_id, developer, repository, started_at, ended_at, requests, failed, "
+        "input_tokens, output_tokens, cost_nano / 1000000000.0 AS cost_usd "
+        "FROM {aidev_sessions} WHERE tenant_id = {tenant}"
+    ),
+    "aidev_traces": (
+        "SELECT request_id, started_at, developer, session_id, repository, provider, model, "
+        "operation, input_tokens, output_tokens, cost_nano / 1000000000.0 AS cost_usd, failed, "
+        "latency_ms, suggestions_shown, suggestions_accepted "
+        "FROM {aidev_traces} WHERE tenant_id = {tenant}"
+    ),
 }
 
 

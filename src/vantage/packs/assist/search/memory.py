@@ -1,17 +1,28 @@
-"""One vector index per tenant over its learning memory, kept current from the database.
+"""One vector index per tenant and kind of item, kept current from the database.
 
-Entries are append-only, so an index only ever needs the entries after the last id it holds:
-every process catches up on its own before it answers, whichever process stored them.
+Learning memory entries are append-only, so their index only ever needs the entries after the
+last id it holds. Work items and pull requests change (a title is edited, an issue deleted):
+their index is synced whenever the delivery pack's data version moved, embedding only the
+items whose text is new or changed and rebuilding the index from the vectors it keeps when an
+item changed or went. Every process catches up on its own before it answers, whichever
+process stored the data.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Generic, Literal, TypeVar, get_args
+
+import numpy as np
 
 from vantage.packs.assist.search.embedders import Embedder, Vectors
 from vantage.packs.assist.search.index import Hit, VectorIndex
+
+Kind = Literal["learning_memory", "work_item", "pull_request"]
+KINDS: tuple[Kind, ...] = get_args(Kind)
+ItemT = TypeVar("ItemT")
 
 # (after_id, limit) -> [(id, question, sql)]
 ReadAfter = Callable[[int, int], Awaitable[list[tuple[int, str, str]]]]
@@ -23,15 +34,29 @@ def entry_text(question: str, sql: str) -> str:
     return f"{question}\n{sql}"
 
 
+@dataclass(frozen=True)
+class Indexed(Generic[ItemT]):
+    """An item as its kind's reader gives it: its id, the text it is found by, and what a
+    hit shows of it."""
+
+    id: int
+    text: str
+    item: ItemT
+
+
 @dataclass
-class _TenantIndex:
+class _KindIndex:
     index: VectorIndex
     last_id: int = 0
+    version: str | None = None
+    texts: dict[int, str] = field(default_factory=dict)
+    vectors: dict[int, Vectors] = field(default_factory=dict)
+    items: dict[int, object] = field(default_factory=dict)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 class MemoryIndexes:
-    """The per-tenant indexes of one process."""
+    """The per-tenant, per-kind indexes of one process."""
 
     def __init__(
         self, embedder: Embedder, backend: str, make_index: Callable[[int, str], VectorIndex]
@@ -39,43 +64,102 @@ class MemoryIndexes:
         self.embedder = embedder
         self.backend = backend
         self._make_index = make_index
-        self._tenants: dict[int, _TenantIndex] = {}
+        self._indexes: dict[tuple[int, Kind], _KindIndex] = {}
 
-    def _of(self, tenant_id: int) -> _TenantIndex:
-        if tenant_id not in self._tenants:
+    def _of(self, tenant_id: int, kind: Kind = "learning_memory") -> _KindIndex:
+        if (tenant_id, kind) not in self._indexes:
             index = self._make_index(self.embedder.dimension, self.backend)
-            self._tenants[tenant_id] = _TenantIndex(index)
-        return self._tenants[tenant_id]
+            self._indexes[tenant_id, kind] = _KindIndex(index)
+        return self._indexes[tenant_id, kind]
+
+    async def embed(self, texts: Sequence[str]) -> Vectors:
+        return await asyncio.to_thread(self.embedder.embed, list(texts))
 
     async def refresh(self, tenant_id: int, read_after: ReadAfter) -> None:
-        """Add the tenant's entries stored since the index last looked."""
+        """Add the tenant's learning entries stored since the index last looked."""
         tenant = self._of(tenant_id)
         async with tenant.lock:
             while True:
                 rows = await read_after(tenant.last_id, REFRESH_BATCH)
                 if not rows:
                     return
-                texts = [entry_text(question, sql) for _, question, sql in rows]
-                vectors = await asyncio.to_thread(self.embedder.embed, texts)
+                vectors = await self.embed([entry_text(question, sql) for _, question, sql in rows])
                 tenant.index.add([row[0] for row in rows], vectors)
                 tenant.last_id = rows[-1][0]
 
-    async def search(self, tenant_id: int, text: str, k: int) -> list[Hit]:
-        """The tenant's ``k`` entries most similar to ``text`` (refresh first)."""
-        vector = (await asyncio.to_thread(self.embedder.embed, [text]))[0]
-        return self._of(tenant_id).index.search(vector, k)
+    async def sync(
+        self,
+        tenant_id: int,
+        kind: Kind,
+        version: str,
+        read_all: Callable[[], Awaitable[Sequence[Indexed[ItemT]]]],
+    ) -> None:
+        """Bring the kind's index up to ``version`` (read before ``read_all``, so a change
+        made in between is seen at the next sync) when it holds an older one."""
+        held = self._of(tenant_id, kind)
+        async with held.lock:
+            if held.version == version:
+                return
+            current = await read_all()
+            fresh = [row for row in current if held.texts.get(row.id) != row.text]
+            gone = held.texts.keys() - {row.id for row in current}
+            # The indexes only add: a changed or removed item means building anew.
+            rebuild = bool(gone) or any(row.id in held.texts for row in fresh)
+            vectors = await self.embed([row.text for row in fresh]) if fresh else None
+            for key in gone:
+                del held.texts[key], held.vectors[key]
+            for position, row in enumerate(fresh):
+                assert vectors is not None
+                held.texts[row.id], held.vectors[row.id] = row.text, vectors[position]
+            held.items = {row.id: row.item for row in current}
+            if rebuild:
+                self._rebuild(held)
+            elif vectors is not None:
+                held.index.add([row.id for row in fresh], vectors)
+            held.version = version
 
-    def search_vector(self, tenant_id: int, vector: Vectors, k: int) -> list[Hit]:
-        """The tenant's ``k`` entries nearest to an already embedded ``vector``."""
-        return self._of(tenant_id).index.search(vector, k)
+    def _rebuild(self, held: _KindIndex) -> None:
+        held.index = self._make_index(self.embedder.dimension, self.backend)
+        if held.vectors:
+            keys = list(held.vectors)
+            held.index.add(keys, np.vstack([held.vectors[key] for key in keys]))
+
+    def items(self, tenant_id: int, kind: Kind) -> dict[int, object]:
+        """The synced items of a kind, by id (empty for the learning memory)."""
+        return self._of(tenant_id, kind).items
+
+    def vectors(self, tenant_id: int, kind: Kind) -> dict[int, Vectors]:
+        """The synced vectors of a kind, by id (empty for the learning memory)."""
+        return self._of(tenant_id, kind).vectors
+
+    async def search(
+        self, tenant_id: int, text: str, k: int, kind: Kind = "learning_memory"
+    ) -> list[Hit]:
+        """The tenant's ``k`` items of a kind most similar to ``text`` (refresh first)."""
+        vector = (await self.embed([text]))[0]
+        return self._of(tenant_id, kind).index.search(vector, k)
+
+    def search_vector(
+        self, tenant_id: int, vector: Vectors, k: int, kind: Kind = "learning_memory"
+    ) -> list[Hit]:
+        """The tenant's ``k`` items of a kind nearest to an already embedded ``vector``."""
+        return self._of(tenant_id, kind).index.search(vector, k)
 
     def counts(self) -> tuple[int, int]:
         """Tenants indexed, and items over all of them."""
-        return len(self._tenants), sum(len(tenant.index) for tenant in self._tenants.values())
+        tenants = {tenant_id for tenant_id, _ in self._indexes}
+        return len(tenants), sum(len(held.index) for held in self._indexes.values())
+
+    def counts_by_kind(self) -> dict[str, int]:
+        """Items indexed per kind, over all tenants."""
+        counts: dict[str, int] = dict.fromkeys(KINDS, 0)
+        for (_, kind), held in self._indexes.items():
+            counts[kind] += len(held.index)
+        return counts
 
     def state(self) -> str:
-        """``empty``, ``exact`` (every item scanned) or ``clustered`` (some tenant's index is)."""
-        indexes = [tenant.index for tenant in self._tenants.values() if len(tenant.index)]
+        """``empty``, ``exact`` (every item scanned) or ``clustered`` (some index is)."""
+        indexes = [held.index for held in self._indexes.values() if len(held.index)]
         if not indexes:
             return "empty"
         clustered = any(getattr(index, "trained", False) for index in indexes)

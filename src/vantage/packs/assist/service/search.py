@@ -1,17 +1,31 @@
-"""Similarity search over the learning memory, by text or by vector."""
+"""Similarity search over the learning memory, work items and pull requests, by text or by
+vector; hits of every kind asked for are ranked together by cosine similarity."""
 
 from __future__ import annotations
 
 from functools import partial
+from typing import cast
 
 import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vantage.core.errors import ValidationFailed
 from vantage.packs.assist.repository import learning
-from vantage.packs.assist.schemas import MlHealthOut, SimilarHitOut, SimilarOut, SimilarRequest
+from vantage.packs.assist.schemas import (
+    MlHealthOut,
+    Outcome,
+    SimilarHitOut,
+    SimilarOut,
+    SimilarRequest,
+)
 from vantage.packs.assist.search.embedders import Vectors, normalize
-from vantage.packs.assist.search.memory import MemoryIndexes
+from vantage.packs.assist.search.memory import KINDS, Kind, MemoryIndexes
+from vantage.packs.assist.service.delivery_items import (
+    DELIVERY_KINDS,
+    pull_requests_of,
+    sync_delivery,
+    work_items_of,
+)
 
 
 def _query_vector(indexes: MemoryIndexes, request: SimilarRequest) -> Vectors | None:
@@ -30,33 +44,72 @@ def _query_vector(indexes: MemoryIndexes, request: SimilarRequest) -> Vectors | 
     return unit
 
 
+def searched_kinds(request: SimilarRequest, delivery_running: bool) -> list[Kind]:
+    """The kinds asked for (all by default); delivery's only while that pack runs."""
+    asked = list(dict.fromkeys(request.kinds or KINDS))
+    return [kind for kind in asked if delivery_running or kind not in DELIVERY_KINDS]
+
+
 async def similar(
-    session: AsyncSession, indexes: MemoryIndexes, tenant_id: int, request: SimilarRequest
+    session: AsyncSession,
+    indexes: MemoryIndexes,
+    tenant_id: int,
+    request: SimilarRequest,
+    delivery_running: bool,
 ) -> SimilarOut:
-    """The tenant's ``k`` learning entries nearest to the text or vector."""
+    """The tenant's ``k`` items of the kinds asked for nearest to the text or vector."""
     vector = _query_vector(indexes, request)
-    await indexes.refresh(tenant_id, partial(learning.texts_after, session, tenant_id))
-    if vector is not None:
-        hits = indexes.search_vector(tenant_id, vector, request.k)
-    else:
-        hits = await indexes.search(tenant_id, request.text or "", request.k)
-    rows = await learning.entries_by_ids(session, tenant_id, [key for key, _ in hits])
-    results = [
-        SimilarHitOut(
-            kind="learning_memory",
-            id=key,
-            score=round(score, 6),
-            question=rows[key].question,
-            sql=rows[key].sql,
-            outcome=rows[key].outcome,
-        )
-        for key, score in hits
-        if key in rows
-    ]
+    kinds = searched_kinds(request, delivery_running)
+    if "learning_memory" in kinds:
+        await indexes.refresh(tenant_id, partial(learning.texts_after, session, tenant_id))
+    await sync_delivery(session, indexes, tenant_id, kinds)
+    if vector is None:
+        vector = (await indexes.embed([request.text or ""]))[0]
+    ranked = sorted(
+        (
+            (score, kind, key)
+            for kind in kinds
+            for key, score in indexes.search_vector(tenant_id, vector, request.k, kind)
+        ),
+        key=lambda hit: -hit[0],
+    )[: request.k]
+    results = await _hits(session, indexes, tenant_id, ranked)
     embedder = indexes.embedder
     return SimilarOut(
         model=embedder.name, backend=indexes.backend, dimension=embedder.dimension, results=results
     )
+
+
+async def _hits(
+    session: AsyncSession,
+    indexes: MemoryIndexes,
+    tenant_id: int,
+    ranked: list[tuple[float, Kind, int]],
+) -> list[SimilarHitOut]:
+    memory_ids = [key for _, kind, key in ranked if kind == "learning_memory"]
+    entries = await learning.entries_by_ids(session, tenant_id, memory_ids)
+    work_items = work_items_of(indexes, tenant_id)
+    pulls = pull_requests_of(indexes, tenant_id)
+    hits: list[SimilarHitOut] = []
+    for score, kind, key in ranked:
+        hit = SimilarHitOut(kind=kind, id=key, score=round(score, 6))
+        if kind == "learning_memory" and key in entries:
+            entry = entries[key]
+            hit.question, hit.sql = entry.question, entry.sql
+            hit.outcome = cast(Outcome, entry.outcome)
+        elif kind == "work_item" and key in work_items:
+            item = work_items[key]
+            hit.repository, hit.number, hit.title = item.repository, item.number, item.title
+            hit.state, hit.story_points = item.state, item.story_points
+        elif kind == "pull_request" and key in pulls:
+            pr = pulls[key]
+            hit.repository, hit.number, hit.title, hit.state = (
+                pr.repository, pr.number, pr.title, pr.state,
+            )  # fmt: skip
+        else:
+            continue  # gone between the search and now
+        hits.append(hit)
+    return hits
 
 
 def ml_health(indexes: MemoryIndexes) -> MlHealthOut:
@@ -69,5 +122,6 @@ def ml_health(indexes: MemoryIndexes) -> MlHealthOut:
         backend=indexes.backend,
         tenants_indexed=tenants,
         items_indexed=items,
+        items_by_kind=indexes.counts_by_kind(),
         index_state=indexes.state(),
     )

@@ -1,5 +1,6 @@
-// Assist: a SQL console (validate, run, healing suggestions) and ML monitoring (performance,
-// drift, anomalies, the similarity index's health), from /api/v1/ai, /api/v1/ml and /health/ml.
+// Assist: a SQL console (validate, run, healing suggestions), similar items by kind, story point
+// estimates and ML monitoring (performance, drift, anomalies, the similarity index's health),
+// from /api/v1/ai, /api/v1/search, /api/v1/ml and /health/ml.
 import { api, barChart, byId, el, emptyState, fill, format, kpis, show, showProblem, startPage,
   table } from "../../kit.js";
 
@@ -73,14 +74,40 @@ async function heal() {
     : answer.valid ? null : emptyState("No repair found for this query."));
 }
 
-function guarded(action, button) {
+async function search() {
+  const kind = byId("search-kind").value;
+  const answer = await api("/api/v1/search/similar", { method: "POST",
+    body: { text: byId("search-text").value, k: 10, kinds: kind ? [kind] : undefined } });
+  show(byId("search-results"), table([
+    { label: "Kind", value: (h) => h.kind.replaceAll("_", " ") },
+    { label: "Item", value: (h) => (h.kind === "learning_memory" ? h.question : `${h.repository}#${h.number} ${h.title}`) },
+    { label: "State", value: (h) => h.state ?? h.outcome ?? "–" },
+    { label: "Points", numeric: true, value: (h) => (h.story_points === null ? "–" : format.number(h.story_points, 1)) },
+    { label: "Similarity", numeric: true, value: (h) => format.number(h.score, 3) },
+  ], answer.results, { caption: "Nearest items", empty: "Nothing similar found." }));
+}
+
+async function estimatePoints() {
+  const answer = await api("/api/v1/ai/estimate/story-points", { method: "POST",
+    body: { title: byId("estimate-item").value, body: byId("estimate-body").value } });
+  byId("estimate-status").textContent = answer.story_points === null ? `No estimate: ${answer.reason}.`
+    : `About ${format.number(answer.story_points, 1)} points. Leave-one-out mean absolute error `
+      + `${answer.loo_mae === null ? "–" : format.number(answer.loo_mae, 2)} over ${format.integer(answer.n)} finished items.`;
+  show(byId("estimate-neighbours"), answer.neighbours.length ? table([
+    { label: "Work item", value: (n) => `${n.repository}#${n.number} ${n.title}` },
+    { label: "Similarity", numeric: true, value: (n) => format.number(n.similarity, 3) },
+    { label: "Points", numeric: true, value: (n) => format.number(n.story_points, 1) },
+  ], answer.neighbours, { caption: "Nearest finished work items" }) : null);
+}
+
+function guarded(action, button, target = "sql-result") {
   return async () => {
     byId(button).disabled = true;
     try {
       await action();
     } catch (error) {
       status("");
-      showProblem(byId("sql-result"), error);
+      showProblem(byId(target), error);
     } finally {
       byId(button).disabled = false;
     }
@@ -161,6 +188,8 @@ startPage(async () => {
   byId("sql-form").addEventListener("submit", (event) => { event.preventDefault(); guarded(run, "sql-run")(); });
   byId("sql-validate").addEventListener("click", guarded(validate, "sql-validate"));
   byId("sql-heal").addEventListener("click", guarded(heal, "sql-heal"));
+  byId("search-form").addEventListener("submit", (event) => { event.preventDefault(); guarded(search, "search-run", "search-results")(); });
+  byId("estimate-form").addEventListener("submit", (event) => { event.preventDefault(); guarded(estimatePoints, "estimate-run", "estimate-neighbours")(); });
   byId("drift-model").addEventListener("change", renderDrift);
   byId("ml-days").addEventListener("change", () => loadMl().catch((e) => showProblem(byId("ml-kpis"), e)));
   status("Write a query, then validate or run it.");

@@ -146,6 +146,9 @@ class IssueBody(_Payload):
     number: int
     title: str = ""
     body: str | None = None
+    user: User | None = None
+    state: str | None = None
+    state_reason: str | None = None
     labels: list[Label] = Field(default_factory=list)
     created_at: AwareDatetime
     closed_at: AwareDatetime | None = None

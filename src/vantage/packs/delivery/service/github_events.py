@@ -1,5 +1,6 @@
 """GitHub events applied to the pack's records: pull requests, reviews, pushes, deployments
-and their statuses, deployment workflow runs, incident issues and releases."""
+and their statuses, deployment workflow runs, issues (work items, and incidents when labelled
+so) and releases."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from vantage.packs.delivery.service.ingest import (
     root_cause_in,
 )
 from vantage.packs.delivery.service.linking import link_pull_request
+from vantage.packs.delivery.service.work_items import IssueRecord, forget_issue, record_issue
 from vantage.packs.delivery.settings import DeliverySettings
 
 FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
@@ -271,6 +273,7 @@ class EventApplier:
         )
 
     async def _issue(self, event: gh.IssuesEvent) -> None:
+        await self._work_item(event)
         issue = event.issue
         labels = {label.name.lower() for label in issue.labels}
         wanted = {label.lower() for label in self.settings.incident_labels}
@@ -296,6 +299,24 @@ class EventApplier:
             ),
             self.window,
         )
+
+    async def _work_item(self, event: gh.IssuesEvent) -> None:
+        issue = event.issue
+        if event.action == "deleted":
+            await forget_issue(self.session, self.tenant_id, self.repository_id, issue.number)
+            return
+        record = IssueRecord(
+            number=issue.number,
+            title=issue.title,
+            body=issue.body,
+            author=issue.user.login if issue.user else None,
+            state=issue.state or ("closed" if issue.closed_at else "open"),
+            state_reason=issue.state_reason,
+            labels=[label.name for label in issue.labels],
+            opened_at=issue.created_at,
+            closed_at=issue.closed_at,
+        )
+        await record_issue(self.session, self.tenant_id, self.repository_id, record)
 
     async def _release(self, event: gh.ReleaseEvent) -> None:
         release = event.release

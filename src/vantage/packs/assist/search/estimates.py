@@ -1,0 +1,69 @@
+"""Story points from the nearest finished work items, and how far off that estimate runs.
+
+The estimate of an item is the mean of its ``k`` most similar finished items' points, each
+weighted by its cosine similarity (similarities below zero weigh nothing; when no neighbour
+weighs anything, the plain mean). The leave-one-out mean absolute error estimates each
+finished item from all the others and averages |estimate - points|: what a new item's
+estimate can be expected to miss by.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from vantage.packs.assist.search.embedders import Vectors
+
+Floats = npt.NDArray[np.float64]
+LOO_CHUNK = 1_024  # rows of the similarity matrix held at once
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    position: int
+    similarity: float
+
+
+def weighted_points(similarities: Floats, points: Floats) -> float:
+    """The similarity-weighted mean of ``points``."""
+    weights = np.clip(similarities, 0.0, None)
+    if float(weights.sum()) <= 0.0:
+        return float(points.mean())
+    return float((weights * points).sum() / weights.sum())
+
+
+def nearest(history: Vectors, query: Vectors, k: int) -> list[Neighbour]:
+    """The ``k`` rows of ``history`` most similar to ``query``, best first (ties by row)."""
+    similarities = (history @ query).astype(np.float64)
+    order = np.lexsort((np.arange(len(similarities)), -similarities))[:k]
+    return [Neighbour(int(i), float(similarities[i])) for i in order]
+
+
+def estimate(
+    history: Vectors, points: Floats, query: Vectors, k: int
+) -> tuple[float, list[Neighbour]]:
+    """The points ``query`` gets from its ``k`` nearest rows of ``history``, and those rows."""
+    found = nearest(history, query, k)
+    chosen = np.array([n.position for n in found])
+    similarities = np.array([n.similarity for n in found])
+    return weighted_points(similarities, points[chosen]), found
+
+
+def leave_one_out_mae(history: Vectors, points: Floats, k: int) -> float | None:
+    """The mean absolute error of estimating each row from the others (None below two)."""
+    count = len(points)
+    if count < 2:
+        return None
+    errors = np.empty(count)
+    taken = min(k, count - 1)
+    for start in range(0, count, LOO_CHUNK):
+        block = (history[start : start + LOO_CHUNK] @ history.T).astype(np.float64)
+        rows = np.arange(len(block))
+        block[rows, start + rows] = -np.inf  # an item is not its own neighbour
+        for row, similarities in enumerate(block):
+            order = np.lexsort((np.arange(count), -similarities))[:taken]
+            guess = weighted_points(similarities[order], points[order])
+            errors[start + row] = abs(guess - points[start + row])
+    return float(errors.mean())
