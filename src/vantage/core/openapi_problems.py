@@ -17,6 +17,7 @@ from fastapi.routing import iter_route_contexts
 
 from vantage.core.errors import PROBLEM_MEDIA_TYPE
 from vantage.core.route_limits import route_group
+from vantage.core.text import document_line_parameters
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 PROBLEM_SCHEMA: dict[str, Any] = {
@@ -132,12 +133,17 @@ def add_problem_responses(app: FastAPI, schema: dict[str, Any]) -> dict[str, Any
 
 
 def install_problem_openapi(app: FastAPI) -> None:
-    """Make ``app.openapi()`` declare the problem answers of every operation."""
+    """Make ``app.openapi()`` declare the problem answers of every operation.
+
+    Its parameters are stated as single lines too: the control-character rule that guards every
+    route answers with one of these problems.
+    """
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = add_problem_responses(app, generate())
+            document = document_line_parameters(generate())
+            app.openapi_schema = add_problem_responses(app, document)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
