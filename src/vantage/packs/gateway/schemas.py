@@ -20,6 +20,11 @@ from vantage.packs.gateway.domain.config_file import (
 RoleName = Literal["viewer", "analyst", "admin"]
 Route = Annotated[Line, Documented(pattern=ROUTE_PATTERN.pattern)]
 """A ``provider/model`` route, as fallbacks name them."""
+ChatTarget = Annotated[
+    Line, Documented(pattern=f"^(?:specialist:{SLUG_PATTERN[1:-1]}|{ROUTE_PATTERN.pattern[1:-1]})$")
+]
+"""What a chat names: ``specialist:<slug>`` or a ``provider/model`` route."""
+Prompt = Annotated[Text, Field(min_length=1)]
 
 
 def _check_routes(value: list[str] | None) -> list[str] | None:
@@ -94,7 +99,7 @@ class HistoryMessage(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     role: Literal["user", "assistant"]
-    content: Annotated[Text, Field(min_length=1)]
+    content: Prompt
 
 
 class ChatRequest(BaseModel):
@@ -105,8 +110,8 @@ class ChatRequest(BaseModel):
     )
 
     specialist: Annotated[str | None, Field(pattern=SLUG_PATTERN)] = None
-    model: Annotated[Line | None, Field(min_length=3, max_length=300)] = None
-    message: Annotated[Text, Field(min_length=1)]
+    model: Annotated[ChatTarget | None, Field(min_length=3, max_length=300)] = None
+    message: Prompt
     history: list[HistoryMessage] = []
     temperature: Annotated[float | None, Field(ge=0, le=2)] = None
     max_tokens: Annotated[int | None, Field(ge=1, le=200_000)] = None

@@ -40,7 +40,10 @@ def _chat_input(body: ChatRequest) -> ChatInput:
     )
 
 
-@router.post("/send", response_model=ChatResponse)
+NO_SPECIALIST = {404: {"description": "The named specialist does not exist"}}
+
+
+@router.post("/send", response_model=ChatResponse, responses=NO_SPECIALIST)
 async def send(
     body: ChatRequest, principal: ReadPrincipal, runtime: GatewayRuntimeDep, response: Response
 ) -> ChatResponse:
@@ -115,7 +118,7 @@ def _error_event(request: Request, problem: VantageError, usage_id: str | None) 
 @router.post(
     "/stream",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}}},
+    responses={200: {"content": {"text/event-stream": {}}}, **NO_SPECIALIST},
 )
 async def stream(
     body: ChatRequest, principal: ReadPrincipal, runtime: GatewayRuntimeDep, request: Request
