@@ -82,7 +82,7 @@ def sort_param(allowed: Sequence[str], default: str, *, max_keys: int | None = N
     expression = Annotated[str, _accepted(allowed, max_keys)]
 
     async def dependency(
-        sort: Annotated[expression, Query(max_length=200, description=description)] = default,  # type: ignore[valid-type]
+        sort: Annotated[expression, Query(max_length=200, description=description)] = default,
     ) -> list[SortKey]:
         return parse_sort(sort, allowed, max_keys)
 

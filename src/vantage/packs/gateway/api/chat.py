@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from functools import partial
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from starlette.responses import StreamingResponse
@@ -40,7 +41,9 @@ def _chat_input(body: ChatRequest) -> ChatInput:
     )
 
 
-NO_SPECIALIST = {404: {"description": "The named specialist does not exist"}}
+NO_SPECIALIST: dict[int | str, dict[str, Any]] = {
+    404: {"description": "The named specialist does not exist"}
+}
 
 
 @router.post("/send", response_model=ChatResponse, responses=NO_SPECIALIST)
