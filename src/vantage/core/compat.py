@@ -25,7 +25,7 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 
 from vantage.core.compat_forwarding import ForwardedCall, Reshaping
-from vantage.core.openapi import request_body
+from vantage.core.openapi import ALIAS_OF, request_body
 
 COMPAT_TAG = "compat"
 
@@ -115,8 +115,9 @@ def _answer_for(adapter: AnswerAdapter, query: QueryParams, value: Any) -> Any:
     return adapter(value, query)
 
 
-def _openapi_extra(route: CompatRoute) -> dict[str, Any] | None:
-    return request_body(route.body_model) if route.body_model is not None else None
+def _openapi_extra(route: CompatRoute) -> dict[str, Any]:
+    body = request_body(route.body_model) if route.body_model is not None else {}
+    return {**body, ALIAS_OF: f"{route.method} {route.target}"}
 
 
 def compat_router(surfaces: Iterable[CompatSurface]) -> APIRouter:

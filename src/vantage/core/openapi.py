@@ -16,6 +16,8 @@ from typing import Any
 from pydantic import BaseModel
 
 JSON = "application/json"
+ALIAS_OF = "x-alias-of"
+"""An alias operation's extension naming the operation that answers it (``METHOD /path``)."""
 
 
 def _inlined(node: Any, definitions: dict[str, Any], open_refs: tuple[str, ...] = ()) -> Any:
@@ -27,13 +29,27 @@ def _inlined(node: Any, definitions: dict[str, Any], open_refs: tuple[str, ...] 
             return _inlined(definitions[name], definitions, (*open_refs, name))
         # A discriminator's mapping names definitions that no longer exist once inlined; each
         # member still fixes its tag, which is all the mapping said.
-        return {
+        inlined = {
             key: _inlined(value, definitions, open_refs)
             for key, value in node.items()
             if key != "mapping"
         }
+        return _tags_required(inlined)
     if isinstance(node, list):
         return [_inlined(item, definitions, open_refs) for item in node]
+    return node
+
+
+def _tags_required(node: dict[str, Any]) -> dict[str, Any]:
+    """A discriminated union whose members require their tag, as the validator does.
+
+    A member's tag has a default (its own value), so pydantic leaves it out of ``required``;
+    yet the union cannot pick a member without it.
+    """
+    tag = node.get("discriminator", {}).get("propertyName")
+    for member in node.get("oneOf", ()) if tag else ():
+        if tag not in member.get("required", ()):
+            member["required"] = [*member.get("required", ()), tag]
     return node
 
 

@@ -16,7 +16,9 @@ from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 
 from vantage.core.errors import PROBLEM_MEDIA_TYPE
+from vantage.core.openapi import ALIAS_OF
 from vantage.core.route_limits import route_group
+from vantage.core.text import document_line_parameters
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 PROBLEM_SCHEMA: dict[str, Any] = {
@@ -128,16 +130,38 @@ def add_problem_responses(app: FastAPI, schema: dict[str, Any]) -> dict[str, Any
                     "description": declared.get("description") or DESCRIPTIONS.get(status, "Error"),
                     "content": content,
                 }
+    _add_target_errors(paths)
     return schema
 
 
+def _add_target_errors(paths: dict[str, Any]) -> None:
+    """An alias answers whatever its target answers: the target's errors, in the alias's shape."""
+    for path_item in paths.values():
+        for operation in path_item.values():
+            target = operation.get(ALIAS_OF, "") if isinstance(operation, dict) else ""
+            method, _, path = target.partition(" ")
+            answered = paths.get(path, {}).get(method.lower(), {}).get("responses", {})
+            responses = operation.get("responses", {})
+            for status, answer in answered.items():
+                if status.isdigit() and int(status) >= 400 and status not in responses:
+                    responses[status] = {
+                        "description": answer.get("description", "Error"),
+                        "content": {"application/json": {"schema": {"type": "object"}}},
+                    }
+
+
 def install_problem_openapi(app: FastAPI) -> None:
-    """Make ``app.openapi()`` declare the problem answers of every operation."""
+    """Make ``app.openapi()`` declare the problem answers of every operation.
+
+    Its parameters are stated as single lines too: the control-character rule that guards every
+    route answers with one of these problems.
+    """
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = add_problem_responses(app, generate())
+            document = document_line_parameters(generate())
+            app.openapi_schema = add_problem_responses(app, document)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -16,12 +16,16 @@ from pydantic import BaseModel
 
 from vantage.core.context import core_of
 from vantage.core.errors import ValidationFailed
+from vantage.core.openapi_schema import Documented
 
 T = TypeVar("T")
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 CURSOR_LOC = ("query", "cursor")
+# The shape of every cursor minted here; only its signature says whether it is one of ours.
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$"
+CursorText = Annotated[str, Documented(pattern=CURSOR_PATTERN)]
 
 
 class PaginationMeta(BaseModel):
@@ -54,7 +58,8 @@ def page_params(max_limit: int = MAX_LIMIT, default_limit: int = DEFAULT_LIMIT) 
         ] = default_limit,
         offset: Annotated[int, Query(ge=0, le=1_000_000, description="Items to skip")] = 0,
         cursor: Annotated[
-            str | None, Query(max_length=2048, description="Opaque cursor from `next_cursor`")
+            CursorText | None,
+            Query(max_length=2048, description="Opaque cursor from `next_cursor`"),
         ] = None,
     ) -> PageParams:
         if cursor is not None and offset:
@@ -65,6 +70,23 @@ def page_params(max_limit: int = MAX_LIMIT, default_limit: int = DEFAULT_LIMIT) 
 
 
 Pagination = Annotated[PageParams, page_params()]
+
+
+def offset_page_params(max_limit: int = MAX_LIMIT, default_limit: int = DEFAULT_LIMIT) -> Any:
+    """Like ``page_params`` for lists paged by offset alone: no ``cursor`` is offered."""
+
+    async def dependency(
+        limit: Annotated[
+            int, Query(ge=1, le=max_limit, description="Items per page")
+        ] = default_limit,
+        offset: Annotated[int, Query(ge=0, le=1_000_000, description="Items to skip")] = 0,
+    ) -> PageParams:
+        return PageParams(limit=limit, offset=offset, cursor=None)
+
+    return Depends(dependency)
+
+
+OffsetPagination = Annotated[PageParams, offset_page_params()]
 
 
 def _encode_value(value: Any) -> Any:

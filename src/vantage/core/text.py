@@ -9,17 +9,21 @@ parameters, imported files) makes every backend answer the same 422 or line erro
 from __future__ import annotations
 
 import re
-from collections.abc import Container, Iterable
-from typing import Annotated
+from collections.abc import Container, Iterable, Iterator
+from typing import Annotated, Any
 
 from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 from starlette.requests import HTTPConnection
 
 from vantage.core.errors import ValidationFailed
+from vantage.core.openapi_schema import Documented
 
 _ANY_CONTROL = re.compile(r"[\x00-\x1f]")
 _CONTROL_BUT_WHITESPACE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# The same rules as JSON Schema patterns, so the OpenAPI document states them.
+LINE_PATTERN = r"^[^\x00-\x1f]*$"
+TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*$"
 LINE_MESSAGE = "must not contain control characters"
 TEXT_MESSAGE = "must not contain control characters other than tab, newline and CR"
 
@@ -61,10 +65,10 @@ def field_problem(
     return None
 
 
-Line = Annotated[str, AfterValidator(_line)]
+Line = Annotated[str, AfterValidator(_line), Documented(pattern=LINE_PATTERN)]
 """A single-line string: ids, names, slugs, filters."""
 
-Text = Annotated[str, AfterValidator(_text)]
+Text = Annotated[str, AfterValidator(_text), Documented(pattern=TEXT_PATTERN)]
 """Free text: tab, newline and carriage return allowed, other control characters refused."""
 
 
@@ -83,3 +87,28 @@ async def refuse_control_characters(connection: HTTPConnection) -> None:
     ]
     if errors:
         raise ValidationFailed(LINE_MESSAGE, errors=errors)
+
+
+def _string_schemas(schema: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield schema
+    for branch in schema.get("anyOf", ()):
+        yield from _string_schemas(branch)
+
+
+def document_line_parameters(openapi: dict[str, Any]) -> dict[str, Any]:
+    """``openapi`` with every free-form string path or query parameter stated as a single line.
+
+    ``refuse_control_characters`` guards every route, so the rule belongs to every parameter's
+    schema; values already narrowed by an enum, a format or a pattern of their own are left be.
+    """
+    for path_item in openapi.get("paths", {}).values():
+        for operation in path_item.values():
+            for parameter in operation.get("parameters", ()) if isinstance(operation, dict) else ():
+                if parameter.get("in") not in ("path", "query"):
+                    continue
+                for schema in _string_schemas(parameter.get("schema", {})):
+                    if schema.get("type") == "string" and not (
+                        {"enum", "const", "format", "pattern"} & schema.keys()
+                    ):
+                        schema["pattern"] = LINE_PATTERN
+    return openapi

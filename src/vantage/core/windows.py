@@ -5,12 +5,43 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from vantage.core.errors import ValidationFailed
-from vantage.core.instants import OUT_OF_RANGE, in_range
+from vantage.core.instants import OUT_OF_RANGE, YEAR_PATTERN, in_range
 
 MAX_DAYS = 3660
+MAX_BOUND_LENGTH = 40
+# A date that exists in every year (29 February is accepted but not stated), then a time.
+_DATE = (
+    r"^[1-8][0-9]{3}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])"
+    r"|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)"
+)
+_NAIVE_TIME = r"T(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{1,6})?)?$"
+_UTC_MIDNIGHT = r"T00:00(?::00(?:\.0{1,6})?)?(?:Z|[+-]00:00)?$"
+_A_DATE = {"type": "string", "format": "date", "pattern": YEAR_PATTERN}
+
+
+def _bound(*forms: dict[str, Any]) -> WithJsonSchema:
+    return WithJsonSchema({"anyOf": [{**form, "maxLength": MAX_BOUND_LENGTH} for form in forms]})
+
+
+WindowBound = Annotated[
+    str,
+    _bound(
+        _A_DATE,
+        {"type": "string", "format": "date-time", "pattern": YEAR_PATTERN},
+        {"type": "string", "pattern": _DATE + _NAIVE_TIME},
+    ),
+]
+"""A window's edge as the schema states it: a date, or a datetime with or without an offset.
+
+That ``to`` comes after ``from``, and that a window spans at most ``MAX_DAYS``, are rules
+between parameters: no schema states them, a 422 answers them.
+"""
+
+DayBound = Annotated[str, _bound(_A_DATE, {"type": "string", "pattern": _DATE + _UTC_MIDNIGHT})]
+"""The edge of a window of whole UTC days: a date, or a datetime at midnight UTC."""
 
 
 class WindowOut(BaseModel):
@@ -86,10 +117,12 @@ def window_param(default_days: int = 30) -> Any:
 
     async def dependency(
         start: Annotated[
-            str | None, Query(alias="from", max_length=40, description="Start (inclusive)")
+            WindowBound | None,
+            Query(alias="from", max_length=MAX_BOUND_LENGTH, description="Start (inclusive)"),
         ] = None,
         end: Annotated[
-            str | None, Query(alias="to", max_length=40, description="End (exclusive)")
+            WindowBound | None,
+            Query(alias="to", max_length=MAX_BOUND_LENGTH, description="End (exclusive)"),
         ] = None,
         days: Annotated[int | None, Query(ge=1, le=MAX_DAYS, description="The last N days")] = None,
     ) -> TimeWindow:

@@ -11,16 +11,28 @@ from vantage.core.auth.models import ApiKey, Role, User
 from vantage.core.auth.principal import Principal, Scope
 from vantage.core.auth.service.api_key_format import decode_scopes
 from vantage.core.auth.service.users import (
+    EMAIL_PATTERN,
     MAX_EMAIL_LENGTH,
     MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
     check_password,
     normalize_email,
 )
 from vantage.core.instants import Instant
+from vantage.core.openapi_schema import Documented
 from vantage.core.text import Line
 
-Email = Annotated[Line, Field(max_length=MAX_EMAIL_LENGTH), AfterValidator(normalize_email)]
-NewPassword = Annotated[str, AfterValidator(check_password)]
+Email = Annotated[
+    Line,
+    Field(max_length=MAX_EMAIL_LENGTH),
+    AfterValidator(normalize_email),
+    Documented(format="email", pattern=EMAIL_PATTERN),
+]
+NewPassword = Annotated[
+    str,
+    AfterValidator(check_password),
+    Documented(minLength=MIN_PASSWORD_LENGTH, maxLength=MAX_PASSWORD_LENGTH),
+]
 TenantSlug = Annotated[Line, Field(min_length=1, max_length=64)]
 OpaqueToken = Annotated[str, Field(min_length=1, max_length=512)]
 

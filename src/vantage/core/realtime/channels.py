@@ -10,10 +10,10 @@ from vantage.core.auth.principal import Principal, Scope
 
 MAX_CHANNEL_LENGTH = 200
 KEYED_SUFFIX = ":*"
-_CHANNEL = re.compile(
-    r"^(?P<pack>[a-z][a-z0-9_]{0,39})\.(?P<topic>[a-z][a-z0-9_]{0,63})"
-    r"(?::(?P<key>[A-Za-z0-9_.\-]{1,128}))?$"
-)
+_PACK, _TOPIC, _KEY = r"[a-z][a-z0-9_]{0,39}", r"[a-z][a-z0-9_]{0,63}", r"[A-Za-z0-9_.\-]{1,128}"
+_CHANNEL = re.compile(rf"^(?P<pack>{_PACK})\.(?P<topic>{_TOPIC})(?::(?P<key>{_KEY}))?$")
+CHANNEL_PATTERN = rf"^{_PACK}\.{_TOPIC}(?::{_KEY})?$"
+"""``_CHANNEL`` as a JSON Schema pattern, for the OpenAPI document."""
 
 
 class ChannelError(ValueError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from sse_starlette import EventSourceResponse, ServerSentEvent
@@ -14,7 +14,13 @@ from starlette.types import Receive, Scope, Send
 
 from vantage.core.context import core_of
 from vantage.core.errors import NotFound, Unauthorized, Unavailable, ValidationFailed
-from vantage.core.realtime.channels import InvalidChannelError, UnknownChannelError
+from vantage.core.openapi_schema import Documented
+from vantage.core.realtime.channels import (
+    CHANNEL_PATTERN,
+    MAX_CHANNEL_LENGTH,
+    InvalidChannelError,
+    UnknownChannelError,
+)
 from vantage.core.realtime.clients import CLOSE_UNAUTHORIZED, Client, Replayed
 from vantage.core.realtime.hub import Hub
 from vantage.core.realtime.messages import Message, Position, sse_control_frame
@@ -131,7 +137,10 @@ def _resume_from(request: Request) -> Position | None:
         403: {"description": "The credentials may not subscribe to this channel"},
     },
 )
-async def stream_channel(channel: str, request: Request) -> Response:
+async def stream_channel(
+    channel: Annotated[str, Documented(pattern=CHANNEL_PATTERN, maxLength=MAX_CHANNEL_LENGTH)],
+    request: Request,
+) -> Response:
     """Events have ``id: <epoch>:<offset>``; reconnect with ``Last-Event-ID`` to resume."""
     hub = core_of(request).hub
     if not hub.accepting:

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue
 
+from vantage.core.openapi_schema import exactly_one_of
 from vantage.core.pagination import PaginationMeta
 from vantage.core.windows import WindowOut
 from vantage.packs.assist.search.memory import Kind as SearchKind
@@ -72,6 +73,8 @@ class FieldSpec(_Strict):
 
 class DataStructureRequest(_Strict):
     """Records to check against a view's columns or an explicit list of fields."""
+
+    model_config = ConfigDict(json_schema_extra=exactly_one_of("view", "fields"))
 
     data: JsonValue = Field(description="One object or a list of objects")
     view: str | None = Field(default=None, max_length=128)
@@ -298,6 +301,8 @@ class AnomaliesOut(BaseModel):
 
 class SimilarRequest(_Strict):
     """Text to embed, or a vector of the embedder's dimension (exactly one of them)."""
+
+    model_config = ConfigDict(json_schema_extra=exactly_one_of("text", "vector"))
 
     text: str | None = Field(default=None, min_length=1, max_length=10_000)
     vector: list[Finite] | None = Field(default=None, min_length=1, max_length=4096)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from vantage.core.instants import Instant
 from vantage.core.jobs.schemas import JobRead
+from vantage.core.openapi_schema import DecimalForms
 from vantage.core.pagination import PaginationMeta
 from vantage.core.text import Line, Text
 from vantage.core.windows import WindowOut
@@ -30,7 +31,11 @@ class LineIn(BaseModel):
     product_id: ExternalId
     product_name: Name | None = None
     quantity: int = Field(ge=-MAX_QUANTITY, le=MAX_QUANTITY)
-    unit_price: Decimal = Field(ge=0, le=MAX_UNIT_PRICE, decimal_places=4)
+    unit_price: Annotated[
+        Decimal,
+        Field(ge=0, le=MAX_UNIT_PRICE, decimal_places=4),
+        DecimalForms(integer_digits=9, places=4, exact=True),
+    ]
 
 
 class OrderIn(BaseModel):

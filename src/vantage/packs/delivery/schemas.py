@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from vantage.core.instants import Instant
+from vantage.core.openapi_schema import at_least_one_of
 from vantage.core.pagination import PaginationMeta
 from vantage.core.text import Line, Text
 from vantage.core.windows import WindowOut
@@ -68,6 +69,8 @@ class IngestResult(BaseModel):
 
 class SourceIn(_Input):
     """A GitHub source: its webhook secret (stored encrypted) or the variable that holds it."""
+
+    model_config = ConfigDict(json_schema_extra=at_least_one_of("secret", "secret_env"))
 
     name: str = Field(min_length=1, max_length=100)
     kind: Literal["github"] = "github"

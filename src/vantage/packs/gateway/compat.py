@@ -8,30 +8,40 @@ every field.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.datastructures import QueryParams
 
 from vantage.core.compat import CompatRoute, CompatSurface
+from vantage.core.openapi_schema import exactly_one_of
+from vantage.core.text import Line
+from vantage.packs.gateway.domain.config_file import SLUG_PATTERN
+from vantage.packs.gateway.schemas import ChatTarget, HistoryMessage, Prompt
 
 SYSTEM = "Chat portal"
 _KEPT = ("model", "message", "temperature", "max_tokens", "session_id")
 
 
-class PortalTurn(BaseModel):
-    role: str
-    content: str
-
-
 class PortalChatRequest(BaseModel):
-    """The portal's request body (documentation of the aliases)."""
+    """The portal's request body (documentation of the aliases): a ``ChatRequest`` renamed.
 
-    model_config = ConfigDict(extra="allow")
+    Other fields are ignored.
+    """
 
-    specialist_id: str = Field(description="The specialist's slug")
-    message: str
-    conversation_history: list[PortalTurn] = []
+    model_config = ConfigDict(
+        extra="allow", json_schema_extra=exactly_one_of("specialist_id", "model")
+    )
+
+    specialist_id: Annotated[
+        str | None, Field(pattern=SLUG_PATTERN, description="The specialist's slug")
+    ] = None
+    model: Annotated[ChatTarget | None, Field(min_length=3, max_length=300)] = None
+    message: Prompt
+    conversation_history: list[HistoryMessage] = []
+    temperature: Annotated[float | None, Field(ge=0, le=2)] = None
+    max_tokens: Annotated[int | None, Field(ge=1, le=200_000)] = None
+    session_id: Annotated[Line | None, Field(max_length=128)] = None
 
 
 def chat_request(body: Any) -> Any:

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from vantage.core.openapi_schema import Documented, exactly_one_of
 from vantage.core.text import Line, Text
 from vantage.core.windows import WindowOut
 from vantage.packs.gateway.domain.config_file import (
@@ -17,6 +18,13 @@ from vantage.packs.gateway.domain.config_file import (
 )
 
 RoleName = Literal["viewer", "analyst", "admin"]
+Route = Annotated[Line, Documented(pattern=ROUTE_PATTERN.pattern)]
+"""A ``provider/model`` route, as fallbacks name them."""
+ChatTarget = Annotated[
+    Line, Documented(pattern=f"^(?:specialist:{SLUG_PATTERN[1:-1]}|{ROUTE_PATTERN.pattern[1:-1]})$")
+]
+"""What a chat names: ``specialist:<slug>`` or a ``provider/model`` route."""
+Prompt = Annotated[Text, Field(min_length=1)]
 
 
 def _check_routes(value: list[str] | None) -> list[str] | None:
@@ -37,7 +45,7 @@ class SpecialistFields(BaseModel):
     temperature: Annotated[float | None, Field(ge=0, le=2)] = None
     max_tokens: Annotated[int | None, Field(ge=1, le=200_000)] = None
     top_p: Annotated[float | None, Field(gt=0, le=1)] = None
-    fallbacks: Annotated[list[Line], Field(max_length=5)] = []
+    fallbacks: Annotated[list[Route], Field(max_length=5)] = []
     allowed_roles: list[RoleName] = []
     active: bool = True
 
@@ -61,7 +69,7 @@ class SpecialistUpdate(BaseModel):
     temperature: Annotated[float | None, Field(ge=0, le=2)] = None
     max_tokens: Annotated[int | None, Field(ge=1, le=200_000)] = None
     top_p: Annotated[float | None, Field(gt=0, le=1)] = None
-    fallbacks: Annotated[list[Line] | None, Field(max_length=5)] = None
+    fallbacks: Annotated[list[Route] | None, Field(max_length=5)] = None
     allowed_roles: list[RoleName] | None = None
     active: bool | None = None
 
@@ -91,17 +99,19 @@ class HistoryMessage(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     role: Literal["user", "assistant"]
-    content: Annotated[Text, Field(min_length=1)]
+    content: Prompt
 
 
 class ChatRequest(BaseModel):
     """Send a message to a specialist (or a routed model) with the conversation so far."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra=exactly_one_of("specialist", "model")
+    )
 
     specialist: Annotated[str | None, Field(pattern=SLUG_PATTERN)] = None
-    model: Annotated[Line | None, Field(min_length=3, max_length=300)] = None
-    message: Annotated[Text, Field(min_length=1)]
+    model: Annotated[ChatTarget | None, Field(min_length=3, max_length=300)] = None
+    message: Prompt
     history: list[HistoryMessage] = []
     temperature: Annotated[float | None, Field(ge=0, le=2)] = None
     max_tokens: Annotated[int | None, Field(ge=1, le=200_000)] = None

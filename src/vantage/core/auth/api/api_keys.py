@@ -13,6 +13,7 @@ from vantage.core.auth.dependencies import AdminPrincipal
 from vantage.core.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
 from vantage.core.auth.service import api_keys
 from vantage.core.db import ReadSession, WriteSession, utcnow
+from vantage.core.ids import RowId
 from vantage.core.pagination import Page, Pagination, page_of
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
@@ -51,7 +52,7 @@ async def create_api_key(
 
 
 @router.get("/api-keys/{key_id}", response_model=ApiKeyOut, summary="One API key of your tenant")
-async def get_api_key(key_id: int, principal: AdminPrincipal, session: ReadSession) -> ApiKeyOut:
+async def get_api_key(key_id: RowId, principal: AdminPrincipal, session: ReadSession) -> ApiKeyOut:
     return ApiKeyOut.of(await api_keys.get_api_key(session, principal.tenant_id, key_id))
 
 
@@ -59,7 +60,7 @@ async def get_api_key(key_id: int, principal: AdminPrincipal, session: ReadSessi
     "/api-keys/{key_id}", status_code=204, response_class=Response, summary="Revoke an API key"
 )
 async def revoke_api_key(
-    key_id: int, principal: AdminPrincipal, session: WriteSession, request: Request
+    key_id: RowId, principal: AdminPrincipal, session: WriteSession, request: Request
 ) -> Response:
     credentials = auth_context(request.app).credentials
     await api_keys.revoke_api_key(session, credentials, principal.tenant_id, key_id, utcnow())

@@ -19,6 +19,7 @@ from vantage.core.auth.schemas import UserCreate, UserOut, UserUpdate
 from vantage.core.auth.service import users
 from vantage.core.auth.service.users import UserChanges
 from vantage.core.db import ReadSession, WriteSession, after_commit, utcnow
+from vantage.core.ids import RowId
 from vantage.core.pagination import Page, Pagination, page_of
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
@@ -56,7 +57,7 @@ async def create_user(
 
 
 @router.get("/users/{user_id}", response_model=UserOut, summary="One user of your tenant")
-async def get_user(user_id: int, principal: AdminPrincipal, session: ReadSession) -> UserOut:
+async def get_user(user_id: RowId, principal: AdminPrincipal, session: ReadSession) -> UserOut:
     return UserOut.of(await users.get_user(session, principal.tenant_id, user_id))
 
 
@@ -66,7 +67,7 @@ async def get_user(user_id: int, principal: AdminPrincipal, session: ReadSession
     summary="Change role, password or active flag (role and password changes end older tokens)",
 )
 async def update_user(
-    user_id: int,
+    user_id: RowId,
     body: UserUpdate,
     principal: AdminPrincipal,
     session: WriteSession,
@@ -88,7 +89,7 @@ async def update_user(
     summary="Disable a user: sign-in and every token end; the record stays (PATCH re-enables)",
 )
 async def disable_user(
-    user_id: int, principal: AdminPrincipal, session: WriteSession, request: Request
+    user_id: RowId, principal: AdminPrincipal, session: WriteSession, request: Request
 ) -> Response:
     user = await users.get_user(session, principal.tenant_id, user_id)
     await users.disable_user(session, user, now=utcnow())

@@ -23,7 +23,8 @@ MIN_PASSWORD_LENGTH = 8
 # argon2 accepts any length, but hashing megabytes on demand would be a cheap way to burn CPU.
 MAX_PASSWORD_LENGTH = 1024
 MAX_EMAIL_LENGTH = 320
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+_EMAIL = re.compile(EMAIL_PATTERN)
 
 
 def normalize_email(email: str) -> str:

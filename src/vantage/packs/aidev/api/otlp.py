@@ -36,6 +36,16 @@ from vantage.packs.aidev.traces.record import TraceRejected
 router = APIRouter()
 PROTOBUF = "application/x-protobuf"
 JSON = "application/json"
+# The body is read by hand (protobuf or JSON, gzip allowed), so its shape is declared here.
+EXPORT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            JSON: {"schema": {"type": "object", "description": "An ExportTraceServiceRequest"}},
+            PROTOBUF: {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
 
 
 def _parsed_protobuf(body: bytes) -> Parsed:
@@ -71,6 +81,7 @@ def _message(report: BatchReport) -> str:
 @router.post(
     "/v1/traces",
     summary="OTLP/HTTP trace export (application/x-protobuf or application/json, gzip allowed)",
+    openapi_extra=EXPORT_BODY,
     responses={
         200: {"description": "ExportTraceServiceResponse (partial_success on rejected spans)"},
         400: {"description": "The body is not a valid ExportTraceServiceRequest"},

@@ -8,10 +8,9 @@ from fastapi import APIRouter, Path, Query
 
 from vantage.core.auth.dependencies import ReadPrincipal
 from vantage.core.db import ReadSession
-from vantage.core.errors import ValidationFailed
 from vantage.core.pagination import Cursors, Pagination
 from vantage.core.sorting import SortKey, sort_param
-from vantage.core.windows import MAX_DAYS, TimeWindow, resolve_window, window_param
+from vantage.core.windows import MAX_DAYS, TimeWindow, WindowBound, resolve_window, window_param
 from vantage.packs.aidev.runtime import AidevRuntimeDep
 from vantage.packs.aidev.schemas import ProfileOut, SessionDetail, SessionFilters, SessionPage
 from vantage.packs.aidev.service import sessions
@@ -27,15 +26,13 @@ async def list_sessions(
     runtime: AidevRuntimeDep,
     page: Pagination,
     cursors: Cursors,
-    sort: Annotated[list[SortKey], sort_param(sessions.SORT_FIELDS, "-timestamp")],
+    sort: Annotated[list[SortKey], sort_param(sessions.SORT_FIELDS, "-timestamp", max_keys=1)],
     developer: Name = None,
     model: Name = None,
     repository: Name = None,
-    start: Annotated[str | None, Query(alias="from", max_length=40)] = None,
-    end: Annotated[str | None, Query(alias="to", max_length=40)] = None,
+    start: Annotated[WindowBound | None, Query(alias="from", max_length=40)] = None,
+    end: Annotated[WindowBound | None, Query(alias="to", max_length=40)] = None,
 ) -> SessionPage:
-    if len(sort) != 1:
-        raise ValidationFailed.field(("query", "sort"), "sort by exactly one field")
     window = resolve_window(start, end, None, default_days=MAX_DAYS) if start or end else None
     filters = SessionFilters(
         developer=developer,

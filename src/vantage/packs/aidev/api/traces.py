@@ -27,6 +27,18 @@ router = APIRouter()
 JSON = "application/json"
 JSON_LINES = ("application/x-ndjson", "application/jsonl", "application/json-lines")
 IDEMPOTENCY_SCOPE = "aidev.traces"
+# The body is read by hand (JSON or JSON lines, gzip allowed), so its shape is declared here.
+TRACES_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            JSON: {
+                "schema": {"type": ["object", "array"], "description": "Records or an OTLP export"}
+            },
+            JSON_LINES[0]: {"schema": {"type": "string", "description": "One record a line"}},
+        },
+    }
+}
 
 
 def result_of(report: BatchReport) -> IngestResult:
@@ -59,6 +71,7 @@ def _units(body: bytes, media_type: str, declared: TraceFormat | None) -> list[U
     response_model=IngestResult,
     summary="Ingest LLM requests (LiteLLM payloads or SpendLogs rows, OTLP JSON); "
     "re-sent requests are duplicates",
+    openapi_extra=TRACES_BODY,
     responses={
         409: {"description": "Same Idempotency-Key still in flight"},
         415: {"description": "A body that is neither JSON nor JSON lines"},

@@ -8,8 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from vantage.core.auth.dependencies import IngestPrincipal, ReadPrincipal
 from vantage.core.db import ReadSession, WriteSession
-from vantage.core.errors import ValidationFailed
-from vantage.core.pagination import Pagination
+from vantage.core.pagination import OffsetPagination
 from vantage.core.ratelimit import rate_limit
 from vantage.core.windows import TimeWindow, window_param
 from vantage.packs.assist.api.freshness import answer_if_current
@@ -61,11 +60,9 @@ async def list_predictions(
     response: Response,
     session: ReadSession,
     principal: ReadPrincipal,
-    page: Pagination,
+    page: OffsetPagination,
     model: ModelQuery = None,
 ) -> PredictionPage:
-    if page.cursor is not None:
-        raise ValidationFailed.field(("query", "cursor"), "predictions are paged with offset")
     await answer_if_current(request, response, session, principal.tenant_id)
     return await monitoring.list_predictions(
         session, principal.tenant_id, model, page.limit, page.offset

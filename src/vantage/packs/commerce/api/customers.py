@@ -31,7 +31,7 @@ async def list_customers(
     runtime: CommerceRuntimeDep,
     page: Pagination,
     cursors: Cursors,
-    sort: Annotated[list[SortKey], sort_param(customers.SORTABLE, default="-ltv")],
+    sort: Annotated[list[SortKey], sort_param(customers.SORTABLE, default="-ltv", max_keys=1)],
     window: Annotated[TimeWindow | None, optional_day_window()],
 ) -> Response:
     key = single_sort_key(sort)

@@ -31,7 +31,7 @@ async def list_products(
     principal: ReadPrincipal,
     runtime: CommerceRuntimeDep,
     page: Pagination,
-    sort: Annotated[list[SortKey], sort_param(products.SORTABLE, default="-revenue")],
+    sort: Annotated[list[SortKey], sort_param(products.SORTABLE, default="-revenue", max_keys=1)],
     window: Annotated[TimeWindow | None, optional_day_window()],
 ) -> Response:
     key = single_sort_key(sort)

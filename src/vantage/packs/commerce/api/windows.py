@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Query
 
 from vantage.core.errors import ValidationFailed
-from vantage.core.windows import MAX_DAYS, TimeWindow, resolve_window
+from vantage.core.windows import MAX_DAYS, DayBound, TimeWindow, resolve_window
 from vantage.packs.commerce.runtime import CommerceRuntimeDep
 from vantage.packs.commerce.settings import CommerceSettings
 
@@ -25,9 +25,11 @@ def _require_whole_days(window: TimeWindow) -> TimeWindow:
 
 
 FromQuery = Annotated[
-    str | None, Query(alias="from", max_length=40, description="First day (inclusive)")
+    DayBound | None, Query(alias="from", max_length=40, description="First day (inclusive)")
 ]
-ToQuery = Annotated[str | None, Query(alias="to", max_length=40, description="End (exclusive)")]
+ToQuery = Annotated[
+    DayBound | None, Query(alias="to", max_length=40, description="End (exclusive)")
+]
 DaysQuery = Annotated[int | None, Query(ge=1, le=MAX_DAYS, description="The last N days")]
 
 

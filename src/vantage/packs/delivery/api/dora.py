@@ -16,7 +16,7 @@ from vantage.core.cache import (
 )
 from vantage.core.context import core_of
 from vantage.core.db import ReadSession
-from vantage.core.windows import MAX_DAYS, TimeWindow, resolve_window
+from vantage.core.windows import MAX_DAYS, TimeWindow, WindowBound, resolve_window
 from vantage.packs.delivery.runtime import DeliveryRuntimeDep
 from vantage.packs.delivery.schemas import DoraOut, TrendOut
 from vantage.packs.delivery.service import dora as dora_service
@@ -27,8 +27,12 @@ Name = Annotated[str | None, Query(min_length=1, max_length=200)]
 
 async def _window(
     runtime: DeliveryRuntimeDep,
-    start: Annotated[str | None, Query(alias="from", max_length=40, description="Start")] = None,
-    end: Annotated[str | None, Query(alias="to", max_length=40, description="End (excl.)")] = None,
+    start: Annotated[
+        WindowBound | None, Query(alias="from", max_length=40, description="Start")
+    ] = None,
+    end: Annotated[
+        WindowBound | None, Query(alias="to", max_length=40, description="End (excl.)")
+    ] = None,
     days: Annotated[int | None, Query(ge=1, le=MAX_DAYS, description="The last N days")] = None,
 ) -> TimeWindow:
     return resolve_window(start, end, days, default_days=runtime.settings.dora_days)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from functools import partial
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from starlette.responses import StreamingResponse
@@ -40,7 +41,12 @@ def _chat_input(body: ChatRequest) -> ChatInput:
     )
 
 
-@router.post("/send", response_model=ChatResponse)
+NO_SPECIALIST: dict[int | str, dict[str, Any]] = {
+    404: {"description": "The named specialist does not exist"}
+}
+
+
+@router.post("/send", response_model=ChatResponse, responses=NO_SPECIALIST)
 async def send(
     body: ChatRequest, principal: ReadPrincipal, runtime: GatewayRuntimeDep, response: Response
 ) -> ChatResponse:
@@ -115,7 +121,7 @@ def _error_event(request: Request, problem: VantageError, usage_id: str | None) 
 @router.post(
     "/stream",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}}},
+    responses={200: {"content": {"text/event-stream": {}}}, **NO_SPECIALIST},
 )
 async def stream(
     body: ChatRequest, principal: ReadPrincipal, runtime: GatewayRuntimeDep, request: Request

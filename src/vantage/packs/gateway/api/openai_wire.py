@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from vantage.core.errors import ValidationFailed
+from vantage.core.openapi_schema import Documented
 from vantage.core.text import Line
 from vantage.packs.gateway.providers.base import ChatMessage
 from vantage.packs.gateway.service.accounting import FinalUsage
@@ -52,10 +53,16 @@ class StreamOptions(BaseModel):
     include_usage: bool = False
 
 
+def _unsupported_stay_empty(schema: dict[str, Any]) -> None:
+    """Other OpenAI fields are ignored, except those asking for more than text chat: empty only."""
+    for name in UNSUPPORTED_FIELDS:
+        schema["properties"][name] = {"enum": [None, [], False]}
+
+
 class ChatCompletionRequest(BaseModel):
     """The subset of ``POST /v1/chat/completions`` the gateway serves."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", json_schema_extra=_unsupported_stay_empty)
 
     model: Annotated[Line, Field(min_length=1, max_length=300)]
     messages: Annotated[list[OpenAIMessage], Field(min_length=1)]
@@ -67,7 +74,7 @@ class ChatCompletionRequest(BaseModel):
     max_completion_tokens: Annotated[int | None, Field(ge=1, le=200_000)] = None
     stop: str | list[str] | None = None
     user: Annotated[Line | None, Field(max_length=256)] = None
-    n: int | None = None
+    n: Annotated[int, Documented(const=1)] | None = None
 
     @model_validator(mode="after")
     def _supported(self) -> ChatCompletionRequest:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from vantage.core.auth.dependencies import AdminPrincipal, ReadPrincipal
 from vantage.core.db import ReadSession, WriteSession
+from vantage.core.ids import RowId
 from vantage.core.pagination import Page, Pagination, page_of
 from vantage.core.ratelimit import rate_limit
 from vantage.packs.gateway.api.rate_limit_groups import ADMIN_GROUP, READ_GROUP
@@ -43,7 +44,7 @@ async def list_specialists(
 
 @reads.get("/specialists/{specialist_id}", response_model=SpecialistRead)
 async def get_specialist(
-    specialist_id: int, principal: ReadPrincipal, session: ReadSession
+    specialist_id: RowId, principal: ReadPrincipal, session: ReadSession
 ) -> SpecialistRead:
     return service.specialist_read(
         await service.get_specialist(session, principal.tenant_id, specialist_id)
@@ -68,7 +69,7 @@ async def create_specialist(
 
 @writes.patch("/specialists/{specialist_id}", response_model=SpecialistRead)
 async def update_specialist(
-    specialist_id: int,
+    specialist_id: RowId,
     body: SpecialistUpdate,
     principal: AdminPrincipal,
     session: WriteSession,
@@ -84,7 +85,10 @@ async def update_specialist(
 
 @writes.delete("/specialists/{specialist_id}", status_code=204)
 async def delete_specialist(
-    specialist_id: int, principal: AdminPrincipal, session: WriteSession, runtime: GatewayRuntimeDep
+    specialist_id: RowId,
+    principal: AdminPrincipal,
+    session: WriteSession,
+    runtime: GatewayRuntimeDep,
 ) -> Response:
     """Delete a specialist (admin); its usage history stays."""
     slug = await service.delete_specialist(session, principal.tenant_id, specialist_id)

@@ -5,15 +5,15 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
-from vantage.core.windows import MAX_DAYS, TimeWindow, resolve_window
+from vantage.core.windows import MAX_DAYS, TimeWindow, WindowBound, resolve_window
 
 
 async def optional_window(
     start: Annotated[
-        str | None, Query(alias="from", max_length=40, description="Start (inclusive)")
+        WindowBound | None, Query(alias="from", max_length=40, description="Start (inclusive)")
     ] = None,
     end: Annotated[
-        str | None, Query(alias="to", max_length=40, description="End (exclusive)")
+        WindowBound | None, Query(alias="to", max_length=40, description="End (exclusive)")
     ] = None,
     days: Annotated[int | None, Query(ge=1, le=MAX_DAYS, description="The last N days")] = None,
 ) -> TimeWindow | None:

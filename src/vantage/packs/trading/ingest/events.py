@@ -25,6 +25,7 @@ from pydantic.dataclasses import dataclass as pydantic_dataclass
 from pydantic_core import from_json
 
 from vantage.core.instants import Instant
+from vantage.core.openapi_schema import DecimalForms
 from vantage.core.text import Text
 from vantage.packs.trading.domain.ledger import q10
 
@@ -37,10 +38,26 @@ Price = Annotated[float, Field(gt=0)]
 # Amounts keep 10 decimal places (what the database stores): finer input is rounded, not refused,
 # because engines often send binary floats such as 101.23000000000001.
 MAX_AMOUNT = Decimal("1e17")
-Quantity = Annotated[Decimal, Field(gt=0, lt=MAX_AMOUNT), AfterValidator(q10)]
-Money = Annotated[Decimal, Field(ge=0, lt=MAX_AMOUNT), AfterValidator(q10)]
-SignedQuantity = Annotated[Decimal, Field(gt=-MAX_AMOUNT, lt=MAX_AMOUNT), AfterValidator(q10)]
-OrderPrice = Annotated[Decimal, Field(gt=0, lt=MAX_AMOUNT), AfterValidator(q10)]
+_DIGITS, _PLACES = 17, 10  # below MAX_AMOUNT, and the places kept
+Quantity = Annotated[
+    Decimal,
+    Field(gt=0, lt=MAX_AMOUNT),
+    AfterValidator(q10),
+    DecimalForms(integer_digits=_DIGITS, places=_PLACES, positive=True),
+]
+Money = Annotated[
+    Decimal,
+    Field(ge=0, lt=MAX_AMOUNT),
+    AfterValidator(q10),
+    DecimalForms(integer_digits=_DIGITS, places=_PLACES),
+]
+SignedQuantity = Annotated[
+    Decimal,
+    Field(gt=-MAX_AMOUNT, lt=MAX_AMOUNT),
+    AfterValidator(q10),
+    DecimalForms(integer_digits=_DIGITS, places=_PLACES, signed=True),
+]
+OrderPrice = Quantity
 Side = Literal["buy", "sell"]
 OrderStatus = Literal["submitted", "acknowledged", "filled", "cancelled", "rejected"]
 MAX_MAP_ENTRIES = 500
