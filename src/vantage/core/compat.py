@@ -59,7 +59,11 @@ def same_event(event: str, data: Any) -> tuple[str, Any] | None:
 
 @dataclass(frozen=True)
 class CompatRoute:
-    """One alias: ``method path`` of the older system, answered by the route at ``target``."""
+    """One alias: ``method path`` of the older system, answered by the route at ``target``.
+
+    Path parameters of ``path`` (``/api/sessions/{session_id}``) fill the same names in
+    ``target`` (``/api/v1/aidev/sessions/{session_id}``); the target route validates them.
+    """
 
     path: str
     target: str
@@ -92,10 +96,15 @@ class CompatSurface:
     sockets: Sequence[CompatSocket] = field(default_factory=tuple)
 
 
+def _target_of(route: CompatRoute, request: Request) -> str:
+    # ``{name}`` in the target takes the alias's path parameter of that name (one segment).
+    return route.target.format_map(request.path_params) if request.path_params else route.target
+
+
 def _endpoint(route: CompatRoute) -> Callable[[Request], Any]:
     async def alias(request: Request) -> Response:
         return ForwardedCall(
-            target=route.target,
+            target=_target_of(route, request),
             query=route.query(request.query_params),
             body=await request.body(),
             body_adapter=route.body,
