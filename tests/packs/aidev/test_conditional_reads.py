@@ -31,7 +31,7 @@ def at(days_ago: int) -> str:
     return f"{(TODAY - timedelta(days=days_ago)).isoformat()}T09:00:00Z"
 
 
-READS = (
+READS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("/metrics", {"days": 7}),
     ("/metrics/raw", {"days": 30}),
     ("/sessions", {}),
