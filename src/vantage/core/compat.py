@@ -76,6 +76,8 @@ class CompatRoute:
     # The error body of the older system, built from the problem document the route answered.
     error: JsonAdapter = same_json
     body_model: type[BaseModel] | None = None
+    # The target's success status, for OpenAPI (the alias always answers the target's own).
+    status_code: int = 200
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,17 @@ def _openapi_extra(route: CompatRoute) -> dict[str, Any] | None:
     return request_body(route.body_model) if route.body_model is not None else None
 
 
+def _responses(route: CompatRoute) -> dict[int | str, dict[str, Any]]:
+    # The alias's function declares no parameters nor credentials: say what its route answers
+    # for bad ones (a public route, such as /health, answers none of these).
+    return {
+        401: {"description": "Missing or refused credentials"},
+        403: {"description": "The credentials lack the route's scope"},
+        404: {"description": "Not found (or another tenant's)"},
+        422: {"description": "A parameter or body the route refuses"},
+    }
+
+
 def compat_router(surfaces: Iterable[CompatSurface]) -> APIRouter:
     """One router holding every alias of the given surfaces."""
     router = APIRouter(tags=[COMPAT_TAG], deprecated=True)
@@ -142,6 +155,8 @@ def compat_router(surfaces: Iterable[CompatSurface]) -> APIRouter:
                 f"{route.target}`; see docs/COMPAT.md. Deprecated for new clients.",
                 openapi_extra=_openapi_extra(route),
                 response_model=None,
+                status_code=route.status_code,
+                responses=_responses(route),
             )
         for socket in surface.sockets:
             router.add_api_websocket_route(socket.path, socket.endpoint, name=socket.name or None)

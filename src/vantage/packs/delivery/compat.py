@@ -52,8 +52,10 @@ def _get(
     return CompatRoute(path, target, answer=answer)
 
 
-def _post(path: str, target: str, body_model: type[BaseModel] | None = None) -> CompatRoute:
-    return CompatRoute(path, target, method="POST", body_model=body_model)
+def _post(
+    path: str, target: str, status_code: int, body_model: type[BaseModel] | None = None
+) -> CompatRoute:
+    return CompatRoute(path, target, method="POST", body_model=body_model, status_code=status_code)
 
 
 _METRICS = "/api/v1/metrics/dora"
@@ -78,9 +80,9 @@ COMPAT = CompatSurface(
         _get(f"{_PORTFOLIO}/teams", f"{_V1}/portfolio", only(_PORTFOLIO_CONTEXT, "teams")),
         _get(f"{_PORTFOLIO}/executive-summary", f"{_V1}/executive"),
         _get("/app/etl/sources", _SOURCES),
-        _post("/app/etl/sources", _SOURCES, SourceIn),
+        _post("/app/etl/sources", _SOURCES, 201, SourceIn),
         _get("/app/etl/sources/{source_id}", f"{_SOURCES}/{{source_id}}"),
-        _post("/app/etl/sources/{source_id}/sync", f"{_SOURCES}/{{source_id}}/sync"),
+        _post("/app/etl/sources/{source_id}/sync", f"{_SOURCES}/{{source_id}}/sync", 202),
         _get("/app/etl/jobs", "/api/v1/jobs"),
         _get("/app/etl/jobs/{job_id}", "/api/v1/jobs/{job_id}"),
     ),
