@@ -189,6 +189,11 @@ TENANT_OBJECTS: dict[str, ObjectFactory] = {
     "/api/v1/aidev/sessions/{session_id}": _aidev_session_of_a,
     "/api/v1/etl/sources/{source_id}": _delivery_source_of_a,
     "/api/v1/etl/sources/{source_id}/sync": _delivery_source_of_a,
+    # Compatibility aliases (docs/COMPAT.md): the same objects through the older URLs.
+    "/api/sessions/{session_id}": _aidev_session_of_a,
+    "/app/etl/sources/{source_id}": _delivery_source_of_a,
+    "/app/etl/sources/{source_id}/sync": _delivery_source_of_a,
+    "/app/etl/jobs/{job_id}": _job_of_a,
 }
 
 # Route template -> why its path parameters are not tenant-owned ids.

@@ -59,7 +59,11 @@ def same_event(event: str, data: Any) -> tuple[str, Any] | None:
 
 @dataclass(frozen=True)
 class CompatRoute:
-    """One alias: ``method path`` of the older system, answered by the route at ``target``."""
+    """One alias: ``method path`` of the older system, answered by the route at ``target``.
+
+    Path parameters of ``path`` (``/api/sessions/{session_id}``) fill the same names in
+    ``target`` (``/api/v1/aidev/sessions/{session_id}``); the target route validates them.
+    """
 
     path: str
     target: str
@@ -72,6 +76,8 @@ class CompatRoute:
     # The error body of the older system, built from the problem document the route answered.
     error: JsonAdapter = same_json
     body_model: type[BaseModel] | None = None
+    # The target's success status, for OpenAPI (the alias always answers the target's own).
+    status_code: int = 200
 
 
 @dataclass(frozen=True)
@@ -92,10 +98,15 @@ class CompatSurface:
     sockets: Sequence[CompatSocket] = field(default_factory=tuple)
 
 
+def _target_of(route: CompatRoute, request: Request) -> str:
+    # ``{name}`` in the target takes the alias's path parameter of that name (one segment).
+    return route.target.format_map(request.path_params) if request.path_params else route.target
+
+
 def _endpoint(route: CompatRoute) -> Callable[[Request], Any]:
     async def alias(request: Request) -> Response:
         return ForwardedCall(
-            target=route.target,
+            target=_target_of(route, request),
             query=route.query(request.query_params),
             body=await request.body(),
             body_adapter=route.body,
@@ -120,6 +131,17 @@ def _openapi_extra(route: CompatRoute) -> dict[str, Any]:
     return {**body, ALIAS_OF: f"{route.method} {route.target}"}
 
 
+def _responses(route: CompatRoute) -> dict[int | str, dict[str, Any]]:
+    # The alias's function declares no parameters nor credentials: say what its route answers
+    # for bad ones (a public route, such as /health, answers none of these).
+    return {
+        401: {"description": "Missing or refused credentials"},
+        403: {"description": "The credentials lack the route's scope"},
+        404: {"description": "Not found (or another tenant's)"},
+        422: {"description": "A parameter or body the route refuses"},
+    }
+
+
 def compat_router(surfaces: Iterable[CompatSurface]) -> APIRouter:
     """One router holding every alias of the given surfaces."""
     router = APIRouter(tags=[COMPAT_TAG], deprecated=True)
@@ -134,6 +156,8 @@ def compat_router(surfaces: Iterable[CompatSurface]) -> APIRouter:
                 f"{route.target}`; see docs/COMPAT.md. Deprecated for new clients.",
                 openapi_extra=_openapi_extra(route),
                 response_model=None,
+                status_code=route.status_code,
+                responses=_responses(route),
             )
         for socket in surface.sockets:
             router.add_api_websocket_route(socket.path, socket.endpoint, name=socket.name or None)

@@ -17,7 +17,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from starlette.datastructures import MutableHeaders
 from starlette.responses import Response
@@ -120,7 +120,7 @@ class ForwardedCall(Response):
         inner = {k: v for k, v in scope.items() if k not in ("route", "endpoint", "path_params")}
         inner.update(
             path=self._target,
-            raw_path=self._target.encode(),
+            raw_path=quote(self._target).encode(),
             query_string=urlencode(self._query).encode(),
             headers=headers.raw,
         )

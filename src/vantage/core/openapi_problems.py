@@ -122,10 +122,11 @@ def add_problem_responses(app: FastAPI, schema: dict[str, Any]) -> dict[str, Any
                 declared = responses.get(str(status), {})
                 content = declared.get("content", {})
                 content.pop("application/json", None)  # FastAPI's validation error shape
-                if media is None:
-                    content[PROBLEM_MEDIA_TYPE] = {"schema": PROBLEM_REF}
-                else:
+                # A problem refused before routing (control characters, body limits) keeps
+                # its problem+json, on aliases too.
+                if media is not None:
                     content[media] = {"schema": {"type": "object"}}
+                content[PROBLEM_MEDIA_TYPE] = {"schema": PROBLEM_REF}
                 responses[str(status)] = {
                     "description": declared.get("description") or DESCRIPTIONS.get(status, "Error"),
                     "content": content,

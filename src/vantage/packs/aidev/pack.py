@@ -8,6 +8,7 @@ from vantage.core.packs import Pack, WebPage
 from vantage.packs.aidev.api import build_router
 from vantage.packs.aidev.channels import CHANNELS
 from vantage.packs.aidev.cli import cli, importers
+from vantage.packs.aidev.compat import COMPAT
 from vantage.packs.aidev.demo import load_demo
 from vantage.packs.aidev.runtime import aidev_lifespan
 from vantage.packs.aidev.settings import AidevSettings
@@ -32,4 +33,5 @@ def build_pack() -> Pack:
         settings=AidevSettings,
         channels=CHANNELS,
         web=WebPage.beside(__file__, "AI-assisted development"),
+        compat=COMPAT,
     )

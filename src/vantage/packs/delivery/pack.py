@@ -8,6 +8,7 @@ from vantage.core.packs import Pack, WebPage
 from vantage.packs.delivery.api import router
 from vantage.packs.delivery.channels import CHANNELS
 from vantage.packs.delivery.cli import cli
+from vantage.packs.delivery.compat import COMPAT
 from vantage.packs.delivery.demo import load_demo
 from vantage.packs.delivery.jobs import process_webhook_job, sync_source_job
 from vantage.packs.delivery.runtime import PACK_NAME, delivery_lifespan
@@ -41,6 +42,7 @@ def build_pack(settings: DeliverySettings | None = None) -> Pack:
         },
         channels=CHANNELS,
         web=WebPage.beside(__file__, "Delivery"),
+        compat=COMPAT,
     )
 
 

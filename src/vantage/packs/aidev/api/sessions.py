@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
+from starlette.responses import Response
 
 from vantage.core.auth.dependencies import ReadPrincipal
+from vantage.core.conditional import ConditionalReads
 from vantage.core.db import ReadSession
 from vantage.core.pagination import Cursors, Pagination
 from vantage.core.sorting import SortKey, sort_param
 from vantage.core.windows import MAX_DAYS, TimeWindow, WindowBound, resolve_window, window_param
+from vantage.packs.aidev.api.reads import begin_read
 from vantage.packs.aidev.runtime import AidevRuntimeDep
 from vantage.packs.aidev.schemas import ProfileOut, SessionDetail, SessionFilters, SessionPage
 from vantage.packs.aidev.service import sessions
@@ -21,6 +24,7 @@ Name = Annotated[str | None, Query(min_length=1, max_length=320)]
 
 @router.get("/sessions", response_model=SessionPage, summary="Sessions, filtered and sorted")
 async def list_sessions(
+    reads: ConditionalReads,
     session: ReadSession,
     principal: ReadPrincipal,
     runtime: AidevRuntimeDep,
@@ -32,7 +36,7 @@ async def list_sessions(
     repository: Name = None,
     start: Annotated[WindowBound | None, Query(alias="from", max_length=40)] = None,
     end: Annotated[WindowBound | None, Query(alias="to", max_length=40)] = None,
-) -> SessionPage:
+) -> Response:
     window = resolve_window(start, end, None, default_days=MAX_DAYS) if start or end else None
     filters = SessionFilters(
         developer=developer,
@@ -41,20 +45,27 @@ async def list_sessions(
         start=window.start if window and start else None,
         end=window.end if window and end else None,
     )
-    return await sessions.list_sessions(session, principal.tenant_id, filters, sort, page, cursors)
+    tenant_id = principal.tenant_id
+    read = await begin_read(reads, session, tenant_id)
+    return await read.json(
+        lambda: sessions.list_sessions(session, tenant_id, filters, sort, page, cursors)
+    )
 
 
 @router.get(
     "/sessions/{session_id}", response_model=SessionDetail, summary="One session and its requests"
 )
 async def get_session(
+    reads: ConditionalReads,
     session: ReadSession,
     principal: ReadPrincipal,
     runtime: AidevRuntimeDep,
     session_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
-) -> SessionDetail:
-    return await sessions.session_detail(
-        session, principal.tenant_id, session_id, runtime.delivery_running()
+) -> Response:
+    tenant_id = principal.tenant_id
+    read = await begin_read(reads, session, tenant_id, runtime=runtime)
+    return await read.json(
+        lambda: sessions.session_detail(session, tenant_id, session_id, runtime.delivery_running())
     )
 
 
@@ -65,10 +76,13 @@ async def get_session(
     responses={404: {"description": "No requests of that developer"}},
 )
 async def get_profile(
+    reads: ConditionalReads,
     session: ReadSession,
     principal: ReadPrincipal,
     runtime: AidevRuntimeDep,
     developer: Annotated[str, Query(min_length=1, max_length=320)],
     window: Annotated[TimeWindow, window_param(30)],
-) -> ProfileOut:
-    return await sessions.profile(session, principal.tenant_id, developer, window)
+) -> Response:
+    tenant_id = principal.tenant_id
+    read = await begin_read(reads, session, tenant_id, window=window)
+    return await read.json(lambda: sessions.profile(session, tenant_id, developer, window))

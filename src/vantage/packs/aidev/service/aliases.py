@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vantage.core.watermarks import bump_watermark
 from vantage.packs.aidev.repository import traces as repository
 from vantage.packs.aidev.schemas import AliasBatchIn, AliasIn, AliasList
+from vantage.packs.aidev.service.ingest import PACK_NAME
 
 
 async def set_aliases(session: AsyncSession, tenant_id: int, batch: AliasBatchIn) -> None:
@@ -18,6 +20,8 @@ async def set_aliases(session: AsyncSession, tenant_id: int, batch: AliasBatchIn
         for item in batch.aliases
     }
     await repository.upsert_aliases(session, tenant_id, mapping)
+    # Aliases decide whose commits and pull requests are whose: the delivery-based KPIs change.
+    await bump_watermark(session, tenant_id, PACK_NAME)
 
 
 async def list_aliases(session: AsyncSession, tenant_id: int) -> AliasList:
