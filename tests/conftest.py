@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -17,6 +18,7 @@ from vantage.core import migrations
 from vantage.core.packs import Pack, discover_packs
 
 TEST_SECRET = "test-secret-" + "x" * 40
+REDIS_SCOPE = uuid.uuid4().hex[:12]
 
 
 @pytest.fixture(scope="session")
@@ -78,6 +80,10 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
             "log_level": "WARNING",
             # Running jobs get this long to finish when a test's app shuts down.
             "shutdown_timeout_seconds": 2,
+            # Redis keys of this test process's own: processes running tests side by side
+            # share one Redis database.
+            "rate_limit_key_prefix": f"vtest-{REDIS_SCOPE}",
+            "realtime_redis_prefix": f"vtest:{REDIS_SCOPE}:rt:",
         }
         values.update(overrides)
         return Settings(_env_file=None, **values)

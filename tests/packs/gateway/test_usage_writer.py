@@ -167,7 +167,9 @@ async def test_a_full_queue_spools_instead_of_blocking(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     database = Database(make_settings(database_url=sqlite_url))
-    writer, spool = writer_for(database, tmp_path / "spool", queue_size=5)
+    # The replay loop stays asleep for the whole test: the replay below is the one that sends
+    # the spooled rows, however long the flush before it takes.
+    writer, spool = writer_for(database, tmp_path / "spool", queue_size=5, replay_interval=3600)
     warnings: list[str] = []
     monkeypatch.setattr(writer_module.logger, "warning", lambda event, **_: warnings.append(event))
     for _ in range(12):  # not started: nothing drains the queue
