@@ -28,8 +28,11 @@ $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed-base
 	$(BIN)/vantage demo --host $(HOST) --port $(PORT)
 
+# Two worker processes share the suite by file; the tests that time real server or worker
+# processes (marked serial) run afterwards on their own, so the others cannot starve them.
 test: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not serial"
+	$(BIN)/python -m pytest -m serial
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests bench

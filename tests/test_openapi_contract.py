@@ -42,6 +42,8 @@ from schemathesis.core.result import Ok
 from tests.conftest import TEST_SECRET
 from tests.support.servers import running_vantage
 
+pytestmark = pytest.mark.serial
+
 PASSWORD = "contract-test-password"
 ROLES = ("admin", "viewer")
 UNPROCESSABLE = 422

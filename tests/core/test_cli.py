@@ -12,6 +12,8 @@ from tests.support.servers import running_vantage
 from vantage import __version__
 from vantage.cli import build_cli
 
+pytestmark = pytest.mark.serial
+
 
 @pytest.fixture
 def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:

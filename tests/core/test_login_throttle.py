@@ -12,6 +12,8 @@ from tests.conftest import ClientFactory
 from tests.support import databases
 from tests.support.auth import TEST_PASSWORD, app_of, bare_client, create_user
 
+pytestmark = pytest.mark.serial
+
 PROBLEM = "application/problem+json"
 
 

@@ -18,7 +18,7 @@ from tests.support.databases import REDIS_ENV, require_service
 from tests.support.ratelimits import delete_limit_keys
 from tests.support.server import uvicorn_server
 
-pytestmark = pytest.mark.redis
+pytestmark = [pytest.mark.redis, pytest.mark.serial]
 
 QUOTA = 50
 BURST = 200

@@ -11,11 +11,14 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 from websockets.asyncio.client import connect
 
 from tests.support.packsite import write_testpack_site
 from tests.support.realtime import close_code, receive
 from tests.support.servers import running_vantage
+
+pytestmark = pytest.mark.serial
 
 REPO = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery staple"

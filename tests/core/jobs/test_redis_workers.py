@@ -29,7 +29,7 @@ from vantage.cli import build_cli
 from vantage.core.db import Database
 from vantage.core.jobs.models import Job
 
-pytestmark = pytest.mark.redis
+pytestmark = [pytest.mark.redis, pytest.mark.serial]
 
 WORKER_TIMINGS = {
     "VANTAGE_JOB_HEARTBEAT_SECONDS": "0.2",

@@ -17,7 +17,7 @@ from tests.conftest import TEST_SECRET
 from tests.support.realtime import bound_socket, open_socket, receive, receive_messages, subscribe
 
 ROOT = Path(__file__).resolve().parents[3]
-pytestmark = pytest.mark.redis
+pytestmark = [pytest.mark.redis, pytest.mark.serial]
 
 
 @pytest.fixture

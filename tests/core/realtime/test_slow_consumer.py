@@ -7,10 +7,13 @@ import json
 import secrets
 import socket
 
+import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
 from tests.core.realtime.conftest import ServerFactory
 from tests.support.realtime import close_code, open_socket, receive_messages, subscribe
+
+pytestmark = pytest.mark.serial
 
 HEALTHY_CLIENTS = 100
 MESSAGES = 150

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 
 from tests.packs.gateway.conftest import Upstreams, write_config
@@ -26,6 +27,8 @@ from vantage.core.auth.principal import Scope
 from vantage.core.auth.service import api_keys as api_key_service
 from vantage.core.db import Database, utcnow
 from vantage.packs.gateway.models import UsageEvent
+
+pytestmark = pytest.mark.serial
 
 SENT = 8
 STREAMS = 6
