@@ -27,7 +27,7 @@ CONTROL = "a\x01b"
 @pytest.fixture(scope="module")
 def document(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     tmp = tmp_path_factory.mktemp("openapi")
-    settings = Settings(_env_file=None, data_dir=tmp, jwt_secret="x" * 40)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, data_dir=tmp, jwt_secret="x" * 40)
     return create_app(settings, packs=every_pack()).openapi()
 
 
