@@ -74,10 +74,15 @@ class CoalescedRefresh:
         else:
             state.busy = False
 
-    async def settle(self) -> None:
-        """Wait until every scheduled refresh has run (tests, shutdown)."""
-        while pending := [s.task for s in self._tenants.values() if s.task is not None]:
-            await asyncio.gather(*pending, return_exceptions=True)
+    async def flush(self) -> None:
+        """Run every scheduled refresh now, without waiting for its interval."""
+        for tenant_id, state in list(self._tenants.items()):
+            task = state.task
+            if task is None:
+                continue
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await self._run(tenant_id, state)
 
     async def close(self) -> None:
         """Cancel scheduled refreshes (the data they would publish is committed already)."""
