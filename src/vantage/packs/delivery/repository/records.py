@@ -116,6 +116,20 @@ async def pull_request(
     ).scalar_one_or_none()
 
 
+async def _set_on_pull_request(
+    session: AsyncSession, tenant_id: int, repository_id: int, number: int, **values: Any
+) -> None:
+    await session.execute(
+        update(PullRequest)
+        .where(
+            PullRequest.tenant_id == tenant_id,
+            PullRequest.repository_id == repository_id,
+            PullRequest.number == number,
+        )
+        .values(**values)
+    )
+
+
 async def refresh_first_review(
     session: AsyncSession, tenant_id: int, repository_id: int, number: int
 ) -> None:
@@ -131,15 +145,7 @@ async def refresh_first_review(
         )
         .scalar_subquery()
     )
-    await session.execute(
-        update(PullRequest)
-        .where(
-            PullRequest.tenant_id == tenant_id,
-            PullRequest.repository_id == repository_id,
-            PullRequest.number == number,
-        )
-        .values(first_review_at=first)
-    )
+    await _set_on_pull_request(session, tenant_id, repository_id, number, first_review_at=first)
 
 
 async def refresh_first_commit(
@@ -155,15 +161,7 @@ async def refresh_first_commit(
         )
         .scalar_subquery()
     )
-    await session.execute(
-        update(PullRequest)
-        .where(
-            PullRequest.tenant_id == tenant_id,
-            PullRequest.repository_id == repository_id,
-            PullRequest.number == number,
-        )
-        .values(first_commit_at=first)
-    )
+    await _set_on_pull_request(session, tenant_id, repository_id, number, first_commit_at=first)
 
 
 async def upsert_review(session: AsyncSession, values: dict[str, Any]) -> None:
