@@ -207,6 +207,18 @@ async def incidents_to_reattribute(
     return rows.scalars().all()
 
 
+async def incidents_naming(
+    session: AsyncSession, tenant_id: int, external_id: str
+) -> Sequence[Incident]:
+    """Incidents that name the deployment explicitly."""
+    rows = await session.execute(
+        select(Incident).where(
+            Incident.tenant_id == tenant_id, Incident.linked_deployment == external_id
+        )
+    )
+    return rows.scalars().all()
+
+
 async def incidents_with_root_cause(
     session: AsyncSession, tenant_id: int, service: str
 ) -> Sequence[Incident]:

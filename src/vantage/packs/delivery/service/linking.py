@@ -91,6 +91,11 @@ async def link_deployment(
     """A successful production deployment landed: link the pull requests of its commit range
     (previous successful deployment of the service, this one], then attribute incidents."""
     if not is_shipped(deployment):
+        # An incident may name any deployment, shipped or not, and may have come first.
+        for incident in await deployment_rows.incidents_naming(
+            session, tenant_id, deployment.external_id
+        ):
+            await attribute_incident(session, tenant_id, incident, window)
         return 0
     linked = 0
     if deployment.repository_id is not None:
