@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
+from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -23,6 +25,8 @@ CLOSE_UNAUTHORIZED = 4001
 CLOSE_FORBIDDEN = 4003
 CLOSE_NOT_FOUND = 4004
 CLOSE_UNAVAILABLE = 1013
+
+T = TypeVar("T")
 
 
 class _AuthMessage(BaseModel):
@@ -80,3 +84,20 @@ async def drain(websocket: WebSocket) -> None:
         message = await websocket.receive()
         if message["type"] == "websocket.disconnect":
             return
+
+
+async def opened(
+    websocket: WebSocket, core: CoreServices, handshake: Callable[[], Awaitable[T]]
+) -> T | None:
+    """Accept ``websocket`` and run its ``handshake``; None once a refusal has closed it."""
+    if not core.hub.origin_allowed(websocket):
+        await websocket.close(CLOSE_FORBIDDEN)
+        return None
+    await websocket.accept()
+    try:
+        return await handshake()
+    except SocketRefused as refused:
+        await refuse(websocket, refused)
+    except VantageError:
+        await refuse(websocket, SocketRefused(CLOSE_UNAVAILABLE, "UNAVAILABLE", "try again later"))
+    return None

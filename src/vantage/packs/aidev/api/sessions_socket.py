@@ -21,11 +21,12 @@ from vantage.core.compat_sockets import (
     SocketRefused,
     credential_of,
     drain,
+    opened,
     reader_of,
     refuse,
 )
 from vantage.core.context import CoreServices, core_of
-from vantage.core.errors import Forbidden, VantageError
+from vantage.core.errors import Forbidden
 from vantage.core.realtime import Hub
 from vantage.core.realtime.clients import CLOSE_REASONS, Client, Replayed
 from vantage.core.realtime.messages import Message
@@ -116,18 +117,10 @@ async def _close(hub: Hub, websocket: WebSocket, code: int) -> None:
 async def sessions_socket(websocket: WebSocket) -> None:
     """Serve one ``/ws/sessions`` connection until the client leaves."""
     core = core_of(websocket)
-    if not core.hub.origin_allowed(websocket):
-        await websocket.close(CLOSE_FORBIDDEN)
+    subscribed = await opened(websocket, core, lambda: _subscribed(core, websocket))
+    if subscribed is None:
         return
-    await websocket.accept()
-    try:
-        client, credential = await _subscribed(core, websocket)
-    except SocketRefused as refused:
-        await refuse(websocket, refused)
-        return
-    except VantageError:
-        await refuse(websocket, SocketRefused(CLOSE_UNAVAILABLE, "UNAVAILABLE", "try again later"))
-        return
+    client, credential = subscribed
     try:
         await _serve(core.hub, websocket, client, credential)
     finally:

@@ -37,7 +37,7 @@ from vantage.packs.commerce.repository.ingest import (
     BatchApplier,
 )
 from vantage.packs.commerce.repository.staging import copy_rows, load_dimensions, prepare_stage
-from vantage.packs.commerce.repository.writer import SQLITE_WRITER_CACHE_KIB, write_batch
+from vantage.packs.commerce.repository.writer import locked_writer, write_batch
 
 STORED_SOURCE_IDS = DialectStatement(
     sqlite="""
@@ -134,12 +134,7 @@ async def append_batch(
     session: AsyncSession, tenant_id: int, batch: OrderBatch, now: datetime
 ) -> AppliedCounts:
     """Write one batch of a file import and every rollup it moves, in the caller's transaction."""
-    connection = await session.connection()
-    dialect = Dialect(connection.dialect.name)
-    applier = BatchApplier(connection, dialect, tenant_id)
-    if dialect.is_sqlite:
-        await connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_WRITER_CACHE_KIB}")
-    await applier.lock_tenant()
+    connection, dialect, applier = await locked_writer(session, tenant_id)
     stored = await _stored_source_ids(applier, batch)
     new_seqs = [seq for seq, order in enumerate(batch.orders) if order[SOURCE_ID] not in stored]
     if stored:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from vantage.core.dialect import Dialect
 from vantage.packs.commerce.ingest.batch import OrderBatch
@@ -26,16 +26,24 @@ from vantage.packs.commerce.repository.staging import load_stage, prepare_stage
 SQLITE_WRITER_CACHE_KIB = 256 * 1024
 
 
-async def write_batch(
-    session: AsyncSession, tenant_id: int, batch: OrderBatch, now: datetime
-) -> AppliedCounts:
-    """Upsert the batch's orders (natural key: source id) and apply every rollup delta."""
+async def locked_writer(
+    session: AsyncSession, tenant_id: int
+) -> tuple[AsyncConnection, Dialect, BatchApplier]:
+    """The session's connection, its dialect and the tenant's applier, the tenant's lock taken."""
     connection = await session.connection()
     dialect = Dialect(connection.dialect.name)
     applier = BatchApplier(connection, dialect, tenant_id)
     if dialect.is_sqlite:
         await connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_WRITER_CACHE_KIB}")
     await applier.lock_tenant()
+    return connection, dialect, applier
+
+
+async def write_batch(
+    session: AsyncSession, tenant_id: int, batch: OrderBatch, now: datetime
+) -> AppliedCounts:
+    """Upsert the batch's orders (natural key: source id) and apply every rollup delta."""
+    connection, dialect, applier = await locked_writer(session, tenant_id)
     await prepare_stage(connection)
     await load_stage(connection, dialect, batch)
     await applier.resolve_dimensions(now)

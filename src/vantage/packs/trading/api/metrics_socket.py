@@ -18,17 +18,16 @@ import structlog
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from vantage.core.compat_sockets import (
-    CLOSE_FORBIDDEN,
     CLOSE_NOT_FOUND,
     CLOSE_UNAVAILABLE,
     SocketRefused,
     credential_of,
     drain,
+    opened,
     reader_of,
     refuse,
 )
 from vantage.core.context import CoreServices, core_of
-from vantage.core.errors import VantageError
 from vantage.core.realtime.channels import ChannelError
 from vantage.packs.trading.runtime import PACK_NAME, TradingRuntime
 from vantage.packs.trading.service.metrics_socket import trusted_tenant_id
@@ -76,20 +75,15 @@ async def _stream(core: CoreServices, websocket: WebSocket, tenant_id: int, sour
 async def metrics_socket(websocket: WebSocket) -> None:
     """Serve one ``/ws/metrics`` connection until the client leaves."""
     core = core_of(websocket)
-    if not core.hub.origin_allowed(websocket):
-        await websocket.close(CLOSE_FORBIDDEN)
-        return
-    await websocket.accept()
-    try:
+
+    async def handshake() -> tuple[int, str]:
         runtime = core.runtimes.get(PACK_NAME, TradingRuntime)
-        tenant_id = await _tenant_of(core, websocket, runtime)
-        source = _source(core, websocket, runtime)
-    except SocketRefused as refused:
-        await refuse(websocket, refused)
+        return await _tenant_of(core, websocket, runtime), _source(core, websocket, runtime)
+
+    reader = await opened(websocket, core, handshake)
+    if reader is None:
         return
-    except VantageError:
-        await refuse(websocket, SocketRefused(CLOSE_UNAVAILABLE, "UNAVAILABLE", "try again later"))
-        return
+    tenant_id, source = reader
     reading = asyncio.create_task(drain(websocket))
     stream = asyncio.create_task(_stream(core, websocket, tenant_id, source))
     try:
