@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -58,7 +59,19 @@ def read_csv(path: Any, encoding: str, delimiter: str, size: int) -> TextTable |
         )
     except (StopIteration, pa.ArrowException, UnicodeError, LookupError, csv.Error):
         return None
+    if _has_overlong_field(table):
+        return None  # the row reader refuses it, naming its line, as every CSV import does
     return TextTable(table, header, delimiter, size)
+
+
+def _has_overlong_field(table: pa.Table) -> bool:
+    """Whether a value is longer than the csv module reads (its field limit, in characters)."""
+    limit = csv.field_size_limit()
+    for column in table.columns:
+        longest = pc.max(pc.utf8_length(column)).as_py()
+        if longest is not None and longest > limit:
+            return True
+    return False
 
 
 def _as_text(value: Any) -> str | None:
