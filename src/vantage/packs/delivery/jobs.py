@@ -9,7 +9,7 @@ from vantage.core.jobs import JobContext, JobHandler
 from vantage.packs.delivery.github.client import Counters, GitHubClient
 from vantage.packs.delivery.github.sync import SourceSync, SyncReport
 from vantage.packs.delivery.service import sources, webhooks
-from vantage.packs.delivery.service.live import live_publisher
+from vantage.packs.delivery.service.live import LivePublisher
 from vantage.packs.delivery.service.secrets import SecretBox, source_secret
 from vantage.packs.delivery.settings import DeliverySettings
 
@@ -31,7 +31,7 @@ def process_webhook_job(settings_of: Callable[[], DeliverySettings]) -> JobHandl
             raise
         if outcome is None:
             return {"status": "already handled"}
-        live = live_publisher(ctx.jobs.publisher.publish, ctx.database, settings)
+        live = LivePublisher(ctx.jobs.publisher.publish, ctx.database, settings)
         await live.changed(
             ctx.tenant_id,
             {

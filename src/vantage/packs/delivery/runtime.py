@@ -17,7 +17,7 @@ from vantage.core.context import core_of
 from vantage.core.idempotency import IdempotencyStore
 from vantage.core.jobs import JobService
 from vantage.core.packs import PackContext
-from vantage.packs.delivery.service.live import LivePublisher, live_publisher
+from vantage.packs.delivery.service.live import LivePublisher
 from vantage.packs.delivery.service.secrets import SecretBox
 from vantage.packs.delivery.settings import DeliverySettings
 
@@ -56,7 +56,7 @@ def delivery_lifespan(
                 lock=timedelta(seconds=settings.idempotency_lock_seconds),
             ),
             jobs=core.jobs.service,
-            live=live_publisher(core.hub.publish, core.database, settings),
+            live=LivePublisher(core.hub.publish, core.database, settings),
             webhooks_received=Counter(
                 "vantage_delivery_webhooks_total",
                 "GitHub webhook deliveries received, by event and outcome",
@@ -69,7 +69,6 @@ def delivery_lifespan(
             yield
         finally:
             core.runtimes.remove(PACK_NAME)
-            await runtime.live.figures.close()
 
     return lifespan
 

@@ -22,7 +22,6 @@ class DeliverySettings(BaseSettings):
     incident_labels: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["incident"])
     deploy_workflows: Annotated[list[str], NoDecode] = Field(default_factory=list)
     dora_days: int = Field(default=30, ge=1, le=3660)
-    dora_refresh_seconds: float = Field(default=1.0, ge=0, le=3600)
     max_webhook_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
     sync_max_wait_seconds: float = Field(default=3600.0, gt=0)
     idempotency_ttl_hours: float = Field(default=24.0, gt=0)

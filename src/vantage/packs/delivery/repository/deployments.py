@@ -6,17 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vantage.core.dialect import insert_for
-from vantage.packs.delivery.models import (
-    Deployment,
-    DeploymentStatus,
-    Incident,
-    LeadTime,
-    PullRequest,
-)
+from vantage.packs.delivery.models import Deployment, DeploymentStatus, Incident, LeadTime
 
 SUCCESS = "success"
 
@@ -207,18 +201,6 @@ async def incidents_to_reattribute(
     return rows.scalars().all()
 
 
-async def incidents_naming(
-    session: AsyncSession, tenant_id: int, external_id: str
-) -> Sequence[Incident]:
-    """Incidents that name the deployment explicitly."""
-    rows = await session.execute(
-        select(Incident).where(
-            Incident.tenant_id == tenant_id, Incident.linked_deployment == external_id
-        )
-    )
-    return rows.scalars().all()
-
-
 async def incidents_with_root_cause(
     session: AsyncSession, tenant_id: int, service: str
 ) -> Sequence[Incident]:
@@ -246,42 +228,3 @@ async def attribute(
         .where(Incident.tenant_id == tenant_id, Incident.id == incident_id)
         .values(deployment_id=deployment_id, attribution=how)
     )
-
-
-async def clear_links(session: AsyncSession, tenant_id: int) -> None:
-    """Forget every link the tenant's events made: shipped pull requests, lead-time rows,
-    incident attributions and counts (a recompute from scratch rebuilds them)."""
-    await session.execute(delete(LeadTime).where(LeadTime.tenant_id == tenant_id))
-    await session.execute(
-        update(PullRequest).where(PullRequest.tenant_id == tenant_id).values(deployment_id=None)
-    )
-    await session.execute(
-        update(Incident)
-        .where(Incident.tenant_id == tenant_id)
-        .values(deployment_id=None, attribution=None)
-    )
-    await session.execute(
-        update(Deployment).where(Deployment.tenant_id == tenant_id).values(incident_count=0)
-    )
-
-
-async def all_successes(session: AsyncSession, tenant_id: int) -> Sequence[Deployment]:
-    """Every successful production deployment of the tenant, in deploy order."""
-    rows = await session.execute(
-        select(Deployment)
-        .where(*_successes(tenant_id))
-        .order_by(Deployment.deployed_at, Deployment.id)
-        .execution_options(populate_existing=True)
-    )
-    return rows.scalars().all()
-
-
-async def all_incidents(session: AsyncSession, tenant_id: int) -> Sequence[Incident]:
-    """Every incident of the tenant, oldest first."""
-    rows = await session.execute(
-        select(Incident)
-        .where(Incident.tenant_id == tenant_id)
-        .order_by(Incident.created_at, Incident.id)
-        .execution_options(populate_existing=True)
-    )
-    return rows.scalars().all()

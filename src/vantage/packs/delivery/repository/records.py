@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vantage.core.dialect import insert_for
 from vantage.packs.delivery.models import Commit, PullRequest, Repository, Review
 
-CHUNK = 500
 # Reviews that count as someone looking at the change (a pending review is not yet visible).
 COUNTED_REVIEW_STATES = ("approved", "changes_requested", "commented", "dismissed")
 
@@ -116,20 +115,6 @@ async def pull_request(
     ).scalar_one_or_none()
 
 
-async def _set_on_pull_request(
-    session: AsyncSession, tenant_id: int, repository_id: int, number: int, **values: Any
-) -> None:
-    await session.execute(
-        update(PullRequest)
-        .where(
-            PullRequest.tenant_id == tenant_id,
-            PullRequest.repository_id == repository_id,
-            PullRequest.number == number,
-        )
-        .values(**values)
-    )
-
-
 async def refresh_first_review(
     session: AsyncSession, tenant_id: int, repository_id: int, number: int
 ) -> None:
@@ -145,7 +130,15 @@ async def refresh_first_review(
         )
         .scalar_subquery()
     )
-    await _set_on_pull_request(session, tenant_id, repository_id, number, first_review_at=first)
+    await session.execute(
+        update(PullRequest)
+        .where(
+            PullRequest.tenant_id == tenant_id,
+            PullRequest.repository_id == repository_id,
+            PullRequest.number == number,
+        )
+        .values(first_review_at=first)
+    )
 
 
 async def refresh_first_commit(
@@ -161,7 +154,15 @@ async def refresh_first_commit(
         )
         .scalar_subquery()
     )
-    await _set_on_pull_request(session, tenant_id, repository_id, number, first_commit_at=first)
+    await session.execute(
+        update(PullRequest)
+        .where(
+            PullRequest.tenant_id == tenant_id,
+            PullRequest.repository_id == repository_id,
+            PullRequest.number == number,
+        )
+        .values(first_commit_at=first)
+    )
 
 
 async def upsert_review(session: AsyncSession, values: dict[str, Any]) -> None:
@@ -226,24 +227,6 @@ async def commit_graph(
     return {sha: list(parents or []) for sha, parents in rows}
 
 
-async def commits_with_parents(
-    session: AsyncSession, tenant_id: int, repository_id: int, shas: Iterable[str]
-) -> list[tuple[str, list[str], datetime]]:
-    """(sha, parents, committed time) of the known commits among ``shas``."""
-    wanted = sorted(set(shas))
-    found: list[tuple[str, list[str], datetime]] = []
-    for start in range(0, len(wanted), CHUNK):
-        rows = await session.execute(
-            select(Commit.sha, Commit.parents, Commit.committed_at).where(
-                Commit.tenant_id == tenant_id,
-                Commit.repository_id == repository_id,
-                Commit.sha.in_(wanted[start : start + CHUNK]),
-            )
-        )
-        found.extend((sha, list(parents or []), at) for sha, parents, at in rows)
-    return found
-
-
 async def branch_prs(
     session: AsyncSession, tenant_id: int, repository_id: int, branches: Iterable[str]
 ) -> Sequence[int]:
@@ -269,13 +252,13 @@ async def merged_prs_with_shas(
     if not wanted:
         return []
     found: list[PullRequest] = []
-    for start in range(0, len(wanted), CHUNK):
+    for start in range(0, len(wanted), 500):
         rows = await session.execute(
             select(PullRequest).where(
                 PullRequest.tenant_id == tenant_id,
                 PullRequest.repository_id == repository_id,
                 PullRequest.merged_at.is_not(None),
-                PullRequest.merge_commit_sha.in_(wanted[start : start + CHUNK]),
+                PullRequest.merge_commit_sha.in_(wanted[start : start + 500]),
             )
         )
         found.extend(rows.scalars().all())

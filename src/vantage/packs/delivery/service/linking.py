@@ -8,7 +8,6 @@ deployment that shipped it; an incident looks for its deployment. Nothing re-run
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,14 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vantage.packs.delivery.models import Deployment, Incident, PullRequest
 from vantage.packs.delivery.repository import deployments as deployment_rows
 from vantage.packs.delivery.repository import records
-from vantage.packs.delivery.service.graph import (
-    Loader,
-    Node,
-    ancestors,
-    commit_range,
-    contains,
-    reaches,
-)
+from vantage.packs.delivery.service.graph import ancestors, commit_range, contains
 
 EXPLICIT, WINDOW = "explicit", "window"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -91,11 +83,6 @@ async def link_deployment(
     """A successful production deployment landed: link the pull requests of its commit range
     (previous successful deployment of the service, this one], then attribute incidents."""
     if not is_shipped(deployment):
-        # An incident may name any deployment, shipped or not, and may have come first.
-        for incident in await deployment_rows.incidents_naming(
-            session, tenant_id, deployment.external_id
-        ):
-            await attribute_incident(session, tenant_id, incident, window)
         return 0
     linked = 0
     if deployment.repository_id is not None:
@@ -105,27 +92,16 @@ async def link_deployment(
     return linked
 
 
-def commit_loader(session: AsyncSession, tenant_id: int, repository_id: int) -> Loader:
-    """Loads the repository's commits a graph walk reaches, as it reaches them."""
-
-    async def load(shas: Iterable[str]) -> dict[str, Node]:
-        rows = await records.commits_with_parents(session, tenant_id, repository_id, shas)
-        return {sha: Node(tuple(parents), at) for sha, parents, at in rows}
-
-    return load
-
-
 async def _prs_in_range(
     session: AsyncSession, tenant_id: int, deployment: Deployment
 ) -> list[PullRequest]:
     assert deployment.repository_id is not None and deployment.deployed_at is not None
     previous = await deployment_rows.previous_success(session, tenant_id, deployment)
-    shipped = None
-    if deployment.commit_sha:
-        load = commit_loader(session, tenant_id, deployment.repository_id)
-        before = previous.commit_sha if previous is not None else None
-        shipped = await commit_range(load, deployment.commit_sha, before)
-    if shipped is not None:
+    graph = await records.commit_graph(session, tenant_id, deployment.repository_id)
+    if deployment.commit_sha and deployment.commit_sha in graph:
+        shipped = commit_range(
+            graph, deployment.commit_sha, previous.commit_sha if previous else None
+        )
         prs = await records.merged_prs_with_shas(
             session, tenant_id, deployment.repository_id, shipped
         )
@@ -153,22 +129,16 @@ async def link_pull_request(session: AsyncSession, tenant_id: int, pr: PullReque
     )
     if not candidates:
         return False
-    load = commit_loader(session, tenant_id, pr.repository_id)
+    graph = await records.commit_graph(session, tenant_id, pr.repository_id)
     for deployment in candidates:
-        if await _ships(load, deployment.commit_sha, pr.merge_commit_sha):
+        known = deployment.commit_sha is not None and deployment.commit_sha in graph
+        if not known or (
+            pr.merge_commit_sha is not None
+            and deployment.commit_sha is not None
+            and pr.merge_commit_sha in ancestors(graph, deployment.commit_sha)
+        ):
             return await _claim(session, tenant_id, pr, deployment)
     return False
-
-
-async def _ships(load: Loader, deployed: str | None, merge_commit: str | None) -> bool:
-    """Whether a deployment of ``deployed`` ships ``merge_commit``; a deployed commit not in
-    the known graph ships by merge time (the caller's candidates are deployed after it)."""
-    if deployed is None:
-        return True
-    if merge_commit is None:
-        return deployed not in await load([deployed])
-    found = await reaches(load, deployed, merge_commit)
-    return found is None or found
 
 
 async def _root_cause_deployment(
