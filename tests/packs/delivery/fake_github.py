@@ -1,10 +1,12 @@
 """A fake GitHub REST API on 127.0.0.1 speaking GitHub's wire format: Link paging, ETags and
 304s, the primary rate limit (``x-ratelimit-*``, 403 when exhausted), secondary limits with
 ``retry-after``, 401 for a bad token and 404 for an unknown repository. It records every call
-made too early, so tests can prove the client waited."""
+made too early, so tests can prove the client waited, and can hold every request after the
+first N unanswered, so a test knows how far a sync got before it stops it."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import time
@@ -76,7 +78,15 @@ class FakeGitHub:
     calls: list[str] = field(default_factory=list)
     not_modified: int = 0
     early_calls: list[str] = field(default_factory=list)
+    hold_after: int | None = None  # requests after this many wait, unanswered, for release()
+    held: asyncio.Event = field(default_factory=asyncio.Event)  # set once a request waits
+    _released: asyncio.Event = field(default_factory=asyncio.Event)
     _blocked_until: float = 0.0
+
+    def release(self) -> None:
+        """Answer the held requests and every later one."""
+        self.hold_after = None
+        self._released.set()
 
     def app(self) -> Starlette:
         return Starlette(routes=[Route("/repos/{owner}/{name}/{rest:path}", self.handle)])
@@ -117,6 +127,9 @@ class FakeGitHub:
 
     async def handle(self, request: Request) -> Response:
         self.calls.append(str(request.url))
+        if self.hold_after is not None and len(self.calls) > self.hold_after:
+            self.held.set()
+            await self._released.wait()
         refused = self._refused(request)
         if refused is not None:
             return refused
@@ -131,7 +144,9 @@ class FakeGitHub:
         per_page = int(request.query_params.get("per_page", "30"))
         chunk = items[(page - 1) * per_page : page * per_page]
         body = json.dumps(chunk).encode()
-        etag = '"' + hashlib.sha256(body + str(request.url).encode()).hexdigest()[:32] + '"'
+        # Of the body and the request without its host and port: two fakes tag alike.
+        target = f"{request.url.path}?{request.url.query}".encode()
+        etag = '"' + hashlib.sha256(body + target).hexdigest()[:32] + '"'
         if request.headers.get("if-none-match") == etag:
             self.not_modified += 1  # GitHub does not count a 304 against the limit
             return Response(status_code=304, headers={"etag": etag, **self._limit_headers()})
