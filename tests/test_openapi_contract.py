@@ -13,9 +13,9 @@ must be given); a few rules are beyond JSON Schema:
 - a cursor must be one the server signed for that list and order;
 - ``BODY_RULES``: between fields of a body (an incident's end after its start, a history's
   range and interval), on the stored data (the pull requests a forecast needs, the views a
-  record is checked against) or on the configuration (the providers, the embedder's
-  dimension, the row cap of a query); SQL that must pass the validator; OpenAI messages the
-  gateway cannot relay.
+  record is checked against, an order's lifecycle) or on the configuration (the providers,
+  the embedder's dimension, the row cap of a query); SQL that must pass the validator; OpenAI
+  messages the gateway cannot relay; an uploaded file's emptiness.
 
 Only operations that can answer one of these (found from their parameters, or named in
 ``BODY_RULES``) expect a 422 from schema-valid data, through schemathesis' per-operation
@@ -83,6 +83,16 @@ BODY_RULES: dict[str, list[Rule]] = {
         (("body", "messages"), "add at least one user message"),
     ],
     "POST /api/v1/trading/metrics/history": [(("body", "interval"), "points per symbol")],
+    "POST /api/v1/trading/events": [  # an order's lifecycle, against its stored state
+        (("body", "events", "*", "order_id"), "send its 'submitted' event first"),
+        (("body", "events", "*", "order_id"), "was already submitted"),
+        (("body", "events", "*", "order_id"), "was rejected; no fills"),
+        (("body", "events", "*", "status"), "is already"),
+        (("body", "events", "*", "status"), "has fills; it cannot be rejected"),
+        (("body", "events", "*", "qty"), "exceeds the"),
+    ],
+    # A file upload's schema says it is not empty, but schemathesis sends empty files anyway.
+    "POST /api/v1/commerce/imports": [(("body",), "the file is empty")],
 }
 
 

@@ -13,7 +13,7 @@ under the ``compat`` tag and are marked deprecated for new clients.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -25,7 +25,8 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 
 from vantage.core.compat_forwarding import ForwardedCall, Reshaping
-from vantage.core.openapi import ALIAS_OF, request_body
+from vantage.core.errors import ValidationFailed
+from vantage.core.openapi import ALIAS_OF, ALIAS_QUERY, request_body
 
 COMPAT_TAG = "compat"
 
@@ -40,6 +41,18 @@ EventAdapter = Callable[[str, Any], "tuple[str, Any] | None"]
 def same_query(query: QueryParams) -> list[tuple[str, str]]:
     """Forward the query string unchanged."""
     return list(query.multi_items())
+
+
+def renamed_query(names: Mapping[str, str]) -> QueryAdapter:
+    """Forward the query with the older system's parameter names turned into the route's."""
+
+    def adapt(query: QueryParams) -> list[tuple[str, str]]:
+        for old, new in names.items():
+            if old in query and new in query:
+                raise ValidationFailed.field(("query", old), f"use either {old} or {new}")
+        return [(names.get(key, key), value) for key, value in query.multi_items()]
+
+    return adapt
 
 
 def same_json(value: Any) -> Any:
@@ -69,7 +82,12 @@ class CompatRoute:
     target: str
     method: str = "GET"
     summary: str = ""
-    query: QueryAdapter = same_query
+    # The older system's names of the route's query parameters (``since`` -> ``from``): the
+    # alias forwards them renamed and documents the route's parameters under these names.
+    renames: Mapping[str, str] = field(default_factory=dict)
+    # A query adapter of its own replaces the renames; the alias then documents no parameters
+    # but its path's, as the adapter may take any.
+    query: QueryAdapter | None = None
     body: JsonAdapter = same_json
     answer: AnswerAdapter = same_answer
     events: EventAdapter = same_event
@@ -78,6 +96,11 @@ class CompatRoute:
     body_model: type[BaseModel] | None = None
     # The target's success status, for OpenAPI (the alias always answers the target's own).
     status_code: int = 200
+
+    def query_adapter(self) -> QueryAdapter:
+        if self.query is not None:
+            return self.query
+        return renamed_query(self.renames) if self.renames else same_query
 
 
 @dataclass(frozen=True)
@@ -104,10 +127,12 @@ def _target_of(route: CompatRoute, request: Request) -> str:
 
 
 def _endpoint(route: CompatRoute) -> Callable[[Request], Any]:
+    adapt_query = route.query_adapter()
+
     async def alias(request: Request) -> Response:
         return ForwardedCall(
             target=_target_of(route, request),
-            query=route.query(request.query_params),
+            query=adapt_query(request.query_params),
             body=await request.body(),
             body_adapter=route.body,
             reshaping=Reshaping(
@@ -128,7 +153,8 @@ def _answer_for(adapter: AnswerAdapter, query: QueryParams, value: Any) -> Any:
 
 def _openapi_extra(route: CompatRoute) -> dict[str, Any]:
     body = request_body(route.body_model) if route.body_model is not None else {}
-    return {**body, ALIAS_OF: f"{route.method} {route.target}"}
+    query = {ALIAS_QUERY: dict(route.renames)} if route.query is None else {}
+    return {**body, **query, ALIAS_OF: f"{route.method} {route.target}"}
 
 
 def _responses(route: CompatRoute) -> dict[int | str, dict[str, Any]]:

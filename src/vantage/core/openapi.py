@@ -10,6 +10,7 @@ the components section, where references to the model's own definitions would da
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,6 +19,9 @@ from pydantic import BaseModel
 JSON = "application/json"
 ALIAS_OF = "x-alias-of"
 """An alias operation's extension naming the operation that answers it (``METHOD /path``)."""
+ALIAS_QUERY = "x-alias-query"
+"""An alias operation's renames of its target's query parameters (older name -> target's name),
+present when the alias takes the target's parameters; the document's parameters replace it."""
 
 
 def _inlined(node: Any, definitions: dict[str, Any], open_refs: tuple[str, ...] = ()) -> Any:
@@ -71,3 +75,33 @@ def request_body(
     for other, schema in (other_media_types or {}).items():
         content[other] = {"schema": schema}
     return {"requestBody": {"required": True, "content": content}}
+
+
+def with_alias_parameters(document: dict[str, Any]) -> dict[str, Any]:
+    """``document`` with each alias taking its target's parameters, under the alias's names.
+
+    An alias's endpoint reads the raw request, so FastAPI documents no parameter for it; the
+    target validates them, so its parameters are the alias's (path parameters fill the same
+    names; query parameters are renamed as the alias forwards them).
+    """
+    paths = document.get("paths", {})
+    for path_item in paths.values():
+        for operation in path_item.values():
+            if not isinstance(operation, dict) or ALIAS_OF not in operation:
+                continue
+            method, _, path = operation[ALIAS_OF].partition(" ")
+            target = paths.get(path, {}).get(method.lower(), {})
+            renames = operation.pop(ALIAS_QUERY, None)
+            parameters = [
+                _renamed(parameter, renames or {})
+                for parameter in target.get("parameters", ())
+                if parameter["in"] == "path" or (parameter["in"] == "query" and renames is not None)
+            ]
+            if parameters:
+                operation["parameters"] = parameters
+    return document
+
+
+def _renamed(parameter: dict[str, Any], renames: Mapping[str, str]) -> dict[str, Any]:
+    older = {new: old for old, new in renames.items()}.get(parameter["name"], parameter["name"])
+    return {**copy.deepcopy(parameter), "name": older}

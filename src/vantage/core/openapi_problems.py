@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 
 from vantage.core.errors import PROBLEM_MEDIA_TYPE
-from vantage.core.openapi import ALIAS_OF
+from vantage.core.openapi import ALIAS_OF, with_alias_parameters
 from vantage.core.route_limits import route_group
 from vantage.core.text import document_line_parameters
 
@@ -161,7 +161,7 @@ def install_problem_openapi(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            document = document_line_parameters(generate())
+            document = document_line_parameters(with_alias_parameters(generate()))
             app.openapi_schema = add_problem_responses(app, document)
         return app.openapi_schema
 

@@ -123,3 +123,18 @@ async def test_reads_revalidate_until_the_data_moves(team: Team) -> None:
     )
     assert moved.status_code == 200 and moved.headers["ETag"] != etag
     assert moved.json()["deployment_frequency"]["deployments"] == 1
+
+
+async def test_repositories_are_github_names_in_any_case(team: Team) -> None:
+    unnamed = {**DEPLOYMENT, "repository": "\u00c4cme/api"}  # GitHub names are ASCII
+    refused = await team.post("/deployments", {"deployments": [unnamed]})
+    assert refused.status_code == 422
+    assert [e["loc"] for e in refused.json()["errors"]] == [
+        ["body", "deployments", 0, "repository"]
+    ]
+    shouted = {**DEPLOYMENT, "id": "ci-2", "repository": "ACME/Api"}
+    sent = await team.post("/deployments", {"deployments": [DEPLOYMENT, shouted]})
+    assert sent.status_code == 200, sent.text
+    listed = await team.get("/repositories", **WINDOW)
+    [repository] = listed.json()["data"]
+    assert repository["repository"] == "acme/api" and repository["deployments"] == 2

@@ -10,34 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from starlette.datastructures import QueryParams
-
-from vantage.core.compat import CompatRoute, CompatSocket, CompatSurface, QueryAdapter
-from vantage.core.errors import ValidationFailed
+from vantage.core.compat import CompatRoute, CompatSocket, CompatSurface
 from vantage.packs.aidev.api.sessions_socket import sessions_socket
 
 SYSTEM = "ProdLens"
 _V1 = "/api/v1/aidev"
 
 
-def renamed(names: Mapping[str, str]) -> QueryAdapter:
-    """Forward the query with ProdLens's parameter names turned into Vantage's."""
-
-    def adapt(query: QueryParams) -> list[tuple[str, str]]:
-        for old, new in names.items():
-            if old in query and new in query:
-                raise ValidationFailed.field(("query", old), f"use either {old} or {new}")
-        return [(names.get(key, key), value) for key, value in query.multi_items()]
-
-    return adapt
+_SINCE = {"since": "from"}
+_INSIGHTS = {"since": "from", "lag_days": "max_lag_days"}
 
 
-_SINCE = renamed({"since": "from"})
-_INSIGHTS = renamed({"since": "from", "lag_days": "max_lag_days"})
-
-
-def _alias(path: str, target: str, query: QueryAdapter = _SINCE) -> CompatRoute:
-    return CompatRoute(path, f"{_V1}{target}", query=query)
+def _alias(path: str, target: str, renames: Mapping[str, str] = _SINCE) -> CompatRoute:
+    return CompatRoute(path, f"{_V1}{target}", renames=renames)
 
 
 COMPAT = CompatSurface(

@@ -30,7 +30,10 @@ class DeploymentIn(_Input):
     id: Line = ExternalId
     service: Line = Field(min_length=1, max_length=200)
     environment: Line = Field(default="production", min_length=1, max_length=100)
-    repository: str | None = Field(default=None, pattern=r"^[^/\s]+/[^/\s]+$", max_length=200)
+    # GitHub's owner/name (ASCII), so names compare case-insensitively alike everywhere.
+    repository: str | None = Field(
+        default=None, pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$", max_length=200
+    )
     commit_sha: str | None = Sha
     status: DeploymentState = "success"
     at: Instant = Field(description="When the deployment reached this status")

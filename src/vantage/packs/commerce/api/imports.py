@@ -22,6 +22,7 @@ from vantage.core.idempotency import (
 )
 from vantage.core.jobs import Jobs
 from vantage.core.jobs.schemas import JobRead
+from vantage.core.openapi_schema import Documented
 from vantage.packs.commerce.ingest.batch import OrderStatus
 from vantage.packs.commerce.ingest.files import FileFormat
 from vantage.packs.commerce.runtime import CommerceRuntimeDep
@@ -29,7 +30,11 @@ from vantage.packs.commerce.schemas import ImportAccepted
 from vantage.packs.commerce.service import uploads
 from vantage.packs.commerce.service.import_jobs import start_import
 from vantage.packs.commerce.service.import_options import (
+    MAPPING_PATTERN,
     MAX_BATCH_ORDERS,
+    PRESET_NAMES,
+    TEXT_ENCODINGS,
+    TIME_ZONES,
     ImportOptions,
     parse_mapping,
 )
@@ -50,7 +55,7 @@ MEDIA_TYPES: dict[str, tuple[FileFormat, str | None]] = {
     "application/jsonl": (FileFormat.JSONL, None),
     "application/vnd.apache.parquet": (FileFormat.PARQUET, None),
 }
-_FILE = {"schema": {"type": "string", "format": "binary"}}
+_FILE = {"schema": {"type": "string", "format": "binary", "minLength": 1}}
 UPLOAD_BODY: dict[str, Any] = {
     "requestBody": {"required": True, "content": dict.fromkeys(MEDIA_TYPES, _FILE)}
 }
@@ -103,17 +108,23 @@ async def post_import(
     runtime: CommerceRuntimeDep,
     jobs: Jobs,
     preset: Annotated[
-        str | None, Query(max_length=100, description="A known layout, e.g. uci-online-retail")
+        str | None,
+        Query(max_length=100, description="A known layout, e.g. uci-online-retail"),
+        Documented(enum=[*PRESET_NAMES, None]),
     ] = None,
     mapping: Annotated[
-        list[str] | None,
+        list[Annotated[str, Documented(pattern=MAPPING_PATTERN)]] | None,
         Query(alias="map", max_length=50, description="FIELD=COLUMN, e.g. order_id=InvoiceNo"),
     ] = None,
     timezone: Annotated[
-        str, Query(max_length=64, description="Zone of timestamps without one")
+        str,
+        Query(max_length=64, description="Zone of timestamps without one"),
+        Documented(enum=TIME_ZONES),
     ] = "UTC",
     encoding: Annotated[
-        str, Query(max_length=40, description="Text encoding of CSV files")
+        str,
+        Query(max_length=40, description="Text encoding of CSV files"),
+        Documented(enum=TEXT_ENCODINGS),
     ] = "utf-8",
     delimiter: Annotated[
         str | None, Query(min_length=1, max_length=1, description="CSV delimiter")

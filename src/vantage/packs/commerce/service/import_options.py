@@ -8,16 +8,42 @@ from __future__ import annotations
 
 import codecs
 from dataclasses import dataclass, field
+from encodings.aliases import aliases
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from vantage.core.errors import ValidationFailed
 from vantage.packs.commerce.ingest.batch import STATUSES
 from vantage.packs.commerce.ingest.files import FileFormat, ImportPlan
-from vantage.packs.commerce.ingest.rows import PRESETS, ColumnMap
+from vantage.packs.commerce.ingest.rows import FIELDS, PRESETS, ColumnMap
 
 MAX_BATCH_ORDERS = 100_000
+TIME_ZONES = sorted(available_timezones())
+PRESET_NAMES = sorted(PRESETS)
+
+
+def _text_encoding(name: str) -> str | None:
+    """The codec's own name when ``name`` decodes bytes to text (not base64, rot13 ...)."""
+    try:
+        info = codecs.lookup(name)
+    except LookupError:
+        return None
+    return info.name if getattr(info, "_is_text_encoding", True) else None
+
+
+def _text_encoding_names() -> list[str]:
+    """Every name a text codec answers to (utf-8, utf_8, latin-1, cp1252 ...), for the schema."""
+    names = set()
+    for name in {*aliases, *aliases.values(), "utf_8_sig", "utf_16", "utf_32"}:
+        if (canonical := _text_encoding(name)) is not None:
+            names |= {name, canonical, name.replace("_", "-")}
+    return sorted(names)
+
+
+TEXT_ENCODINGS = _text_encoding_names()
+MAPPING_PATTERN = rf"^ *(?:{'|'.join(FIELDS)}) *=[^\x00-\x1f]*[^\s\x00-\x1f][^\x00-\x1f]*$"
+"""``FIELD=COLUMN`` with a known field and a column name (a single line, not blank)."""
 
 
 def _invalid(name: str, message: str) -> ValidationFailed:
@@ -60,10 +86,8 @@ class ImportOptions:
             ZoneInfo(self.timezone)
         except (ValueError, ZoneInfoNotFoundError):
             raise _invalid("timezone", f"unknown time zone {self.timezone!r}") from None
-        try:
-            codecs.lookup(self.encoding)
-        except LookupError:
-            raise _invalid("encoding", f"unknown encoding {self.encoding!r}") from None
+        if _text_encoding(self.encoding) is None:
+            raise _invalid("encoding", f"unknown text encoding {self.encoding!r}")
         if self.delimiter is not None and len(self.delimiter) != 1:
             raise _invalid("delimiter", "a single character")
         if self.status not in STATUSES:

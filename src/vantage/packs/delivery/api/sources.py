@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, status
 
 from vantage.core.auth.dependencies import AdminPrincipal, ReadPrincipal
 from vantage.core.db import ReadSession, WriteSession
+from vantage.core.ids import RowId
 from vantage.packs.delivery.runtime import DeliveryRuntimeDep
 from vantage.packs.delivery.schemas import JobRef, SourceIn, SourceList, SourceOut, SourcePatch
 from vantage.packs.delivery.service import sources
 
 router = APIRouter(prefix="/api/v1/etl/sources", tags=["delivery"])
-SourceId = Annotated[int, Path(ge=1)]
 
 
 @router.get("", response_model=SourceList, summary="The tenant's sources (never their secrets)")
@@ -33,15 +31,13 @@ async def create_source(
 
 
 @router.get("/{source_id}", response_model=SourceOut, summary="One source")
-async def get_source(
-    source_id: SourceId, session: ReadSession, principal: ReadPrincipal
-) -> SourceOut:
+async def get_source(source_id: RowId, session: ReadSession, principal: ReadPrincipal) -> SourceOut:
     return sources.source_out(await sources.get_source(session, principal.tenant_id, source_id))
 
 
 @router.patch("/{source_id}", response_model=SourceOut, summary="Change a source")
 async def update_source(
-    source_id: SourceId,
+    source_id: RowId,
     patch: SourcePatch,
     session: WriteSession,
     principal: AdminPrincipal,
@@ -59,7 +55,7 @@ async def update_source(
     summary="Sync the source's repositories from the GitHub REST API (a background job)",
 )
 async def sync_source(
-    source_id: SourceId,
+    source_id: RowId,
     session: WriteSession,
     principal: AdminPrincipal,
     runtime: DeliveryRuntimeDep,
@@ -69,7 +65,5 @@ async def sync_source(
 
 
 @router.delete("/{source_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Remove a source")
-async def delete_source(
-    source_id: SourceId, session: WriteSession, principal: AdminPrincipal
-) -> None:
+async def delete_source(source_id: RowId, session: WriteSession, principal: AdminPrincipal) -> None:
     await sources.delete_source(session, principal.tenant_id, source_id)

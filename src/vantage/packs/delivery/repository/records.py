@@ -21,13 +21,19 @@ async def repository_named(
 ) -> Repository | None:
     """The tenant's repository called ``owner/name`` (case-insensitive, as GitHub is)."""
     return (
-        await session.execute(
-            select(Repository).where(
-                Repository.tenant_id == tenant_id,
-                func.lower(Repository.full_name) == full_name.lower(),
+        (
+            await session.execute(
+                select(Repository)
+                .where(
+                    Repository.tenant_id == tenant_id,
+                    func.lower(Repository.full_name) == full_name.lower(),
+                )
+                .order_by(Repository.id)  # two spellings created at once: the first one stands
             )
         )
-    ).scalar_one_or_none()
+        .scalars()
+        .first()
+    )
 
 
 async def add_repository(
@@ -38,7 +44,23 @@ async def add_repository(
     github_id: int | None = None,
     default_branch: str | None = None,
 ) -> Repository:
-    """The repository, created when missing (concurrent creators agree on one row)."""
+    """The repository, created when missing under any spelling (concurrent creators agree)."""
+    found = await repository_named(session, tenant_id, full_name)
+    if found is None:
+        found = await _inserted_repository(session, tenant_id, full_name, github_id, default_branch)
+    if default_branch and found.default_branch != default_branch:
+        found.default_branch = default_branch
+        await session.flush()
+    return found
+
+
+async def _inserted_repository(
+    session: AsyncSession,
+    tenant_id: int,
+    full_name: str,
+    github_id: int | None,
+    default_branch: str | None,
+) -> Repository:
     await session.execute(
         insert_for(session, Repository)
         .values(
@@ -50,10 +72,7 @@ async def add_repository(
         .on_conflict_do_nothing(index_elements=["tenant_id", "full_name"])
     )
     found = await repository_named(session, tenant_id, full_name)
-    assert found is not None
-    if default_branch and found.default_branch != default_branch:
-        found.default_branch = default_branch
-        await session.flush()
+    assert found is not None  # inserted, or inserted by a concurrent creator
     return found
 
 

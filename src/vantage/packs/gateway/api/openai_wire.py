@@ -16,6 +16,7 @@ from vantage.core.errors import ValidationFailed
 from vantage.core.openapi_schema import Documented
 from vantage.core.text import Line
 from vantage.packs.gateway.providers.base import ChatMessage
+from vantage.packs.gateway.schemas import ChatTarget
 from vantage.packs.gateway.service.accounting import FinalUsage
 from vantage.packs.gateway.service.routing import ChatInput
 
@@ -64,7 +65,7 @@ class ChatCompletionRequest(BaseModel):
 
     model_config = ConfigDict(extra="allow", json_schema_extra=_unsupported_stay_empty)
 
-    model: Annotated[Line, Field(min_length=1, max_length=300)]
+    model: Annotated[ChatTarget, Field(min_length=1, max_length=300)]
     messages: Annotated[list[OpenAIMessage], Field(min_length=1)]
     stream: bool = False
     stream_options: StreamOptions | None = None

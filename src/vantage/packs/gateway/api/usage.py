@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from vantage.core.auth.dependencies import ReadPrincipal
 from vantage.core.conditional import ConditionalReads
 from vantage.core.db import ReadSession
+from vantage.core.ids import MAX_ROW_ID
 from vantage.core.pagination import Cursors, Page, Pagination
 from vantage.core.ratelimit import rate_limit
 from vantage.core.windows import TimeWindow, window_param
@@ -40,7 +41,7 @@ async def usage_log(
     status: Status | None = None,
     endpoint: EndpointName | None = None,
     estimated: bool | None = None,
-    api_key_id: Annotated[int | None, Query(ge=1)] = None,
+    api_key_id: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
 ) -> Page[UsageRead]:
     """One row per request, newest first; deep pages use ``next_cursor``."""
     filters = UsageFilters(
