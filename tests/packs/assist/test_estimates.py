@@ -29,6 +29,22 @@ def test_the_leave_one_out_error_estimates_each_item_from_the_others() -> None:
     assert leave_one_out_mae(HISTORY[:1], POINTS[:1], 2) is None
 
 
+def test_the_leave_one_out_error_equals_estimating_each_item_by_hand() -> None:
+    # Repeated vectors tie: the error must pick the same neighbours as ``estimate`` does.
+    rng = np.random.default_rng(7)
+    base = rng.normal(size=(40, 8)).astype(np.float32)
+    history = np.vstack([base, base[:15]])
+    history /= np.linalg.norm(history, axis=1, keepdims=True)
+    points = rng.integers(1, 9, size=len(history)).astype(np.float64)
+    for k in (1, 3, 10, len(history)):
+        errors = []
+        for row in range(len(history)):
+            others = np.delete(np.arange(len(history)), row)
+            guess, _ = estimate(history[others], points[others], history[row], k)
+            errors.append(abs(guess - points[row]))
+        assert leave_one_out_mae(history, points, k) == pytest.approx(np.mean(errors))
+
+
 def test_neighbours_that_weigh_nothing_give_the_plain_mean() -> None:
     guess, _ = estimate(HISTORY[1:2], POINTS[1:2], np.array([1.0, 0.0], dtype=np.float32), 3)
     assert guess == pytest.approx(5.0)

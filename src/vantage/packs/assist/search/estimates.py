@@ -9,15 +9,20 @@ estimate can be expected to miss by.
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from cachetools import LRUCache
 
 from vantage.packs.assist.search.embedders import Vectors
 
 Floats = npt.NDArray[np.float64]
 LOO_CHUNK = 1_024  # rows of the similarity matrix held at once
+_LOO_ERRORS: LRUCache[tuple[int, bytes], float] = LRUCache(maxsize=256)
+_LOO_LOCK = threading.Lock()  # computed in worker threads
 
 
 @dataclass(frozen=True)
@@ -52,10 +57,25 @@ def estimate(
 
 
 def leave_one_out_mae(history: Vectors, points: Floats, k: int) -> float | None:
-    """The mean absolute error of estimating each row from the others (None below two)."""
-    count = len(points)
-    if count < 2:
+    """The mean absolute error of estimating each row from the others (None below two).
+
+    Remembered by the history's content: each estimate asks for it again, and it costs a
+    similarity matrix over the whole history.
+    """
+    if len(points) < 2:
         return None
+    key = (k, hashlib.blake2b(history.tobytes() + points.tobytes(), digest_size=16).digest())
+    with _LOO_LOCK:
+        known = _LOO_ERRORS.get(key)
+    if known is None:
+        known = _leave_one_out_mae(history, points, k)
+        with _LOO_LOCK:
+            _LOO_ERRORS[key] = known
+    return known
+
+
+def _leave_one_out_mae(history: Vectors, points: Floats, k: int) -> float:
+    count = len(points)
     errors = np.empty(count)
     taken = min(k, count - 1)
     for start in range(0, count, LOO_CHUNK):
@@ -63,7 +83,18 @@ def leave_one_out_mae(history: Vectors, points: Floats, k: int) -> float | None:
         rows = np.arange(len(block))
         block[rows, start + rows] = -np.inf  # an item is not its own neighbour
         for row, similarities in enumerate(block):
-            order = np.lexsort((np.arange(count), -similarities))[:taken]
+            order = _top(similarities, taken)
             guess = weighted_points(similarities[order], points[order])
             errors[start + row] = abs(guess - points[start + row])
     return float(errors.mean())
+
+
+def _top(similarities: Floats, taken: int) -> npt.NDArray[np.intp]:
+    """The ``taken`` most similar positions, best first, ties by position (as ``nearest``)."""
+    candidates = np.arange(len(similarities))
+    if taken < len(similarities):
+        # Every position at least as similar as the taken-th best: ties at the edge included.
+        edge = np.partition(similarities, len(similarities) - taken)[len(similarities) - taken]
+        candidates = np.flatnonzero(similarities >= edge)
+    chosen = candidates[np.lexsort((candidates, -similarities[candidates]))]
+    return chosen[:taken]

@@ -154,7 +154,7 @@ class ClusteredIndex:
 
 
 class QdrantIndex:
-    """qdrant-client's embedded local mode (in memory), when the ``ml`` extra is installed."""
+    """qdrant-client's embedded local mode (in memory), the default backend."""
 
     backend = "qdrant-local"
     COLLECTION = "items"
@@ -190,14 +190,15 @@ class QdrantIndex:
 
 
 def resolve_backend(kind: str) -> str:
-    """The backend ``kind`` means here: ``qdrant`` or ``auto`` with qdrant-client installed is
-    qdrant's local mode, anything else the in-process numpy index."""
+    """The backend ``kind`` means here: ``qdrant`` or ``auto`` with qdrant-client installed (a
+    base dependency, so everywhere but a trimmed install) is qdrant's local mode, anything else
+    the in-process numpy index."""
     if kind not in ("qdrant", "auto"):
         return ClusteredIndex.backend
     # Asked without importing it: the import takes seconds, and the first index pays it.
     if importlib.util.find_spec("qdrant_client") is None:
         if kind == "qdrant":
-            raise RuntimeError("qdrant needs the ml extra: pip install 'vantage[ml]'")
+            raise RuntimeError("the qdrant backend needs qdrant-client: pip install qdrant-client")
         return ClusteredIndex.backend
     return QdrantIndex.backend
 
