@@ -4,28 +4,38 @@
 Validation: every query of the test corpus (hostile and benign, both dialects) validated in
 full (syntax, safety, tables and columns) and, separately, only parsed by sqlglot; per-query
 p50 and p99 of each and their ratios. Search: unit vectors drawn around 500 centres (clustered
-like real embeddings), 300 queries against the in-process index (exact scan below 20,000
-items, clustered above) with p95 latency, and recall@10 against exact search.
+like real embeddings), 300 queries against each backend (the in-process numpy index: exact
+scan below 20,000 items, clustered above; qdrant's embedded local mode) with p95 latency, and
+recall@10 against exact search.
 
-    OPENBLAS_NUM_THREADS=1 python -m bench.assist
+    python -m bench.assist
 
-(One BLAS thread: a matrix-vector product this small gains nothing from threads, and on a
-busy machine their spinning makes it several times slower.)
+It runs with one BLAS thread (``OPENBLAS_NUM_THREADS=1`` unless set): a matrix-vector product
+this small gains nothing from threads, and on a busy machine their spinning makes it several
+times slower.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy loads its BLAS
 
 import numpy as np
 import sqlglot
 from tests.packs.assist.corpus import benign_queries, hostile_queries
 
 from vantage.packs.assist.search.embedders import normalize
-from vantage.packs.assist.search.index import ClusteredIndex, ExactIndex
+from vantage.packs.assist.search.index import (
+    ClusteredIndex,
+    ExactIndex,
+    QdrantIndex,
+    make_index,
+)
 from vantage.packs.assist.sql.catalog import Catalog
 from vantage.packs.assist.sql.parsing import DIALECTS, Dialect
 from vantage.packs.assist.sql.validator import SqlValidator
@@ -33,18 +43,14 @@ from vantage.packs.assist.sql.validator import SqlValidator
 DIMENSION = 256
 CENTRES = 500
 QUERIES = 300
+SEARCH_BACKENDS = (ClusteredIndex.backend, QdrantIndex.backend)
 
 
-def _timings_us(
-    work: Callable[[str, Dialect], object], corpus: Sequence[tuple[str, Dialect]]
-) -> list[float]:
-    timings = []
-    for sql, dialect in corpus:
-        began = time.perf_counter()
-        with contextlib.suppress(sqlglot.errors.SqlglotError):
-            work(sql, dialect)  # a query sqlglot refuses still costs its parse
-        timings.append((time.perf_counter() - began) * 1e6)
-    return timings
+def _timed_us(work: Callable[[str, Dialect], object], sql: str, dialect: Dialect) -> float:
+    began = time.perf_counter()
+    with contextlib.suppress(sqlglot.errors.SqlglotError):
+        work(sql, dialect)  # a query sqlglot refuses still costs its parse
+    return (time.perf_counter() - began) * 1e6
 
 
 def _bare_parse(sql: str, dialect: Dialect) -> object:
@@ -52,13 +58,24 @@ def _bare_parse(sql: str, dialect: Dialect) -> object:
 
 
 def validation() -> dict[str, float]:
-    """Per-query latency of full validation and of sqlglot's parse over the corpus."""
+    """Per-query latency of full validation and of sqlglot's parse over the corpus.
+
+    The two alternate query by query, the first of each pair swapped every query, so both
+    see the same machine.
+    """
     validator = SqlValidator(Catalog())
     texts = [sql for _, sql in hostile_queries()] + list(benign_queries())
     corpus = [(sql, dialect) for sql in texts for dialect in DIALECTS]
-    _timings_us(validator.semantics, corpus[:200])  # warm caches and imports
-    full = _timings_us(validator.semantics, corpus)
-    parse = _timings_us(_bare_parse, corpus)
+    for sql, dialect in corpus[:200]:  # warm caches and imports
+        _timed_us(validator.semantics, sql, dialect)
+    full, parse = [], []
+    for index, (sql, dialect) in enumerate(corpus):
+        if index % 2:
+            parse.append(_timed_us(_bare_parse, sql, dialect))
+            full.append(_timed_us(validator.semantics, sql, dialect))
+        else:
+            full.append(_timed_us(validator.semantics, sql, dialect))
+            parse.append(_timed_us(_bare_parse, sql, dialect))
     p50, p99 = np.percentile(full, [50, 99])
     parse_p50, parse_p99 = np.percentile(parse, [50, 99])
     return {
@@ -77,13 +94,14 @@ def _vectors(count: int, generator: np.random.Generator, centres: np.ndarray) ->
     return normalize((chosen + 0.35 * generator.normal(size=chosen.shape)).astype(np.float32))
 
 
-def search(items: int) -> dict[str, float | str]:
-    """p95 latency and recall@10 of the in-process index holding ``items`` vectors."""
+def search(items: int, backend: str) -> dict[str, float | str]:
+    """p95 latency and recall@10 of a ``backend`` index holding ``items`` vectors."""
     generator = np.random.default_rng(11)
     centres = generator.normal(size=(CENTRES, DIMENSION)).astype(np.float32)
     vectors = _vectors(items, generator, centres)
-    index, exact = ClusteredIndex(DIMENSION), ExactIndex(DIMENSION)
-    index.add(range(items), vectors)
+    index, exact = make_index(DIMENSION, backend), ExactIndex(DIMENSION)
+    for start in range(0, items, 10_000):
+        index.add(range(start, min(items, start + 10_000)), vectors[start : start + 10_000])
     exact.add(range(items), vectors)
     timings, recalls = [], []
     for query in _vectors(QUERIES, generator, centres):
@@ -92,24 +110,26 @@ def search(items: int) -> dict[str, float | str]:
         timings.append((time.perf_counter() - began) * 1000)
         truth = {key for key, _ in exact.search(query, 10)}
         recalls.append(len(truth & {key for key, _ in found}) / 10)
+    trained = isinstance(index, ClusteredIndex) and index.trained
     return {
-        "index": "clustered" if index.trained else "exact",
+        "index": "clustered" if trained else backend,
         "p95_ms": round(float(np.percentile(timings, 95)), 3),
         "recall_at_10": round(float(np.mean(recalls)), 4),
     }
 
 
+def _search_sizes(backend: str) -> dict[str, object]:
+    small, large = search(10_000, backend), search(100_000, backend)
+    ratio = round(float(large["p95_ms"]) / float(small["p95_ms"]), 2)
+    return {"10k": small, "100k": large, "ratio_p95_100k_to_10k": ratio}
+
+
 def main() -> None:
     """Run both parts and print one JSON object."""
-    small, large = search(10_000), search(100_000)
     result = {
         "bench": "assist",
         "validation": validation(),
-        "search": {
-            "10k": small,
-            "100k": large,
-            "ratio_p95_100k_to_10k": round(float(large["p95_ms"]) / float(small["p95_ms"]), 2),
-        },
+        "search": {backend: _search_sizes(backend) for backend in SEARCH_BACKENDS},
     }
     print(json.dumps(result))
 

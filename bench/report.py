@@ -2,9 +2,9 @@
 
     python -m bench.report bench/results
 
-Reads ``gateway.json``, ``commerce.json``, ``commerce_scaling.json`` and ``trading.json`` (its
-WebSocket part) where present, writes one PNG chart per benchmark next to them and prints the
-Markdown table that docs/PERFORMANCE.md shows.
+Reads ``gateway.json``, ``commerce.json``, ``commerce_scaling.json``, ``trading.json`` (its
+WebSocket part) and ``assist.json`` where present, writes a PNG chart per comparison next to
+them and prints the Markdown table that docs/PERFORMANCE.md shows.
 """
 
 from __future__ import annotations
@@ -15,7 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from bench.report_charts import commerce_chart, gateway_chart, websocket_chart
-from bench.report_rows import commerce_rows, gateway_rows, scaling_rows, websocket_rows
+from bench.report_rows import (
+    assist_rows,
+    commerce_rows,
+    gateway_rows,
+    scaling_rows,
+    websocket_rows,
+)
 
 HEADER = (
     "| benchmark | figure | Vantage | compared with | ratio | target | met |\n"
@@ -53,6 +59,9 @@ def build(directory: Path) -> str:
     if isinstance(websocket, dict) and "p99_1000_over_100" in websocket:
         rows += websocket_rows(websocket)
         websocket_chart(websocket, directory / "websocket.png")
+    assist = _load(directory, "assist")
+    if assist:
+        rows += assist_rows(assist)
     return "\n".join([HEADER, *rows])
 
 

@@ -97,3 +97,22 @@ def websocket_rows(line: dict[str, Any]) -> list[str]:
         _fmt(small["p99_ms"], " ms"), line["p99_1000_over_100"], "≤ 2",
         line["p99_1000_over_100_met"],
     )]  # fmt: skip
+
+
+def assist_rows(line: dict[str, Any]) -> list[str]:
+    """SQL validation against sqlglot's bare parse; search at 100k items against 10k."""
+    check = line["validation"]
+    rows = [
+        _row("assist", f"SQL validation {stat}, {_fmt(check['queries'])} queries",
+             _fmt(check[f"{stat}_us"], " µs"), _fmt(check[f"parse_{stat}_us"], " µs"),
+             check[f"ratio_{stat}"], "≤ 3" if stat == "p99" else MISSING,
+             check["ratio_p99"] <= 3 if stat == "p99" else None)
+        for stat in ("p50", "p99")
+    ]  # fmt: skip
+    for backend, sizes in line["search"].items():
+        rows.append(_row(
+            "assist", f"search p95, 100,000 / 10,000 items, {backend}",
+            _fmt(sizes["100k"]["p95_ms"], " ms"), _fmt(sizes["10k"]["p95_ms"], " ms"),
+            sizes["ratio_p95_100k_to_10k"], MISSING, None,
+        ))  # fmt: skip
+    return rows
