@@ -287,7 +287,15 @@ def _text_table(plan: ImportPlan) -> TextTable | None:
     return None
 
 
-def _columnar_chunks(plan: ImportPlan, source: TextTable) -> Iterator[Chunk]:
+@dataclass(frozen=True)
+class CheckedFile:
+    """A file whose every row passed: its batches, and how many orders they hold."""
+
+    chunks: Iterator[Chunk]
+    orders: int
+
+
+def _columnar_chunks(plan: ImportPlan, source: TextTable) -> CheckedFile:
     try:
         positions = plan.columns.positions(source.header)
     except ValueError as error:
@@ -295,17 +303,19 @@ def _columnar_chunks(plan: ImportPlan, source: TextTable) -> Iterator[Chunk]:
     parsed = validate(source, positions, _row_reader(plan, positions))
     if isinstance(parsed, int):
         raise _first_bad_row(plan, source, positions, parsed)
-    return (
+    chunks = (
         Chunk(batch, done, parsed.total, parsed.skipped, parsed.currency)
         for batch, done in parsed.batches(plan.batch_orders)
     )
+    return CheckedFile(chunks, len(parsed))
 
 
-def read_whole_file(plan: ImportPlan) -> Iterator[Chunk]:
+def read_whole_file(plan: ImportPlan) -> CheckedFile:
     """Validate the whole file (raising ``RowError`` for its first bad row), then hand out its
     batches of whole orders. CSV and Parquet are read as columns; JSON lines, and CSV files
     only the row reader can read, row by row."""
     source = _text_table(plan)
     if source is not None:
         return _columnar_chunks(plan, source)
-    return iter(list(iter_batches(plan)))
+    chunks = list(iter_batches(plan))
+    return CheckedFile(iter(chunks), sum(len(chunk.batch) for chunk in chunks))

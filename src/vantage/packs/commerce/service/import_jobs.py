@@ -1,15 +1,13 @@
 """Import jobs: an uploaded file, checked whole, then written by the file importer.
 
-The importer commits one transaction per batch, so a bad line in the tenth batch would leave
-nine written. A job reads the whole file once first, without writing: a bad line fails the job
-before anything is written, and the pass counts the orders, so the import that follows reports
-progress as orders done of a known total.
+The importer checks the whole file before it writes anything (a bad line fails the job with
+nothing written) and counts its orders on the way, so the job reports progress as orders
+done of a known total.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vantage.core.db import Database
 from vantage.core.jobs import Job, JobContext, JobService
-from vantage.packs.commerce.ingest.files import Chunk, ImportPlan, iter_batches
+from vantage.packs.commerce.ingest.files import Chunk
 from vantage.packs.commerce.service.import_options import ImportOptions
 from vantage.packs.commerce.service.importer import ImportReport, import_file
 from vantage.packs.commerce.service.uploads import ReceivedFile, move, upload_path
@@ -72,33 +70,24 @@ async def run_import(
     if not await asyncio.to_thread(path.is_file):
         raise FileNotFoundError("the uploaded file is no longer there; upload it again")
     plan = options.plan(path, batch_orders)
-    total = await _count_orders(ctx, plan)
-    await ctx.progress(0, total, f"importing {total:,} orders")
-    async with ProgressRelay(ctx, total) as relay:
+    await ctx.progress(0, None, "checking the file")
+    relay = ProgressRelay(ctx)
+    async with relay:
         report = await import_file(
-            ctx.database, ctx.tenant_id, plan, default_currency=default_currency, progress=relay
+            ctx.database,
+            ctx.tenant_id,
+            plan,
+            default_currency=default_currency,
+            progress=relay,
+            checked=relay.start,
         )
+    total = relay.total or report.orders
     await ctx.progress(total, total, f"{report.orders:,} orders imported")
     ctx.log(
         f"imported {report.orders:,} orders ({report.created:,} new, {report.updated:,} updated, "
         f"{report.lines:,} lines) in {report.batches} batch(es)"
     )
     return asdict(ImportResult.of(report))
-
-
-def _next(chunks: Iterator[Chunk]) -> Chunk | None:
-    return next(chunks, None)
-
-
-async def _count_orders(ctx: JobContext, plan: ImportPlan) -> int:
-    """Read every row as the import will, writing nothing; raises ``RowError`` at a bad one."""
-    chunks = iter_batches(plan)
-    orders = 0
-    while (chunk := await asyncio.to_thread(_next, chunks)) is not None:
-        orders += len(chunk.batch)
-        read = round(100 * chunk.done / chunk.total) if chunk.total else 100
-        await ctx.progress(0, None, f"checking the file: {read} % read, {orders:,} orders")
-    return orders
 
 
 class ProgressRelay:
@@ -108,13 +97,18 @@ class ProgressRelay:
     write never holds up the import and never piles up.
     """
 
-    def __init__(self, ctx: JobContext, total: int) -> None:
+    def __init__(self, ctx: JobContext) -> None:
         self._ctx = ctx
-        self._total = total
+        self.total = 0
         self._orders: int | None = None
         self._wake = asyncio.Event()
         self._closing = False
         self._task: asyncio.Task[None] | None = None
+
+    async def start(self, total: int) -> None:
+        """The file passed its check and holds ``total`` orders."""
+        self.total = total
+        await self._ctx.progress(0, total, f"importing {total:,} orders")
 
     def __call__(self, chunk: Chunk, report: ImportReport) -> None:
         self._orders = report.orders
@@ -140,9 +134,9 @@ class ProgressRelay:
             self._wake.clear()
             orders = self._orders
             if orders is not None:
-                done = min(orders, self._total)
+                done = min(orders, self.total)
                 await self._ctx.progress(
-                    done, self._total, f"{done:,} of {self._total:,} orders imported"
+                    done, self.total, f"{done:,} of {self.total:,} orders imported"
                 )
 
 

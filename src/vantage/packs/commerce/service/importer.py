@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -52,6 +52,10 @@ def _rare_collections() -> Iterator[None]:
         gc.set_threshold(*previous)
 
 
+async def _nothing(orders: int) -> None:
+    return None
+
+
 async def import_file(
     database: Database,
     tenant_id: int,
@@ -59,21 +63,26 @@ async def import_file(
     *,
     default_currency: str,
     progress: Callable[[Chunk, ImportReport], None] = lambda chunk, report: None,
+    checked: Callable[[int], Awaitable[None]] = _nothing,
 ) -> ImportReport:
-    """Import a whole file; raises ``RowError`` (with its line) on the first bad row."""
+    """Import a whole file; raises ``RowError`` (with its line) on the first bad row.
+
+    ``checked`` hears the number of orders once the file passed, before anything is written.
+    """
     with _rare_collections():
-        return await _import_batches(database, tenant_id, plan, default_currency, progress)
+        whole = await asyncio.to_thread(read_whole_file, plan)
+        await checked(whole.orders)
+        return await _import_batches(database, tenant_id, whole.chunks, default_currency, progress)
 
 
 async def _import_batches(
     database: Database,
     tenant_id: int,
-    plan: ImportPlan,
+    chunks: Iterator[Chunk],
     default_currency: str,
     progress: Callable[[Chunk, ImportReport], None],
 ) -> ImportReport:
     report = ImportReport()
-    chunks = await asyncio.to_thread(read_whole_file, plan)
     upcoming = asyncio.create_task(asyncio.to_thread(_next, chunks))
     try:
         while (chunk := await upcoming) is not None:
