@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import os
+import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +18,11 @@ from typer.testing import CliRunner
 from tests.packs.commerce.conftest import API, Shop, make_shop
 from tests.support.auth import create_tenant
 from vantage.cli import build_cli
+from vantage.core.db import utcnow
+from vantage.core.jobs.models import Job
 from vantage.packs.commerce import PACK
+from vantage.packs.commerce.jobs import UPLOAD_GRACE_SECONDS
+from vantage.packs.commerce.service.import_jobs import IMPORT_JOB, remove_abandoned_uploads
 
 IMPORTS = f"{API}/imports"
 HEADER = ["order_id", "customer_id", "placed_at", "status", "product_id", "product_name",
@@ -271,3 +278,38 @@ async def test_a_cancelled_import_stops_and_removes_its_upload(
         assert _uploads_left(shop) == []
         board = await client.get(f"{API}/dashboard", params=MARCH, headers=shop.reader_headers)
         assert board.json()["transactions"] < 20_000
+
+
+def _job_row(status: str) -> Job:
+    now = utcnow()
+    return Job(
+        id=str(uuid.uuid4()), tenant_id=1, kind=IMPORT_JOB, params={}, status=status,
+        progress_done=0, log_tail=[], attempts=1, max_attempts=1, cancel_requested=False,
+        queued_at=now, created_at=now, updated_at=now,
+    )  # fmt: skip
+
+
+async def test_uploads_no_job_will_read_are_swept_and_the_others_kept(shop: Shop) -> None:
+    accepted = await _upload(shop, _csv(ROWS))
+    assert (await _finished(shop, accepted.json()["job_id"]))["status"] == "succeeded"
+    core = shop.client.app.state.core  # type: ignore[attr-defined]
+    directory = core.settings.data_dir / "commerce-imports"
+    waiting, ended = _job_row("queued"), _job_row("failed")  # stored, never sent to a worker
+    async with core.database.transaction() as session:
+        session.add_all([waiting, ended])
+    files = {
+        "partial": directory / "incoming-0f.part",
+        "unknown job": directory / "1-no-such-job.csv",
+        "ended job": directory / f"1-{ended.id}.csv",
+        "queued job": directory / f"1-{waiting.id}.csv",
+        "just uploaded": directory / "1-not-committed-yet.csv",
+    }
+    for name, path in files.items():
+        path.write_text("order_id\n")
+        if name != "just uploaded":
+            os.utime(path, (time.time() - 2 * UPLOAD_GRACE_SECONDS,) * 2)
+    removed = await remove_abandoned_uploads(
+        core.database, core.jobs.service, directory, UPLOAD_GRACE_SECONDS
+    )
+    assert removed == 3
+    assert _uploads_left(shop) == sorted([files["queued job"], files["just uploaded"]])

@@ -9,7 +9,11 @@ from typing import Any
 import structlog
 
 from vantage.core.jobs import JobContext, JobHandler
-from vantage.packs.commerce.service.import_jobs import cancel_was_asked, run_import
+from vantage.packs.commerce.service.import_jobs import (
+    cancel_was_asked,
+    remove_abandoned_uploads,
+    run_import,
+)
 from vantage.packs.commerce.service.import_options import ImportOptions
 from vantage.packs.commerce.service.uploads import discard, upload_path, uploads_dir
 from vantage.packs.commerce.settings import CommerceSettings
@@ -39,6 +43,22 @@ def import_orders_job(settings_of: Callable[[], CommerceSettings]) -> JobHandler
                 discard(path)
 
     return handle
+
+
+# An upload's job is queued in the request that received it, so an hour-old upload whose job
+# does not exist never will.
+UPLOAD_GRACE_SECONDS = 3600.0
+
+
+async def sweep_uploads(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+    """``commerce.sweep_uploads``: remove the uploads that no job will read any more."""
+    directory = uploads_dir(ctx.settings.data_dir)
+    removed = await remove_abandoned_uploads(
+        ctx.database, ctx.jobs, directory, UPLOAD_GRACE_SECONDS
+    )
+    if removed:
+        ctx.log(f"removed {removed} abandoned upload(s)")
+    return {"removed": removed}
 
 
 async def _cancelled_for_good(ctx: JobContext) -> bool:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from vantage.core.jobs.kinds import Schedule
 from vantage.core.packs import Pack, WebPage
 from vantage.packs.commerce.api import router
 from vantage.packs.commerce.channels import CHANNELS
 from vantage.packs.commerce.cli import cli, importers
 from vantage.packs.commerce.compat import COMPAT
 from vantage.packs.commerce.demo import load_demo
-from vantage.packs.commerce.jobs import import_orders_job
+from vantage.packs.commerce.jobs import import_orders_job, sweep_uploads
 from vantage.packs.commerce.runtime import lifespan
 from vantage.packs.commerce.service.import_jobs import IMPORT_JOB
 from vantage.packs.commerce.settings import CommerceSettings
+
+SWEEP_UPLOADS_JOB = "commerce.sweep_uploads"
+SWEEP_UPLOADS_SCHEDULE = "23 * * * *"  # hourly
 
 
 def build_pack() -> Pack:
@@ -28,7 +32,8 @@ def build_pack() -> Pack:
         cli=cli,
         importers=importers,
         settings=CommerceSettings,
-        jobs={IMPORT_JOB: import_orders_job(CommerceSettings)},
+        jobs={IMPORT_JOB: import_orders_job(CommerceSettings), SWEEP_UPLOADS_JOB: sweep_uploads},
+        schedules=[Schedule(SWEEP_UPLOADS_SCHEDULE, SWEEP_UPLOADS_JOB)],
         web=WebPage.beside(__file__, "Commerce"),
         channels=CHANNELS,
         compat=COMPAT,

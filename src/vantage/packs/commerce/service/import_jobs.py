@@ -8,6 +8,7 @@ done of a known total.
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -15,11 +16,19 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vantage.core.db import Database
+from vantage.core.errors import NotFound
 from vantage.core.jobs import Job, JobContext, JobService
+from vantage.core.jobs.models import FINISHED_STATUSES
 from vantage.packs.commerce.ingest.files import Chunk
 from vantage.packs.commerce.service.import_options import ImportOptions
 from vantage.packs.commerce.service.importer import ImportReport, import_file
-from vantage.packs.commerce.service.uploads import ReceivedFile, move, upload_path
+from vantage.packs.commerce.service.uploads import (
+    ReceivedFile,
+    discard,
+    move,
+    old_uploads,
+    upload_path,
+)
 
 IMPORT_JOB = "commerce.import_orders"
 
@@ -138,6 +147,31 @@ class ProgressRelay:
                 await self._ctx.progress(
                     done, self.total, f"{done:,} of {self.total:,} orders imported"
                 )
+
+
+async def remove_abandoned_uploads(
+    database: Database, jobs: JobService, directory: Path, grace_seconds: float
+) -> int:
+    """Remove the uploads no job will read: partial ones, and those of jobs that ended.
+
+    A job removes its file when it ends; a job failed by the reaper after its worker died (or a
+    process killed mid-upload) cannot, so this sweeps up after them. Files younger than
+    ``grace_seconds`` are left alone: the job of one may not be committed yet.
+    """
+    partial, waiting = await asyncio.to_thread(old_uploads, directory, time.time(), grace_seconds)
+    abandoned = list(partial)
+    async with database.reader() as session:
+        for upload in waiting:
+            try:
+                job = await jobs.get(session, upload.tenant_id, upload.job_id)
+            except NotFound:
+                abandoned.append(upload.path)
+                continue
+            if job.status in FINISHED_STATUSES:
+                abandoned.append(upload.path)
+    for path in abandoned:
+        discard(path)
+    return len(abandoned)
 
 
 async def cancel_was_asked(

@@ -82,3 +82,33 @@ def move(received: ReceivedFile, target: Path) -> None:
 def discard(path: Path) -> None:
     """Remove an upload (already gone is fine)."""
     path.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class WaitingUpload:
+    """An upload handed to a job: the file, and the job that reads it."""
+
+    path: Path
+    tenant_id: int
+    job_id: str
+
+
+def old_uploads(
+    directory: Path, now: float, grace_seconds: float
+) -> tuple[list[Path], list[WaitingUpload]]:
+    """Files not touched for ``grace_seconds``: partial uploads (their request is long gone),
+    and uploads named for a job (each kept only while its job may still run)."""
+    partial, waiting = [], []
+    for path in directory.glob("*") if directory.is_dir() else ():
+        try:
+            idle = now - path.stat().st_mtime
+        except FileNotFoundError:  # removed meanwhile by its job
+            continue
+        if idle < grace_seconds:
+            continue
+        tenant, _, rest = path.stem.partition("-")
+        if path.name.startswith("incoming-"):
+            partial.append(path)
+        elif tenant.isdigit() and rest:
+            waiting.append(WaitingUpload(path, int(tenant), rest))
+    return partial, waiting
