@@ -163,6 +163,14 @@ async def test_the_aliases_are_deprecated_under_the_compat_tag(team: Team) -> No
                  "/api/profile", "/api/insights"):  # fmt: skip
         operation = document["paths"][path]["get"]
         assert operation["tags"] == ["compat"] and operation["deprecated"] is True
+    # Each documents its route's parameters, under ProdLens's names.
+    insights = document["paths"]["/api/insights"]["get"]["parameters"]
+    route = document["paths"]["/api/v1/aidev/insights"]["get"]["parameters"]
+    names = {"from": "since", "max_lag_days": "lag_days"}
+    assert [p["name"] for p in insights] == [names.get(p["name"], p["name"]) for p in route]
+    assert [p["schema"] for p in insights] == [p["schema"] for p in route]
+    [session_id] = document["paths"]["/api/sessions/{session_id}"]["get"]["parameters"]
+    assert session_id["in"] == "path" and session_id["schema"]["minimum"] == 1
 
 
 async def test_the_aliases_are_off_with_the_setting(
