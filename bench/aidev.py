@@ -4,10 +4,12 @@
 
 1. writes N LiteLLM payloads (JSON lines, 50 developers over 90 days) and imports them with
    the real importer (dedupe, pricing, sessions and the daily rollup in each batch's
-   transaction): spans/s by file import, next to ``raw_insert``: spans/s of inserting the same
-   rows into ``aidev_traces`` alone with plain ``executemany`` (a bound no ingest beats);
+   transaction): spans/s by file import, next to ``raw_insert``: spans/s of reading the same
+   lines and inserting their rows into ``aidev_traces`` alone with plain ``executemany``, in
+   batches of the same size (a bound no ingest beats);
 2. starts one uvicorn worker and exports GenAI spans to ``POST /v1/traces`` as OTLP protobuf,
-   1,000 spans a request: spans/s through the receiver;
+   1,000 spans a request: spans/s through the receiver, next to ``raw_insert`` of the same
+   spans (decoded from the same bodies, 1,000 rows a transaction);
 3. measures p50/p95 of ``/aidev/metrics?days=7`` and ``/aidev/insights?days=90`` at the small
    size, grows the data to the large size, measures again, and reports the p95 ratio.
 """
@@ -24,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -43,7 +46,9 @@ from vantage.packs.aidev.models import Trace
 from vantage.packs.aidev.service.batches import TraceIngestor
 from vantage.packs.aidev.service.importer import ImportPlan, import_traces
 from vantage.packs.aidev.service.pricing import load_price_table
-from vantage.packs.aidev.traces.formats import read_record
+from vantage.packs.aidev.traces.formats import Parsed, read_record
+from vantage.packs.aidev.traces.otlp_proto import decode_request, proto_spans
+from vantage.packs.aidev.traces.record import TraceRecord
 
 SECRET = "bench-secret-" + "x" * 40
 DEVELOPERS = 50
@@ -84,19 +89,7 @@ def write_payloads(path: Path, count: int, prefix: str, seed: int) -> None:
             handle.write(json.dumps(_payload(rng, index, now, prefix)) + "\n")
 
 
-async def _import(url: str, path: Path) -> dict[str, Any]:
-    database = Database(_settings(url))
-    ingestor = TraceIngestor(database, load_price_table(None), timedelta(minutes=30))
-    began = time.perf_counter()
-    report = await import_traces(ingestor, ImportPlan(path, 1, IMPORT_LINES))
-    elapsed = time.perf_counter() - began
-    await database.dispose()
-    return {"spans": report.accepted, "seconds": round(elapsed, 1),
-            "spans_per_s": round(report.accepted / elapsed)}  # fmt: skip
-
-
-def _raw_row(tenant_id: int, line: str) -> dict[str, Any]:
-    record = read_record(json.loads(line)).records[0]
+def _raw_row(tenant_id: int, record: TraceRecord) -> dict[str, Any]:
     return {
         "tenant_id": tenant_id, "request_id": record.request_id, "source": record.source,
         "trace_id": record.trace_id, "started_at": record.started_at,
@@ -111,8 +104,8 @@ def _raw_row(tenant_id: int, line: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
-async def _raw_insert(url: str, path: Path) -> dict[str, Any]:
-    """The same rows written to ``aidev_traces`` of a second tenant, nothing else done."""
+async def _raw_tenant(url: str) -> int:
+    """A second tenant, whose ``aidev_traces`` rows the raw inserts write."""
     database = Database(_settings(url))
     async with database.transaction() as session:
         now = datetime.now(UTC)
@@ -122,15 +115,96 @@ async def _raw_insert(url: str, path: Path) -> dict[str, Any]:
                  "VALUES ('raw', 'raw', :now, :now)"), {"now": stamp},
         )  # fmt: skip
         tenant = int(await session.scalar(text("SELECT id FROM tenants WHERE slug = 'raw'")))
-    lines = (await asyncio.to_thread(path.read_text)).splitlines()
-    began = time.perf_counter()
+    await database.dispose()
+    return tenant
+
+
+async def _raw_insert(database: Database, rows: list[dict[str, Any]]) -> None:
+    """One plain Core ``executemany`` of the rows (no ORM bookkeeping, no RETURNING)."""
+    async with database.transaction() as session:
+        await session.execute(insert(Trace.__table__), rows)
+
+
+async def _raw_lines(database: Database, tenant: int, lines: list[str]) -> None:
+    """The lines read and their rows inserted, ``IMPORT_LINES`` a transaction."""
     for start in range(0, len(lines), IMPORT_LINES):
-        rows = [_raw_row(tenant, line) for line in lines[start : start + IMPORT_LINES]]
-        async with database.transaction() as session:
-            await session.execute(insert(Trace), rows)
+        rows = [
+            _raw_row(tenant, read_record(json.loads(line)).records[0])
+            for line in lines[start : start + IMPORT_LINES]
+        ]
+        await _raw_insert(database, rows)
+
+
+async def _raw_bodies(database: Database, tenant: int, bodies: list[bytes]) -> None:
+    """The OTLP bodies decoded and their spans inserted, one transaction a body."""
+    for body in bodies:
+        parsed = Parsed()
+        parsed.add_spans(proto_spans(decode_request(body)))
+        await _raw_insert(database, [_raw_row(tenant, record) for record in parsed.records])
+
+
+def _rate(spans: int, seconds: float) -> dict[str, Any]:
+    return {"spans": spans, "seconds": round(seconds, 2), "spans_per_s": round(spans / seconds)}
+
+
+async def _timed(work: Awaitable[Any]) -> float:
+    began = time.perf_counter()
+    await work
+    return time.perf_counter() - began
+
+
+async def alternate(
+    subjects: dict[str, Callable[[int], Awaitable[Any]]], rounds: int
+) -> dict[str, float]:
+    """Seconds each subject spent on its share of every round, the order reversed each round,
+    so that a drift in the shared machine's speed weighs on all of them alike."""
+    spent = dict.fromkeys(subjects, 0.0)
+    names = list(subjects)
+    for number in range(rounds):
+        for name in names if number % 2 == 0 else reversed(names):
+            spent[name] += await _timed(subjects[name](number))
+    return spent
+
+
+async def import_vs_raw(
+    url: str, path: Path, workdir: Path, raw_tenant: int, rounds: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The file imported (tenant 1) and the same lines inserted raw (``raw_tenant``), in
+    alternating rounds of the same lines and the same batch size."""
+    lines = (await asyncio.to_thread(path.read_text)).splitlines(keepends=True)
+    per_round = -(-len(lines) // rounds // IMPORT_LINES) * IMPORT_LINES
+    parts = [lines[start : start + per_round] for start in range(0, len(lines), per_round)]
+    files = []
+    for number, part in enumerate(parts):
+        files.append(workdir / f"{path.stem}-{number}.jsonl")
+        await asyncio.to_thread(files[-1].write_text, "".join(part))
+    database = Database(_settings(url))
+    ingestor = TraceIngestor(database, load_price_table(None), timedelta(minutes=30))
+    accepted = 0
+
+    async def importer(number: int) -> None:
+        nonlocal accepted
+        report = await import_traces(ingestor, ImportPlan(files[number], 1, IMPORT_LINES))
+        accepted += report.accepted
+
+    async def raw(number: int) -> None:
+        await _raw_lines(database, raw_tenant, parts[number])
+
+    spent = await alternate({"import": importer, "raw": raw}, len(parts))
+    await database.dispose()
+    for file in files:
+        file.unlink()
+    return _rate(accepted, spent["import"]), _rate(len(lines), spent["raw"])
+
+
+async def _import(url: str, path: Path) -> dict[str, Any]:
+    database = Database(_settings(url))
+    ingestor = TraceIngestor(database, load_price_table(None), timedelta(minutes=30))
+    began = time.perf_counter()
+    report = await import_traces(ingestor, ImportPlan(path, 1, IMPORT_LINES))
     elapsed = time.perf_counter() - began
     await database.dispose()
-    return {"spans": len(lines), "spans_per_s": round(len(lines) / elapsed)}
+    return _rate(report.accepted, elapsed)
 
 
 def _attribute(key: str, value: str | int) -> KeyValue:
@@ -167,14 +241,28 @@ def otlp_bodies(count: int, seed: int) -> list[bytes]:
     return bodies
 
 
-def _export(base: str, key: str, bodies: list[bytes], spans: int) -> dict[str, Any]:
+async def otlp_vs_raw(
+    url: str, base: str, key: str, bodies: list[bytes], spans: int, raw_tenant: int, rounds: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The bodies exported to the receiver and the same spans inserted raw, in alternating
+    rounds of the same bodies."""
     headers = {"X-API-Key": key, "Content-Type": "application/x-protobuf"}
-    with httpx.Client(base_url=base, timeout=300) as client:
-        began = time.perf_counter()
-        for body in bodies:
-            client.post("/v1/traces", content=body, headers=headers).raise_for_status()
-        elapsed = time.perf_counter() - began
-    return {"spans": spans, "seconds": round(elapsed, 2), "spans_per_s": round(spans / elapsed)}
+    per_round = -(-len(bodies) // rounds)
+    parts = [bodies[start : start + per_round] for start in range(0, len(bodies), per_round)]
+    database = Database(_settings(url))
+    async with httpx.AsyncClient(base_url=base, timeout=300) as client:
+
+        async def export(number: int) -> None:
+            for body in parts[number]:
+                answer = await client.post("/v1/traces", content=body, headers=headers)
+                answer.raise_for_status()
+
+        async def raw(number: int) -> None:
+            await _raw_bodies(database, raw_tenant, parts[number])
+
+        spent = await alternate({"otlp": export, "raw": raw}, len(parts))
+    await database.dispose()
+    return _rate(spans, spent["otlp"]), _rate(spans, spent["raw"])
 
 
 def _latency(base: str, key: str, path: str, runs: int) -> dict[str, float]:
@@ -234,14 +322,17 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     await asyncio.to_thread(migrations.upgrade, url)
     first, rest = workdir / "first.jsonl", workdir / "rest.jsonl"
     write_payloads(first, small, "a", 1)
-    imported = await _import(url, first)
-    raw = await _raw_insert(url, first)
+    raw_tenant = await _raw_tenant(url)
+    imported, raw = await import_vs_raw(url, first, workdir, raw_tenant, args.rounds)
+    first.unlink()
     key = await _api_key(url)
     otlp_spans = min(small, 50_000)
     bodies = otlp_bodies(otlp_spans, 2)
     process, base = _server(url, workdir)
     try:
-        received = await asyncio.to_thread(_export, base, key, bodies, otlp_spans)
+        received, raw_otlp = await otlp_vs_raw(
+            url, base, key, bodies, otlp_spans, raw_tenant, args.rounds
+        )
         at_small = await asyncio.to_thread(_reads, base, key, args.runs)
         write_payloads(rest, large - small - otlp_spans, "b", 3)
         await _import(url, rest)
@@ -252,7 +343,9 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     return {
         "benchmark": "aidev", "database": url.split(":", 1)[0],
         "file_import": imported, "raw_insert": raw, "otlp_http": received,
+        "otlp_raw_insert": raw_otlp,
         "import_vs_raw": round(imported["spans_per_s"] / raw["spans_per_s"], 3),
+        "otlp_vs_raw": round(received["spans_per_s"] / raw_otlp["spans_per_s"], 3),
         "reads": {f"{small}_spans": at_small, f"{large}_spans": at_large},
         "p95_ratio": {
             name: round(at_large[name]["p95_ms"] / at_small[name]["p95_ms"], 2)
@@ -268,6 +361,9 @@ def main() -> None:
     parser.add_argument("--large", type=int, default=1_000_000)
     parser.add_argument("--quick", action="store_true", help="5,000 and 20,000 spans")
     parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument(
+        "--rounds", type=int, default=10, help="alternating rounds of ingest and raw insert"
+    )
     parser.add_argument("--database-url", default=None, help="an empty PostgreSQL database")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="aidev-bench-") as directory:

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import Table, Update, bindparam, case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vantage.core.dialect import insert_ignoring_conflict
+from vantage.core.dialect import chunks, insert_ignoring_conflict
 from vantage.packs.aidev.models import Session, Trace
 
 
@@ -167,6 +167,30 @@ async def assign_traces(
         statement,
         [{"trace_row": trace, "session_row": target} for trace, target in assignments],
     )
+
+
+async def assign_keyed_traces(
+    session: AsyncSession, tenant_id: int, trace_ids: Sequence[int]
+) -> None:
+    """Put each of the traces into the session of its session id (which must exist): one
+    set-based statement a chunk, the session found by the ``(tenant, session_key)`` key."""
+    traces = Trace.__table__
+    sessions = Session.__table__
+    assert isinstance(traces, Table) and isinstance(sessions, Table)
+    owner = (
+        select(sessions.c.id)
+        .where(
+            sessions.c.tenant_id == traces.c.tenant_id,
+            sessions.c.session_key == traces.c.session_key,
+        )
+        .scalar_subquery()
+    )
+    for chunk in chunks(trace_ids):
+        await session.execute(
+            update(traces)
+            .where(traces.c.tenant_id == tenant_id, traces.c.id.in_(chunk))
+            .values(session_id=owner)
+        )
 
 
 async def absorb_sessions(

@@ -94,18 +94,17 @@ def _keyed_totals(requests: Sequence[NewRequest]) -> dict[str, repository.Sessio
 
 async def _by_session_key(
     session: AsyncSession, tenant_id: int, requests: Sequence[NewRequest]
-) -> tuple[list[tuple[int, int]], set[int], set[int]]:
-    """Assignments to keyed sessions, the sessions touched, and those of them that existed
-    before (the new ones are written with their totals and need no refresh)."""
+) -> tuple[set[int], set[int]]:
+    """Put the requests that carry a session id into its session; the sessions touched, and
+    those of them that existed before (the new ones are written with their totals and need no
+    refresh)."""
     totals = _keyed_totals(requests)
     ids, created = await repository.keyed_session_ids(session, tenant_id, totals)
-    assignments = [
-        (request.row_id, ids[request.session_key])
-        for request in requests
-        if request.session_key is not None
-    ]
+    await repository.assign_keyed_traces(
+        session, tenant_id, [r.row_id for r in requests if r.session_key is not None]
+    )
     touched = set(ids.values())
-    return assignments, touched, touched - created
+    return touched, touched - created
 
 
 async def _by_gaps(
@@ -139,7 +138,8 @@ async def cut_sessions(
     session: AsyncSession, tenant_id: int, requests: Sequence[NewRequest], gap: timedelta
 ) -> set[int]:
     """Put each new request in its session; the ids of the sessions that changed."""
-    assignments, touched, stale = await _by_session_key(session, tenant_id, requests)
+    touched, stale = await _by_session_key(session, tenant_id, requests)
+    assignments: list[tuple[int, int]] = []
     by_developer: dict[str, list[NewRequest]] = {}
     for request in requests:
         if request.session_key is None and request.developer != UNKNOWN:
