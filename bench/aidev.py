@@ -29,12 +29,12 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
-from sqlalchemy import insert, text
+from sqlalchemy import Table, insert, text
 from tests.support.servers import free_port, wait_until_ready
 
 from vantage.config import Settings
@@ -50,6 +50,7 @@ from vantage.packs.aidev.traces.formats import Parsed, read_record
 from vantage.packs.aidev.traces.otlp_proto import decode_request, proto_spans
 from vantage.packs.aidev.traces.record import TraceRecord
 
+TRACES = cast(Table, Trace.__table__)
 SECRET = "bench-secret-" + "x" * 40
 DEVELOPERS = 50
 DAYS = 90
@@ -122,7 +123,7 @@ async def _raw_tenant(url: str) -> int:
 async def _raw_insert(database: Database, rows: list[dict[str, Any]]) -> None:
     """One plain Core ``executemany`` of the rows (no ORM bookkeeping, no RETURNING)."""
     async with database.transaction() as session:
-        await session.execute(insert(Trace.__table__), rows)
+        await session.execute(insert(TRACES), rows)
 
 
 async def _raw_lines(database: Database, tenant: int, lines: list[str]) -> None:

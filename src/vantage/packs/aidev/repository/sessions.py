@@ -14,7 +14,7 @@ from vantage.core.dialect import chunks, insert_ignoring_conflict
 from vantage.packs.aidev.models import Session, Trace
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SessionSpan:
     """An existing gap-cut session of a developer: its id and time span."""
 
@@ -23,7 +23,7 @@ class SessionSpan:
     ended_at: datetime
 
 
-@dataclass
+@dataclass(slots=True)
 class SessionTotals:
     """A session's figures over a set of requests (what a refresh writes)."""
 

@@ -18,7 +18,7 @@ from vantage.packs.aidev.models import UNKNOWN
 from vantage.packs.aidev.repository import sessions as repository
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NewRequest:
     """A request just written: its row id, what places it in a session, and what it adds to
     the session's totals."""
@@ -37,7 +37,7 @@ class NewRequest:
     unpriced: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class _Cluster:
     end: datetime
     sessions: list[int]
