@@ -10,8 +10,9 @@
 2. starts one uvicorn worker and exports GenAI spans to ``POST /v1/traces`` as OTLP protobuf,
    1,000 spans a request: spans/s through the receiver, next to ``raw_insert`` of the same
    spans (decoded from the same bodies, 1,000 rows a transaction);
-3. measures p50/p95 of ``/aidev/metrics?days=7`` and ``/aidev/insights?days=90`` at the small
-   size, grows the data to the large size, measures again, and reports the p95 ratio.
+3. measures p50/p95 of ``/aidev/metrics?days=7`` and ``/aidev/insights?days=90`` for a tenant
+   of the small size and one of the large size in the same database, the two taking turns
+   request by request, and reports the p95 ratio.
 """
 
 from __future__ import annotations
@@ -105,19 +106,26 @@ def _raw_row(tenant_id: int, record: TraceRecord) -> dict[str, Any]:
     }  # fmt: skip
 
 
-async def _raw_tenant(url: str) -> int:
-    """A second tenant, whose ``aidev_traces`` rows the raw inserts write."""
+async def _tenant(url: str, slug: str) -> int:
+    """A further tenant, by slug."""
     database = Database(_settings(url))
     async with database.transaction() as session:
         now = datetime.now(UTC)
         stamp = now.replace(tzinfo=None) if database.dialect == "sqlite" else now
         await session.execute(
             text("INSERT INTO tenants (slug, name, created_at, updated_at) "
-                 "VALUES ('raw', 'raw', :now, :now)"), {"now": stamp},
+                 "VALUES (:slug, :slug, :now, :now)"), {"slug": slug, "now": stamp},
         )  # fmt: skip
-        tenant = int(await session.scalar(text("SELECT id FROM tenants WHERE slug = 'raw'")))
+        found = await session.scalar(
+            text("SELECT id FROM tenants WHERE slug = :slug"), {"slug": slug}
+        )
     await database.dispose()
-    return tenant
+    return int(found)
+
+
+async def _raw_tenant(url: str) -> int:
+    """A second tenant, whose ``aidev_traces`` rows the raw inserts write."""
+    return await _tenant(url, "raw")
 
 
 async def _raw_insert(database: Database, rows: list[dict[str, Any]]) -> None:
@@ -198,11 +206,11 @@ async def import_vs_raw(
     return _rate(accepted, spent["import"]), _rate(len(lines), spent["raw"])
 
 
-async def _import(url: str, path: Path) -> dict[str, Any]:
+async def _import(url: str, path: Path, tenant_id: int) -> dict[str, Any]:
     database = Database(_settings(url))
     ingestor = TraceIngestor(database, load_price_table(None), timedelta(minutes=30))
     began = time.perf_counter()
-    report = await import_traces(ingestor, ImportPlan(path, 1, IMPORT_LINES))
+    report = await import_traces(ingestor, ImportPlan(path, tenant_id, IMPORT_LINES))
     elapsed = time.perf_counter() - began
     await database.dispose()
     return _rate(report.accepted, elapsed)
@@ -266,24 +274,39 @@ async def otlp_vs_raw(
     return _rate(spans, spent["otlp"]), _rate(spans, spent["raw"])
 
 
-def _latency(base: str, key: str, path: str, runs: int) -> dict[str, float]:
-    samples = []
-    with httpx.Client(base_url=base, headers={"X-API-Key": key}, timeout=120) as client:
-        client.get(path).raise_for_status()
-        for _ in range(runs):
-            began = time.perf_counter()
-            client.get(path).raise_for_status()
-            samples.append(time.perf_counter() - began)
+def _summary(samples: list[float]) -> dict[str, float]:
     cuts = statistics.quantiles(samples, n=20)
     return {"p50_ms": round(statistics.median(samples) * 1000, 1),
             "p95_ms": round(cuts[18] * 1000, 1)}  # fmt: skip
 
 
-async def _api_key(url: str) -> str:
+def _latency(base: str, keys: dict[str, str], path: str, runs: int) -> dict[str, dict[str, float]]:
+    """Latency of ``path`` for each tenant (by its key), the tenants taking turns."""
+    samples: dict[str, list[float]] = {name: [] for name in keys}
+    clients = {
+        name: httpx.Client(base_url=base, headers={"X-API-Key": key}, timeout=120)
+        for name, key in keys.items()
+    }
+    try:
+        for client in clients.values():
+            client.get(path).raise_for_status()
+        names = list(keys)
+        for run in range(runs):
+            for name in names if run % 2 == 0 else reversed(names):
+                began = time.perf_counter()
+                clients[name].get(path).raise_for_status()
+                samples[name].append(time.perf_counter() - began)
+    finally:
+        for client in clients.values():
+            client.close()
+    return {name: _summary(taken) for name, taken in samples.items()}
+
+
+async def _api_key(url: str, tenant_id: int = 1) -> str:
     database = Database(_settings(url))
     async with database.transaction() as session:
         created = await api_key_service.create_api_key(
-            session, tenant_id=1, name="bench", scopes=[Scope.READ, Scope.INGEST],
+            session, tenant_id=tenant_id, name="bench", scopes=[Scope.READ, Scope.INGEST],
             expires_at=None, created_by_id=None, now=utcnow(),
         )  # fmt: skip
     await database.dispose()
@@ -309,11 +332,14 @@ def _server(url: str, workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
     return process, base
 
 
-def _reads(base: str, key: str, runs: int) -> dict[str, Any]:
-    return {
-        "metrics": _latency(base, key, "/api/v1/aidev/metrics?days=7", runs),
-        "insights": _latency(base, key, "/api/v1/aidev/insights?days=90&max_lag_days=14", runs),
+def _reads(base: str, keys: dict[str, str], runs: int) -> dict[str, dict[str, Any]]:
+    """Both reads for each tenant, the tenants taking turns; by tenant, then read."""
+    paths = {
+        "metrics": "/api/v1/aidev/metrics?days=7",
+        "insights": "/api/v1/aidev/insights?days=90&max_lag_days=14",
     }
+    measured = {read: _latency(base, keys, path, runs) for read, path in paths.items()}
+    return {name: {read: measured[read][name] for read in paths} for name in keys}
 
 
 async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
@@ -329,25 +355,28 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     key = await _api_key(url)
     otlp_spans = min(small, 50_000)
     bodies = otlp_bodies(otlp_spans, 2)
+    large_tenant = await _tenant(url, "large")
+    write_payloads(rest, large, "b", 3)
+    await _import(url, rest, large_tenant)
+    rest.unlink()
+    keys = {f"{small}_spans": key, f"{large}_spans": await _api_key(url, large_tenant)}
     process, base = _server(url, workdir)
     try:
         received, raw_otlp = await otlp_vs_raw(
             url, base, key, bodies, otlp_spans, raw_tenant, args.rounds
         )
-        at_small = await asyncio.to_thread(_reads, base, key, args.runs)
-        write_payloads(rest, large - small - otlp_spans, "b", 3)
-        await _import(url, rest)
-        at_large = await asyncio.to_thread(_reads, base, key, args.runs)
+        reads = await asyncio.to_thread(_reads, base, keys, args.runs)
     finally:
         process.terminate()
         process.wait(timeout=30)
+    at_small, at_large = reads[f"{small}_spans"], reads[f"{large}_spans"]
     return {
         "benchmark": "aidev", "database": url.split(":", 1)[0],
         "file_import": imported, "raw_insert": raw, "otlp_http": received,
         "otlp_raw_insert": raw_otlp,
         "import_vs_raw": round(imported["spans_per_s"] / raw["spans_per_s"], 3),
         "otlp_vs_raw": round(received["spans_per_s"] / raw_otlp["spans_per_s"], 3),
-        "reads": {f"{small}_spans": at_small, f"{large}_spans": at_large},
+        "reads": reads,
         "p95_ratio": {
             name: round(at_large[name]["p95_ms"] / at_small[name]["p95_ms"], 2)
             for name in ("metrics", "insights")
