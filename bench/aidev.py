@@ -4,12 +4,15 @@
 
 1. writes N LiteLLM payloads (JSON lines, 50 developers over 90 days) and imports them with
    the real importer (dedupe, pricing, sessions and the daily rollup in each batch's
-   transaction): spans/s by file import, next to ``raw_insert``: spans/s of inserting the same
-   rows into ``aidev_traces`` alone with plain ``executemany`` (a bound no ingest beats);
+   transaction): spans/s by file import, next to ``raw_insert``: spans/s of reading the same
+   lines and inserting their rows into ``aidev_traces`` alone with plain ``executemany``, in
+   batches of the same size (a bound no ingest beats);
 2. starts one uvicorn worker and exports GenAI spans to ``POST /v1/traces`` as OTLP protobuf,
-   1,000 spans a request: spans/s through the receiver;
-3. measures p50/p95 of ``/aidev/metrics?days=7`` and ``/aidev/insights?days=90`` at the small
-   size, grows the data to the large size, measures again, and reports the p95 ratio.
+   1,000 spans a request: spans/s through the receiver, next to ``raw_insert`` of the same
+   spans (decoded from the same bodies, 1,000 rows a transaction);
+3. measures p50/p95 of ``/aidev/metrics?days=7`` and ``/aidev/insights?days=90`` for a tenant
+   of the small size and one of the large size in the same database, the two taking turns
+   request by request, and reports the p95 ratio.
 """
 
 from __future__ import annotations
@@ -24,14 +27,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
-from sqlalchemy import insert, text
+from sqlalchemy import Table, insert, text
 from tests.support.servers import free_port, wait_until_ready
 
 from vantage.config import Settings
@@ -43,8 +47,11 @@ from vantage.packs.aidev.models import Trace
 from vantage.packs.aidev.service.batches import TraceIngestor
 from vantage.packs.aidev.service.importer import ImportPlan, import_traces
 from vantage.packs.aidev.service.pricing import load_price_table
-from vantage.packs.aidev.traces.formats import read_record
+from vantage.packs.aidev.traces.formats import Parsed, read_record
+from vantage.packs.aidev.traces.otlp_proto import decode_request, proto_spans
+from vantage.packs.aidev.traces.record import TraceRecord
 
+TRACES = cast(Table, Trace.__table__)
 SECRET = "bench-secret-" + "x" * 40
 DEVELOPERS = 50
 DAYS = 90
@@ -84,19 +91,7 @@ def write_payloads(path: Path, count: int, prefix: str, seed: int) -> None:
             handle.write(json.dumps(_payload(rng, index, now, prefix)) + "\n")
 
 
-async def _import(url: str, path: Path) -> dict[str, Any]:
-    database = Database(_settings(url))
-    ingestor = TraceIngestor(database, load_price_table(None), timedelta(minutes=30))
-    began = time.perf_counter()
-    report = await import_traces(ingestor, ImportPlan(path, 1, IMPORT_LINES))
-    elapsed = time.perf_counter() - began
-    await database.dispose()
-    return {"spans": report.accepted, "seconds": round(elapsed, 1),
-            "spans_per_s": round(report.accepted / elapsed)}  # fmt: skip
-
-
-def _raw_row(tenant_id: int, line: str) -> dict[str, Any]:
-    record = read_record(json.loads(line)).records[0]
+def _raw_row(tenant_id: int, record: TraceRecord) -> dict[str, Any]:
     return {
         "tenant_id": tenant_id, "request_id": record.request_id, "source": record.source,
         "trace_id": record.trace_id, "started_at": record.started_at,
@@ -111,26 +106,114 @@ def _raw_row(tenant_id: int, line: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
-async def _raw_insert(url: str, path: Path) -> dict[str, Any]:
-    """The same rows written to ``aidev_traces`` of a second tenant, nothing else done."""
+async def _tenant(url: str, slug: str) -> int:
+    """A further tenant, by slug."""
     database = Database(_settings(url))
     async with database.transaction() as session:
         now = datetime.now(UTC)
         stamp = now.replace(tzinfo=None) if database.dialect == "sqlite" else now
         await session.execute(
             text("INSERT INTO tenants (slug, name, created_at, updated_at) "
-                 "VALUES ('raw', 'raw', :now, :now)"), {"now": stamp},
+                 "VALUES (:slug, :slug, :now, :now)"), {"slug": slug, "now": stamp},
         )  # fmt: skip
-        tenant = int(await session.scalar(text("SELECT id FROM tenants WHERE slug = 'raw'")))
-    lines = (await asyncio.to_thread(path.read_text)).splitlines()
-    began = time.perf_counter()
+        found = await session.scalar(
+            text("SELECT id FROM tenants WHERE slug = :slug"), {"slug": slug}
+        )
+    await database.dispose()
+    return int(found)
+
+
+async def _raw_tenant(url: str) -> int:
+    """A second tenant, whose ``aidev_traces`` rows the raw inserts write."""
+    return await _tenant(url, "raw")
+
+
+async def _raw_insert(database: Database, rows: list[dict[str, Any]]) -> None:
+    """One plain Core ``executemany`` of the rows (no ORM bookkeeping, no RETURNING)."""
+    async with database.transaction() as session:
+        await session.execute(insert(TRACES), rows)
+
+
+async def _raw_lines(database: Database, tenant: int, lines: list[str]) -> None:
+    """The lines read and their rows inserted, ``IMPORT_LINES`` a transaction."""
     for start in range(0, len(lines), IMPORT_LINES):
-        rows = [_raw_row(tenant, line) for line in lines[start : start + IMPORT_LINES]]
-        async with database.transaction() as session:
-            await session.execute(insert(Trace), rows)
+        rows = [
+            _raw_row(tenant, read_record(json.loads(line)).records[0])
+            for line in lines[start : start + IMPORT_LINES]
+        ]
+        await _raw_insert(database, rows)
+
+
+async def _raw_bodies(database: Database, tenant: int, bodies: list[bytes]) -> None:
+    """The OTLP bodies decoded and their spans inserted, one transaction a body."""
+    for body in bodies:
+        parsed = Parsed()
+        parsed.add_spans(proto_spans(decode_request(body)))
+        await _raw_insert(database, [_raw_row(tenant, record) for record in parsed.records])
+
+
+def _rate(spans: int, seconds: float) -> dict[str, Any]:
+    return {"spans": spans, "seconds": round(seconds, 2), "spans_per_s": round(spans / seconds)}
+
+
+async def _timed(work: Awaitable[Any]) -> float:
+    began = time.perf_counter()
+    await work
+    return time.perf_counter() - began
+
+
+async def alternate(
+    subjects: dict[str, Callable[[int], Awaitable[Any]]], rounds: int
+) -> dict[str, float]:
+    """Seconds each subject spent on its share of every round, the order reversed each round,
+    so that a drift in the shared machine's speed weighs on all of them alike."""
+    spent = dict.fromkeys(subjects, 0.0)
+    names = list(subjects)
+    for number in range(rounds):
+        for name in names if number % 2 == 0 else reversed(names):
+            spent[name] += await _timed(subjects[name](number))
+    return spent
+
+
+async def import_vs_raw(
+    url: str, path: Path, workdir: Path, raw_tenant: int, rounds: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The file imported (tenant 1) and the same lines inserted raw (``raw_tenant``), in
+    alternating rounds of the same lines and the same batch size."""
+    lines = (await asyncio.to_thread(path.read_text)).splitlines(keepends=True)
+    per_round = -(-len(lines) // rounds // IMPORT_LINES) * IMPORT_LINES
+    parts = [lines[start : start + per_round] for start in range(0, len(lines), per_round)]
+    files = []
+    for number, part in enumerate(parts):
+        files.append(workdir / f"{path.stem}-{number}.jsonl")
+        await asyncio.to_thread(files[-1].write_text, "".join(part))
+    database = Database(_settings(url))
+    ingestor = TraceIngestor(database, load_price_table(None), timedelta(minutes=30))
+    accepted = 0
+
+    async def importer(number: int) -> None:
+        nonlocal accepted
+        report = await import_traces(ingestor, ImportPlan(files[number], 1, IMPORT_LINES))
+        accepted += report.accepted
+
+    async def raw(number: int) -> None:
+        await _raw_lines(database, raw_tenant, parts[number])
+
+    spent = await alternate({"import": importer, "raw": raw}, len(parts))
+    await database.dispose()
+    for file in files:
+        file.unlink()
+    return _rate(accepted, spent["import"]), _rate(len(lines), spent["raw"])
+
+
+async def _import(url: str, path: Path, tenant_id: int) -> dict[str, Any]:
+    database = Database(_settings(url))
+    ingestor = TraceIngestor(database, load_price_table(None), timedelta(minutes=30))
+    began = time.perf_counter()
+    report = await import_traces(ingestor, ImportPlan(path, tenant_id, IMPORT_LINES))
     elapsed = time.perf_counter() - began
     await database.dispose()
-    return {"spans": len(lines), "spans_per_s": round(len(lines) / elapsed)}
+    return _rate(report.accepted, elapsed)
 
 
 def _attribute(key: str, value: str | int) -> KeyValue:
@@ -167,34 +250,63 @@ def otlp_bodies(count: int, seed: int) -> list[bytes]:
     return bodies
 
 
-def _export(base: str, key: str, bodies: list[bytes], spans: int) -> dict[str, Any]:
+async def otlp_vs_raw(
+    url: str, base: str, key: str, bodies: list[bytes], spans: int, raw_tenant: int, rounds: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The bodies exported to the receiver and the same spans inserted raw, in alternating
+    rounds of the same bodies."""
     headers = {"X-API-Key": key, "Content-Type": "application/x-protobuf"}
-    with httpx.Client(base_url=base, timeout=300) as client:
-        began = time.perf_counter()
-        for body in bodies:
-            client.post("/v1/traces", content=body, headers=headers).raise_for_status()
-        elapsed = time.perf_counter() - began
-    return {"spans": spans, "seconds": round(elapsed, 2), "spans_per_s": round(spans / elapsed)}
+    per_round = -(-len(bodies) // rounds)
+    parts = [bodies[start : start + per_round] for start in range(0, len(bodies), per_round)]
+    database = Database(_settings(url))
+    async with httpx.AsyncClient(base_url=base, timeout=300) as client:
+
+        async def export(number: int) -> None:
+            for body in parts[number]:
+                answer = await client.post("/v1/traces", content=body, headers=headers)
+                answer.raise_for_status()
+
+        async def raw(number: int) -> None:
+            await _raw_bodies(database, raw_tenant, parts[number])
+
+        spent = await alternate({"otlp": export, "raw": raw}, len(parts))
+    await database.dispose()
+    return _rate(spans, spent["otlp"]), _rate(spans, spent["raw"])
 
 
-def _latency(base: str, key: str, path: str, runs: int) -> dict[str, float]:
-    samples = []
-    with httpx.Client(base_url=base, headers={"X-API-Key": key}, timeout=120) as client:
-        client.get(path).raise_for_status()
-        for _ in range(runs):
-            began = time.perf_counter()
-            client.get(path).raise_for_status()
-            samples.append(time.perf_counter() - began)
+def _summary(samples: list[float]) -> dict[str, float]:
     cuts = statistics.quantiles(samples, n=20)
     return {"p50_ms": round(statistics.median(samples) * 1000, 1),
             "p95_ms": round(cuts[18] * 1000, 1)}  # fmt: skip
 
 
-async def _api_key(url: str) -> str:
+def _latency(base: str, keys: dict[str, str], path: str, runs: int) -> dict[str, dict[str, float]]:
+    """Latency of ``path`` for each tenant (by its key), the tenants taking turns."""
+    samples: dict[str, list[float]] = {name: [] for name in keys}
+    clients = {
+        name: httpx.Client(base_url=base, headers={"X-API-Key": key}, timeout=120)
+        for name, key in keys.items()
+    }
+    try:
+        for client in clients.values():
+            client.get(path).raise_for_status()
+        names = list(keys)
+        for run in range(runs):
+            for name in names if run % 2 == 0 else reversed(names):
+                began = time.perf_counter()
+                clients[name].get(path).raise_for_status()
+                samples[name].append(time.perf_counter() - began)
+    finally:
+        for client in clients.values():
+            client.close()
+    return {name: _summary(taken) for name, taken in samples.items()}
+
+
+async def _api_key(url: str, tenant_id: int = 1) -> str:
     database = Database(_settings(url))
     async with database.transaction() as session:
         created = await api_key_service.create_api_key(
-            session, tenant_id=1, name="bench", scopes=[Scope.READ, Scope.INGEST],
+            session, tenant_id=tenant_id, name="bench", scopes=[Scope.READ, Scope.INGEST],
             expires_at=None, created_by_id=None, now=utcnow(),
         )  # fmt: skip
     await database.dispose()
@@ -220,11 +332,14 @@ def _server(url: str, workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
     return process, base
 
 
-def _reads(base: str, key: str, runs: int) -> dict[str, Any]:
-    return {
-        "metrics": _latency(base, key, "/api/v1/aidev/metrics?days=7", runs),
-        "insights": _latency(base, key, "/api/v1/aidev/insights?days=90&max_lag_days=14", runs),
+def _reads(base: str, keys: dict[str, str], runs: int) -> dict[str, dict[str, Any]]:
+    """Both reads for each tenant, the tenants taking turns; by tenant, then read."""
+    paths = {
+        "metrics": "/api/v1/aidev/metrics?days=7",
+        "insights": "/api/v1/aidev/insights?days=90&max_lag_days=14",
     }
+    measured = {read: _latency(base, keys, path, runs) for read, path in paths.items()}
+    return {name: {read: measured[read][name] for read in paths} for name in keys}
 
 
 async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
@@ -234,26 +349,34 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     await asyncio.to_thread(migrations.upgrade, url)
     first, rest = workdir / "first.jsonl", workdir / "rest.jsonl"
     write_payloads(first, small, "a", 1)
-    imported = await _import(url, first)
-    raw = await _raw_insert(url, first)
+    raw_tenant = await _raw_tenant(url)
+    imported, raw = await import_vs_raw(url, first, workdir, raw_tenant, args.rounds)
+    first.unlink()
     key = await _api_key(url)
     otlp_spans = min(small, 50_000)
     bodies = otlp_bodies(otlp_spans, 2)
+    large_tenant = await _tenant(url, "large")
+    write_payloads(rest, large, "b", 3)
+    await _import(url, rest, large_tenant)
+    rest.unlink()
+    keys = {f"{small}_spans": key, f"{large}_spans": await _api_key(url, large_tenant)}
     process, base = _server(url, workdir)
     try:
-        received = await asyncio.to_thread(_export, base, key, bodies, otlp_spans)
-        at_small = await asyncio.to_thread(_reads, base, key, args.runs)
-        write_payloads(rest, large - small - otlp_spans, "b", 3)
-        await _import(url, rest)
-        at_large = await asyncio.to_thread(_reads, base, key, args.runs)
+        received, raw_otlp = await otlp_vs_raw(
+            url, base, key, bodies, otlp_spans, raw_tenant, args.rounds
+        )
+        reads = await asyncio.to_thread(_reads, base, keys, args.runs)
     finally:
         process.terminate()
         process.wait(timeout=30)
+    at_small, at_large = reads[f"{small}_spans"], reads[f"{large}_spans"]
     return {
         "benchmark": "aidev", "database": url.split(":", 1)[0],
         "file_import": imported, "raw_insert": raw, "otlp_http": received,
+        "otlp_raw_insert": raw_otlp,
         "import_vs_raw": round(imported["spans_per_s"] / raw["spans_per_s"], 3),
-        "reads": {f"{small}_spans": at_small, f"{large}_spans": at_large},
+        "otlp_vs_raw": round(received["spans_per_s"] / raw_otlp["spans_per_s"], 3),
+        "reads": reads,
         "p95_ratio": {
             name: round(at_large[name]["p95_ms"] / at_small[name]["p95_ms"], 2)
             for name in ("metrics", "insights")
@@ -268,6 +391,9 @@ def main() -> None:
     parser.add_argument("--large", type=int, default=1_000_000)
     parser.add_argument("--quick", action="store_true", help="5,000 and 20,000 spans")
     parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument(
+        "--rounds", type=int, default=10, help="alternating rounds of ingest and raw insert"
+    )
     parser.add_argument("--database-url", default=None, help="an empty PostgreSQL database")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="aidev-bench-") as directory:

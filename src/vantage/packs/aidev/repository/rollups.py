@@ -27,9 +27,10 @@ DAILY_SUMS = (
 
 
 def _adding_upsert(session: AsyncSession) -> Insert:
-    """``INSERT ... ON CONFLICT (key) DO UPDATE SET c = c + excluded.c`` for every sum."""
-    statement = insert_for(session, DailyUsage)
+    """``INSERT ... ON CONFLICT (key) DO UPDATE SET c = c + excluded.c`` for every sum (a Core
+    statement on the table: one multi-row statement a page, no ORM bookkeeping per row)."""
     table = DailyUsage.__table__
+    statement = insert_for(session, table)
     return statement.on_conflict_do_update(  # type: ignore[no-any-return]
         index_elements=list(DAILY_KEY),
         set_={name: table.c[name] + statement.excluded[name] for name in DAILY_SUMS},

@@ -4,23 +4,40 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Table, Update, bindparam, case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vantage.core.dialect import insert_ignoring_conflict
+from vantage.core.dialect import chunks, insert_ignoring_conflict
 from vantage.packs.aidev.models import Session, Trace
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SessionSpan:
     """An existing gap-cut session of a developer: its id and time span."""
 
     id: int
     started_at: datetime
     ended_at: datetime
+
+
+@dataclass(slots=True)
+class SessionTotals:
+    """A session's figures over a set of requests (what a refresh writes)."""
+
+    developer: str
+    started_at: datetime
+    ended_at: datetime
+    requests: int = 0
+    failed: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_nano: int = 0
+    unpriced: int = 0
+    models: set[str] = field(default_factory=set)
+    repository: str | None = None
 
 
 def _lock_key(tenant_id: int, developer: str) -> int:
@@ -41,34 +58,46 @@ async def lock_developers(session: AsyncSession, tenant_id: int, developers: Ite
 
 
 async def keyed_session_ids(
-    session: AsyncSession, tenant_id: int, first_seen: dict[str, tuple[str, datetime]]
-) -> dict[str, int]:
-    """The session row of each sender's session id (created when new); ids by session key."""
-    if not first_seen:
-        return {}
+    session: AsyncSession, tenant_id: int, totals: dict[str, SessionTotals]
+) -> tuple[dict[str, int], set[int]]:
+    """The session row of each sender's session id, created when new; ids by session key, and
+    the ids of the rows created now.
+
+    A new row is written with ``totals`` (its requests are all in this batch); an existing one
+    is left as it is, for the caller to refresh from its requests.
+    """
+    if not totals:
+        return {}, set()
+    table = Session.__table__
+    assert isinstance(table, Table)
     rows = [
         {
             "tenant_id": tenant_id,
             "session_key": key,
-            "developer": developer,
-            "started_at": at,
-            "ended_at": at,
-            "requests": 0,
-            "failed": 0,
-            "tokens": 0,
-            "input_tokens": 0,
-            "output_tokens": 0,
-            "cost_nano": 0,
-            "unpriced": 0,
-            "models": [],
+            "developer": figures.developer,
+            "repository": figures.repository,
+            "started_at": figures.started_at,
+            "ended_at": figures.ended_at,
+            "requests": figures.requests,
+            "failed": figures.failed,
+            "tokens": figures.input_tokens + figures.output_tokens,
+            "input_tokens": figures.input_tokens,
+            "output_tokens": figures.output_tokens,
+            "cost_nano": figures.cost_nano,
+            "unpriced": figures.unpriced,
+            "models": sorted(figures.models),
         }
-        for key, (developer, at) in first_seen.items()
+        for key, figures in totals.items()
     ]
-    await session.execute(
-        insert_ignoring_conflict(session, Session, ("tenant_id", "session_key")), rows
+    inserted = await session.execute(
+        insert_ignoring_conflict(session, table, ("tenant_id", "session_key")).returning(
+            table.c.session_key, table.c.id
+        ),
+        rows,
     )
-    found: dict[str, int] = {}
-    keys = sorted(first_seen)
+    found: dict[str, int] = {key: session_id for key, session_id in inserted.all()}
+    created = set(found.values())
+    keys = sorted(set(totals) - set(found))
     for start in range(0, len(keys), 500):
         result = await session.execute(
             select(Session.session_key, Session.id).where(
@@ -76,7 +105,7 @@ async def keyed_session_ids(
             )
         )
         found.update({key: session_id for key, session_id in result.all() if key is not None})
-    return found
+    return found, created
 
 
 async def gap_sessions_near(
@@ -138,6 +167,30 @@ async def assign_traces(
         statement,
         [{"trace_row": trace, "session_row": target} for trace, target in assignments],
     )
+
+
+async def assign_keyed_traces(
+    session: AsyncSession, tenant_id: int, trace_ids: Sequence[int]
+) -> None:
+    """Put each of the traces into the session of its session id (which must exist): one
+    set-based statement a chunk, the session found by the ``(tenant, session_key)`` key."""
+    traces = Trace.__table__
+    sessions = Session.__table__
+    assert isinstance(traces, Table) and isinstance(sessions, Table)
+    owner = (
+        select(sessions.c.id)
+        .where(
+            sessions.c.tenant_id == traces.c.tenant_id,
+            sessions.c.session_key == traces.c.session_key,
+        )
+        .scalar_subquery()
+    )
+    for chunk in chunks(trace_ids):
+        await session.execute(
+            update(traces)
+            .where(traces.c.tenant_id == tenant_id, traces.c.id.in_(chunk))
+            .values(session_id=owner)
+        )
 
 
 async def absorb_sessions(

@@ -20,12 +20,15 @@ async def insert_new_traces(
     """Insert the rows whose ``(tenant_id, request_id)`` is new; their ids by request id.
 
     ``ON CONFLICT DO NOTHING ... RETURNING`` tells atomically which rows this statement wrote,
-    so a duplicate sent by two processes at once is counted once.
+    so a duplicate sent by two processes at once is counted once. A Core statement on the
+    table: the ORM's bulk insert splits the rows into one statement per run of rows with the
+    same NULL columns, where Core sends them in multi-row pages.
     """
     if not rows:
         return {}
-    statement = insert_ignoring_conflict(session, Trace, TRACE_KEY).returning(
-        Trace.id, Trace.request_id
+    table = Trace.__table__
+    statement = insert_ignoring_conflict(session, table, TRACE_KEY).returning(
+        table.c.id, table.c.request_id
     )
     result = await session.execute(statement, list(rows))
     return {request_id: trace_id for trace_id, request_id in result.all()}

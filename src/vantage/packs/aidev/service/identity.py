@@ -12,7 +12,7 @@ from vantage.packs.aidev.repository import traces as repository
 from vantage.packs.aidev.traces.record import Identity
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Developer:
     """The developer a request is counted for, and which identity named them."""
 
@@ -35,6 +35,8 @@ async def resolve_developers(
     session: AsyncSession, tenant_id: int, identities: Sequence[Identity]
 ) -> list[Developer]:
     """One developer per identity: the first alias with a mapping, else e-mail, user, key owner."""
-    wanted = {alias for identity in identities for _, alias in identity.candidates()}
+    distinct = set(identities)
+    wanted = {alias for identity in distinct for _, alias in identity.candidates()}
     aliases = await repository.aliases_for(session, tenant_id, wanted)
-    return [_resolve(identity, aliases) for identity in identities]
+    resolved = {identity: _resolve(identity, aliases) for identity in distinct}
+    return [resolved[identity] for identity in identities]

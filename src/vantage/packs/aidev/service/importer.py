@@ -6,8 +6,10 @@ A line that cannot be read is rejected with its line number and the rest goes in
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +23,10 @@ from vantage.packs.aidev.traces.bodies import (
 from vantage.packs.aidev.traces.formats import TraceFormat
 
 Progress = Callable[[int, int, BatchReport], None]
+# A batch holds tens of thousands of objects across its statements; with the default
+# threshold (700) the collector runs full passes over them many times a batch, a quarter of an
+# import's time. Fewer, larger young-generation passes while importing.
+IMPORT_GC_THRESHOLD = 50_000
 
 
 @dataclass(frozen=True)
@@ -58,10 +64,28 @@ def _numbered_lines(path: Path) -> Iterator[tuple[int, str, int]]:
             yield number, raw.decode("utf-8", errors="replace"), done
 
 
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Raise the collector's young-generation threshold for the block, then restore it."""
+    thresholds = gc.get_threshold()
+    gc.set_threshold(max(thresholds[0], IMPORT_GC_THRESHOLD), *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+
+
 async def import_traces(
     ingestor: TraceIngestor, plan: ImportPlan, progress: Progress | None = None
 ) -> BatchReport:
     """Import the file; the report totals every batch."""
+    with _fewer_collections():
+        return await _import(ingestor, plan, progress)
+
+
+async def _import(
+    ingestor: TraceIngestor, plan: ImportPlan, progress: Progress | None
+) -> BatchReport:
     total_bytes = plan.path.stat().st_size
     report = BatchReport()
     if is_single_document(plan.path):

@@ -141,6 +141,13 @@ async def ingest_records(
             row["started_at"],
             row["ended_at"] or row["started_at"],
             row["session_key"],
+            row["model"],
+            row["repository"],
+            row["failed"],
+            row["input_tokens"],
+            row["output_tokens"],
+            row["cost_nano"],
+            row["unpriced"],
         )
         for row in new_rows
     ]

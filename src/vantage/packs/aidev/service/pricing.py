@@ -19,7 +19,7 @@ from vantage.packs.gateway.service.pricing import COST_QUANTUM, PricingTable, lo
 CostSource = Literal["trace", "pricing", "unpriced"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PricedCost:
     usd: Decimal | None
     source: CostSource

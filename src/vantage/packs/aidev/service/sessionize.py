@@ -18,18 +18,26 @@ from vantage.packs.aidev.models import UNKNOWN
 from vantage.packs.aidev.repository import sessions as repository
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NewRequest:
-    """A request just written: its row id and what places it in a session."""
+    """A request just written: its row id, what places it in a session, and what it adds to
+    the session's totals."""
 
     row_id: int
     developer: str
     started_at: datetime
     ended_at: datetime
     session_key: str | None
+    model: str = ""
+    repository: str | None = None
+    failed: bool = False
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_nano: int | None = None
+    unpriced: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class _Cluster:
     end: datetime
     sessions: list[int]
@@ -54,20 +62,49 @@ def _clusters(
     return [cluster for cluster in clusters if cluster.requests]
 
 
+def _keyed_totals(requests: Sequence[NewRequest]) -> dict[str, repository.SessionTotals]:
+    """Each session id's totals over ``requests``, as a refresh would compute them from its
+    rows: the developer of its first request, span, counts, models and the repository of the
+    latest request (by start, then row) that names one."""
+    totals: dict[str, repository.SessionTotals] = {}
+    latest: dict[str, tuple[datetime, int]] = {}
+    for request in sorted(requests, key=lambda r: r.started_at):
+        key = request.session_key
+        if key is None:
+            continue
+        into = totals.get(key)
+        if into is None:
+            into = totals[key] = repository.SessionTotals(
+                request.developer, request.started_at, request.ended_at
+            )
+        into.ended_at = max(into.ended_at, request.ended_at)
+        into.requests += 1
+        into.failed += int(request.failed)
+        into.input_tokens += request.input_tokens
+        into.output_tokens += request.output_tokens
+        into.cost_nano += request.cost_nano or 0
+        into.unpriced += int(request.unpriced)
+        into.models.add(request.model)
+        order = (request.started_at, request.row_id)
+        if request.repository and (key not in latest or order > latest[key]):
+            latest[key] = order
+            into.repository = request.repository
+    return totals
+
+
 async def _by_session_key(
     session: AsyncSession, tenant_id: int, requests: Sequence[NewRequest]
-) -> tuple[list[tuple[int, int]], set[int]]:
-    first_seen: dict[str, tuple[str, datetime]] = {}
-    for request in sorted(requests, key=lambda r: r.started_at):
-        if request.session_key is not None:
-            first_seen.setdefault(request.session_key, (request.developer, request.started_at))
-    ids = await repository.keyed_session_ids(session, tenant_id, first_seen)
-    assignments = [
-        (request.row_id, ids[request.session_key])
-        for request in requests
-        if request.session_key is not None
-    ]
-    return assignments, set(ids.values())
+) -> tuple[set[int], set[int]]:
+    """Put the requests that carry a session id into its session; the sessions touched, and
+    those of them that existed before (the new ones are written with their totals and need no
+    refresh)."""
+    totals = _keyed_totals(requests)
+    ids, created = await repository.keyed_session_ids(session, tenant_id, totals)
+    await repository.assign_keyed_traces(
+        session, tenant_id, [r.row_id for r in requests if r.session_key is not None]
+    )
+    touched = set(ids.values())
+    return touched, touched - created
 
 
 async def _by_gaps(
@@ -101,7 +138,8 @@ async def cut_sessions(
     session: AsyncSession, tenant_id: int, requests: Sequence[NewRequest], gap: timedelta
 ) -> set[int]:
     """Put each new request in its session; the ids of the sessions that changed."""
-    assignments, touched = await _by_session_key(session, tenant_id, requests)
+    touched, stale = await _by_session_key(session, tenant_id, requests)
+    assignments: list[tuple[int, int]] = []
     by_developer: dict[str, list[NewRequest]] = {}
     for request in requests:
         if request.session_key is None and request.developer != UNKNOWN:
@@ -111,6 +149,7 @@ async def cut_sessions(
         more, changed = await _by_gaps(session, tenant_id, developer, own, gap)
         assignments.extend(more)
         touched |= changed
+        stale |= changed
     await repository.assign_traces(session, tenant_id, assignments)
-    await repository.refresh_sessions(session, tenant_id, touched)
+    await repository.refresh_sessions(session, tenant_id, stale)
     return touched

@@ -16,7 +16,7 @@ class UnreadableBody(ValueError):
     """The body is not JSON (or not gzip when it says so); nothing in it can be read."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Unit:
     """One position of the input (an index in a batch, or a line of a file) and what it held."""
 

@@ -15,7 +15,7 @@ TraceFormat = Literal["litellm", "spendlogs", "otlp"]
 TRACE_FORMATS: tuple[str, ...] = get_args(TraceFormat)
 
 
-@dataclass
+@dataclass(slots=True)
 class Parsed:
     """What one input unit (a line, a body) held: requests, rejections with reasons, and the
     spans that are not LLM requests (ignored, not errors)."""

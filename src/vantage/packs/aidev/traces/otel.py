@@ -80,7 +80,7 @@ ALL_READ = frozenset(
 LLM_MARKERS = (*MODEL, *INPUT_TOKENS, *OUTPUT_TOKENS)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Span:
     """A span as OTLP carries it, with attributes flattened to Python values."""
 

@@ -18,7 +18,7 @@ class TraceRejected(ValueError):
     """A record that cannot be read as an LLM request; the message says why."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Identity:
     """Who sent a request, as the trace names them (resolved to a developer at ingest)."""
 
@@ -32,7 +32,7 @@ class Identity:
         return [(source, value) for source, value in found if value]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Feedback:
     """What the developer did with the response (suggestions shown/accepted, a rating)."""
 
@@ -49,7 +49,7 @@ class Feedback:
         return self.accepted > 0 or (self.rating is not None and self.rating > 0)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TraceRecord:
     """One LLM request in the pack's terms, whatever format it came in."""
 
