@@ -3,8 +3,9 @@
     python -m bench.report bench/results
 
 Reads ``gateway.json``, ``commerce.json``, ``commerce_scaling.json``, ``trading.json`` (its
-WebSocket part) and ``assist.json`` where present, writes a PNG chart per comparison next to
-them and prints the Markdown table that docs/PERFORMANCE.md shows.
+WebSocket part), ``aidev.json``, ``delivery.json`` and ``assist.json`` where present, writes a
+PNG chart per comparison next to them and prints the Markdown table that docs/PERFORMANCE.md
+shows.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from bench.report_charts import commerce_chart, gateway_chart, websocket_chart
 from bench.report_rows import (
+    aidev_rows,
     assist_rows,
     commerce_rows,
     gateway_rows,
@@ -59,6 +61,9 @@ def build(directory: Path) -> str:
     if isinstance(websocket, dict) and "p99_1000_over_100" in websocket:
         rows += websocket_rows(websocket)
         websocket_chart(websocket, directory / "websocket.png")
+    aidev = _load(directory, "aidev")
+    if aidev:
+        rows += aidev_rows(aidev)
     assist = _load(directory, "assist")
     if assist:
         rows += assist_rows(assist)

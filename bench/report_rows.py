@@ -116,3 +116,25 @@ def assist_rows(line: dict[str, Any]) -> list[str]:
             sizes["ratio_p95_100k_to_10k"], MISSING, None,
         ))  # fmt: skip
     return rows
+
+
+def aidev_rows(line: dict[str, Any]) -> list[str]:
+    """Trace ingest against a raw insert of the same rows; reads at the large size / small."""
+    rows = [
+        _row("aidev", f"{label} (spans/s)", _fmt(line[ours]["spans_per_s"]),
+             _fmt(line[peer]["spans_per_s"]), line[share], "≥ 0.5", line[share] >= 0.5)
+        for label, ours, peer, share in (
+            ("file import vs raw insert", "file_import", "raw_insert", "import_vs_raw"),
+            ("OTLP /v1/traces vs raw insert", "otlp_http", "otlp_raw_insert", "otlp_vs_raw"),
+        )
+    ]  # fmt: skip
+    small, large = sorted(line["reads"], key=lambda size: int(size.split("_")[0]))
+    sizes = f"{_fmt(int(large.split('_')[0]))} / {_fmt(int(small.split('_')[0]))} spans"
+    for read in ("metrics", "insights"):
+        share = line["p95_ratio"][read]
+        rows.append(_row(
+            "aidev", f"/aidev/{read} p95, {sizes}",
+            _fmt(line["reads"][large][read]["p95_ms"], " ms"),
+            _fmt(line["reads"][small][read]["p95_ms"], " ms"), share, "≤ 1.5", share <= 1.5,
+        ))  # fmt: skip
+    return rows

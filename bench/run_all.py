@@ -25,6 +25,7 @@ SIZES = {
         "commerce_large": ["--orders", "10000000", "--no-peer", "--requests", "20"],
         "commerce_scaling": ["--small", "1000000", "--large", "10000000", "--requests", "200"],
         "trading": ["--events", "200000"],
+        "aidev": ["--small", "100000", "--large", "1000000"],
         "assist": [],
     },
     "quick": {
@@ -35,6 +36,7 @@ SIZES = {
                            "--api-batches", "1", "--revalidate-seconds", "1"],
         "commerce_scaling": ["--small", "20000", "--large", "100000", "--requests", "50"],
         "trading": ["--events", "20000"],
+        "aidev": ["--quick"],
         "assist": [],
     },
 }  # fmt: skip
