@@ -26,6 +26,12 @@ async def insert(session: AsyncSession, job: Job) -> Job:
     return job
 
 
+async def insert_many(session: AsyncSession, jobs: Sequence[Job]) -> None:
+    """Add new job rows to the caller's transaction (one batched statement)."""
+    session.add_all(jobs)
+    await session.flush()
+
+
 async def insert_once(session: AsyncSession, values: dict[str, Any]) -> str | None:
     """Insert unless the tenant already has a job with this ``dedupe_key``; the new id or None."""
     created = await session.scalar(
