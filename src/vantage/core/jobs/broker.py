@@ -83,6 +83,11 @@ class Dispatcher:
         except Exception:
             logger.warning("jobs not sent to the broker", job_ids=pending, exc_info=True)
 
+    async def drain(self) -> None:
+        """Wait for the sends still going on in the background."""
+        if self._sending:
+            await asyncio.gather(*self._sending, return_exceptions=True)
+
     def send_after_commit(
         self, session: AsyncSession, job_ids: Iterable[str], *, wait: bool = True
     ) -> None:

@@ -124,10 +124,15 @@ class JobService:
     ) -> list[str]:
         """Add queued jobs (tenant, kind, params) to the caller's transaction in one statement;
         they are sent to workers after commit, without holding up the commit's caller."""
-        rows = [self._new_job(tenant_id, kind, params, None) for tenant_id, kind, params in jobs]
+        columns = [column.key for column in Job.__table__.columns]
+        rows = [
+            {key: getattr(job, key) for key in columns}
+            for job in (self._new_job(tenant, kind, params, None) for tenant, kind, params in jobs)
+        ]
         await repository.insert_many(session, rows)
-        self.dispatcher.send_after_commit(session, [row.id for row in rows], wait=False)
-        return [row.id for row in rows]
+        ids = [str(row["id"]) for row in rows]
+        self.dispatcher.send_after_commit(session, ids, wait=False)
+        return ids
 
     async def enqueue_once(
         self,

@@ -286,26 +286,33 @@ async def lead_time_counts(
     return {name: int(count) for name, count in zip(STAGES, row, strict=True)}
 
 
-async def lead_time_ranked(
+async def lead_time_values_at(
     session: AsyncSession,
     tenant_id: int,
     scope: Scope,
     start: datetime,
     end: datetime,
     name: str,
-    rank: int,
-) -> list[float]:
-    """The values at positions ``rank`` and ``rank + 1`` (from 0) of one lead-time column of
-    [start, end), in ascending order, rows without a value left out."""
+    positions: Iterable[int],
+) -> dict[int, float]:
+    """The values at ``positions`` (from 0) of one lead-time column of [start, end) in
+    ascending order, rows without a value left out. Each read keeps only the first
+    position + 2 values of its sort (two neighbouring positions share one read)."""
     column = getattr(LeadTime, name)
-    rows = await session.execute(
-        select(column)
-        .where(*_lead_where(tenant_id, scope, start, end), column.is_not(None))
-        .order_by(column)
-        .limit(2)
-        .offset(rank)
-    )
-    return [float(value) for (value,) in rows]
+    found: dict[int, float] = {}
+    for position in sorted(set(positions)):
+        if position in found:
+            continue
+        rows = await session.execute(
+            select(column)
+            .where(*_lead_where(tenant_id, scope, start, end), column.is_not(None))
+            .order_by(column)
+            .limit(2)
+            .offset(position)
+        )
+        for offset, (value,) in enumerate(rows):
+            found[position + offset] = float(value)
+    return found
 
 
 async def incident_counts(

@@ -35,9 +35,9 @@ async def insert_many(
     earlier row of ``rows``); the new rows' ids by (tenant, delivery id)."""
     inserted = await session.execute(
         insert_for(session, WebhookDelivery)
-        .values(list(rows))
         .on_conflict_do_nothing(index_elements=["tenant_id", "delivery_id"])
-        .returning(WebhookDelivery.id, WebhookDelivery.tenant_id, WebhookDelivery.delivery_id)
+        .returning(WebhookDelivery.id, WebhookDelivery.tenant_id, WebhookDelivery.delivery_id),
+        list(rows),
     )
     return {(int(tenant), str(delivery)): int(row_id) for row_id, tenant, delivery in inserted}
 

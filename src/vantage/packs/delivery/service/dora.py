@@ -246,27 +246,40 @@ async def watermark(session: AsyncSession, tenant_id: int) -> Watermark:
     return await read_watermark(session, tenant_id, PACK_NAME)
 
 
-async def _ranked(
+def _positions(count: int, fraction: float) -> tuple[float, int, int]:
+    """Where ``percentile`` reads: the position and its two closest ranks."""
+    position = (count - 1) * fraction
+    lower = math.floor(position)
+    return position, lower, min(lower + 1, count - 1)
+
+
+async def _percentiles(
     session: AsyncSession,
     tenant_id: int,
     scope: reads.Scope,
     window: TimeWindow,
     name: str,
     count: int,
-    fraction: float,
-) -> float | None:
-    """``percentile`` of one lead-time column, reading only the one or two values it needs."""
+    fractions: Sequence[float],
+) -> list[float | None]:
+    """``percentile`` of one lead-time column at each fraction, reading only the values at the
+    ranks it interpolates between (the same arithmetic, so the same floats)."""
     if not count:
-        return None
-    position = (count - 1) * fraction
-    lower = math.floor(position)
-    upper = min(lower + 1, count - 1)
-    values = await reads.lead_time_ranked(
-        session, tenant_id, scope, window.start, window.end, name, lower
+        return [None for _ in fractions]
+    wanted = [_positions(count, fraction) for fraction in fractions]
+    values = await reads.lead_time_values_at(
+        session,
+        tenant_id,
+        scope,
+        window.start,
+        window.end,
+        name,
+        {rank for _, lower, upper in wanted for rank in (lower, upper)},
     )
-    low = values[0]
-    high = values[1] if upper > lower else low
-    return low + (high - low) * (position - lower)
+    return [
+        values[lower] + (values[upper] - values[lower]) * (position - lower)
+        for position, lower, upper in wanted
+    ]
 
 
 async def _lead_time_of(
@@ -274,17 +287,18 @@ async def _lead_time_of(
 ) -> LeadTimeOut:
     counts = await reads.lead_time_counts(session, tenant_id, scope, window.start, window.end)
 
-    async def ranked(name: str, fraction: float) -> float | None:
-        return await _ranked(session, tenant_id, scope, window, name, counts[name], fraction)
+    async def ranked(name: str, fractions: Sequence[float]) -> list[float | None]:
+        return await _percentiles(session, tenant_id, scope, window, name, counts[name], fractions)
 
     async def stage(name: str) -> Stage:
-        return Stage(count=counts[name], p50_seconds=await ranked(name, 0.5))
+        return Stage(count=counts[name], p50_seconds=(await ranked(name, [0.5]))[0])
 
+    p50, p75, p90 = await ranked("lead_seconds", [0.5, 0.75, 0.9])
     return LeadTimeOut(
         count=counts["lead_seconds"],
-        p50_seconds=await ranked("lead_seconds", 0.5),
-        p75_seconds=await ranked("lead_seconds", 0.75),
-        p90_seconds=await ranked("lead_seconds", 0.9),
+        p50_seconds=p50,
+        p75_seconds=p75,
+        p90_seconds=p90,
         breakdown=LeadTimeBreakdown(
             coding=await stage("coding_seconds"),
             pickup=await stage("pickup_seconds"),

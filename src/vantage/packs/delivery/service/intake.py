@@ -115,7 +115,7 @@ async def _store(session: AsyncSession, batch: list[_Delivery], jobs: JobService
     """Store each delivery once per delivery id and queue its processing."""
     inserted = await delivery_rows.insert_many(session, [d.values for d in batch])
     receipts: list[Receipt | None] = []
-    queue: list[tuple[int, str, dict[str, Any]]] = []
+    queue: dict[int, list[int]] = {}  # per tenant, in the order received
     for delivery in batch:
         values = delivery.values
         tenant_id, delivery_id = values["tenant_id"], values["delivery_id"]
@@ -124,11 +124,16 @@ async def _store(session: AsyncSession, batch: list[_Delivery], jobs: JobService
             receipts.append(None)
             continue
         if delivery.known:
-            queue.append((tenant_id, PROCESS_JOB, {"delivery": row_id}))
+            queue.setdefault(tenant_id, []).append(row_id)
         status = "queued" if delivery.known else "ignored"
         receipts.append(Receipt(tenant_id, delivery_id, values["event"], status))
     if queue:
-        await jobs.enqueue_many(session, queue)
+        # One job per tenant processes the batch's deliveries in order: a job costs a row and
+        # a message, whatever it holds.
+        await jobs.enqueue_many(
+            session,
+            [(tenant, PROCESS_JOB, {"deliveries": rows}) for tenant, rows in queue.items()],
+        )
     return [
         receipt if receipt is not None else await _redelivered(session, delivery, jobs)
         for delivery, receipt in zip(batch, receipts, strict=True)
