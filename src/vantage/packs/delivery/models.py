@@ -299,6 +299,38 @@ class LeadTime(Base):
             "review_seconds",
             "deploy_seconds",
         ),
+        # Each duration in its own order: the percentiles of a window that holds every row.
+        Index(
+            "ix_delivery_lead_times_lead", "tenant_id", "lead_seconds", "service", "repository_id"
+        ),
+        Index(
+            "ix_delivery_lead_times_coding",
+            "tenant_id",
+            "coding_seconds",
+            "service",
+            "repository_id",
+        ),
+        Index(
+            "ix_delivery_lead_times_pickup",
+            "tenant_id",
+            "pickup_seconds",
+            "service",
+            "repository_id",
+        ),
+        Index(
+            "ix_delivery_lead_times_review",
+            "tenant_id",
+            "review_seconds",
+            "service",
+            "repository_id",
+        ),
+        Index(
+            "ix_delivery_lead_times_deploy",
+            "tenant_id",
+            "deploy_seconds",
+            "service",
+            "repository_id",
+        ),
     )
 
     tenant_id: Mapped[int] = tenant_key()

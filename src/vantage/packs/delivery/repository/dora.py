@@ -286,32 +286,50 @@ async def lead_time_counts(
     return {name: int(count) for name, count in zip(STAGES, row, strict=True)}
 
 
+async def lead_time_span(
+    session: AsyncSession, tenant_id: int
+) -> tuple[datetime | None, datetime | None]:
+    """The first and last deploy time of the tenant's lead-time rows (two index probes)."""
+    where = LeadTime.tenant_id == tenant_id
+    first = await session.scalar(select(func.min(LeadTime.deployed_at)).where(where))
+    last = await session.scalar(select(func.max(LeadTime.deployed_at)).where(where))
+    return first, last
+
+
 async def lead_time_values_at(
     session: AsyncSession,
     tenant_id: int,
     scope: Scope,
-    start: datetime,
-    end: datetime,
+    window: tuple[datetime, datetime] | None,
     name: str,
     positions: Iterable[int],
+    count: int,
 ) -> dict[int, float]:
-    """The values at ``positions`` (from 0) of one lead-time column of [start, end) in
-    ascending order, rows without a value left out. Each read keeps only the first
-    position + 2 values of its sort (two neighbouring positions share one read)."""
+    """The values at ``positions`` (from 0) of one lead-time column in ascending order, rows
+    without a value left out; ``count`` of them have one. ``window`` None: every row of the
+    tenant, read in the order of the column's own index (no sort, and a read stops at its
+    rank); else the rows deployed in [start, end), sorted. A position in the upper half is
+    read from the top, so a read passes at most half of the values."""
     column = getattr(LeadTime, name)
+    where = [LeadTime.tenant_id == tenant_id, column.is_not(None)]
+    if window is None:
+        where += _matching(scope, LeadTime.service, LeadTime.repository_id)
+    else:
+        where += _lead_where(tenant_id, scope, *window)
     found: dict[int, float] = {}
     for position in sorted(set(positions)):
         if position in found:
             continue
-        rows = await session.execute(
-            select(column)
-            .where(*_lead_where(tenant_id, scope, start, end), column.is_not(None))
-            .order_by(column)
-            .limit(2)
-            .offset(position)
-        )
-        for offset, (value,) in enumerate(rows):
-            found[position + offset] = float(value)
+        if 2 * position < count:
+            query = select(column).order_by(column).offset(position)
+            places = [position, position + 1]
+        else:  # from the top: the values at position + 1 and position, in that order
+            offset = max(count - 2 - position, 0)
+            query = select(column).order_by(column.desc()).offset(offset)
+            places = [count - 1 - offset, count - 2 - offset]
+        rows = await session.execute(query.where(*where).limit(2))
+        for place, (value,) in zip(places, rows, strict=False):
+            found[place] = float(value)
     return found
 
 

@@ -261,6 +261,7 @@ async def _percentiles(
     name: str,
     count: int,
     fractions: Sequence[float],
+    whole: bool,
 ) -> list[float | None]:
     """``percentile`` of one lead-time column at each fraction, reading only the values at the
     ranks it interpolates between (the same arithmetic, so the same floats)."""
@@ -271,10 +272,10 @@ async def _percentiles(
         session,
         tenant_id,
         scope,
-        window.start,
-        window.end,
+        None if whole else (window.start, window.end),
         name,
         {rank for _, lower, upper in wanted for rank in (lower, upper)},
+        count,
     )
     return [
         values[lower] + (values[upper] - values[lower]) * (position - lower)
@@ -286,9 +287,17 @@ async def _lead_time_of(
     session: AsyncSession, tenant_id: int, scope: reads.Scope, window: TimeWindow
 ) -> LeadTimeOut:
     counts = await reads.lead_time_counts(session, tenant_id, scope, window.start, window.end)
+    # A window holding every lead-time row of the tenant needs no deploy-time filter.
+    whole = False
+    if counts["lead_seconds"]:
+        first, last = await reads.lead_time_span(session, tenant_id)
+        if first is not None and last is not None:
+            whole = window.start <= first and last < window.end
 
     async def ranked(name: str, fractions: Sequence[float]) -> list[float | None]:
-        return await _percentiles(session, tenant_id, scope, window, name, counts[name], fractions)
+        return await _percentiles(
+            session, tenant_id, scope, window, name, counts[name], fractions, whole
+        )
 
     async def stage(name: str) -> Stage:
         return Stage(count=counts[name], p50_seconds=(await ranked(name, [0.5]))[0])
