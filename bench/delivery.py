@@ -1,14 +1,28 @@
-"""Delivery benchmark: prints one JSON line.
+"""Delivery benchmark: prints one JSON line, every figure measured in the same run.
 
-- incremental update vs full recompute: recording one deployment (it links the pull requests of
-  its commit range and writes their lead-time rows) against re-linking every deployment of the
-  history from scratch, the work a pipeline re-run on each event would do;
-- ``GET /api/v1/delivery/dora`` p50/p95 over the whole history at 1x and 10x the data (two
-  tenants of the same database), and the ratio of the p95s;
+- ``full_recompute_s``: re-linking every deployment of the 1x history from scratch (the pull
+  requests of each commit range and their lead-time rows), the work a pipeline re-run on each
+  event would do;
+- ``incremental_p95_ms``: one more deployment through the push API (it ships 10 new pull
+  requests) until ``GET /api/v1/delivery/dora`` shows it, end to end: post the event, then read
+  /dora until the new figure is there; p95 over ``--events`` events, and its ratio to the full
+  recompute (target <= 0.01);
+- ``dora_read_p95_ms`` over the whole history at 1x and 10x the data (the 10x tenant runs ten
+  services, each with the 1x history) and the ratio of the p95s (target <= 1.3);
 - webhook intake (signed ``pull_request`` deliveries: verify, validate, store, queue) requests
-  per second against ``GET /health/live`` of the same app, both in-process over ASGI.
+  per second against ``GET /health/live`` of the same app, both in-process over ASGI, measured
+  in alternating rounds (intake, live, live, intake, ...) and pooled (target >= 0.5). With
+  ``--broker-url`` (a Redis URL; also ``VANTAGE_BENCH_BROKER_URL``) the app is an API process
+  that only queues, as in production; without it the in-process job runner shares the event
+  loop and processes every delivery too (``intake_mode`` says which).
 
-Run: ``python -m bench.delivery [--deployments 200]`` (SQLite in a temporary directory).
+The sizes of the delivery pack's targets are 10,000 deployments and 100,000 pull requests at
+1x (``--deployments 10000``). Linking a deployment loads the commit graph of its repository,
+so building and re-linking that history takes far longer than a few minutes on a small
+machine; the default is 200 deployments (2,000 pull requests) and ``--quick`` 50.
+
+Run: ``python -m bench.delivery [--deployments 200] [--quick] [--broker-url redis://...]``
+(SQLite in a temporary directory).
 """
 
 from __future__ import annotations
@@ -17,6 +31,7 @@ import argparse
 import asyncio
 import hashlib
 import json
+import os
 import tempfile
 import time
 import uuid
@@ -48,154 +63,162 @@ HOOK_SECRET = "bench webhook secret"  # noqa: S105 - the benchmark signs its own
 PULLS_PER_DEPLOYMENT = 10
 START = datetime(2025, 1, 1, tzinfo=UTC)
 WINDOW = timedelta(hours=72)
+DORA_PATH = "/api/v1/delivery/dora?from=2024-12-01&to=2027-01-01"
 
 
 def _sha(label: str) -> str:
     return hashlib.sha1(label.encode()).hexdigest()  # noqa: S324 - an id
 
 
-async def _history(database: Database, tenant_id: int, deployments: int) -> list[str]:
-    """``deployments`` deployments of one service, each shipping 10 merged pull requests."""
+def _changes(tenant_id: int, repository_id: int, index: int, tip: str | None) -> list[Any]:
+    """The commits and merged pull requests deployment ``index`` of a repository ships."""
+    deployed = START + timedelta(hours=6 * index)
+    added: list[Any] = []
+    for number in range(index * PULLS_PER_DEPLOYMENT, (index + 1) * PULLS_PER_DEPLOYMENT):
+        merged = deployed - timedelta(minutes=30 + number % 50)
+        sha = _sha(f"{tenant_id}-{repository_id}-{number}")
+        added.append(
+            Commit(
+                tenant_id=tenant_id,
+                repository_id=repository_id,
+                sha=sha,
+                parents=[tip] if tip else [],
+                subject=f"Change (#{number})",
+                authored_at=merged,
+                committed_at=merged,
+            )
+        )
+        added.append(
+            PullRequest(
+                tenant_id=tenant_id,
+                repository_id=repository_id,
+                number=number,
+                state="merged",
+                opened_at=merged - timedelta(hours=5),
+                merged_at=merged,
+                first_commit_at=merged - timedelta(hours=9),
+                merge_commit_sha=sha,
+                labels=[],
+            )
+        )
+        tip = sha
+    return added
+
+
+def _tip(tenant_id: int, repository_id: int, index: int) -> str | None:
+    """The newest commit deployment ``index`` ships."""
+    if index < 0:
+        return None
+    return _sha(f"{tenant_id}-{repository_id}-{(index + 1) * PULLS_PER_DEPLOYMENT - 1}")
+
+
+async def _history(
+    database: Database, tenant_id: int, service: str, deployments: int
+) -> tuple[int, list[str]]:
+    """``deployments`` deployments of one service, each shipping 10 merged pull requests, as
+    they arrive: each one links its pull requests when it is recorded."""
     async with database.transaction() as session:
-        repository = await records.add_repository(session, tenant_id, f"bench/app-{tenant_id}")
-    tip: str | None = None
+        repository = await records.add_repository(session, tenant_id, f"bench/{service}")
     labels = []
     for index in range(deployments):
-        deployed = START + timedelta(hours=6 * index)
         async with database.transaction() as session:
-            for number in range(index * PULLS_PER_DEPLOYMENT, (index + 1) * PULLS_PER_DEPLOYMENT):
-                merged = deployed - timedelta(minutes=30 + number % 50)
-                sha = _sha(f"{tenant_id}-{number}")
-                session.add(
-                    Commit(
-                        tenant_id=tenant_id,
-                        repository_id=repository.id,
-                        sha=sha,
-                        parents=[tip] if tip else [],
-                        subject=f"Change (#{number})",
-                        authored_at=merged,
-                        committed_at=merged,
-                    )
-                )
-                session.add(
-                    PullRequest(
-                        tenant_id=tenant_id,
-                        repository_id=repository.id,
-                        number=number,
-                        state="merged",
-                        opened_at=merged - timedelta(hours=5),
-                        merged_at=merged,
-                        first_commit_at=merged - timedelta(hours=9),
-                        merge_commit_sha=sha,
-                        labels=[],
-                    )
-                )
-                tip = sha
+            tip = _tip(tenant_id, repository.id, index - 1)
+            session.add_all(_changes(tenant_id, repository.id, index, tip))
             await session.flush()
-            label = f"deploy-{tenant_id}-{index}"
+            label = f"deploy-{service}-{index}"
             await record_deployment(
                 session,
                 tenant_id,
                 DeploymentEvent(
                     external_id=label,
-                    service=f"app-{tenant_id}",
+                    service=service,
                     environment="production",
                     production=True,
                     repository_id=repository.id,
-                    commit_sha=tip,
+                    commit_sha=_tip(tenant_id, repository.id, index),
                     kind="normal",
                     state="success",
-                    at=deployed,
+                    at=START + timedelta(hours=6 * index),
                 ),
                 WINDOW,
             )
             labels.append(label)
-    return labels
+    return repository.id, labels
 
 
 async def _full_recompute(database: Database, tenant_id: int, labels: list[str]) -> float:
-    """Seconds to re-link every deployment of the history, in order."""
-    began = time.perf_counter()
+    """Seconds to re-link every deployment of the history, in order (rolled back)."""
     async with database.transaction() as session:
+        began = time.perf_counter()
         for label in labels:
             deployment = await rows.deployment_by_external_id(session, tenant_id, label)
             assert deployment is not None
             await link_deployment(session, tenant_id, deployment, WINDOW)
+        elapsed = time.perf_counter() - began
         await session.rollback()
-    return time.perf_counter() - began
+    return elapsed
 
 
-async def _incremental(database: Database, tenant_id: int, deployments: int) -> float:
-    """Seconds to record one more deployment shipping 10 new pull requests."""
-    began = time.perf_counter()
-    await _history_tail(database, tenant_id, deployments)
-    return time.perf_counter() - began
+async def _incremental(
+    client: httpx.AsyncClient,
+    database: Database,
+    key: str,
+    repository_id: int,
+    first: int,
+    events: int,
+) -> list[float]:
+    """Per event: seconds from posting one more deployment (push API) until /dora shows it.
 
-
-async def _history_tail(database: Database, tenant_id: int, index: int) -> None:
-    async with database.reader() as session:
-        repository = await records.repository_named(session, tenant_id, f"bench/app-{tenant_id}")
-        assert repository is not None
-    deployed = START + timedelta(hours=6 * index)
-    async with database.transaction() as session:
-        tip = _sha(f"{tenant_id}-{index * PULLS_PER_DEPLOYMENT - 1}")
-        for number in range(index * PULLS_PER_DEPLOYMENT, (index + 1) * PULLS_PER_DEPLOYMENT):
-            merged = deployed - timedelta(minutes=30)
-            sha = _sha(f"{tenant_id}-{number}")
-            session.add(
-                Commit(
-                    tenant_id=tenant_id,
-                    repository_id=repository.id,
-                    sha=sha,
-                    parents=[tip],
-                    subject="Change",
-                    authored_at=merged,
-                    committed_at=merged,
-                )
-            )
-            session.add(
-                PullRequest(
-                    tenant_id=tenant_id,
-                    repository_id=repository.id,
-                    number=number,
-                    state="merged",
-                    opened_at=merged,
-                    merged_at=merged,
-                    merge_commit_sha=sha,
-                    labels=[],
-                )
-            )
-            tip = sha
-        await session.flush()
-        await record_deployment(
-            session,
-            tenant_id,
-            DeploymentEvent(
-                external_id=f"deploy-{tenant_id}-{index}",
-                service=f"app-{tenant_id}",
-                environment="production",
-                production=True,
-                repository_id=repository.id,
-                commit_sha=tip,
-                kind="normal",
-                state="success",
-                at=deployed,
-            ),
-            WINDOW,
+    Its commits and pull requests are stored beforehand (not timed): the event is the
+    deployment that ships them.
+    """
+    headers = {"X-API-Key": key}
+    samples = []
+    for index in range(first, first + events):
+        async with database.transaction() as session:
+            session.add_all(_changes(1, repository_id, index, _tip(1, repository_id, index - 1)))
+        before = await client.get(DORA_PATH, headers=headers)
+        assert before.status_code == 200, before.text
+        shipped = before.json()["deployment_frequency"]["deployments"]
+        began = time.perf_counter()
+        posted = await client.post(
+            "/api/v1/delivery/deployments",
+            headers=headers,
+            json={
+                "deployments": [
+                    {
+                        "id": f"deploy-app-1-{index}",
+                        "service": "app-1",
+                        "repository": "bench/app-1",
+                        "commit_sha": _tip(1, repository_id, index),
+                        "status": "success",
+                        "at": (START + timedelta(hours=6 * index)).isoformat(),
+                    }
+                ]
+            },
         )
+        assert posted.status_code == 200, posted.text
+        while True:
+            read = await client.get(DORA_PATH, headers=headers)
+            assert read.status_code == 200, read.text
+            if read.json()["deployment_frequency"]["deployments"] == shipped + 1:
+                break
+        samples.append(time.perf_counter() - began)
+    return samples
 
 
-async def _latencies(call: Callable[[], Awaitable[httpx.Response]], runs: int) -> dict[str, float]:
+async def _latencies(call: Callable[[], Awaitable[httpx.Response]], runs: int) -> list[float]:
     samples = []
     for _ in range(runs):
         began = time.perf_counter()
         response = await call()
         samples.append(time.perf_counter() - began)
         assert response.status_code == 200, response.text
-    return {"p50_ms": percentile(samples, 0.5) * 1000, "p95_ms": percentile(samples, 0.95) * 1000}
+    return samples
 
 
-async def _rate(call: Callable[[], Awaitable[httpx.Response]], seconds: float) -> float:
+async def _rate(call: Callable[[], Awaitable[httpx.Response]], seconds: float) -> tuple[int, float]:
+    """Requests done by 8 concurrent clients in about ``seconds``, and the seconds taken."""
     done, stop = 0, time.perf_counter() + seconds
 
     async def worker() -> None:
@@ -207,53 +230,90 @@ async def _rate(call: Callable[[], Awaitable[httpx.Response]], seconds: float) -
 
     began = time.perf_counter()
     await asyncio.gather(*[worker() for _ in range(8)])
-    return done / (time.perf_counter() - began)
+    return done, time.perf_counter() - began
 
 
-async def run(args: argparse.Namespace, directory: Path) -> dict[str, Any]:
-    url = f"sqlite+aiosqlite:///{directory / 'vantage.db'}"
-    settings = Settings(
+def _ms(samples: list[float], fraction: float) -> float:
+    return round(percentile(samples, fraction) * 1000, 2)
+
+
+def _settings(directory: Path, broker_url: str | None) -> Settings:
+    return Settings(
         _env_file=None,
-        database_url=url,
+        database_url=f"sqlite+aiosqlite:///{directory / 'vantage.db'}",
         data_dir=directory,
         jwt_secret=SECRET,
         log_level="WARNING",
         rate_limit_enabled=False,
         response_cache_ttl_seconds=0,
+        broker_url=broker_url,
+        job_queue=f"vantage:bench-delivery:{uuid.uuid4().hex}",
     )
+
+
+async def run(args: argparse.Namespace, directory: Path) -> dict[str, Any]:
+    settings = _settings(directory, args.broker_url)
     app = create_app(settings, packs=[build_pack()])
     database: Database = app.state.database
     async with app.router.lifespan_context(app):
-        key = await _key(database, 1, [Scope.ADMIN, Scope.READ])
+        key = await _key(database, 1, [Scope.ADMIN, Scope.READ, Scope.INGEST])
         async with database.transaction() as session:
             other = await create_tenant(session, "tenfold", "Tenfold")
-        one_x = await _history(database, 1, args.deployments)
-        await _history(database, other.id, args.deployments * 10)
+        repository_id, one_x = await _history(database, 1, "app-1", args.deployments)
+        for service in range(10):
+            await _history(database, other.id, f"svc-{service}", args.deployments)
         full = await _full_recompute(database, 1, one_x)
-        incremental = await _incremental(database, 1, args.deployments)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
-            headers = {"X-API-Key": key}
-            dora_path = "/api/v1/delivery/dora?from=2024-12-01&to=2027-01-01"
-            read_1x = await _latencies(lambda: client.get(dora_path, headers=headers), args.runs)
-            key_10x = await _key(database, other.id, [Scope.READ])
-            read_10x = await _latencies(
-                lambda: client.get(dora_path, headers={"X-API-Key": key_10x}), args.runs
+            incremental = await _incremental(
+                client, database, key, repository_id, args.deployments, args.events
             )
-            intake, live = await _intake(client, headers, args.seconds)
+            key_10x = await _key(database, other.id, [Scope.READ])
+            read_1x: list[float] = []
+            read_10x: list[float] = []
+            for _ in range(2):  # alternate the scales, so a drift weighs on both alike
+                read_1x += await _latencies(
+                    lambda: client.get(DORA_PATH, headers={"X-API-Key": key}), args.runs // 2
+                )
+                read_10x += await _latencies(
+                    lambda: client.get(DORA_PATH, headers={"X-API-Key": key_10x}), args.runs // 2
+                )
+            intake, live = await _intake(client, {"X-API-Key": key}, args.seconds, args.rounds)
+        await _drop_queue(settings)
+    incremental_p95 = _ms(incremental, 0.95)
     return {
         "bench": "delivery",
         "deployments_1x": args.deployments,
         "pull_requests_1x": args.deployments * PULLS_PER_DEPLOYMENT,
-        "full_recompute_seconds": round(full, 4),
-        "incremental_update_seconds": round(incremental, 4),
-        "recompute_to_incremental_ratio": round(full / incremental, 1),
-        "dora_read_1x": {k: round(v, 2) for k, v in read_1x.items()},
-        "dora_read_10x": {k: round(v, 2) for k, v in read_10x.items()},
-        "dora_read_p95_ratio_10x_to_1x": round(read_10x["p95_ms"] / read_1x["p95_ms"], 2),
+        "full_recompute_s": round(full, 3),
+        "incremental_p50_ms": _ms(incremental, 0.5),
+        "incremental_p95_ms": incremental_p95,
+        "incremental_events": len(incremental),
+        "incremental_to_full_ratio": round(incremental_p95 / 1000 / full, 4),
+        "dora_read_1x": {"p50_ms": _ms(read_1x, 0.5), "p95_ms": _ms(read_1x, 0.95)},
+        "dora_read_10x": {"p50_ms": _ms(read_10x, 0.5), "p95_ms": _ms(read_10x, 0.95)},
+        "dora_read_p95_ratio_10x_to_1x": round(
+            percentile(read_10x, 0.95) / percentile(read_1x, 0.95), 2
+        ),
+        "intake_mode": "api+broker" if args.broker_url else "embedded",
         "webhook_intake_per_second": round(intake, 1),
         "health_live_per_second": round(live, 1),
+        "intake_to_live_ratio": round(intake / live, 3),
+        "rate_rounds": args.rounds,
     }
+
+
+async def _drop_queue(settings: Settings) -> None:
+    """Remove the Redis stream the run queued to (its jobs belong to a deleted database)."""
+    if not settings.broker_url:
+        return
+    import redis.asyncio as redis  # the redis extra, present whenever a broker URL works
+
+    client = redis.from_url(settings.broker_url)
+    try:
+        await client.delete(settings.job_queue)
+    finally:
+        await client.aclose()
 
 
 async def _key(database: Database, tenant_id: int, scopes: list[Scope]) -> str:
@@ -271,8 +331,9 @@ async def _key(database: Database, tenant_id: int, scopes: list[Scope]) -> str:
 
 
 async def _intake(
-    client: httpx.AsyncClient, headers: dict[str, str], seconds: float
+    client: httpx.AsyncClient, headers: dict[str, str], seconds: float, rounds: int
 ) -> tuple[float, float]:
+    """Intake and /health/live per second, alternating in rounds and pooled."""
     created = await client.post(
         "/api/v1/etl/sources",
         headers=headers,
@@ -306,17 +367,41 @@ async def _intake(
             headers={**signed, "X-GitHub-Delivery": str(uuid.uuid4())},
         )
 
-    intake = await _rate(post, seconds)
-    live = await _rate(lambda: client.get("/health/live"), seconds)
-    return intake, live
+    def live() -> Awaitable[httpx.Response]:
+        return client.get("/health/live")
+
+    await _rate(post, 0.2)  # warm up both paths
+    await _rate(live, 0.2)
+    totals = {"intake": [0, 0.0], "live": [0, 0.0]}
+    for index in range(rounds):
+        order = [("intake", post), ("live", live)]
+        for name, call in order if index % 2 == 0 else order[::-1]:
+            done, took = await _rate(call, seconds)
+            totals[name][0] += done
+            totals[name][1] += took
+    return (
+        totals["intake"][0] / totals["intake"][1],
+        totals["live"][0] / totals["live"][1],
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--deployments", type=int, default=200, help="deployments at 1x")
+    parser.add_argument("--events", type=int, default=20, help="incremental events timed")
     parser.add_argument("--runs", type=int, default=60, help="DORA reads per scale")
-    parser.add_argument("--seconds", type=float, default=3.0, help="seconds per rate")
+    parser.add_argument("--seconds", type=float, default=0.5, help="seconds per rate round")
+    parser.add_argument("--rounds", type=int, default=8, help="alternating rate rounds")
+    parser.add_argument(
+        "--broker-url",
+        default=os.environ.get("VANTAGE_BENCH_BROKER_URL"),
+        help="Redis URL: measure intake on an API process that only queues",
+    )
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a fast check")
     args = parser.parse_args()
+    if args.quick:
+        args.deployments, args.events, args.runs = min(args.deployments, 50), 10, 20
+        args.seconds, args.rounds = 0.3, 4
     with tempfile.TemporaryDirectory(prefix="vantage-delivery-bench-") as temporary:
         migrations.upgrade(f"sqlite+aiosqlite:///{Path(temporary) / 'vantage.db'}")
         print(json.dumps(asyncio.run(run(args, Path(temporary)))))

@@ -70,6 +70,7 @@ class Dispatcher:
 
     def __init__(self, broker: AsyncBroker) -> None:
         self.broker = broker
+        self._sending: set[asyncio.Task[None]] = set()
 
     async def send(self, job_ids: Iterable[str]) -> None:
         """Send now. A failed send is logged: the reaper re-sends jobs left queued too long."""
@@ -82,13 +83,28 @@ class Dispatcher:
         except Exception:
             logger.warning("jobs not sent to the broker", job_ids=pending, exc_info=True)
 
-    def send_after_commit(self, session: AsyncSession, job_ids: Iterable[str]) -> None:
-        """Send once the transaction of ``session`` commits; nothing if it rolls back."""
+    async def drain(self) -> None:
+        """Wait for the sends still going on in the background."""
+        if self._sending:
+            await asyncio.gather(*self._sending, return_exceptions=True)
+
+    def send_after_commit(
+        self, session: AsyncSession, job_ids: Iterable[str], *, wait: bool = True
+    ) -> None:
+        """Send once the transaction of ``session`` commits; nothing if it rolls back.
+
+        ``wait=False``: the commit does not wait for the send (it goes on in a task).
+        """
         pending = list(job_ids)
         if not pending:
             return
 
         async def send_pending() -> None:
-            await self.send(pending)
+            if wait:
+                await self.send(pending)
+                return
+            task = asyncio.create_task(self.send(pending), name="job-send")
+            self._sending.add(task)
+            task.add_done_callback(self._sending.discard)
 
         after_commit(session, send_pending)

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, or_, select, update
+from sqlalchemy import insert as insert_into
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vantage.core.auth.models import Tenant
@@ -24,6 +25,11 @@ async def insert(session: AsyncSession, job: Job) -> Job:
     session.add(job)
     await session.flush()
     return job
+
+
+async def insert_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Add new job rows (column values) to the caller's transaction in one statement."""
+    await session.execute(insert_into(Job), list(rows))
 
 
 async def insert_once(session: AsyncSession, values: dict[str, Any]) -> str | None:

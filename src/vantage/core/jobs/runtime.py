@@ -193,6 +193,7 @@ class JobRuntime:
         for loop in self.singletons:
             await loop.stop()
         self.singletons = []
+        await self.dispatcher.drain()
         self._receiver_stop.set()
         if self.worker is not None:
             await self.worker.stop(self.settings.shutdown_timeout_seconds)

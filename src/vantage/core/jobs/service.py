@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,6 +118,21 @@ class JobService:
         job = await repository.insert(session, self._new_job(tenant_id, kind, params, max_attempts))
         self.dispatcher.send_after_commit(session, [job.id])
         return job
+
+    async def enqueue_many(
+        self, session: AsyncSession, jobs: Sequence[tuple[int, str, Mapping[str, Any] | None]]
+    ) -> list[str]:
+        """Add queued jobs (tenant, kind, params) to the caller's transaction in one statement;
+        they are sent to workers after commit, without holding up the commit's caller."""
+        columns = [column.key for column in Job.__table__.columns]
+        rows = [
+            {key: getattr(job, key) for key in columns}
+            for job in (self._new_job(tenant, kind, params, None) for tenant, kind, params in jobs)
+        ]
+        await repository.insert_many(session, rows)
+        ids = [str(row["id"]) for row in rows]
+        self.dispatcher.send_after_commit(session, ids, wait=False)
+        return ids
 
     async def enqueue_once(
         self,

@@ -15,35 +15,51 @@ from vantage.packs.delivery.settings import DeliverySettings
 
 
 def process_webhook_job(settings_of: Callable[[], DeliverySettings]) -> JobHandler:
-    """``delivery.process_webhook``: apply one stored delivery, then publish what changed."""
+    """``delivery.process_webhook``: apply stored deliveries (``deliveries``, in the order
+    received, or one ``delivery``), each in its own transaction, then publish what changed."""
 
     async def handle(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
         settings = settings_of()
-        row_id = int(params["delivery"])
-        try:
-            async with ctx.database.transaction() as session:
-                outcome = await webhooks.process(session, ctx.tenant_id, row_id, settings)
-        except Exception as error:
-            async with ctx.database.transaction() as session:
-                await webhooks.mark_failed(
-                    session, ctx.tenant_id, row_id, f"{type(error).__name__}: {error}"
-                )
-            raise
-        if outcome is None:
+        row_ids = [int(row) for row in params.get("deliveries", [params.get("delivery")])]
+        outcomes: list[webhooks.Processed] = []
+        failure: Exception | None = None
+        for row_id in row_ids:
+            try:
+                async with ctx.database.transaction() as session:
+                    outcome = await webhooks.process(session, ctx.tenant_id, row_id, settings)
+            except Exception as error:
+                async with ctx.database.transaction() as session:
+                    await webhooks.mark_failed(
+                        session, ctx.tenant_id, row_id, f"{type(error).__name__}: {error}"
+                    )
+                failure = failure or error
+                continue
+            if outcome is not None:
+                outcomes.append(outcome)
+        if outcomes:
+            live = LivePublisher(ctx.jobs.publisher.publish, ctx.database, settings)
+            await live.changed_many(
+                ctx.tenant_id,
+                [
+                    {
+                        "source": "github",
+                        "delivery_id": outcome.delivery_id,
+                        "event": outcome.event,
+                        "action": outcome.action,
+                        "repository": outcome.repository,
+                        "status": outcome.status,
+                    }
+                    for outcome in outcomes
+                ],
+            )
+        if failure is not None:
+            raise failure
+        if not outcomes:
             return {"status": "already handled"}
-        live = LivePublisher(ctx.jobs.publisher.publish, ctx.database, settings)
-        await live.changed(
-            ctx.tenant_id,
-            {
-                "source": "github",
-                "delivery_id": outcome.delivery_id,
-                "event": outcome.event,
-                "action": outcome.action,
-                "repository": outcome.repository,
-                "status": outcome.status,
-            },
-        )
-        return {"status": outcome.status}
+        statuses = [outcome.status for outcome in outcomes]
+        if len(row_ids) == 1:
+            return {"status": statuses[0]}
+        return {"status": "processed", "statuses": statuses}
 
     return handle
 

@@ -17,6 +17,7 @@ from vantage.core.context import core_of
 from vantage.core.idempotency import IdempotencyStore
 from vantage.core.jobs import JobService
 from vantage.core.packs import PackContext
+from vantage.packs.delivery.service.intake import WebhookIntake
 from vantage.packs.delivery.service.live import LivePublisher
 from vantage.packs.delivery.service.secrets import SecretBox
 from vantage.packs.delivery.settings import DeliverySettings
@@ -33,6 +34,7 @@ class DeliveryRuntime:
     jobs: JobService
     live: LivePublisher
     webhooks_received: Counter
+    intake: WebhookIntake
 
 
 def delivery_lifespan(
@@ -47,9 +49,10 @@ def delivery_lifespan(
         if WEBHOOK_PATH not in core.settings.max_body_bytes_by_path:
             # GitHub sends up to 25 MB; an explicit VANTAGE_MAX_BODY_BYTES_BY_PATH wins.
             core.body_limits.set_prefix(WEBHOOK_PATH, settings.max_webhook_bytes)
+        box = SecretBox(core.settings.secret_key)
         runtime = DeliveryRuntime(
             settings=settings,
-            secrets=SecretBox(core.settings.secret_key),
+            secrets=box,
             idempotency=IdempotencyStore(
                 core.database,
                 ttl=timedelta(hours=settings.idempotency_ttl_hours),
@@ -63,11 +66,13 @@ def delivery_lifespan(
                 ["event", "outcome"],
                 registry=core.metrics_registry,
             ),
+            intake=WebhookIntake(core.database, box, core.jobs.service),
         )
         core.runtimes.set(PACK_NAME, runtime)
         try:
             yield
         finally:
+            await runtime.intake.close()
             core.runtimes.remove(PACK_NAME)
 
     return lifespan

@@ -43,6 +43,7 @@ async def update_source(
     principal: AdminPrincipal,
     runtime: DeliveryRuntimeDep,
 ) -> SourceOut:
+    runtime.intake.secrets.forget_after_commit(session, source_id)
     return await sources.update_source(
         session, principal.tenant_id, source_id, patch, runtime.secrets, runtime.jobs
     )
@@ -65,5 +66,8 @@ async def sync_source(
 
 
 @router.delete("/{source_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Remove a source")
-async def delete_source(source_id: RowId, session: WriteSession, principal: AdminPrincipal) -> None:
+async def delete_source(
+    source_id: RowId, session: WriteSession, principal: AdminPrincipal, runtime: DeliveryRuntimeDep
+) -> None:
+    runtime.intake.secrets.forget_after_commit(session, source_id)
     await sources.delete_source(session, principal.tenant_id, source_id)

@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
 
-from vantage.core.db import WriteSession
 from vantage.core.errors import VantageError
 from vantage.packs.delivery.github.signature import SIGNATURE_HEADER
 from vantage.packs.delivery.runtime import DeliveryRuntimeDep
@@ -25,24 +24,20 @@ router = APIRouter(prefix="/api/v1/webhooks", tags=["delivery"])
 )
 async def receive_github(
     request: Request,
-    session: WriteSession,
     runtime: DeliveryRuntimeDep,
     source: Annotated[int | None, Query(ge=1, description="The source's id")] = None,
 ) -> WebhookAck:
     headers = request.headers
     event = headers.get(webhooks.EVENT_HEADER) or "unknown"
     try:
-        receipt = await webhooks.receive(
-            session,
+        receipt = await runtime.intake.receive(
             webhooks.WebhookRequest(
                 source_id=source,
                 event=headers.get(webhooks.EVENT_HEADER),
                 delivery_id=headers.get(webhooks.DELIVERY_HEADER),
                 signature=headers.get(SIGNATURE_HEADER),
                 body=await request.body(),
-            ),
-            runtime.secrets,
-            runtime.jobs,
+            )
         )
     except VantageError as error:
         runtime.webhooks_received.labels(event[:64], f"rejected_{error.status}").inc()

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vantage.core.dialect import dialect_of
 from vantage.packs.delivery.models import (
     Deployment,
     Incident,
@@ -184,3 +185,203 @@ async def services_of_repositories(
         .distinct()
     )
     return {str(row[0]) for row in rows}
+
+
+# --- Aggregates: the figures of a window read as counts and single ranked values, so a read
+# --- never carries the window's rows into Python.
+
+STAGES = ("lead_seconds", "coding_seconds", "pickup_seconds", "review_seconds", "deploy_seconds")
+
+
+def _shipped_where(
+    tenant_id: int, scope: Scope, start: datetime, end: datetime
+) -> list[ColumnElement[bool]]:
+    return [
+        Deployment.tenant_id == tenant_id,
+        Deployment.production.is_(True),
+        Deployment.result == SUCCESS,
+        Deployment.deployed_at >= start,
+        Deployment.deployed_at < end,
+        *_matching(scope, Deployment.service, Deployment.repository_id),
+    ]
+
+
+async def shipped_counts(
+    session: AsyncSession,
+    tenant_id: int,
+    scope: Scope,
+    start: datetime,
+    end: datetime,
+    rework_kinds: Iterable[str],
+) -> tuple[int, int, int]:
+    """Successful production deployments in [start, end): how many, how many with an
+    attributed incident, how many of a rework kind."""
+    row = (
+        await session.execute(
+            select(
+                func.count(),
+                func.count(case((Deployment.incident_count > 0, 1))),
+                func.count(case((Deployment.kind.in_(sorted(set(rework_kinds))), 1))),
+            ).where(*_shipped_where(tenant_id, scope, start, end))
+        )
+    ).one()
+    return int(row[0]), int(row[1]), int(row[2])
+
+
+def _utc_day(session: AsyncSession, column: Any) -> Any:
+    # SQLite keeps naive-UTC text (YYYY-MM-DD HH:MM:SS...): its first ten characters are the day.
+    if dialect_of(session) == "sqlite":
+        return func.substr(column, 1, 10)
+    return func.date(func.timezone("UTC", column))
+
+
+async def shipped_days(
+    session: AsyncSession, tenant_id: int, scope: Scope, start: datetime, end: datetime
+) -> list[date]:
+    """The distinct UTC dates with a successful production deployment in [start, end)."""
+    day = _utc_day(session, Deployment.deployed_at)
+    rows = await session.execute(
+        select(day).where(*_shipped_where(tenant_id, scope, start, end)).group_by(day)
+    )
+    return sorted(
+        value if isinstance(value, date) else date.fromisoformat(str(value)) for (value,) in rows
+    )
+
+
+async def failed_shipped(
+    session: AsyncSession, tenant_id: int, scope: Scope, start: datetime, end: datetime
+) -> Sequence[Any]:
+    """id and deployed_at of the window's successful production deployments with incidents."""
+    rows = await session.execute(
+        select(Deployment.id, Deployment.deployed_at).where(
+            *_shipped_where(tenant_id, scope, start, end), Deployment.incident_count > 0
+        )
+    )
+    return rows.all()
+
+
+def _lead_where(
+    tenant_id: int, scope: Scope, start: datetime, end: datetime
+) -> list[ColumnElement[bool]]:
+    return [
+        LeadTime.tenant_id == tenant_id,
+        LeadTime.deployed_at >= start,
+        LeadTime.deployed_at < end,
+        *_matching(scope, LeadTime.service, LeadTime.repository_id),
+    ]
+
+
+async def lead_time_counts(
+    session: AsyncSession, tenant_id: int, scope: Scope, start: datetime, end: datetime
+) -> dict[str, int]:
+    """Per lead-time column: how many rows of [start, end) have a value."""
+    columns = [getattr(LeadTime, name) for name in STAGES]
+    row = (
+        await session.execute(
+            select(*[func.count(column) for column in columns]).where(
+                *_lead_where(tenant_id, scope, start, end)
+            )
+        )
+    ).one()
+    return {name: int(count) for name, count in zip(STAGES, row, strict=True)}
+
+
+async def lead_time_span(
+    session: AsyncSession, tenant_id: int
+) -> tuple[datetime | None, datetime | None]:
+    """The first and last deploy time of the tenant's lead-time rows (two index probes)."""
+    where = LeadTime.tenant_id == tenant_id
+    first = await session.scalar(select(func.min(LeadTime.deployed_at)).where(where))
+    last = await session.scalar(select(func.max(LeadTime.deployed_at)).where(where))
+    return first, last
+
+
+async def lead_time_values_at(
+    session: AsyncSession,
+    tenant_id: int,
+    scope: Scope,
+    window: tuple[datetime, datetime] | None,
+    name: str,
+    positions: Iterable[int],
+    count: int,
+) -> dict[int, float]:
+    """The values at ``positions`` (from 0) of one lead-time column in ascending order, rows
+    without a value left out; ``count`` of them have one. ``window`` None: every row of the
+    tenant, read in the order of the column's own index (no sort, and a read stops at its
+    rank); else the rows deployed in [start, end), sorted. A position in the upper half is
+    read from the top, so a read passes at most half of the values."""
+    column = getattr(LeadTime, name)
+    where = [LeadTime.tenant_id == tenant_id, column.is_not(None)]
+    if window is None:
+        where += _matching(scope, LeadTime.service, LeadTime.repository_id)
+    else:
+        where += _lead_where(tenant_id, scope, *window)
+    found: dict[int, float] = {}
+    for position in sorted(set(positions)):
+        if position in found:
+            continue
+        if 2 * position < count:
+            query = select(column).order_by(column).offset(position)
+            places = [position, position + 1]
+        else:  # from the top: the values at position + 1 and position, in that order
+            offset = max(count - 2 - position, 0)
+            query = select(column).order_by(column.desc()).offset(offset)
+            places = [count - 1 - offset, count - 2 - offset]
+        rows = await session.execute(query.where(*where).limit(2))
+        for place, (value,) in zip(places, rows, strict=False):
+            found[place] = float(value)
+    return found
+
+
+async def incident_counts(
+    session: AsyncSession, tenant_id: int, scope: Scope, start: datetime, end: datetime
+) -> tuple[int, int]:
+    """Incidents created in [start, end), and how many of them are attributed."""
+    row = (
+        await session.execute(
+            select(func.count(), func.count(Incident.deployment_id)).where(
+                *_incident_where(tenant_id, scope, start, end)
+            )
+        )
+    ).one()
+    return int(row[0]), int(row[1])
+
+
+def _incident_where(
+    tenant_id: int, scope: Scope, start: datetime, end: datetime
+) -> list[ColumnElement[bool]]:
+    return [
+        Incident.tenant_id == tenant_id,
+        Incident.created_at >= start,
+        Incident.created_at < end,
+        *[Incident.service.in_(sorted(c.incident_services)) for c in scope],
+    ]
+
+
+async def resolved_incidents(
+    session: AsyncSession, tenant_id: int, scope: Scope, start: datetime, end: datetime
+) -> Sequence[Any]:
+    """created_at and resolved_at of the incidents created in [start, end) and resolved."""
+    rows = await session.execute(
+        select(Incident.created_at, Incident.resolved_at).where(
+            *_incident_where(tenant_id, scope, start, end), Incident.resolved_at.is_not(None)
+        )
+    )
+    return rows.all()
+
+
+async def merged_counts(
+    session: AsyncSession, tenant_id: int, scope: Scope, start: datetime, end: datetime
+) -> tuple[int, int]:
+    """Pull requests merged in [start, end), and how many of them a deployment shipped."""
+    row = (
+        await session.execute(
+            select(func.count(), func.count(PullRequest.deployment_id)).where(
+                PullRequest.tenant_id == tenant_id,
+                PullRequest.merged_at >= start,
+                PullRequest.merged_at < end,
+                *[PullRequest.repository_id.in_(sorted(c.pr_repository_ids)) for c in scope],
+            )
+        )
+    ).one()
+    return int(row[0]), int(row[1])

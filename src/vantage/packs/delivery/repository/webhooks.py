@@ -28,6 +28,20 @@ async def insert_once(session: AsyncSession, values: dict[str, Any]) -> int | No
     return None if row is None else int(row[0])
 
 
+async def insert_many(
+    session: AsyncSession, rows: Sequence[dict[str, Any]]
+) -> dict[tuple[int, str], int]:
+    """Store deliveries in one statement, each unless its delivery id is known (also from an
+    earlier row of ``rows``); the new rows' ids by (tenant, delivery id)."""
+    inserted = await session.execute(
+        insert_for(session, WebhookDelivery)
+        .on_conflict_do_nothing(index_elements=["tenant_id", "delivery_id"])
+        .returning(WebhookDelivery.id, WebhookDelivery.tenant_id, WebhookDelivery.delivery_id),
+        list(rows),
+    )
+    return {(int(tenant), str(delivery)): int(row_id) for row_id, tenant, delivery in inserted}
+
+
 async def by_delivery_id(
     session: AsyncSession, tenant_id: int, delivery_id: str
 ) -> WebhookDelivery | None:

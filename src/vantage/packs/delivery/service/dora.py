@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -245,10 +246,157 @@ async def watermark(session: AsyncSession, tenant_id: int) -> Watermark:
     return await read_watermark(session, tenant_id, PACK_NAME)
 
 
+def _positions(count: int, fraction: float) -> tuple[float, int, int]:
+    """Where ``percentile`` reads: the position and its two closest ranks."""
+    position = (count - 1) * fraction
+    lower = math.floor(position)
+    return position, lower, min(lower + 1, count - 1)
+
+
+async def _percentiles(
+    session: AsyncSession,
+    tenant_id: int,
+    scope: reads.Scope,
+    window: TimeWindow,
+    name: str,
+    count: int,
+    fractions: Sequence[float],
+    whole: bool,
+) -> list[float | None]:
+    """``percentile`` of one lead-time column at each fraction, reading only the values at the
+    ranks it interpolates between (the same arithmetic, so the same floats)."""
+    if not count:
+        return [None for _ in fractions]
+    wanted = [_positions(count, fraction) for fraction in fractions]
+    values = await reads.lead_time_values_at(
+        session,
+        tenant_id,
+        scope,
+        None if whole else (window.start, window.end),
+        name,
+        {rank for _, lower, upper in wanted for rank in (lower, upper)},
+        count,
+    )
+    return [
+        values[lower] + (values[upper] - values[lower]) * (position - lower)
+        for position, lower, upper in wanted
+    ]
+
+
+async def _lead_time_of(
+    session: AsyncSession, tenant_id: int, scope: reads.Scope, window: TimeWindow
+) -> LeadTimeOut:
+    counts = await reads.lead_time_counts(session, tenant_id, scope, window.start, window.end)
+    # A window holding every lead-time row of the tenant needs no deploy-time filter.
+    whole = False
+    if counts["lead_seconds"]:
+        first, last = await reads.lead_time_span(session, tenant_id)
+        if first is not None and last is not None:
+            whole = window.start <= first and last < window.end
+
+    async def ranked(name: str, fractions: Sequence[float]) -> list[float | None]:
+        return await _percentiles(
+            session, tenant_id, scope, window, name, counts[name], fractions, whole
+        )
+
+    async def stage(name: str) -> Stage:
+        return Stage(count=counts[name], p50_seconds=(await ranked(name, [0.5]))[0])
+
+    p50, p75, p90 = await ranked("lead_seconds", [0.5, 0.75, 0.9])
+    return LeadTimeOut(
+        count=counts["lead_seconds"],
+        p50_seconds=p50,
+        p75_seconds=p75,
+        p90_seconds=p90,
+        breakdown=LeadTimeBreakdown(
+            coding=await stage("coding_seconds"),
+            pickup=await stage("pickup_seconds"),
+            review=await stage("review_seconds"),
+            deploy=await stage("deploy_seconds"),
+        ),
+    )
+
+
+def _days_per_week(days: Sequence[date], window: TimeWindow) -> float | None:
+    """The median over the window's ISO weeks of the distinct deployment dates in each."""
+    per_monday: dict[date, int] = {}
+    for day in days:
+        monday = day - timedelta(days=day.weekday())
+        per_monday[monday] = per_monday.get(monday, 0) + 1
+    return median(
+        [
+            float(per_monday.get(start.date() - timedelta(days=start.weekday()), 0))
+            for start, _ in _iso_weeks(window)
+        ]
+    )
+
+
 async def dora(
     session: AsyncSession, tenant_id: int, query: DoraFilter, window: TimeWindow
 ) -> DoraOut:
-    """The DORA figures of a scope over a window."""
+    """The DORA figures of a scope over a window, read as counts and the ranked values the
+    percentiles need (the same figures ``figures`` computes from the window's rows)."""
+    scope = await resolve_scope(session, tenant_id, query)
+    start, end = window.start, window.end
+    count, failed, reworked = await reads.shipped_counts(
+        session, tenant_id, scope, start, end, REWORK_KINDS
+    )
+    days = await reads.shipped_days(session, tenant_id, scope, start, end) if count else []
+    deploys = FrequencyOut(
+        deployments=count,
+        days=window.days,
+        per_day=count / window.days,
+        deployment_days_per_week=_days_per_week(days, window),
+    )
+    leads = await _lead_time_of(session, tenant_id, scope, window)
+    durations = []
+    if failed:
+        failures = await reads.failed_shipped(session, tenant_id, scope, start, end)
+        restored_by = await reads.restorations(session, tenant_id, [d.id for d in failures])
+        for deployment in failures:
+            restored, total, done = restored_by.get(deployment.id, (None, 0, 0))
+            if total and done == total and restored is not None:
+                durations.append((restored - deployment.deployed_at).total_seconds())
+    restore = MedianOut(count=len(durations), p50_seconds=median(durations))
+    resolved = await reads.resolved_incidents(session, tenant_id, scope, start, end)
+    repairs = [(i.resolved_at - i.created_at).total_seconds() for i in resolved]
+    repair = MedianOut(count=len(repairs), p50_seconds=median(repairs))
+    prs, linked = await reads.merged_counts(session, tenant_id, scope, start, end)
+    incidents, attributed = await reads.incident_counts(session, tenant_id, scope, start, end)
+    failure = _rate(failed, count)
+    watermark = await read_watermark(session, tenant_id, PACK_NAME)
+    return DoraOut(
+        window=window.out(),
+        scope=query.out(),
+        data_as_of=watermark.updated_at,
+        deployment_frequency=deploys,
+        lead_time=leads,
+        change_failure_rate=failure,
+        failed_deployment_recovery_time=restore,
+        mttr=repair,
+        rework_rate=_rate(reworked, count),
+        bands=all_bands(
+            per_day=deploys.per_day,
+            lead_time=leads.p50_seconds,
+            failure_rate=failure.rate,
+            recovery=restore.p50_seconds,
+            time_to_restore=repair.p50_seconds,
+        ),
+        coverage=CoverageOut(
+            pull_requests_merged=prs,
+            pull_requests_linked=linked,
+            pull_requests_linked_pct=percent(linked, prs),
+            incidents=incidents,
+            incidents_attributed=attributed,
+            incidents_attributed_pct=percent(attributed, incidents),
+        ),
+    )
+
+
+async def dora_from_rows(
+    session: AsyncSession, tenant_id: int, query: DoraFilter, window: TimeWindow
+) -> DoraOut:
+    """The same figures computed from the window's rows (what ``dora`` must always equal)."""
     scope = await resolve_scope(session, tenant_id, query)
     facts = await load_facts(session, tenant_id, scope, window)
     watermark = await read_watermark(session, tenant_id, PACK_NAME)

@@ -28,8 +28,13 @@ class LivePublisher:
 
     async def changed(self, tenant_id: int, event: dict[str, Any]) -> None:
         """Announce one committed change and the figures it moved."""
+        await self.changed_many(tenant_id, [event])
+
+    async def changed_many(self, tenant_id: int, events: list[dict[str, Any]]) -> None:
+        """Announce committed changes, then once the figures they moved."""
         try:
-            await self._publish(tenant_id, EVENTS_CHANNEL, event)
+            for event in events:
+                await self._publish(tenant_id, EVENTS_CHANNEL, event)
             window = resolve_window(None, None, self._settings.dora_days, default_days=30)
             async with self._database.reader() as session:
                 figures = await dora(session, tenant_id, DoraFilter(), window)

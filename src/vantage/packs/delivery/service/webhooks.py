@@ -17,15 +17,13 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vantage.core.db import utcnow
-from vantage.core.errors import Unauthorized, ValidationFailed
+from vantage.core.errors import ValidationFailed
 from vantage.core.jobs import JobService
 from vantage.packs.delivery.github.payloads import EVENT_MODELS, GitHubEvent
-from vantage.packs.delivery.github.signature import SIGNATURE_HEADER, signature_matches
 from vantage.packs.delivery.repository import records
 from vantage.packs.delivery.repository import sources as source_rows
 from vantage.packs.delivery.repository import webhooks as delivery_rows
 from vantage.packs.delivery.service.github_events import EventApplier
-from vantage.packs.delivery.service.secrets import SecretBox, source_secret
 from vantage.packs.delivery.settings import DeliverySettings
 
 PROCESS_JOB = "delivery.process_webhook"
@@ -71,7 +69,7 @@ def tracks(patterns: Sequence[str], full_name: str) -> bool:
     return any(fnmatch.fnmatchcase(name, pattern.lower()) for pattern in patterns)
 
 
-def _required(value: str | None, header: str, limit: int) -> str:
+def required_header(value: str | None, header: str, limit: int) -> str:
     if value is None or not 0 < len(value.strip()) <= limit:
         raise ValidationFailed.field(("header", header), f"required, 1-{limit} characters")
     return value.strip()
@@ -93,7 +91,7 @@ def parse_event(event: str, body: bytes) -> GitHubEvent | None:
     return parsed  # type: ignore[return-value]
 
 
-def _repository_in(body: bytes) -> str | None:
+def repository_in(body: bytes) -> str | None:
     try:
         document: Any = json.loads(body)
     except ValueError:
@@ -101,50 +99,6 @@ def _repository_in(body: bytes) -> str | None:
     repository = document.get("repository") if isinstance(document, dict) else None
     name = repository.get("full_name") if isinstance(repository, dict) else None
     return name if isinstance(name, str) and len(name) <= 200 else None
-
-
-async def receive(
-    session: AsyncSession, request: WebhookRequest, box: SecretBox, jobs: JobService
-) -> Receipt:
-    """Verify, validate, store once and queue one delivery; nothing is stored when refused."""
-    source = None
-    if request.source_id is not None:
-        source = await source_rows.get_for_webhook(session, request.source_id)
-    secret = source and source_secret(box, source.secret_ciphertext, source.secret_env)
-    if (
-        source is None
-        or not secret
-        or not signature_matches(secret, request.body, request.signature)
-    ):
-        raise Unauthorized(REJECTED, headers={"WWW-Authenticate": SIGNATURE_HEADER})
-    event = _required(request.event, EVENT_HEADER, 64)
-    delivery_id = _required(request.delivery_id, DELIVERY_HEADER, 100)
-    parsed = parse_event(event, request.body)
-    known = parsed is not None
-    row_id = await delivery_rows.insert_once(
-        session,
-        {
-            "tenant_id": source.tenant_id,
-            "source_id": source.id,
-            "delivery_id": delivery_id,
-            "event": event,
-            "action": getattr(parsed, "action", None),
-            "repository": _repository_in(request.body),
-            "payload": request.body,
-            "status": delivery_rows.PENDING if known else delivery_rows.IGNORED,
-            "received_at": utcnow(),
-        },
-    )
-    if row_id is not None:
-        if known:
-            await jobs.enqueue(session, source.tenant_id, PROCESS_JOB, {"delivery": row_id})
-        return Receipt(source.tenant_id, delivery_id, event, "queued" if known else "ignored")
-    existing = await delivery_rows.by_delivery_id(session, source.tenant_id, delivery_id)
-    assert existing is not None
-    if await delivery_rows.requeue_failed(session, source.tenant_id, existing.id):
-        await jobs.enqueue(session, source.tenant_id, PROCESS_JOB, {"delivery": existing.id})
-        return Receipt(source.tenant_id, delivery_id, event, "requeued")
-    return Receipt(source.tenant_id, delivery_id, event, "duplicate")
 
 
 async def process(

@@ -1,0 +1,211 @@
+"""Random histories (pull requests, deployments and incidents arriving in any order, some
+deployments failed, outside production, rollbacks or hotfixes, several services): the DORA
+figures read as counts and ranked values equal the figures computed from the window's rows,
+for random windows and scopes, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import text
+
+from tests.conftest import TEST_SECRET
+from tests.packs.delivery.support import sha_of
+from vantage.config import Settings
+from vantage.core.db import Database
+from vantage.core.windows import TimeWindow
+from vantage.packs.delivery.models import Commit, PullRequest
+from vantage.packs.delivery.repository import records
+from vantage.packs.delivery.service.dora import DoraFilter, dora, dora_from_rows
+from vantage.packs.delivery.service.ingest import (
+    DeploymentEvent,
+    IncidentEvent,
+    record_deployment,
+    record_incident,
+)
+
+START = datetime(2025, 3, 3, tzinfo=UTC)
+WINDOW = timedelta(hours=72)
+SERVICES = ("api", "web")
+
+pull = st.fixed_dictionaries(
+    {
+        "hour": st.integers(0, 24 * 20),
+        "coding": st.integers(0, 48),
+        "review": st.one_of(st.none(), st.integers(0, 30)),
+    }
+)
+deployment = st.fixed_dictionaries(
+    {
+        "hour": st.integers(0, 24 * 21),
+        "upto": st.integers(0, 40),  # the pull request whose merge commit it deploys
+        "service": st.sampled_from(SERVICES),
+        "kind": st.sampled_from(("normal", "normal", "hotfix", "rollback")),
+        "state": st.sampled_from(("success", "success", "success", "failure")),
+        "production": st.sampled_from((True, True, True, False)),
+    }
+)
+incident = st.fixed_dictionaries(
+    {
+        "hour": st.integers(0, 24 * 21),
+        "service": st.sampled_from(SERVICES),
+        "restored": st.one_of(st.none(), st.integers(1, 30)),
+        "resolved": st.one_of(st.none(), st.integers(1, 40)),
+    }
+)
+history = st.fixed_dictionaries(
+    {
+        "pulls": st.lists(pull, min_size=1, max_size=30),
+        "deployments": st.lists(deployment, min_size=1, max_size=12),
+        "incidents": st.lists(incident, max_size=6),
+        "order": st.randoms(use_true_random=False),
+        "windows": st.lists(
+            st.tuples(st.integers(-2, 22), st.integers(1, 25)), min_size=1, max_size=3
+        ),
+    }
+)
+
+
+@asynccontextmanager
+async def _database(url: str) -> AsyncIterator[Database]:
+    database = Database(Settings(database_url=url, jwt_secret=TEST_SECRET, _env_file=None))
+    try:
+        yield database
+    finally:
+        await database.dispose()
+
+
+async def _new_tenant(database: Database) -> int:
+    slug = f"prop-{uuid.uuid4().hex[:10]}"
+    now = datetime.now(UTC)
+    async with database.transaction() as session:
+        stamp = now.replace(tzinfo=None) if database.dialect == "sqlite" else now
+        await session.execute(
+            text(
+                "INSERT INTO tenants (slug, name, created_at, updated_at) "
+                "VALUES (:slug, :slug, :now, :now)"
+            ),
+            {"slug": slug, "now": stamp},
+        )
+        found = await session.scalar(text("SELECT id FROM tenants WHERE slug = :s"), {"s": slug})
+        return int(found)
+
+
+async def _pulls(database: Database, tenant_id: int, pulls: list[dict[str, Any]]) -> int:
+    """A linear history: pull request i merges commit i (in merge order)."""
+    async with database.transaction() as session:
+        repository = await records.add_repository(session, tenant_id, "acme/api")
+        parent: str | None = None
+        for number, pr in enumerate(sorted(pulls, key=lambda p: p["hour"])):
+            merged = START + timedelta(hours=pr["hour"], minutes=number)
+            opened = merged - timedelta(hours=2)
+            sha = sha_of(f"{tenant_id}-{number}")
+            session.add(
+                Commit(
+                    tenant_id=tenant_id,
+                    repository_id=repository.id,
+                    sha=sha,
+                    parents=[parent] if parent else [],
+                    subject=f"Change (#{number})",
+                    authored_at=merged,
+                    committed_at=merged,
+                )
+            )
+            review = pr["review"]
+            session.add(
+                PullRequest(
+                    tenant_id=tenant_id,
+                    repository_id=repository.id,
+                    number=number,
+                    state="merged",
+                    opened_at=opened,
+                    merged_at=merged,
+                    first_commit_at=opened - timedelta(hours=pr["coding"]),
+                    first_review_at=None if review is None else opened + timedelta(minutes=review),
+                    merge_commit_sha=sha,
+                    labels=[],
+                )
+            )
+            parent = sha
+        return repository.id
+
+
+async def _run(url: str, case: dict[str, Any]) -> None:
+    async with _database(url) as database:
+        tenant_id = await _new_tenant(database)
+        repository_id = await _pulls(database, tenant_id, case["pulls"])
+        events: list[Any] = []
+        for index, d in enumerate(case["deployments"]):
+            upto = min(d["upto"], len(case["pulls"]) - 1)
+            events.append(
+                DeploymentEvent(
+                    external_id=f"d{index}",
+                    service=d["service"],
+                    environment="production" if d["production"] else "staging",
+                    production=d["production"],
+                    repository_id=repository_id,
+                    commit_sha=sha_of(f"{tenant_id}-{upto}"),
+                    kind=d["kind"],
+                    state=d["state"],
+                    at=START + timedelta(hours=d["hour"]),
+                )
+            )
+        for index, i in enumerate(case["incidents"]):
+            created = START + timedelta(hours=i["hour"])
+            events.append(
+                IncidentEvent(
+                    external_id=f"i{index}",
+                    service=i["service"],
+                    title="",
+                    severity=None,
+                    created_at=created,
+                    restored_at=None
+                    if i["restored"] is None
+                    else created + timedelta(hours=i["restored"]),
+                    resolved_at=None
+                    if i["resolved"] is None
+                    else created + timedelta(hours=i["resolved"]),
+                    linked_deployment=None,
+                    root_cause_sha=None,
+                )
+            )
+        case["order"].shuffle(events)
+        for event in events:
+            async with database.transaction() as session:
+                if isinstance(event, DeploymentEvent):
+                    await record_deployment(session, tenant_id, event, WINDOW)
+                else:
+                    await record_incident(session, tenant_id, event, WINDOW)
+        scopes = [DoraFilter(), DoraFilter(service="api"), DoraFilter(repository="acme/api")]
+        # The last window holds every row: its percentiles are read along the value indexes.
+        for first_day, days in [*case["windows"], (-3, 30)]:
+            begin = START + timedelta(days=first_day, hours=first_day % 5)
+            window = TimeWindow(begin, begin + timedelta(days=days))
+            for scope in scopes:
+                async with database.reader() as session:
+                    kept = await dora(session, tenant_id, scope, window)
+                    from_rows = await dora_from_rows(session, tenant_id, scope, window)
+                assert kept == from_rows
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(case=history)
+def test_figures_equal_those_of_the_rows_sqlite(sqlite_url: str, case: Any) -> None:
+    asyncio.run(_run(sqlite_url, case))
+
+
+@settings(
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(case=history)
+def test_figures_equal_those_of_the_rows_postgres(postgres_url: str, case: Any) -> None:
+    asyncio.run(_run(postgres_url, case))
