@@ -20,6 +20,7 @@ from bench.report_rows import (
     aidev_rows,
     assist_rows,
     commerce_rows,
+    delivery_rows,
     gateway_rows,
     scaling_rows,
     websocket_rows,
@@ -61,6 +62,9 @@ def build(directory: Path) -> str:
     if isinstance(websocket, dict) and "p99_1000_over_100" in websocket:
         rows += websocket_rows(websocket)
         websocket_chart(websocket, directory / "websocket.png")
+    delivery = _load(directory, "delivery")
+    if delivery:
+        rows += delivery_rows(delivery)
     aidev = _load(directory, "aidev")
     if aidev:
         rows += aidev_rows(aidev)

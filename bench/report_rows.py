@@ -138,3 +138,20 @@ def aidev_rows(line: dict[str, Any]) -> list[str]:
             _fmt(line["reads"][small][read]["p95_ms"], " ms"), share, "≤ 1.5", share <= 1.5,
         ))  # fmt: skip
     return rows
+
+
+def delivery_rows(line: dict[str, Any]) -> list[str]:
+    """Incremental update against a full re-link; DORA reads at 10x / 1x; intake against live."""
+    incremental, full = line["incremental_p95_ms"], line["full_recompute_s"]
+    reads, intake = line["dora_read_p95_ratio_10x_to_1x"], line["intake_to_live_ratio"]
+    return [
+        _row("delivery", f"one deployment to updated /dora p95 / full re-link, "
+             f"{_fmt(line['deployments_1x'])} deployments", _fmt(incremental, " ms"),
+             _fmt(full * 1000, " ms"), line["incremental_to_full_ratio"], "≤ 0.01",
+             line["incremental_to_full_ratio"] <= 0.01),
+        _row("delivery", "/dora p95, 10x / 1x data", _fmt(line["dora_read_10x"]["p95_ms"], " ms"),
+             _fmt(line["dora_read_1x"]["p95_ms"], " ms"), reads, "≤ 1.3", reads <= 1.3),
+        _row("delivery", f"webhook intake vs /health/live (requests/s, {line['intake_mode']})",
+             _fmt(line["webhook_intake_per_second"]), _fmt(line["health_live_per_second"]),
+             intake, "≥ 0.5", intake >= 0.5),
+    ]  # fmt: skip

@@ -3,8 +3,10 @@
     python -m bench.run_all [--size documented|quick] [--out bench/results]
 
 ``documented`` is the size docs/PERFORMANCE.md reports (commerce at 1M orders, and 10M for the
-10M / 1M read ratio: about an hour on a 2-vCPU machine, most of it importing 10M orders);
-``quick`` runs everything small in a few minutes, to check that it all works.
+10M / 1M read ratio: one to two hours on a 2-vCPU machine, most of it importing 10M orders);
+``quick`` runs everything small in a few minutes, to check that it all works. With
+``VANTAGE_BENCH_BROKER_URL`` (a Redis URL) the delivery benchmark's API process only queues
+webhook deliveries, as in production; without it its in-process job runner processes them too.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ SIZES = {
         "commerce_large": ["--orders", "10000000", "--no-peer", "--requests", "20"],
         "commerce_scaling": ["--small", "1000000", "--large", "10000000", "--requests", "200"],
         "trading": ["--events", "200000"],
+        "delivery": [],
         "aidev": ["--small", "100000", "--large", "1000000"],
         "assist": [],
     },
@@ -36,6 +39,7 @@ SIZES = {
                            "--api-batches", "1", "--revalidate-seconds", "1"],
         "commerce_scaling": ["--small", "20000", "--large", "100000", "--requests", "50"],
         "trading": ["--events", "20000"],
+        "delivery": ["--quick"],
         "aidev": ["--quick"],
         "assist": [],
     },
