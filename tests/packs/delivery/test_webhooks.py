@@ -7,12 +7,12 @@ import json
 import uuid
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from tests.packs.delivery.support import SECRET, SOURCES, Team, fixture
 from tests.support.auth import app_of
 from vantage.packs.delivery.github.signature import signature_matches, signature_of
-from vantage.packs.delivery.models import PullRequest, Review
+from vantage.packs.delivery.models import PullRequest, Review, Source
 from vantage.packs.delivery.service import github_events
 
 REPO = "Codertocat/Hello-World"
@@ -215,3 +215,16 @@ async def test_sources_never_show_their_secret(team: Team, monkeypatch: pytest.M
     assert accepted.status_code == 202
     refused = await team.send(by_env, "pull_request", payload, secret=SECRET)
     assert refused.status_code == 401
+
+
+async def test_a_source_removed_elsewhere_refuses_its_deliveries_with_401(team: Team) -> None:
+    source = await team.create_source([REPO])
+    first = await team.send(source, "pull_request", fixture("pull_request.opened"))
+    assert first.status_code == 202, first.text
+    # Removed by another process: this one still holds the source's secret for a few seconds.
+    async with app_of(team.client).state.database.transaction() as session:
+        await session.execute(delete(Source).where(Source.id == source))
+    second = await team.send(source, "pull_request", fixture("pull_request.opened"))
+    assert second.status_code == 401, second.text
+    assert second.json()["code"] == "UNAUTHORIZED"
+    assert await team.deliveries() == []

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vantage.core.db import Database, after_commit, utcnow
@@ -230,11 +231,24 @@ class WebhookIntake:
                 receipts += await _store(session, batch, self._jobs)
         except Exception as error:
             if len(batch) == 1:
-                _settle(batch[0], error=error)
+                _settle(batch[0], error=await self._refusal(batch[0], error))
                 return
             logger.warning("webhook batch failed; storing its deliveries one by one")
             for delivery in batch:
                 await self._write([delivery])
+
+    async def _refusal(self, delivery: _Delivery, error: Exception) -> Exception:
+        """What a delivery that could not be stored answers.
+
+        A source removed by another process is still known here for a few seconds; its
+        deliveries then break the source's foreign key, and are refused as an unknown source's.
+        """
+        if isinstance(error, IntegrityError):
+            source_id = delivery.values["source_id"]
+            self.secrets.forget(source_id)
+            if await self.secrets.get(source_id) is None:
+                return Unauthorized(REJECTED, headers={"WWW-Authenticate": SIGNATURE_HEADER})
+        return error
 
 
 def _settle(
