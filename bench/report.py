@@ -15,7 +15,15 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bench.report_charts import commerce_chart, gateway_chart, websocket_chart
+from bench.report_charts import (
+    aidev_chart,
+    assist_chart,
+    commerce_chart,
+    delivery_chart,
+    gateway_chart,
+    scaling_chart,
+    websocket_chart,
+)
 from bench.report_rows import (
     aidev_rows,
     assist_rows,
@@ -57,6 +65,7 @@ def build(directory: Path) -> str:
     scaling = _load(directory, "commerce_scaling")
     if scaling:
         rows += scaling_rows(scaling)
+        scaling_chart(scaling, directory / "commerce_scaling.png")
     trading = _load(directory, "trading")
     websocket = trading.get("websocket") if trading else None
     if isinstance(websocket, dict) and "p99_1000_over_100" in websocket:
@@ -65,12 +74,15 @@ def build(directory: Path) -> str:
     delivery = _load(directory, "delivery")
     if delivery:
         rows += delivery_rows(delivery)
+        delivery_chart(delivery, directory / "delivery.png")
     aidev = _load(directory, "aidev")
     if aidev:
         rows += aidev_rows(aidev)
+        aidev_chart(aidev, directory / "aidev.png")
     assist = _load(directory, "assist")
     if assist:
         rows += assist_rows(assist)
+        assist_chart(assist, directory / "assist.png")
     return "\n".join([HEADER, *rows])
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +20,17 @@ def _pyplot() -> Any:
 
 
 def _bars(
-    axis: Any, labels: list[str], ours: list[float], theirs: list[float], peer: str, unit: str
+    axis: Any,
+    labels: list[str],
+    ours: list[float],
+    theirs: list[float],
+    peer: str,
+    unit: str,
+    subject: str = "Vantage",
 ) -> None:
     positions = range(len(labels))
     width = 0.4
-    axis.bar([p - width / 2 for p in positions], ours, width, label="Vantage", color=VANTAGE_COLOR)
+    axis.bar([p - width / 2 for p in positions], ours, width, label=subject, color=VANTAGE_COLOR)
     axis.bar([p + width / 2 for p in positions], theirs, width, label=peer, color=PEER_COLOR)
     axis.set_xticks(list(positions), labels, rotation=20, ha="right", fontsize=8)
     axis.set_ylabel(unit)
@@ -82,6 +89,78 @@ def websocket_chart(line: dict[str, Any], path: Path) -> None:
     axis.set_title("trading.metrics over WebSocket, one worker")
     axis.legend(fontsize=8)
     _save(plt, figure, path)
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One side-by-side bar chart: ``subject`` against ``peer`` for each label."""
+
+    title: str
+    labels: list[str]
+    ours: list[float]
+    theirs: list[float]
+    peer: str
+    unit: str
+    subject: str = "Vantage"
+
+
+def panels_chart(panels: list[Panel], path: Path) -> None:
+    """The panels side by side in one PNG."""
+    plt = _pyplot()
+    figure, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 4), squeeze=False)
+    for axis, panel in zip(axes[0], panels, strict=True):
+        _bars(axis, panel.labels, panel.ours, panel.theirs, panel.peer, panel.unit, panel.subject)
+        axis.set_title(panel.title, fontsize=10)
+    _save(plt, figure, path)
+
+
+def scaling_chart(line: dict[str, Any], path: Path) -> None:
+    names = list(line["reads"])
+    panels_chart([Panel(
+        f"Commerce reads, {line['large_orders']:,} and {line['small_orders']:,} orders", names,
+        [line["reads"][n]["large_p50_ms"] for n in names],
+        [line["reads"][n]["small_p50_ms"] for n in names],
+        f"{line['small_orders']:,} orders", "p50 (ms)", f"{line['large_orders']:,} orders",
+    )], path)  # fmt: skip
+
+
+def delivery_chart(line: dict[str, Any], path: Path) -> None:
+    panels_chart([
+        Panel("/dora over the whole history", ["p50", "p95"],
+              [line["dora_read_10x"]["p50_ms"], line["dora_read_10x"]["p95_ms"]],
+              [line["dora_read_1x"]["p50_ms"], line["dora_read_1x"]["p95_ms"]],
+              "1x data", "ms", "10x data"),
+        Panel("Requests/s, one worker", ["requests/s"], [line["webhook_intake_per_second"]],
+              [line["health_live_per_second"]], "GET /health/live", "requests/s",
+              "signed webhook intake"),
+    ], path)  # fmt: skip
+
+
+def aidev_chart(line: dict[str, Any], path: Path) -> None:
+    small, large = sorted(line["reads"], key=lambda size: int(size.split("_")[0]))
+    named = {size: f"{int(size.split('_')[0]):,} spans" for size in (small, large)}
+    reads = ["metrics", "insights"]
+    panels_chart([
+        Panel("Trace ingest", ["file import", "OTLP"],
+              [line["file_import"]["spans_per_s"], line["otlp_http"]["spans_per_s"]],
+              [line["raw_insert"]["spans_per_s"], line["otlp_raw_insert"]["spans_per_s"]],
+              "raw insert of the same rows", "spans/s"),
+        Panel("Reads", reads, [line["reads"][large][r]["p95_ms"] for r in reads],
+              [line["reads"][small][r]["p95_ms"] for r in reads], named[small], "p95 (ms)",
+              named[large]),
+    ], path)  # fmt: skip
+
+
+def assist_chart(line: dict[str, Any], path: Path) -> None:
+    check, search = line["validation"], line["search"]
+    backends = list(search)
+    panels_chart([
+        Panel("SQL validation per query", ["p50", "p99"], [check["p50_us"], check["p99_us"]],
+              [check["parse_p50_us"], check["parse_p99_us"]], "sqlglot's bare parse", "µs"),
+        Panel("Vector search", backends, [search[b]["100k"]["p95_ms"] for b in backends],
+              [search[b]["10k"]["p95_ms"] for b in backends], "10,000 items", "p95 (ms)",
+              "100,000 items"),
+    ], path)  # fmt: skip
 
 
 def _save(plt: Any, figure: Any, path: Path) -> None:
