@@ -13,7 +13,9 @@ def _fmt(value: Any, unit: str = "") -> str:
         return MISSING
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, float):
+    if isinstance(value, float) and 0 < abs(value) < 0.01:
+        value = f"{value:.2g}"  # a ratio such as 0.0097 keeps its digits
+    elif isinstance(value, float):
         value = f"{value:,.3f}".rstrip("0").rstrip(".") if abs(value) < 10 else f"{value:,.0f}"
     elif isinstance(value, int):
         value = f"{value:,}"
