@@ -20,6 +20,7 @@ from starlette.responses import StreamingResponse
 from vantage.core.auth.dependencies import ReadPrincipal
 from vantage.core.errors import VantageError, problem_response
 from vantage.core.ratelimit import rate_limit
+from vantage.packs.gateway.api.chat import NO_SPECIALIST
 from vantage.packs.gateway.api.openai_wire import (
     ChatCompletionRequest,
     ChunkWriter,
@@ -105,7 +106,7 @@ def _json(body: dict[str, Any]) -> str:
     return json.dumps(body, separators=(",", ":"))
 
 
-@router.post("/chat/completions", response_model=None)
+@router.post("/chat/completions", response_model=None, responses=NO_SPECIALIST)
 async def chat_completions(
     body: ChatCompletionRequest,
     principal: ReadPrincipal,
