@@ -197,6 +197,10 @@ def coverage(facts: Facts) -> CoverageOut:
     linked = sum(1 for p in facts.pull_requests if p.deployment_id is not None)
     incidents = len(facts.incidents)
     attributed = sum(1 for i in facts.incidents if i.deployment_id is not None)
+    return _coverage(prs, linked, incidents, attributed)
+
+
+def _coverage(prs: int, linked: int, incidents: int, attributed: int) -> CoverageOut:
     return CoverageOut(
         pull_requests_merged=prs,
         pull_requests_linked=linked,
@@ -218,8 +222,33 @@ def figures(
     count = len(facts.deployments)
     failed = sum(1 for d in facts.deployments if d.incident_count > 0)
     reworked = sum(1 for d in facts.deployments if d.kind in REWORK_KINDS)
-    deploys, leads = frequency(facts, window), lead_time(facts)
-    failure, restore, repair = _rate(failed, count), recovery(facts), mttr(facts)
+    return _dora_out(
+        window,
+        query,
+        data_as_of,
+        frequency(facts, window),
+        lead_time(facts),
+        (count, failed, reworked),
+        (recovery(facts), mttr(facts)),
+        coverage(facts),
+    )
+
+
+def _dora_out(
+    window: TimeWindow,
+    query: DoraFilter,
+    data_as_of: datetime | None,
+    deploys: FrequencyOut,
+    leads: LeadTimeOut,
+    shipped: tuple[int, int, int],
+    recoveries: tuple[MedianOut, MedianOut],
+    covered: CoverageOut,
+) -> DoraOut:
+    """The answer, from the figures; ``shipped`` is (deployments, failed, reworked) and
+    ``recoveries`` the failed-deployment recovery time and the time to restore service."""
+    count, failed, reworked = shipped
+    restore, repair = recoveries
+    failure = _rate(failed, count)
     return DoraOut(
         window=window.out(),
         scope=query.out(),
@@ -237,7 +266,7 @@ def figures(
             recovery=restore.p50_seconds,
             time_to_restore=repair.p50_seconds,
         ),
-        coverage=coverage(facts),
+        coverage=covered,
     )
 
 
@@ -363,33 +392,16 @@ async def dora(
     repair = MedianOut(count=len(repairs), p50_seconds=median(repairs))
     prs, linked = await reads.merged_counts(session, tenant_id, scope, start, end)
     incidents, attributed = await reads.incident_counts(session, tenant_id, scope, start, end)
-    failure = _rate(failed, count)
     watermark = await read_watermark(session, tenant_id, PACK_NAME)
-    return DoraOut(
-        window=window.out(),
-        scope=query.out(),
-        data_as_of=watermark.updated_at,
-        deployment_frequency=deploys,
-        lead_time=leads,
-        change_failure_rate=failure,
-        failed_deployment_recovery_time=restore,
-        mttr=repair,
-        rework_rate=_rate(reworked, count),
-        bands=all_bands(
-            per_day=deploys.per_day,
-            lead_time=leads.p50_seconds,
-            failure_rate=failure.rate,
-            recovery=restore.p50_seconds,
-            time_to_restore=repair.p50_seconds,
-        ),
-        coverage=CoverageOut(
-            pull_requests_merged=prs,
-            pull_requests_linked=linked,
-            pull_requests_linked_pct=percent(linked, prs),
-            incidents=incidents,
-            incidents_attributed=attributed,
-            incidents_attributed_pct=percent(attributed, incidents),
-        ),
+    return _dora_out(
+        window,
+        query,
+        watermark.updated_at,
+        deploys,
+        leads,
+        (count, failed, reworked),
+        (restore, repair),
+        _coverage(prs, linked, incidents, attributed),
     )
 
 
