@@ -6,10 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,9 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from tests.conftest import TEST_SECRET
 from tests.packs.aidev.support import payload
-from vantage.config import Settings
+from tests.support.property_databases import new_tenant, opened_database
 from vantage.core.db import Database
 from vantage.packs.aidev.service.batches import TraceIngestor
 from vantage.packs.aidev.service.pricing import load_price_table
@@ -55,31 +51,6 @@ def _payload(number: int, r: dict[str, Any]) -> dict[str, Any]:
         shown=r["shown"], accepted=min(r["accepted"], r["shown"]), rating=r["rating"],
         session=r["session"], cost=r["cost"], seconds=30,
     )  # fmt: skip
-
-
-@asynccontextmanager
-async def _database(url: str) -> AsyncIterator[Database]:
-    database = Database(Settings(database_url=url, jwt_secret=TEST_SECRET, _env_file=None))
-    try:
-        yield database
-    finally:
-        await database.dispose()
-
-
-async def _new_tenant(database: Database) -> int:
-    slug = f"prop-{uuid.uuid4().hex[:10]}"
-    now = datetime.now(UTC)
-    async with database.transaction() as session:
-        stamp = now.replace(tzinfo=None) if database.dialect == "sqlite" else now
-        await session.execute(
-            text(
-                "INSERT INTO tenants (slug, name, created_at, updated_at) "
-                "VALUES (:slug, :slug, :now, :now)"
-            ),
-            {"slug": slug, "now": stamp},
-        )
-        found = await session.scalar(text("SELECT id FROM tenants WHERE slug = :s"), {"s": slug})
-        return int(found)
 
 
 def _utc(value: Any) -> datetime:
@@ -166,8 +137,8 @@ async def _check_sessions(database: Database, tenant_id: int) -> None:
 
 
 async def _run(url: str, batches: list[list[tuple[int, dict[str, Any]]]]) -> None:
-    async with _database(url) as database:
-        tenant_id = await _new_tenant(database)
+    async with opened_database(url) as database:
+        tenant_id = await new_tenant(database)
         ingestor = TraceIngestor(database, load_price_table(None), GAP)
         for operations in batches:
             units = [Unit(i, read_record(_payload(n, r))) for i, (n, r) in enumerate(operations)]

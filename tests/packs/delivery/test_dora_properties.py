@@ -6,19 +6,14 @@ for random windows and scopes, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import text
 
-from tests.conftest import TEST_SECRET
 from tests.packs.delivery.support import sha_of
-from vantage.config import Settings
+from tests.support.property_databases import new_tenant, opened_database
 from vantage.core.db import Database
 from vantage.core.windows import TimeWindow
 from vantage.packs.delivery.models import Commit, PullRequest
@@ -73,31 +68,6 @@ history = st.fixed_dictionaries(
 )
 
 
-@asynccontextmanager
-async def _database(url: str) -> AsyncIterator[Database]:
-    database = Database(Settings(database_url=url, jwt_secret=TEST_SECRET, _env_file=None))
-    try:
-        yield database
-    finally:
-        await database.dispose()
-
-
-async def _new_tenant(database: Database) -> int:
-    slug = f"prop-{uuid.uuid4().hex[:10]}"
-    now = datetime.now(UTC)
-    async with database.transaction() as session:
-        stamp = now.replace(tzinfo=None) if database.dialect == "sqlite" else now
-        await session.execute(
-            text(
-                "INSERT INTO tenants (slug, name, created_at, updated_at) "
-                "VALUES (:slug, :slug, :now, :now)"
-            ),
-            {"slug": slug, "now": stamp},
-        )
-        found = await session.scalar(text("SELECT id FROM tenants WHERE slug = :s"), {"s": slug})
-        return int(found)
-
-
 async def _pulls(database: Database, tenant_id: int, pulls: list[dict[str, Any]]) -> int:
     """A linear history: pull request i merges commit i (in merge order)."""
     async with database.transaction() as session:
@@ -138,8 +108,8 @@ async def _pulls(database: Database, tenant_id: int, pulls: list[dict[str, Any]]
 
 
 async def _run(url: str, case: dict[str, Any]) -> None:
-    async with _database(url) as database:
-        tenant_id = await _new_tenant(database)
+    async with opened_database(url) as database:
+        tenant_id = await new_tenant(database)
         repository_id = await _pulls(database, tenant_id, case["pulls"])
         events: list[Any] = []
         for index, d in enumerate(case["deployments"]):
