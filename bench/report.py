@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -52,37 +53,32 @@ def _load(directory: Path, name: str) -> dict[str, Any] | None:
         return dict(json.loads(lines[-1])) if lines else None
 
 
+Rows = Callable[[dict[str, Any]], list[str]]
+Chart = Callable[[dict[str, Any], Path], None]
+
+# Each benchmark's JSON file (and the part of it compared, if not all), its rows and its chart,
+# in the order of the table.
+REPORTS: list[tuple[str, str | None, Rows, Chart]] = [
+    ("gateway", None, gateway_rows, gateway_chart),
+    ("commerce", None, commerce_rows, commerce_chart),
+    ("commerce_scaling", None, scaling_rows, scaling_chart),
+    ("trading", "websocket", websocket_rows, websocket_chart),
+    ("delivery", None, delivery_rows, delivery_chart),
+    ("aidev", None, aidev_rows, aidev_chart),
+    ("assist", None, assist_rows, assist_chart),
+]
+
+
 def build(directory: Path) -> str:
     rows: list[str] = []
-    gateway = _load(directory, "gateway")
-    if gateway:
-        rows += gateway_rows(gateway)
-        gateway_chart(gateway, directory / "gateway.png")
-    commerce = _load(directory, "commerce")
-    if commerce:
-        rows += commerce_rows(commerce)
-        commerce_chart(commerce, directory / "commerce.png")
-    scaling = _load(directory, "commerce_scaling")
-    if scaling:
-        rows += scaling_rows(scaling)
-        scaling_chart(scaling, directory / "commerce_scaling.png")
-    trading = _load(directory, "trading")
-    websocket = trading.get("websocket") if trading else None
-    if isinstance(websocket, dict) and "p99_1000_over_100" in websocket:
-        rows += websocket_rows(websocket)
-        websocket_chart(websocket, directory / "websocket.png")
-    delivery = _load(directory, "delivery")
-    if delivery:
-        rows += delivery_rows(delivery)
-        delivery_chart(delivery, directory / "delivery.png")
-    aidev = _load(directory, "aidev")
-    if aidev:
-        rows += aidev_rows(aidev)
-        aidev_chart(aidev, directory / "aidev.png")
-    assist = _load(directory, "assist")
-    if assist:
-        rows += assist_rows(assist)
-        assist_chart(assist, directory / "assist.png")
+    for name, part, rows_of, chart in REPORTS:
+        line = _load(directory, name)
+        if line and part is not None:
+            line = line.get(part)
+        if not isinstance(line, dict) or (part == "websocket" and "p99_1000_over_100" not in line):
+            continue  # not run, or the trading run without its WebSocket part
+        rows += rows_of(line)
+        chart(line, directory / f"{part or name}.png")
     return "\n".join([HEADER, *rows])
 
 
