@@ -45,20 +45,59 @@ def _matching(scope: Scope, service: Any, repository_id: Any) -> list[ColumnElem
     ]
 
 
+def _shipped_where(
+    tenant_id: int, scope: Scope, start: datetime, end: datetime
+) -> list[ColumnElement[bool]]:
+    return [
+        Deployment.tenant_id == tenant_id,
+        Deployment.production.is_(True),
+        Deployment.result == SUCCESS,
+        Deployment.deployed_at >= start,
+        Deployment.deployed_at < end,
+        *_matching(scope, Deployment.service, Deployment.repository_id),
+    ]
+
+
+def _lead_where(
+    tenant_id: int, scope: Scope, start: datetime, end: datetime
+) -> list[ColumnElement[bool]]:
+    return [
+        LeadTime.tenant_id == tenant_id,
+        LeadTime.deployed_at >= start,
+        LeadTime.deployed_at < end,
+        *_matching(scope, LeadTime.service, LeadTime.repository_id),
+    ]
+
+
+def _incident_where(
+    tenant_id: int, scope: Scope, start: datetime, end: datetime
+) -> list[ColumnElement[bool]]:
+    return [
+        Incident.tenant_id == tenant_id,
+        Incident.created_at >= start,
+        Incident.created_at < end,
+        *[Incident.service.in_(sorted(c.incident_services)) for c in scope],
+    ]
+
+
+def _merged_where(
+    tenant_id: int, scope: Scope, start: datetime, end: datetime
+) -> list[ColumnElement[bool]]:
+    return [
+        PullRequest.tenant_id == tenant_id,
+        PullRequest.merged_at >= start,
+        PullRequest.merged_at < end,
+        *[PullRequest.repository_id.in_(sorted(c.pr_repository_ids)) for c in scope],
+    ]
+
+
 async def shipped(
     session: AsyncSession, tenant_id: int, scope: Scope, start: datetime, end: datetime
 ) -> Sequence[Any]:
     """Successful production deployments in [start, end): id, deployed_at, kind, incidents."""
     rows = await session.execute(
         select(Deployment.id, Deployment.deployed_at, Deployment.kind, Deployment.incident_count)
-        .where(
-            Deployment.tenant_id == tenant_id,
-            Deployment.production.is_(True),
-            Deployment.result == SUCCESS,
-            Deployment.deployed_at >= start,
-            Deployment.deployed_at < end,
-            *_matching(scope, Deployment.service, Deployment.repository_id),
-        )
+        .where(*_shipped_where(tenant_id, scope, start, end))
         .order_by(Deployment.deployed_at, Deployment.id)
     )
     return rows.all()
@@ -76,12 +115,7 @@ async def lead_times(
             LeadTime.pickup_seconds,
             LeadTime.review_seconds,
             LeadTime.deploy_seconds,
-        ).where(
-            LeadTime.tenant_id == tenant_id,
-            LeadTime.deployed_at >= start,
-            LeadTime.deployed_at < end,
-            *_matching(scope, LeadTime.service, LeadTime.repository_id),
-        )
+        ).where(*_lead_where(tenant_id, scope, start, end))
     )
     return rows.all()
 
@@ -119,10 +153,7 @@ async def incidents(
     """Incidents created in [start, end): created_at, resolved_at, attributed deployment."""
     rows = await session.execute(
         select(Incident.created_at, Incident.resolved_at, Incident.deployment_id).where(
-            Incident.tenant_id == tenant_id,
-            Incident.created_at >= start,
-            Incident.created_at < end,
-            *[Incident.service.in_(sorted(c.incident_services)) for c in scope],
+            *_incident_where(tenant_id, scope, start, end)
         )
     )
     return rows.all()
@@ -134,10 +165,7 @@ async def merged_pull_requests(
     """Pull requests merged in [start, end): merged_at and whether a deployment shipped them."""
     rows = await session.execute(
         select(PullRequest.merged_at, PullRequest.deployment_id).where(
-            PullRequest.tenant_id == tenant_id,
-            PullRequest.merged_at >= start,
-            PullRequest.merged_at < end,
-            *[PullRequest.repository_id.in_(sorted(c.pr_repository_ids)) for c in scope],
+            *_merged_where(tenant_id, scope, start, end)
         )
     )
     return rows.all()
@@ -193,19 +221,6 @@ async def services_of_repositories(
 STAGES = ("lead_seconds", "coding_seconds", "pickup_seconds", "review_seconds", "deploy_seconds")
 
 
-def _shipped_where(
-    tenant_id: int, scope: Scope, start: datetime, end: datetime
-) -> list[ColumnElement[bool]]:
-    return [
-        Deployment.tenant_id == tenant_id,
-        Deployment.production.is_(True),
-        Deployment.result == SUCCESS,
-        Deployment.deployed_at >= start,
-        Deployment.deployed_at < end,
-        *_matching(scope, Deployment.service, Deployment.repository_id),
-    ]
-
-
 async def shipped_counts(
     session: AsyncSession,
     tenant_id: int,
@@ -258,17 +273,6 @@ async def failed_shipped(
         )
     )
     return rows.all()
-
-
-def _lead_where(
-    tenant_id: int, scope: Scope, start: datetime, end: datetime
-) -> list[ColumnElement[bool]]:
-    return [
-        LeadTime.tenant_id == tenant_id,
-        LeadTime.deployed_at >= start,
-        LeadTime.deployed_at < end,
-        *_matching(scope, LeadTime.service, LeadTime.repository_id),
-    ]
 
 
 async def lead_time_counts(
@@ -347,17 +351,6 @@ async def incident_counts(
     return int(row[0]), int(row[1])
 
 
-def _incident_where(
-    tenant_id: int, scope: Scope, start: datetime, end: datetime
-) -> list[ColumnElement[bool]]:
-    return [
-        Incident.tenant_id == tenant_id,
-        Incident.created_at >= start,
-        Incident.created_at < end,
-        *[Incident.service.in_(sorted(c.incident_services)) for c in scope],
-    ]
-
-
 async def resolved_incidents(
     session: AsyncSession, tenant_id: int, scope: Scope, start: datetime, end: datetime
 ) -> Sequence[Any]:
@@ -377,10 +370,7 @@ async def merged_counts(
     row = (
         await session.execute(
             select(func.count(), func.count(PullRequest.deployment_id)).where(
-                PullRequest.tenant_id == tenant_id,
-                PullRequest.merged_at >= start,
-                PullRequest.merged_at < end,
-                *[PullRequest.repository_id.in_(sorted(c.pr_repository_ids)) for c in scope],
+                *_merged_where(tenant_id, scope, start, end)
             )
         )
     ).one()
