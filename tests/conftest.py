@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -18,6 +19,9 @@ from vantage.core import migrations
 from vantage.core.packs import Pack, discover_packs
 
 TEST_SECRET = "test-secret-" + "x" * 40
+# Apps the tests start (in process and in subprocesses) embed text lexically: the sentence
+# model takes seconds to load, and its own tests load it on purpose.
+os.environ.setdefault("VANTAGE_ASSIST_EMBEDDER", "lexical")
 REDIS_SCOPE = uuid.uuid4().hex[:12]
 
 

@@ -105,7 +105,8 @@ async def load_demo(context: DemoContext) -> str:
     """Learning entries, predictions with outcomes for three models, reported metric points."""
     entries, per_day = SCALES[context.scale]
     rng = random.Random(42)
-    indexes = MemoryIndexes(LexicalEmbedder(), ExactIndex.backend, lambda d, _: ExactIndex(d))
+    embedder = LexicalEmbedder()
+    indexes = MemoryIndexes(embedder, ExactIndex.backend, lambda *_: ExactIndex(embedder.dimension))
     total = entries + len(MODELS) * DAYS
     async with context.database.transaction() as session:
         for index in range(entries):

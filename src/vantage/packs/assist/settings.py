@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 KIB = 1024
@@ -23,3 +23,9 @@ class AssistSettings(BaseSettings):
     healing_default_limit: int = Field(default=100, ge=1, le=100_000)
     embedder: Literal["auto", "lexical", "sentence"] = "auto"
     vector_backend: Literal["auto", "numpy", "qdrant"] = "auto"
+    # A Qdrant server (``http://host:6333``) instead of qdrant's local mode, for many items or
+    # many processes; only ``auto`` and ``qdrant`` use it.
+    qdrant_url: str | None = Field(default=None, pattern=r"^https?://")
+    qdrant_api_key: SecretStr | None = None
+    qdrant_collection_prefix: str = Field(default="vantage", pattern=r"^[a-z0-9][a-z0-9_-]{0,40}$")
+    qdrant_timeout_s: int = Field(default=10, ge=1, le=300)

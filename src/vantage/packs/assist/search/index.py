@@ -1,4 +1,5 @@
-"""Vector indexes over unit vectors: exact, clustered (inverted file) and qdrant's local mode.
+"""Vector indexes over unit vectors: exact and clustered (inverted file) in process; qdrant's
+in search/qdrant.py.
 
 Scores are cosine similarities (dot products of unit vectors). The clustered index trains
 k-means centroids (about sqrt(n) of them) once it holds ``train_at`` vectors and then scans
@@ -12,7 +13,7 @@ import importlib.util
 import math
 import threading
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -20,6 +21,9 @@ import numpy.typing as npt
 from vantage.packs.assist.search.embedders import Vectors
 
 Hit = tuple[int, float]
+# Named here, not imported: importing qdrant-client takes seconds.
+QDRANT_LOCAL = "qdrant-local"
+QDRANT_SERVER = "qdrant-server"
 KMEANS_ROUNDS = 8
 KMEANS_SAMPLE = 20_000
 
@@ -37,6 +41,16 @@ class VectorIndex(Protocol):
         ...
 
     def __len__(self) -> int: ...
+
+
+@runtime_checkable
+class SharedIndex(VectorIndex, Protocol):
+    """An index other processes write too (a server): changes are made in place, and its
+    calls block on the network."""
+
+    def retain(self, keys: Sequence[int]) -> None:
+        """Drop every key not in ``keys``."""
+        ...
 
 
 def _top(keys: npt.NDArray[np.int64], scores: npt.NDArray[np.float32], k: int) -> list[Hit]:
@@ -153,46 +167,10 @@ class ClusteredIndex:
         return sum(len(keys) for keys, _ in self._lists)
 
 
-class QdrantIndex:
-    """qdrant-client's embedded local mode (in memory), the default backend."""
-
-    backend = "qdrant-local"
-    COLLECTION = "items"
-
-    def __init__(self, dimension: int, client: Any) -> None:
-        from qdrant_client import models
-
-        self.dimension = dimension
-        self._client = client
-        self._models = models
-        self._count = 0
-        client.create_collection(
-            self.COLLECTION,
-            vectors_config=models.VectorParams(size=dimension, distance=models.Distance.COSINE),
-        )
-
-    def add(self, keys: Sequence[int], vectors: Vectors) -> None:
-        """Store ``vectors`` under ``keys``."""
-        points = [
-            self._models.PointStruct(id=int(key), vector=vector.tolist())
-            for key, vector in zip(keys, vectors, strict=True)
-        ]
-        self._client.upsert(self.COLLECTION, points=points)
-        self._count += len(points)
-
-    def search(self, query: Vectors, k: int) -> list[Hit]:
-        """The ``k`` nearest keys by cosine similarity."""
-        found = self._client.query_points(self.COLLECTION, query=query.tolist(), limit=k)
-        return [(int(point.id), float(point.score)) for point in found.points]
-
-    def __len__(self) -> int:
-        return self._count
-
-
-def resolve_backend(kind: str) -> str:
+def resolve_backend(kind: str, server_url: str | None = None) -> str:
     """The backend ``kind`` means here: ``qdrant`` or ``auto`` with qdrant-client installed (a
-    base dependency, so everywhere but a trimmed install) is qdrant's local mode, anything else
-    the in-process numpy index."""
+    base dependency, so everywhere but a trimmed install) is a Qdrant server when its URL is
+    set, else qdrant's local mode; anything else the in-process numpy index."""
     if kind not in ("qdrant", "auto"):
         return ClusteredIndex.backend
     # Asked without importing it: the import takes seconds, and the first index pays it.
@@ -200,13 +178,16 @@ def resolve_backend(kind: str) -> str:
         if kind == "qdrant":
             raise RuntimeError("the qdrant backend needs qdrant-client: pip install qdrant-client")
         return ClusteredIndex.backend
-    return QdrantIndex.backend
+    return QDRANT_SERVER if server_url else QDRANT_LOCAL
 
 
 def make_index(dimension: int, backend: str) -> VectorIndex:
-    """An empty index of a backend named by ``resolve_backend``."""
-    if backend == QdrantIndex.backend:
+    """An empty in-process index of a backend named by ``resolve_backend`` (a server's
+    indexes come from its ``QdrantCollections``)."""
+    if backend == QDRANT_LOCAL:
         from qdrant_client import QdrantClient
+
+        from vantage.packs.assist.search.qdrant import QdrantIndex
 
         return QdrantIndex(dimension, QdrantClient(":memory:"))
     return ClusteredIndex(dimension)

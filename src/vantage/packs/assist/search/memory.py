@@ -5,7 +5,9 @@ last id it holds. Work items and pull requests change (a title is edited, an iss
 their index is synced whenever the delivery pack's data version moved, embedding only the
 items whose text is new or changed and rebuilding the index from the vectors it keeps when an
 item changed or went. Every process catches up on its own before it answers, whichever
-process stored the data.
+process stored the data. A shared index (a Qdrant server) is changed in place instead: the
+items gone are deleted there, the new and changed ones upserted, and its blocking calls run
+in a thread.
 """
 
 from __future__ import annotations
@@ -18,14 +20,17 @@ from typing import Generic, Literal, TypeVar, get_args
 import numpy as np
 
 from vantage.packs.assist.search.embedders import Embedder, Vectors
-from vantage.packs.assist.search.index import Hit, VectorIndex
+from vantage.packs.assist.search.index import Hit, SharedIndex, VectorIndex
 
 Kind = Literal["learning_memory", "work_item", "pull_request"]
 KINDS: tuple[Kind, ...] = get_args(Kind)
 ItemT = TypeVar("ItemT")
+T = TypeVar("T")
 
 # (after_id, limit) -> [(id, question, sql)]
 ReadAfter = Callable[[int, int], Awaitable[list[tuple[int, str, str]]]]
+# (tenant_id, kind) -> an empty index (or, for a shared one, the tenant's part of it)
+IndexFactory = Callable[[int, Kind], VectorIndex]
 REFRESH_BATCH = 2_000
 
 
@@ -58,9 +63,7 @@ class _KindIndex:
 class MemoryIndexes:
     """The per-tenant, per-kind indexes of one process."""
 
-    def __init__(
-        self, embedder: Embedder, backend: str, make_index: Callable[[int, str], VectorIndex]
-    ) -> None:
+    def __init__(self, embedder: Embedder, backend: str, make_index: IndexFactory) -> None:
         self.embedder = embedder
         self.backend = backend
         self._make_index = make_index
@@ -68,8 +71,7 @@ class MemoryIndexes:
 
     def _of(self, tenant_id: int, kind: Kind = "learning_memory") -> _KindIndex:
         if (tenant_id, kind) not in self._indexes:
-            index = self._make_index(self.embedder.dimension, self.backend)
-            self._indexes[tenant_id, kind] = _KindIndex(index)
+            self._indexes[tenant_id, kind] = _KindIndex(self._make_index(tenant_id, kind))
         return self._indexes[tenant_id, kind]
 
     async def embed(self, texts: Sequence[str]) -> Vectors:
@@ -84,7 +86,7 @@ class MemoryIndexes:
                 if not rows:
                     return
                 vectors = await self.embed([entry_text(question, sql) for _, question, sql in rows])
-                tenant.index.add([row[0] for row in rows], vectors)
+                await _call(tenant.index, tenant.index.add, [row[0] for row in rows], vectors)
                 tenant.last_id = rows[-1][0]
 
     async def sync(
@@ -112,14 +114,20 @@ class MemoryIndexes:
                 assert vectors is not None
                 held.texts[row.id], held.vectors[row.id] = row.text, vectors[position]
             held.items = {row.id: row.item for row in current}
+            index = held.index
+            if isinstance(index, SharedIndex):
+                # Other processes may have stored items since deleted; first sync prunes them.
+                if gone or held.version is None:
+                    await asyncio.to_thread(index.retain, [row.id for row in current])
+                rebuild = False
             if rebuild:
-                self._rebuild(held)
+                self._rebuild(held, tenant_id, kind)
             elif vectors is not None:
-                held.index.add([row.id for row in fresh], vectors)
+                await _call(index, index.add, [row.id for row in fresh], vectors)
             held.version = version
 
-    def _rebuild(self, held: _KindIndex) -> None:
-        held.index = self._make_index(self.embedder.dimension, self.backend)
+    def _rebuild(self, held: _KindIndex, tenant_id: int, kind: Kind) -> None:
+        held.index = self._make_index(tenant_id, kind)
         if held.vectors:
             keys = list(held.vectors)
             held.index.add(keys, np.vstack([held.vectors[key] for key in keys]))
@@ -137,13 +145,14 @@ class MemoryIndexes:
     ) -> list[Hit]:
         """The tenant's ``k`` items of a kind most similar to ``text`` (refresh first)."""
         vector = (await self.embed([text]))[0]
-        return self._of(tenant_id, kind).index.search(vector, k)
+        return await self.search_vector(tenant_id, vector, k, kind)
 
-    def search_vector(
+    async def search_vector(
         self, tenant_id: int, vector: Vectors, k: int, kind: Kind = "learning_memory"
     ) -> list[Hit]:
         """The tenant's ``k`` items of a kind nearest to an already embedded ``vector``."""
-        return self._of(tenant_id, kind).index.search(vector, k)
+        index = self._of(tenant_id, kind).index
+        return await _call(index, index.search, vector, k)
 
     def counts(self) -> tuple[int, int]:
         """Tenants indexed, and items over all of them."""
@@ -158,9 +167,20 @@ class MemoryIndexes:
         return counts
 
     def state(self) -> str:
-        """``empty``, ``exact`` (every item scanned) or ``clustered`` (some index is)."""
+        """``empty``, ``exact`` (every item scanned), ``clustered`` (some index is) or
+        ``server`` (the indexes live on a Qdrant server)."""
         indexes = [held.index for held in self._indexes.values() if len(held.index)]
         if not indexes:
             return "empty"
+        if any(isinstance(index, SharedIndex) for index in indexes):
+            return "server"
         clustered = any(getattr(index, "trained", False) for index in indexes)
         return "clustered" if clustered else "exact"
+
+
+async def _call(index: VectorIndex, method: Callable[..., T], *args: object) -> T:
+    """Run an index's ``method``: in a thread when it waits on a server, else right here
+    (an in-process index is fast, and must not change under a search in another thread)."""
+    if isinstance(index, SharedIndex):
+        return await asyncio.to_thread(method, *args)
+    return method(*args)

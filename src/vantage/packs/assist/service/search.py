@@ -65,14 +65,12 @@ async def similar(
     await sync_delivery(session, indexes, tenant_id, kinds)
     if vector is None:
         vector = (await indexes.embed([request.text or ""]))[0]
-    ranked = sorted(
-        (
-            (score, kind, key)
-            for kind in kinds
-            for key, score in indexes.search_vector(tenant_id, vector, request.k, kind)
-        ),
-        key=lambda hit: -hit[0],
-    )[: request.k]
+    found = [
+        (score, kind, key)
+        for kind in kinds
+        for key, score in await indexes.search_vector(tenant_id, vector, request.k, kind)
+    ]
+    ranked = sorted(found, key=lambda hit: -hit[0])[: request.k]
     results = await _hits(session, indexes, tenant_id, ranked)
     embedder = indexes.embedder
     return SimilarOut(
