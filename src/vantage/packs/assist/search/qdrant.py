@@ -78,8 +78,6 @@ class QdrantServer:
 class QdrantCollections:
     """One client of a Qdrant server, and the collections this process made sure exist."""
 
-    backend = QDRANT_SERVER
-
     def __init__(self, server: QdrantServer, dimension: int, model: str) -> None:
         from qdrant_client import QdrantClient, models
 
@@ -140,7 +138,7 @@ class QdrantServerIndex:
     Every call is a blocking request: callers on an event loop run them in a thread.
     """
 
-    backend = QdrantCollections.backend
+    backend = QDRANT_SERVER
 
     def __init__(self, collections: QdrantCollections, name: str, tenant_id: int) -> None:
         self.dimension = collections.dimension
