@@ -131,7 +131,7 @@ async def test_search_through_the_app_keeps_tenants_apart(
     assert (health["backend"], health["index_state"]) == ("qdrant-server", "server")
 
 
-async def test_items_changed_or_removed_are_changed_on_the_server(
+async def test_an_item_changed_is_replaced_on_the_server(
     server_client: httpx.AsyncClient, qdrant: FakeQdrant
 ) -> None:
     planner: Analyst = await make_analyst(server_client, DEFAULT_TENANT_ID)

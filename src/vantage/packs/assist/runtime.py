@@ -15,14 +15,9 @@ from starlette.requests import HTTPConnection
 from vantage.core.context import core_of
 from vantage.core.db import Database
 from vantage.core.packs import PackContext
+from vantage.packs.assist.search.backends import open_backend
 from vantage.packs.assist.search.embedders import Embedder, load_embedder
-from vantage.packs.assist.search.index import (
-    QDRANT_SERVER,
-    VectorIndex,
-    make_index,
-    resolve_backend,
-)
-from vantage.packs.assist.search.memory import IndexFactory, Kind, MemoryIndexes
+from vantage.packs.assist.search.memory import MemoryIndexes
 from vantage.packs.assist.settings import AssistSettings
 from vantage.packs.assist.sql.catalog import Catalog
 from vantage.packs.assist.sql.healing import Healer
@@ -53,32 +48,6 @@ class AssistRuntime:
 DELIVERY_PACK = "delivery"
 
 
-def _indexes(
-    settings: AssistSettings, embedder: Embedder
-) -> tuple[str, IndexFactory, Callable[[], None]]:
-    """The vector backend the settings name, how to make a tenant's index of a kind, and
-    how to let go of what the backend holds."""
-    backend = resolve_backend(settings.vector_backend, settings.qdrant_url)
-    if backend != QDRANT_SERVER:
-
-        def local(_tenant_id: int, _kind: Kind) -> VectorIndex:
-            return make_index(embedder.dimension, backend)
-
-        return backend, local, lambda: None
-    from vantage.packs.assist.search.qdrant import QdrantCollections, QdrantServer
-
-    assert settings.qdrant_url is not None
-    key = settings.qdrant_api_key
-    server = QdrantServer(
-        settings.qdrant_url,
-        key.get_secret_value() if key else None,
-        settings.qdrant_collection_prefix,
-        settings.qdrant_timeout_s,
-    )
-    collections = QdrantCollections(server, embedder.dimension, embedder.name)
-    return backend, collections.index, collections.close
-
-
 def lifespan_for(
     settings: AssistSettings | None,
 ) -> Callable[[PackContext], AbstractAsyncContextManager[None]]:
@@ -93,10 +62,7 @@ def lifespan_for(
         catalog = Catalog()
         validator = SqlValidator(catalog)
         embedder = await asyncio.to_thread(load_embedder, chosen.embedder)
-        # A server's client asks the server its version: not on the event loop.
-        backend, make_tenant_index, close_indexes = await asyncio.to_thread(
-            _indexes, chosen, embedder
-        )
+        backend = await open_backend(chosen, embedder, context.core.database)
         runtime = AssistRuntime(
             settings=chosen,
             database=context.core.database,
@@ -104,7 +70,7 @@ def lifespan_for(
             validator=validator,
             healer=Healer(validator, catalog, chosen.healing_default_limit),
             embedder=embedder,
-            memory=MemoryIndexes(embedder, backend, make_tenant_index),
+            memory=MemoryIndexes(embedder, backend.name, backend.index),
             delivery_running=lambda: core.runtimes.find(DELIVERY_PACK, object) is not None,
         )
         context.core.runtimes.set(PACK_NAME, runtime)
@@ -112,7 +78,7 @@ def lifespan_for(
             yield
         finally:
             context.core.runtimes.remove(PACK_NAME)
-            close_indexes()
+            await backend.close()
 
     return lifespan
 

@@ -22,7 +22,7 @@ class AssistSettings(BaseSettings):
     max_rows: int = Field(default=1_000, ge=1, le=100_000)
     healing_default_limit: int = Field(default=100, ge=1, le=100_000)
     embedder: Literal["auto", "lexical", "sentence"] = "auto"
-    vector_backend: Literal["auto", "numpy", "qdrant"] = "auto"
+    vector_backend: Literal["auto", "numpy", "qdrant", "pgvector"] = "auto"
     # A Qdrant server (``http://host:6333``) instead of qdrant's local mode, for many items or
     # many processes; only ``auto`` and ``qdrant`` use it.
     qdrant_url: str | None = Field(default=None, pattern=r"^https?://")

@@ -13,7 +13,7 @@ import importlib.util
 import math
 import threading
 from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -24,6 +24,7 @@ Hit = tuple[int, float]
 # Named here, not imported: importing qdrant-client takes seconds.
 QDRANT_LOCAL = "qdrant-local"
 QDRANT_SERVER = "qdrant-server"
+PGVECTOR = "pgvector"
 KMEANS_ROUNDS = 8
 KMEANS_SAMPLE = 20_000
 
@@ -44,13 +45,29 @@ class VectorIndex(Protocol):
 
 
 @runtime_checkable
-class SharedIndex(VectorIndex, Protocol):
-    """An index other processes write too (a server): changes are made in place, and its
-    calls block on the network."""
+class SharedIndex(Protocol):
+    """An index in a store that every process shares (a Qdrant server, PostgreSQL): changed
+    in place, never rebuilt. Its methods either block on the network (callers on an event loop
+    run them in a thread) or are coroutines."""
 
-    def retain(self, keys: Sequence[int]) -> None:
+    backend: str
+    dimension: int
+    # What /health/ml's index_state says of it.
+    state: str
+
+    def add(self, keys: Sequence[int], vectors: Vectors) -> Any:
+        """Store (or replace) ``vectors`` under ``keys``."""
+        ...
+
+    def search(self, query: Vectors, k: int) -> Any:
+        """The ``k`` most similar keys, best first."""
+        ...
+
+    def retain(self, keys: Sequence[int]) -> Any:
         """Drop every key not in ``keys``."""
         ...
+
+    def __len__(self) -> int: ...
 
 
 def _top(keys: npt.NDArray[np.int64], scores: npt.NDArray[np.float32], k: int) -> list[Hit]:
@@ -167,15 +184,22 @@ class ClusteredIndex:
         return sum(len(keys) for keys, _ in self._lists)
 
 
-def resolve_backend(kind: str, server_url: str | None = None) -> str:
-    """The backend ``kind`` means here: ``qdrant`` or ``auto`` with qdrant-client installed (a
-    base dependency, so everywhere but a trimmed install) is a Qdrant server when its URL is
-    set, else qdrant's local mode; anything else the in-process numpy index."""
-    if kind not in ("qdrant", "auto"):
+def resolve_backend(kind: str, server_url: str | None = None, pgvector: bool = False) -> str:
+    """The backend ``kind`` means here. ``auto``: a Qdrant server when its URL is set, else
+    pgvector when the database has the extension, else qdrant's local mode (qdrant-client is
+    a base dependency; on a trimmed install without it, the numpy index). ``qdrant``: the
+    server or the local mode. ``pgvector`` and ``numpy``: just that."""
+    if kind == "numpy":
         return ClusteredIndex.backend
+    if kind == "pgvector" or (kind == "auto" and pgvector and not server_url):
+        if not pgvector:
+            raise RuntimeError(
+                "the pgvector backend needs PostgreSQL with the extension: CREATE EXTENSION vector"
+            )
+        return PGVECTOR
     # Asked without importing it: the import takes seconds, and the first index pays it.
     if importlib.util.find_spec("qdrant_client") is None:
-        if kind == "qdrant":
+        if kind == "qdrant" or server_url:
             raise RuntimeError("the qdrant backend needs qdrant-client: pip install qdrant-client")
         return ClusteredIndex.backend
     return QDRANT_SERVER if server_url else QDRANT_LOCAL

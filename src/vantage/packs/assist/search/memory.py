@@ -5,17 +5,17 @@ last id it holds. Work items and pull requests change (a title is edited, an iss
 their index is synced whenever the delivery pack's data version moved, embedding only the
 items whose text is new or changed and rebuilding the index from the vectors it keeps when an
 item changed or went. Every process catches up on its own before it answers, whichever
-process stored the data. A shared index (a Qdrant server) is changed in place instead: the
-items gone are deleted there, the new and changed ones upserted, and its blocking calls run
-in a thread.
+process stored the data. A shared index (a Qdrant server, pgvector) is changed in place
+instead: the items gone are deleted there, the new and changed ones upserted.
 """
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Generic, Literal, TypeVar, get_args
+from typing import Any, Generic, Literal, TypeVar, get_args
 
 import numpy as np
 
@@ -25,12 +25,12 @@ from vantage.packs.assist.search.index import Hit, SharedIndex, VectorIndex
 Kind = Literal["learning_memory", "work_item", "pull_request"]
 KINDS: tuple[Kind, ...] = get_args(Kind)
 ItemT = TypeVar("ItemT")
-T = TypeVar("T")
 
 # (after_id, limit) -> [(id, question, sql)]
 ReadAfter = Callable[[int, int], Awaitable[list[tuple[int, str, str]]]]
 # (tenant_id, kind) -> an empty index (or, for a shared one, the tenant's part of it)
-IndexFactory = Callable[[int, Kind], VectorIndex]
+AnyIndex = VectorIndex | SharedIndex
+IndexFactory = Callable[[int, Kind], AnyIndex]
 REFRESH_BATCH = 2_000
 
 
@@ -51,7 +51,7 @@ class Indexed(Generic[ItemT]):
 
 @dataclass
 class _KindIndex:
-    index: VectorIndex
+    index: AnyIndex
     last_id: int = 0
     version: str | None = None
     texts: dict[int, str] = field(default_factory=dict)
@@ -86,7 +86,7 @@ class MemoryIndexes:
                 if not rows:
                     return
                 vectors = await self.embed([entry_text(question, sql) for _, question, sql in rows])
-                await _call(tenant.index, tenant.index.add, [row[0] for row in rows], vectors)
+                await _call(tenant.index.add, tenant.index, [row[0] for row in rows], vectors)
                 tenant.last_id = rows[-1][0]
 
     async def sync(
@@ -118,12 +118,12 @@ class MemoryIndexes:
             if isinstance(index, SharedIndex):
                 # Other processes may have stored items since deleted; first sync prunes them.
                 if gone or held.version is None:
-                    await asyncio.to_thread(index.retain, [row.id for row in current])
+                    await _call(index.retain, index, [row.id for row in current])
                 rebuild = False
             if rebuild:
                 self._rebuild(held, tenant_id, kind)
             elif vectors is not None:
-                await _call(index, index.add, [row.id for row in fresh], vectors)
+                await _call(index.add, index, [row.id for row in fresh], vectors)
             held.version = version
 
     def _rebuild(self, held: _KindIndex, tenant_id: int, kind: Kind) -> None:
@@ -152,7 +152,8 @@ class MemoryIndexes:
     ) -> list[Hit]:
         """The tenant's ``k`` items of a kind nearest to an already embedded ``vector``."""
         index = self._of(tenant_id, kind).index
-        return await _call(index, index.search, vector, k)
+        hits: list[Hit] = await _call(index.search, index, vector, k)
+        return hits
 
     def counts(self) -> tuple[int, int]:
         """Tenants indexed, and items over all of them."""
@@ -172,15 +173,19 @@ class MemoryIndexes:
         indexes = [held.index for held in self._indexes.values() if len(held.index)]
         if not indexes:
             return "empty"
-        if any(isinstance(index, SharedIndex) for index in indexes):
-            return "server"
+        shared = [index for index in indexes if isinstance(index, SharedIndex)]
+        if shared:
+            return shared[0].state
         clustered = any(getattr(index, "trained", False) for index in indexes)
         return "clustered" if clustered else "exact"
 
 
-async def _call(index: VectorIndex, method: Callable[..., T], *args: object) -> T:
-    """Run an index's ``method``: in a thread when it waits on a server, else right here
-    (an in-process index is fast, and must not change under a search in another thread)."""
+async def _call(method: Callable[..., Any], index: AnyIndex, *args: object) -> Any:
+    """Run one of ``index``'s methods: awaited when it is a coroutine, in a thread when it
+    blocks on a server, else right here (an in-process index is fast, and must not change
+    under a search in another thread)."""
+    if inspect.iscoroutinefunction(method):
+        return await method(*args)
     if isinstance(index, SharedIndex):
         return await asyncio.to_thread(method, *args)
     return method(*args)

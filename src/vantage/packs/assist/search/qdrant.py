@@ -139,6 +139,7 @@ class QdrantServerIndex:
     """
 
     backend = QDRANT_SERVER
+    state = "server"
 
     def __init__(self, collections: QdrantCollections, name: str, tenant_id: int) -> None:
         self.dimension = collections.dimension
