@@ -10,7 +10,8 @@ from datetime import datetime
 from sqlalchemy import Table, Update, bindparam, case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vantage.core.dialect import chunks, insert_ignoring_conflict
+from vantage.core.dialect import chunks
+from vantage.core.repository import insert_new_rows
 from vantage.packs.aidev.models import Session, Trace
 
 
@@ -96,9 +97,8 @@ async def keyed_session_ids(
 
     A new row is written with ``totals``; an existing one is left as it is, for the caller to
     refresh from its requests. Existing rows are looked up first, so that only new ones go
-    through the insert; ``ON CONFLICT DO NOTHING ... RETURNING`` still tells which rows this
-    statement created when a concurrent writer adds the same session id, and those it did not
-    are looked up again.
+    through the insert, which tells which of them it wrote (see ``insert_new_rows``); those a
+    concurrent writer created meanwhile are looked up again.
     """
     if not totals:
         return {}, set()
@@ -108,13 +108,14 @@ async def keyed_session_ids(
         return found, set()
     table = Session.__table__
     assert isinstance(table, Table)
-    inserted = await session.execute(
-        insert_ignoring_conflict(session, table, ("tenant_id", "session_key")).returning(
-            table.c.session_key, table.c.id
-        ),
+    inserted = await insert_new_rows(
+        session,
+        table,
         [_keyed_row(tenant_id, key, totals[key]) for key in missing],
+        ("tenant_id", "session_key"),
+        ("session_key", "id"),
     )
-    created = {key: session_id for key, session_id in inserted.all()}
+    created = {key: session_id for key, session_id in inserted}
     found.update(created)
     found.update(await _ids_by_key(session, tenant_id, sorted(set(missing) - set(created))))
     return found, set(created.values())
