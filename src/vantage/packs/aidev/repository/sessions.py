@@ -14,6 +14,11 @@ from vantage.core.dialect import chunks
 from vantage.core.repository import insert_new_rows
 from vantage.packs.aidev.models import Session, Trace
 
+# Session ids or keys a lookup statement takes: a whole import batch's in one statement, as
+# each statement is a round trip to the database, and far under either database's limit on
+# bind parameters.
+LOOKUP_CHUNK = 5_000
+
 
 @dataclass(frozen=True, slots=True)
 class SessionSpan:
@@ -79,7 +84,7 @@ def _keyed_row(tenant_id: int, key: str, figures: SessionTotals) -> dict[str, ob
 
 async def _ids_by_key(session: AsyncSession, tenant_id: int, keys: Sequence[str]) -> dict[str, int]:
     found: dict[str, int] = {}
-    for chunk in chunks(keys):
+    for chunk in chunks(keys, LOOKUP_CHUNK):
         result = await session.execute(
             select(Session.session_key, Session.id).where(
                 Session.tenant_id == tenant_id, Session.session_key.in_(chunk)
@@ -209,9 +214,8 @@ async def delete_sessions(session: AsyncSession, tenant_id: int, ids: Iterable[i
 
 async def refresh_sessions(session: AsyncSession, tenant_id: int, ids: Iterable[int]) -> None:
     """Recompute the totals, span, models and repository of the sessions from their traces."""
-    wanted = sorted(set(ids))
-    for start in range(0, len(wanted), 500):
-        await _refresh_chunk(session, tenant_id, wanted[start : start + 500])
+    for chunk in chunks(sorted(set(ids)), LOOKUP_CHUNK):
+        await _refresh_chunk(session, tenant_id, list(chunk))
 
 
 async def _refresh_chunk(session: AsyncSession, tenant_id: int, ids: list[int]) -> None:

@@ -71,30 +71,33 @@ def _row(
     }
 
 
+def _daily_row(tenant_id: int, key: tuple[date, str, str]) -> dict[str, Any]:
+    return {
+        "tenant_id": tenant_id,
+        "day": key[0],
+        "developer": key[1],
+        "model": key[2],
+        "requests": 0,
+        "failed": 0,
+        "input_tokens": 0,
+        "output_tokens": 0,
+        "cost_nano": 0,
+        "unpriced": 0,
+        "suggestions_shown": 0,
+        "suggestions_accepted": 0,
+        "with_feedback": 0,
+        "positive": 0,
+    }
+
+
 def _daily_rows(tenant_id: int, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """The rollup increments of the new rows, summed per (day, developer, model)."""
     sums: dict[tuple[date, str, str], dict[str, Any]] = {}
     for row in rows:
         key = (row["started_at"].date(), row["developer"], row["model"])
-        into = sums.setdefault(
-            key,
-            {
-                "tenant_id": tenant_id,
-                "day": key[0],
-                "developer": key[1],
-                "model": key[2],
-                "requests": 0,
-                "failed": 0,
-                "input_tokens": 0,
-                "output_tokens": 0,
-                "cost_nano": 0,
-                "unpriced": 0,
-                "suggestions_shown": 0,
-                "suggestions_accepted": 0,
-                "with_feedback": 0,
-                "positive": 0,
-            },
-        )
+        into = sums.get(key)
+        if into is None:
+            into = sums[key] = _daily_row(tenant_id, key)
         has_feedback = row["suggestions_shown"] > 0 or row["rating"] is not None
         positive = row["suggestions_accepted"] > 0 or (row["rating"] or 0) > 0
         into["requests"] += 1
