@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Select, Table, and_, func, or_, select
+from sqlalchemy import CursorResult, Select, Table, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import ColumnElement
@@ -67,7 +67,8 @@ async def insert_new_rows(
     SQLite answers ``RETURNING`` only for multi-row ``VALUES`` statements, which cost far more
     than a plain ``executemany`` of the same rows. A write transaction there holds the
     database's only write lock (the writer begins ``IMMEDIATE``) and a new row gets the largest
-    ``id`` plus one, so the rows written are those above the largest ``id`` before the insert.
+    ``id`` plus one, so the rows written are those above the largest ``id`` before the insert:
+    when the insert skipped none, their ids are known without reading them back.
     """
     if not rows:
         return []
@@ -76,7 +77,12 @@ async def insert_new_rows(
     if dialect_of(session) != "sqlite":
         written = await session.execute(statement.returning(*columns), list(rows))
         return [tuple(row) for row in written.all()]
-    before = await session.scalar(select(func.max(table.c.id)))
-    await session.execute(statement, list(rows))
-    written = await session.execute(select(*columns).where(table.c.id > (before or 0)))
+    before = await session.scalar(select(func.max(table.c.id))) or 0
+    inserted = cast(CursorResult[Any], await session.execute(statement, list(rows)))
+    if inserted.rowcount == len(rows):  # none skipped: their ids follow in the rows' order
+        return [
+            tuple(before + number if name == "id" else row[name] for name in returning)
+            for number, row in enumerate(rows, start=1)
+        ]
+    written = await session.execute(select(*columns).where(table.c.id > before))
     return [tuple(row) for row in written.all()]
