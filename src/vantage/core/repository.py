@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import CursorResult, Select, Table, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
+from vantage.core.dialect import dialect_of, insert_ignoring_conflict
 from vantage.core.sorting import SortKey
 
 RowT = TypeVar("RowT", bound=tuple[Any, ...])
@@ -48,3 +49,40 @@ async def count_rows(session: AsyncSession, query: Select[Any]) -> int:
         select(func.count()).select_from(query.order_by(None).limit(None).offset(None).subquery())
     )
     return int(total or 0)
+
+
+async def insert_new_rows(
+    session: AsyncSession,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    key: Sequence[str],
+    returning: Sequence[str],
+) -> list[tuple[Any, ...]]:
+    """Insert the rows whose ``key`` is new, skipping the others; the ``returning`` columns of
+    the rows written. ``table`` has an integer ``id`` that the database assigns.
+
+    PostgreSQL: ``INSERT ... ON CONFLICT DO NOTHING RETURNING``, which tells atomically which
+    rows this statement wrote even while another transaction writes the same keys.
+
+    SQLite answers ``RETURNING`` only for multi-row ``VALUES`` statements, which cost far more
+    than a plain ``executemany`` of the same rows. A write transaction there holds the
+    database's only write lock (the writer begins ``IMMEDIATE``) and a new row gets the largest
+    ``id`` plus one, so the rows written are those above the largest ``id`` before the insert:
+    when the insert skipped none, their ids are known without reading them back.
+    """
+    if not rows:
+        return []
+    statement = insert_ignoring_conflict(session, table, key)
+    columns = [table.c[name] for name in returning]
+    if dialect_of(session) != "sqlite":
+        written = await session.execute(statement.returning(*columns), list(rows))
+        return [tuple(row) for row in written.all()]
+    before = await session.scalar(select(func.max(table.c.id))) or 0
+    inserted = cast(CursorResult[Any], await session.execute(statement, list(rows)))
+    if inserted.rowcount == len(rows):  # none skipped: their ids follow in the rows' order
+        return [
+            tuple(before + number if name == "id" else row[name] for name in returning)
+            for number, row in enumerate(rows, start=1)
+        ]
+    written = await session.execute(select(*columns).where(table.c.id > before))
+    return [tuple(row) for row in written.all()]

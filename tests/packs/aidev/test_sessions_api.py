@@ -48,6 +48,23 @@ async def test_a_session_id_groups_requests_whatever_their_gaps(team: Team) -> N
     assert (session["session_key"], session["requests"]) == ("sprint", 2)
 
 
+async def test_a_duplicate_under_a_new_session_id_counts_in_no_session(team: Team) -> None:
+    await team.post([payload("d1", "2026-06-01T09:00:00Z", user=A, session="first")])
+    # d1 sent again under other session ids is a duplicate: "second" holds d2 alone, and
+    # "third", named by nothing but the duplicate, is not kept.
+    await team.post([
+        payload("d1", "2026-06-01T09:00:00Z", user=A, session="second"),
+        payload("d2", "2026-06-01T09:05:00Z", user=A, session="second", tokens=(7, 3)),
+    ])  # fmt: skip
+    await team.post([payload("d1", "2026-06-01T09:00:00Z", user=A, session="third")])
+    found = {s["session_key"]: s for s in await _sessions(team)}
+    assert sorted(found) == ["first", "second"]
+    assert (found["first"]["requests"], found["second"]["requests"]) == (1, 1)
+    assert (found["second"]["tokens"], found["second"]["started_at"]) == (
+        10, "2026-06-01T09:05:00Z",
+    )  # fmt: skip
+
+
 async def _three_sessions(team: Team) -> None:
     await team.post([
         payload("s1", "2026-06-01T09:00:00Z", user=A, repository="web", cost=0.5,

@@ -10,8 +10,14 @@ from datetime import datetime
 from sqlalchemy import Table, Update, bindparam, case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vantage.core.dialect import chunks, insert_ignoring_conflict
+from vantage.core.dialect import chunks
+from vantage.core.repository import insert_new_rows
 from vantage.packs.aidev.models import Session, Trace
+
+# Session ids or keys a lookup statement takes: a whole import batch's in one statement, as
+# each statement is a round trip to the database, and far under either database's limit on
+# bind parameters.
+LOOKUP_CHUNK = 5_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,55 +63,67 @@ async def lock_developers(session: AsyncSession, tenant_id: int, developers: Ite
         await session.execute(select(func.pg_advisory_xact_lock(_lock_key(tenant_id, developer))))
 
 
+def _keyed_row(tenant_id: int, key: str, figures: SessionTotals) -> dict[str, object]:
+    return {
+        "tenant_id": tenant_id,
+        "session_key": key,
+        "developer": figures.developer,
+        "repository": figures.repository,
+        "started_at": figures.started_at,
+        "ended_at": figures.ended_at,
+        "requests": figures.requests,
+        "failed": figures.failed,
+        "tokens": figures.input_tokens + figures.output_tokens,
+        "input_tokens": figures.input_tokens,
+        "output_tokens": figures.output_tokens,
+        "cost_nano": figures.cost_nano,
+        "unpriced": figures.unpriced,
+        "models": sorted(figures.models),
+    }
+
+
+async def _ids_by_key(session: AsyncSession, tenant_id: int, keys: Sequence[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for chunk in chunks(keys, LOOKUP_CHUNK):
+        result = await session.execute(
+            select(Session.session_key, Session.id).where(
+                Session.tenant_id == tenant_id, Session.session_key.in_(chunk)
+            )
+        )
+        found.update({key: session_id for key, session_id in result.all() if key is not None})
+    return found
+
+
 async def keyed_session_ids(
     session: AsyncSession, tenant_id: int, totals: dict[str, SessionTotals]
 ) -> tuple[dict[str, int], set[int]]:
     """The session row of each sender's session id, created when new; ids by session key, and
     the ids of the rows created now.
 
-    A new row is written with ``totals`` (its requests are all in this batch); an existing one
-    is left as it is, for the caller to refresh from its requests.
+    A new row is written with ``totals``; an existing one is left as it is, for the caller to
+    refresh from its requests. Existing rows are looked up first, so that only new ones go
+    through the insert, which tells which of them it wrote (see ``insert_new_rows``); those a
+    concurrent writer created meanwhile are looked up again.
     """
     if not totals:
         return {}, set()
+    found = await _ids_by_key(session, tenant_id, sorted(totals))
+    missing = [key for key in totals if key not in found]
+    if not missing:
+        return found, set()
     table = Session.__table__
     assert isinstance(table, Table)
-    rows = [
-        {
-            "tenant_id": tenant_id,
-            "session_key": key,
-            "developer": figures.developer,
-            "repository": figures.repository,
-            "started_at": figures.started_at,
-            "ended_at": figures.ended_at,
-            "requests": figures.requests,
-            "failed": figures.failed,
-            "tokens": figures.input_tokens + figures.output_tokens,
-            "input_tokens": figures.input_tokens,
-            "output_tokens": figures.output_tokens,
-            "cost_nano": figures.cost_nano,
-            "unpriced": figures.unpriced,
-            "models": sorted(figures.models),
-        }
-        for key, figures in totals.items()
-    ]
-    inserted = await session.execute(
-        insert_ignoring_conflict(session, table, ("tenant_id", "session_key")).returning(
-            table.c.session_key, table.c.id
-        ),
-        rows,
+    inserted = await insert_new_rows(
+        session,
+        table,
+        [_keyed_row(tenant_id, key, totals[key]) for key in missing],
+        ("tenant_id", "session_key"),
+        ("session_key", "id"),
     )
-    found: dict[str, int] = {key: session_id for key, session_id in inserted.all()}
-    created = set(found.values())
-    keys = sorted(set(totals) - set(found))
-    for start in range(0, len(keys), 500):
-        result = await session.execute(
-            select(Session.session_key, Session.id).where(
-                Session.tenant_id == tenant_id, Session.session_key.in_(keys[start : start + 500])
-            )
-        )
-        found.update({key: session_id for key, session_id in result.all() if key is not None})
-    return found, created
+    created = {key: session_id for key, session_id in inserted}
+    found.update(created)
+    found.update(await _ids_by_key(session, tenant_id, sorted(set(missing) - set(created))))
+    return found, set(created.values())
 
 
 async def gap_sessions_near(
@@ -169,30 +187,6 @@ async def assign_traces(
     )
 
 
-async def assign_keyed_traces(
-    session: AsyncSession, tenant_id: int, trace_ids: Sequence[int]
-) -> None:
-    """Put each of the traces into the session of its session id (which must exist): one
-    set-based statement a chunk, the session found by the ``(tenant, session_key)`` key."""
-    traces = Trace.__table__
-    sessions = Session.__table__
-    assert isinstance(traces, Table) and isinstance(sessions, Table)
-    owner = (
-        select(sessions.c.id)
-        .where(
-            sessions.c.tenant_id == traces.c.tenant_id,
-            sessions.c.session_key == traces.c.session_key,
-        )
-        .scalar_subquery()
-    )
-    for chunk in chunks(trace_ids):
-        await session.execute(
-            update(traces)
-            .where(traces.c.tenant_id == tenant_id, traces.c.id.in_(chunk))
-            .values(session_id=owner)
-        )
-
-
 async def absorb_sessions(
     session: AsyncSession, tenant_id: int, absorbed: Sequence[int], survivor: int
 ) -> None:
@@ -205,18 +199,23 @@ async def absorb_sessions(
         .values(session_id=survivor)
         .execution_options(synchronize_session=False)
     )
-    await session.execute(
-        delete(Session)
-        .where(Session.tenant_id == tenant_id, Session.id.in_(absorbed))
-        .execution_options(synchronize_session=False)
-    )
+    await delete_sessions(session, tenant_id, absorbed)
+
+
+async def delete_sessions(session: AsyncSession, tenant_id: int, ids: Iterable[int]) -> None:
+    """Delete the sessions (their traces, if any, are left in no session)."""
+    for chunk in chunks(sorted(set(ids))):
+        await session.execute(
+            delete(Session)
+            .where(Session.tenant_id == tenant_id, Session.id.in_(chunk))
+            .execution_options(synchronize_session=False)
+        )
 
 
 async def refresh_sessions(session: AsyncSession, tenant_id: int, ids: Iterable[int]) -> None:
     """Recompute the totals, span, models and repository of the sessions from their traces."""
-    wanted = sorted(set(ids))
-    for start in range(0, len(wanted), 500):
-        await _refresh_chunk(session, tenant_id, wanted[start : start + 500])
+    for chunk in chunks(sorted(set(ids)), LOOKUP_CHUNK):
+        await _refresh_chunk(session, tenant_id, list(chunk))
 
 
 async def _refresh_chunk(session: AsyncSession, tenant_id: int, ids: list[int]) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vantage.core.dialect import insert_ignoring_conflict
+from vantage.core.repository import insert_new_rows
 from vantage.packs.aidev.models import DeveloperAlias, Trace
 
 TRACE_KEY = ("tenant_id", "request_id")
@@ -19,19 +19,13 @@ async def insert_new_traces(
 ) -> dict[str, int]:
     """Insert the rows whose ``(tenant_id, request_id)`` is new; their ids by request id.
 
-    ``ON CONFLICT DO NOTHING ... RETURNING`` tells atomically which rows this statement wrote,
-    so a duplicate sent by two processes at once is counted once. A Core statement on the
-    table: the ORM's bulk insert splits the rows into one statement per run of rows with the
-    same NULL columns, where Core sends them in multi-row pages.
+    The insert tells which rows it wrote (see ``insert_new_rows``), so a duplicate sent by two
+    processes at once is counted once.
     """
-    if not rows:
-        return {}
     table = Trace.__table__
-    statement = insert_ignoring_conflict(session, table, TRACE_KEY).returning(
-        table.c.id, table.c.request_id
-    )
-    result = await session.execute(statement, list(rows))
-    return {request_id: trace_id for trace_id, request_id in result.all()}
+    assert isinstance(table, Table)
+    written = await insert_new_rows(session, table, rows, TRACE_KEY, ("id", "request_id"))
+    return {request_id: trace_id for trace_id, request_id in written}
 
 
 async def aliases_for(

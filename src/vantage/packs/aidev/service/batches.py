@@ -62,7 +62,8 @@ class TraceIngestor:
         for unit in units:
             records.extend(unit.parsed.records)
             report.ignored += unit.parsed.ignored
-            report.rejected.extend((unit.position, reason) for reason in unit.parsed.rejected)
+            if unit.parsed.rejected:
+                report.rejected.extend((unit.position, reason) for reason in unit.parsed.rejected)
         async with self.database.transaction() as session:
             outcome = await ingest_records(
                 session, tenant_id, records, pricing=self.pricing, session_gap=self.session_gap

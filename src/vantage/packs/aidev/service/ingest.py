@@ -15,7 +15,11 @@ from vantage.packs.aidev.repository import rollups
 from vantage.packs.aidev.repository import traces as repository
 from vantage.packs.aidev.service.identity import Developer, resolve_developers
 from vantage.packs.aidev.service.pricing import PricedCost, price
-from vantage.packs.aidev.service.sessionize import NewRequest, cut_sessions
+from vantage.packs.aidev.service.sessionize import (
+    NewRequest,
+    cut_sessions,
+    open_keyed_sessions,
+)
 from vantage.packs.aidev.traces.record import TraceRecord
 from vantage.packs.gateway.service.pricing import PricingTable, to_nano
 
@@ -67,30 +71,33 @@ def _row(
     }
 
 
+def _daily_row(tenant_id: int, key: tuple[date, str, str]) -> dict[str, Any]:
+    return {
+        "tenant_id": tenant_id,
+        "day": key[0],
+        "developer": key[1],
+        "model": key[2],
+        "requests": 0,
+        "failed": 0,
+        "input_tokens": 0,
+        "output_tokens": 0,
+        "cost_nano": 0,
+        "unpriced": 0,
+        "suggestions_shown": 0,
+        "suggestions_accepted": 0,
+        "with_feedback": 0,
+        "positive": 0,
+    }
+
+
 def _daily_rows(tenant_id: int, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """The rollup increments of the new rows, summed per (day, developer, model)."""
     sums: dict[tuple[date, str, str], dict[str, Any]] = {}
     for row in rows:
         key = (row["started_at"].date(), row["developer"], row["model"])
-        into = sums.setdefault(
-            key,
-            {
-                "tenant_id": tenant_id,
-                "day": key[0],
-                "developer": key[1],
-                "model": key[2],
-                "requests": 0,
-                "failed": 0,
-                "input_tokens": 0,
-                "output_tokens": 0,
-                "cost_nano": 0,
-                "unpriced": 0,
-                "suggestions_shown": 0,
-                "suggestions_accepted": 0,
-                "with_feedback": 0,
-                "positive": 0,
-            },
-        )
+        into = sums.get(key)
+        if into is None:
+            into = sums[key] = _daily_row(tenant_id, key)
         has_feedback = row["suggestions_shown"] > 0 or row["rating"] is not None
         positive = row["suggestions_accepted"] > 0 or (row["rating"] or 0) > 0
         into["requests"] += 1
@@ -116,6 +123,24 @@ def _first_of_each(records: Sequence[TraceRecord]) -> list[TraceRecord]:
     return unique
 
 
+def _new_request(position: int, row: dict[str, Any]) -> NewRequest:
+    """What places the row in a session; ``position`` stands in for the id it is yet to get."""
+    return NewRequest(
+        position,
+        row["developer"],
+        row["started_at"],
+        row["ended_at"] or row["started_at"],
+        row["session_key"],
+        row["model"],
+        row["repository"],
+        row["failed"],
+        row["input_tokens"],
+        row["output_tokens"],
+        row["cost_nano"],
+        row["unpriced"],
+    )
+
+
 async def ingest_records(
     session: AsyncSession,
     tenant_id: int,
@@ -131,27 +156,16 @@ async def ingest_records(
         _row(tenant_id, record, developer, price(record, pricing))
         for record, developer in zip(unique, developers, strict=True)
     ]
+    requests = [_new_request(position, row) for position, row in enumerate(rows)]
+    keyed = await open_keyed_sessions(session, tenant_id, requests)
+    for row in rows:
+        if row["session_key"] is not None:
+            row["session_id"] = keyed.ids[row["session_key"]]
     written = await repository.insert_new_traces(session, rows)
-    new_rows = [row for row in rows if row["request_id"] in written]
+    row_ids = [written.get(row["request_id"]) for row in rows]
+    new_rows = [row for row, row_id in zip(rows, row_ids, strict=True) if row_id is not None]
     await rollups.add_to_daily(session, _daily_rows(tenant_id, new_rows))
-    requests = [
-        NewRequest(
-            written[row["request_id"]],
-            row["developer"],
-            row["started_at"],
-            row["ended_at"] or row["started_at"],
-            row["session_key"],
-            row["model"],
-            row["repository"],
-            row["failed"],
-            row["input_tokens"],
-            row["output_tokens"],
-            row["cost_nano"],
-            row["unpriced"],
-        )
-        for row in new_rows
-    ]
-    touched = await cut_sessions(session, tenant_id, requests, session_gap)
+    touched = await cut_sessions(session, tenant_id, keyed, requests, row_ids, session_gap)
     if new_rows:
         await bump_watermark(session, tenant_id, PACK_NAME)
     return IngestOutcome(

@@ -9,7 +9,7 @@ without a session id belong to no session.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,10 +18,12 @@ from vantage.packs.aidev.models import UNKNOWN
 from vantage.packs.aidev.repository import sessions as repository
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: one is built for every request of a batch, and a frozen dataclass's constructor
+# sets each field through ``object.__setattr__``, several times slower.
+@dataclass(slots=True)
 class NewRequest:
-    """A request just written: its row id, what places it in a session, and what it adds to
-    the session's totals."""
+    """A request of a batch: its row id (its position in the batch until it is written), what
+    places it in a session, and what it adds to the session's totals."""
 
     row_id: int
     developer: str
@@ -92,19 +94,38 @@ def _keyed_totals(requests: Sequence[NewRequest]) -> dict[str, repository.Sessio
     return totals
 
 
-async def _by_session_key(
+@dataclass(frozen=True, slots=True)
+class KeyedSessions:
+    """The session row of each session id in a batch, and which of them the batch created."""
+
+    ids: dict[str, int]
+    created: set[int]
+
+
+async def open_keyed_sessions(
     session: AsyncSession, tenant_id: int, requests: Sequence[NewRequest]
+) -> KeyedSessions:
+    """The session row of each session id among ``requests``, created when new with their
+    totals; ``row_id`` orders requests that start together.
+
+    Done before the requests are written, so that each is written with its session already in
+    place rather than assigned by a later update of every row.
+    """
+    ids, created = await repository.keyed_session_ids(session, tenant_id, _keyed_totals(requests))
+    return KeyedSessions(ids, created)
+
+
+async def _settle_keyed(
+    session: AsyncSession, keyed: KeyedSessions, kept: set[str], dropped: set[str], tenant_id: int
 ) -> tuple[set[int], set[int]]:
-    """Put the requests that carry a session id into its session; the sessions touched, and
-    those of them that existed before (the new ones are written with their totals and need no
-    refresh)."""
-    totals = _keyed_totals(requests)
-    ids, created = await repository.keyed_session_ids(session, tenant_id, totals)
-    await repository.assign_keyed_traces(
-        session, tenant_id, [r.row_id for r in requests if r.session_key is not None]
-    )
-    touched = set(ids.values())
-    return touched, touched - created
+    """The keyed sessions touched by the written requests, and those to refresh: the ones that
+    existed before, and new ones whose totals counted a request that was not written (stored
+    before, or by a concurrent writer). A new session none of whose requests was written is
+    removed."""
+    touched = {keyed.ids[key] for key in kept}
+    overcounted = {keyed.ids[key] for key in dropped} & keyed.created
+    await repository.delete_sessions(session, tenant_id, overcounted - touched)
+    return touched, (touched - keyed.created) | (overcounted & touched)
 
 
 async def _by_gaps(
@@ -135,15 +156,28 @@ async def _by_gaps(
 
 
 async def cut_sessions(
-    session: AsyncSession, tenant_id: int, requests: Sequence[NewRequest], gap: timedelta
+    session: AsyncSession,
+    tenant_id: int,
+    keyed: KeyedSessions,
+    requests: Sequence[NewRequest],
+    written: Sequence[int | None],
+    gap: timedelta,
 ) -> set[int]:
-    """Put each new request in its session; the ids of the sessions that changed."""
-    touched, stale = await _by_session_key(session, tenant_id, requests)
-    assignments: list[tuple[int, int]] = []
+    """Put each written request in its session; the ids of the sessions that changed.
+
+    ``requests`` are those ``open_keyed_sessions`` saw; ``written`` is each one's new row id,
+    or None when it was not written (a duplicate).
+    """
+    kept: set[str] = set()
+    dropped: set[str] = set()
     by_developer: dict[str, list[NewRequest]] = {}
-    for request in requests:
-        if request.session_key is None and request.developer != UNKNOWN:
-            by_developer.setdefault(request.developer, []).append(request)
+    for request, row_id in zip(requests, written, strict=True):
+        if request.session_key is not None:
+            (dropped if row_id is None else kept).add(request.session_key)
+        elif row_id is not None and request.developer != UNKNOWN:
+            by_developer.setdefault(request.developer, []).append(replace(request, row_id=row_id))
+    touched, stale = await _settle_keyed(session, keyed, kept, dropped, tenant_id)
+    assignments: list[tuple[int, int]] = []
     await repository.lock_developers(session, tenant_id, by_developer)
     for developer, own in by_developer.items():
         more, changed = await _by_gaps(session, tenant_id, developer, own, gap)
