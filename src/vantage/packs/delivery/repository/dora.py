@@ -16,6 +16,8 @@ from vantage.packs.delivery.models import (
     Deployment,
     Incident,
     LeadTime,
+    LeadTimeDay,
+    MergedDay,
     Ownership,
     PullRequest,
 )
@@ -288,6 +290,55 @@ async def lead_time_counts(
         )
     ).one()
     return {name: int(count) for name, count in zip(STAGES, row, strict=True)}
+
+
+async def lead_time_day_counts(
+    session: AsyncSession, tenant_id: int, scope: Scope, first: date, last: date
+) -> dict[str, int]:
+    """``lead_time_counts`` of the whole UTC days [first, last), from the per-day counts."""
+    row = (
+        await session.execute(
+            select(
+                func.coalesce(func.sum(LeadTimeDay.lead_times), 0),
+                func.coalesce(func.sum(LeadTimeDay.pickups), 0),
+                func.coalesce(func.sum(LeadTimeDay.reviews), 0),
+            ).where(
+                LeadTimeDay.tenant_id == tenant_id,
+                LeadTimeDay.day >= first,
+                LeadTimeDay.day < last,
+                *_matching(scope, LeadTimeDay.service, LeadTimeDay.repository_id),
+            )
+        )
+    ).one()
+    rows, pickups, reviews = (int(value) for value in row)
+    # Lead, coding and deploy time always have a value: every row counts for them.
+    return {
+        "lead_seconds": rows,
+        "coding_seconds": rows,
+        "pickup_seconds": pickups,
+        "review_seconds": reviews,
+        "deploy_seconds": rows,
+    }
+
+
+async def merged_day_counts(
+    session: AsyncSession, tenant_id: int, scope: Scope, first: date, last: date
+) -> tuple[int, int]:
+    """``merged_counts`` of the whole UTC days [first, last), from the per-day counts."""
+    row = (
+        await session.execute(
+            select(
+                func.coalesce(func.sum(MergedDay.merged), 0),
+                func.coalesce(func.sum(MergedDay.linked), 0),
+            ).where(
+                MergedDay.tenant_id == tenant_id,
+                MergedDay.day >= first,
+                MergedDay.day < last,
+                *[MergedDay.repository_id.in_(sorted(c.pr_repository_ids)) for c in scope],
+            )
+        )
+    ).one()
+    return int(row[0]), int(row[1])
 
 
 async def lead_time_span(
