@@ -142,16 +142,9 @@ async def refresh_incident_count(session: AsyncSession, tenant_id: int, deployme
 
 
 async def save_lead_time(session: AsyncSession, values: dict[str, Any]) -> None:
-    """Insert or replace the lead-time row of one pull request, and move it in the per-day
-    counts (from the day, service and repository it had, if any, to its new ones)."""
-    before = await _lead_time_tally(session, values["tenant_id"], values["pull_request_id"])
-    statement = insert_for(session, LeadTime).values(**values)
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["tenant_id", "pull_request_id"],
-            set_={key: statement.excluded[key] for key in values if key != "pull_request_id"},
-        )
-    )
+    """Insert or replace the lead-time row of one pull request, and count it in the per-day
+    counts (a replaced row moves from the day, service and repository it had)."""
+    tenant_id = values["tenant_id"]
     after = _tally_of(
         values["deployed_at"],
         values["service"],
@@ -159,10 +152,28 @@ async def save_lead_time(session: AsyncSession, values: dict[str, Any]) -> None:
         values.get("pickup_seconds"),
         values.get("review_seconds"),
     )
+    inserted = await session.execute(
+        insert_for(session, LeadTime)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["tenant_id", "pull_request_id"])
+        .returning(LeadTime.pull_request_id)
+    )
+    if inserted.first() is not None:
+        await _count_lead_time_day(session, tenant_id, after, 1)
+        return
+    before = await _lead_time_tally(session, tenant_id, values["pull_request_id"])
+    await session.execute(
+        update(LeadTime)
+        .where(
+            LeadTime.tenant_id == tenant_id,
+            LeadTime.pull_request_id == values["pull_request_id"],
+        )
+        .values(**values)
+    )
     if before != after:
         if before is not None:
-            await _count_lead_time_day(session, values["tenant_id"], before, -1)
-        await _count_lead_time_day(session, values["tenant_id"], after, 1)
+            await _count_lead_time_day(session, tenant_id, before, -1)
+        await _count_lead_time_day(session, tenant_id, after, 1)
 
 
 # Where a lead-time row counts: (day, service, repository id, has a pickup, has a review).

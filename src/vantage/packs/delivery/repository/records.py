@@ -356,17 +356,30 @@ async def merged_prs_between(
 
 
 async def link_pull_request(
-    session: AsyncSession, tenant_id: int, pull_request_id: int, deployment_id: int | None
+    session: AsyncSession, tenant_id: int, pull_request_id: int, deployment_id: int
 ) -> None:
-    """Record which deployment shipped the pull request (and move it in the merged counts)."""
-    before = await _merged_tally(session, PullRequest.id == pull_request_id, tenant_id=tenant_id)
-    await session.execute(
-        update(PullRequest)
-        .where(PullRequest.tenant_id == tenant_id, PullRequest.id == pull_request_id)
-        .values(deployment_id=deployment_id)
-    )
-    if before is not None:
-        day, repository_id, _ = before
-        await _count_merged(
-            session, tenant_id, before, (day, repository_id, deployment_id is not None)
+    """Record which deployment shipped the pull request. Shipped for the first time, it
+    counts as linked on its merge day; moved to another deployment, the counts stand."""
+    where = (PullRequest.tenant_id == tenant_id, PullRequest.id == pull_request_id)
+    first = (
+        await session.execute(
+            update(PullRequest)
+            .where(*where, PullRequest.deployment_id.is_(None))
+            .values(deployment_id=deployment_id)
+            .returning(PullRequest.merged_at, PullRequest.repository_id)
+        )
+    ).first()
+    if first is None:
+        await session.execute(update(PullRequest).where(*where).values(deployment_id=deployment_id))
+    elif first.merged_at is not None:
+        await day_counts.add(
+            session,
+            MergedDay,
+            {
+                "tenant_id": tenant_id,
+                "day": day_counts.utc_day(first.merged_at),
+                "repository_id": first.repository_id,
+            },
+            {"merged": 0, "linked": 1},
+            1,
         )
