@@ -223,26 +223,37 @@ async def services_of_repositories(
 STAGES = ("lead_seconds", "coding_seconds", "pickup_seconds", "review_seconds", "deploy_seconds")
 
 
-async def shipped_counts(
+async def shipped_by_day(
     session: AsyncSession,
     tenant_id: int,
     scope: Scope,
     start: datetime,
     end: datetime,
     rework_kinds: Iterable[str],
-) -> tuple[int, int, int]:
-    """Successful production deployments in [start, end): how many, how many with an
-    attributed incident, how many of a rework kind."""
-    row = (
-        await session.execute(
-            select(
-                func.count(),
-                func.count(case((Deployment.incident_count > 0, 1))),
-                func.count(case((Deployment.kind.in_(sorted(set(rework_kinds))), 1))),
-            ).where(*_shipped_where(tenant_id, scope, start, end))
+) -> list[tuple[date, int, int, int]]:
+    """Per UTC date with a successful production deployment in [start, end): how many, how
+    many with an attributed incident, how many of a rework kind (one pass for the counts and
+    the deployment days)."""
+    day = _utc_day(session, Deployment.deployed_at)
+    rows = await session.execute(
+        select(
+            day,
+            func.count(),
+            func.count(case((Deployment.incident_count > 0, 1))),
+            func.count(case((Deployment.kind.in_(sorted(set(rework_kinds))), 1))),
         )
-    ).one()
-    return int(row[0]), int(row[1]), int(row[2])
+        .where(*_shipped_where(tenant_id, scope, start, end))
+        .group_by(day)
+    )
+    return sorted(
+        (
+            value if isinstance(value, date) else date.fromisoformat(str(value)),
+            int(count),
+            int(failed),
+            int(reworked),
+        )
+        for value, count, failed, reworked in rows
+    )
 
 
 def _utc_day(session: AsyncSession, column: Any) -> Any:
@@ -250,19 +261,6 @@ def _utc_day(session: AsyncSession, column: Any) -> Any:
     if dialect_of(session) == "sqlite":
         return func.substr(column, 1, 10)
     return func.date(func.timezone("UTC", column))
-
-
-async def shipped_days(
-    session: AsyncSession, tenant_id: int, scope: Scope, start: datetime, end: datetime
-) -> list[date]:
-    """The distinct UTC dates with a successful production deployment in [start, end)."""
-    day = _utc_day(session, Deployment.deployed_at)
-    rows = await session.execute(
-        select(day).where(*_shipped_where(tenant_id, scope, start, end)).group_by(day)
-    )
-    return sorted(
-        value if isinstance(value, date) else date.fromisoformat(str(value)) for (value,) in rows
-    )
 
 
 async def failed_shipped(

@@ -417,10 +417,11 @@ async def dora(
     percentiles need (the same figures ``figures`` computes from the window's rows)."""
     scope = await resolve_scope(session, tenant_id, query)
     start, end = window.start, window.end
-    count, failed, reworked = await reads.shipped_counts(
-        session, tenant_id, scope, start, end, REWORK_KINDS
-    )
-    days = await reads.shipped_days(session, tenant_id, scope, start, end) if count else []
+    by_day = await reads.shipped_by_day(session, tenant_id, scope, start, end, REWORK_KINDS)
+    days = [day for day, _, _, _ in by_day]
+    count = sum(shipped for _, shipped, _, _ in by_day)
+    failed = sum(failures for _, _, failures, _ in by_day)
+    reworked = sum(reworks for _, _, _, reworks in by_day)
     deploys = FrequencyOut(
         deployments=count,
         days=window.days,
