@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bench.loadgen import percentile
 from vantage.app import create_app
@@ -51,7 +52,7 @@ from vantage.core.auth.service import api_keys as api_key_service
 from vantage.core.auth.service.tenants import create_tenant
 from vantage.core.db import Database, utcnow
 from vantage.packs.delivery.github.signature import signature_of
-from vantage.packs.delivery.models import Commit, PullRequest
+from vantage.packs.delivery.models import Commit
 from vantage.packs.delivery.pack import build_pack
 from vantage.packs.delivery.repository import deployments as rows
 from vantage.packs.delivery.repository import records
@@ -70,14 +71,16 @@ def _sha(label: str) -> str:
     return hashlib.sha1(label.encode()).hexdigest()  # noqa: S324 - an id
 
 
-def _changes(tenant_id: int, repository_id: int, index: int, tip: str | None) -> list[Any]:
-    """The commits and merged pull requests deployment ``index`` of a repository ships."""
+async def _store_changes(
+    session: AsyncSession, tenant_id: int, repository_id: int, index: int, tip: str | None
+) -> None:
+    """Store the commits and merged pull requests deployment ``index`` of a repository ships
+    (the pull requests as the app writes them, with their per-day counts)."""
     deployed = START + timedelta(hours=6 * index)
-    added: list[Any] = []
     for number in range(index * PULLS_PER_DEPLOYMENT, (index + 1) * PULLS_PER_DEPLOYMENT):
         merged = deployed - timedelta(minutes=30 + number % 50)
         sha = _sha(f"{tenant_id}-{repository_id}-{number}")
-        added.append(
+        session.add(
             Commit(
                 tenant_id=tenant_id,
                 repository_id=repository_id,
@@ -88,21 +91,21 @@ def _changes(tenant_id: int, repository_id: int, index: int, tip: str | None) ->
                 committed_at=merged,
             )
         )
-        added.append(
-            PullRequest(
-                tenant_id=tenant_id,
-                repository_id=repository_id,
-                number=number,
-                state="merged",
-                opened_at=merged - timedelta(hours=5),
-                merged_at=merged,
-                first_commit_at=merged - timedelta(hours=9),
-                merge_commit_sha=sha,
-                labels=[],
-            )
+        await records.upsert_pull_request(
+            session,
+            tenant_id,
+            repository_id,
+            {
+                "number": number,
+                "state": "merged",
+                "opened_at": merged - timedelta(hours=5),
+                "merged_at": merged,
+                "first_commit_at": merged - timedelta(hours=9),
+                "merge_commit_sha": sha,
+                "labels": [],
+            },
         )
         tip = sha
-    return added
 
 
 def _tip(tenant_id: int, repository_id: int, index: int) -> str | None:
@@ -123,7 +126,7 @@ async def _history(
     for index in range(deployments):
         async with database.transaction() as session:
             tip = _tip(tenant_id, repository.id, index - 1)
-            session.add_all(_changes(tenant_id, repository.id, index, tip))
+            await _store_changes(session, tenant_id, repository.id, index, tip)
             await session.flush()
             label = f"deploy-{service}-{index}"
             await record_deployment(
@@ -176,7 +179,9 @@ async def _incremental(
     samples = []
     for index in range(first, first + events):
         async with database.transaction() as session:
-            session.add_all(_changes(1, repository_id, index, _tip(1, repository_id, index - 1)))
+            await _store_changes(
+                session, 1, repository_id, index, _tip(1, repository_id, index - 1)
+            )
         before = await client.get(DORA_PATH, headers=headers)
         assert before.status_code == 200, before.text
         shipped = before.json()["deployment_frequency"]["deployments"]

@@ -16,7 +16,7 @@ from tests.packs.delivery.support import sha_of
 from tests.support.property_databases import new_tenant, opened_database
 from vantage.core.db import Database
 from vantage.core.windows import TimeWindow
-from vantage.packs.delivery.models import Commit, PullRequest
+from vantage.packs.delivery.models import Commit
 from vantage.packs.delivery.repository import records
 from vantage.packs.delivery.service.dora import DoraFilter, dora, dora_from_rows
 from vantage.packs.delivery.service.ingest import (
@@ -89,19 +89,22 @@ async def _pulls(database: Database, tenant_id: int, pulls: list[dict[str, Any]]
                 )
             )
             review = pr["review"]
-            session.add(
-                PullRequest(
-                    tenant_id=tenant_id,
-                    repository_id=repository.id,
-                    number=number,
-                    state="merged",
-                    opened_at=opened,
-                    merged_at=merged,
-                    first_commit_at=opened - timedelta(hours=pr["coding"]),
-                    first_review_at=None if review is None else opened + timedelta(minutes=review),
-                    merge_commit_sha=sha,
-                    labels=[],
-                )
+            await records.upsert_pull_request(
+                session,
+                tenant_id,
+                repository.id,
+                {
+                    "number": number,
+                    "state": "merged",
+                    "opened_at": opened,
+                    "merged_at": merged,
+                    "first_commit_at": opened - timedelta(hours=pr["coding"]),
+                    "first_review_at": None
+                    if review is None
+                    else opened + timedelta(minutes=review),
+                    "merge_commit_sha": sha,
+                    "labels": [],
+                },
             )
             parent = sha
         return repository.id

@@ -1,17 +1,19 @@
 """Tables of the delivery pack: sources and webhook deliveries, repositories, pull requests,
 reviews, commits, deployments with their status history, incidents, the lead-time rows kept as
-deployments land, and the portfolio mapping of repositories and services to teams and projects.
+deployments land with their counts per day, and the portfolio mapping of repositories and
+services to teams and projects.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -348,6 +350,42 @@ class LeadTime(Base):
     pickup_seconds: Mapped[float | None] = mapped_column(Float)
     review_seconds: Mapped[float | None] = mapped_column(Float)
     deploy_seconds: Mapped[float] = mapped_column(Float, nullable=False)
+
+
+class LeadTimeDay(Base):
+    """Per UTC day of deploy time, service and repository: how many lead-time rows there are,
+    and how many have a pickup and a review time (the other durations always have a value).
+
+    Written with the lead-time rows, in the same transaction, so the DORA counts of whole days
+    read one row per day and service instead of every pull request."""
+
+    __tablename__ = "delivery_lead_time_days"
+    # Clustered by its key on SQLite: a window's days are one contiguous range.
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    tenant_id: Mapped[int] = tenant_key()
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    service: Mapped[str] = mapped_column(String(200), primary_key=True)
+    repository_id: Mapped[int] = mapped_column(Key, primary_key=True)
+    lead_times: Mapped[int] = mapped_column(Integer, nullable=False)
+    pickups: Mapped[int] = mapped_column(Integer, nullable=False)
+    reviews: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class MergedDay(Base):
+    """Per UTC day of merge time and repository: how many pull requests were merged, and how
+    many of them a deployment shipped. Written with the pull requests, in the same
+    transaction, for the DORA coverage counts of whole days."""
+
+    __tablename__ = "delivery_merged_days"
+    # Clustered by its key on SQLite: a window's days are one contiguous range.
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    tenant_id: Mapped[int] = tenant_key()
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    repository_id: Mapped[int] = mapped_column(Key, primary_key=True)
+    merged: Mapped[int] = mapped_column(Integer, nullable=False)
+    linked: Mapped[int] = mapped_column(Integer, nullable=False)
 
 
 class Ownership(Base):

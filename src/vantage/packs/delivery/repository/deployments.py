@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vantage.core.dialect import insert_for
-from vantage.packs.delivery.models import Deployment, DeploymentStatus, Incident, LeadTime
+from vantage.packs.delivery.models import (
+    Deployment,
+    DeploymentStatus,
+    Incident,
+    LeadTime,
+    LeadTimeDay,
+)
+from vantage.packs.delivery.repository import day_counts
 
 SUCCESS = "success"
 
@@ -135,13 +142,88 @@ async def refresh_incident_count(session: AsyncSession, tenant_id: int, deployme
 
 
 async def save_lead_time(session: AsyncSession, values: dict[str, Any]) -> None:
-    """Insert or replace the lead-time row of one pull request."""
-    statement = insert_for(session, LeadTime).values(**values)
+    """Insert or replace the lead-time row of one pull request, and count it in the per-day
+    counts (a replaced row moves from the day, service and repository it had)."""
+    tenant_id = values["tenant_id"]
+    after = _tally_of(
+        values["deployed_at"],
+        values["service"],
+        values["repository_id"],
+        values.get("pickup_seconds"),
+        values.get("review_seconds"),
+    )
+    inserted = await session.execute(
+        insert_for(session, LeadTime)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["tenant_id", "pull_request_id"])
+        .returning(LeadTime.pull_request_id)
+    )
+    if inserted.first() is not None:
+        await _count_lead_time_day(session, tenant_id, after, 1)
+        return
+    before = await _lead_time_tally(session, tenant_id, values["pull_request_id"])
     await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["tenant_id", "pull_request_id"],
-            set_={key: statement.excluded[key] for key in values if key != "pull_request_id"},
+        update(LeadTime)
+        .where(
+            LeadTime.tenant_id == tenant_id,
+            LeadTime.pull_request_id == values["pull_request_id"],
         )
+        .values(**values)
+    )
+    if before != after:
+        if before is not None:
+            await _count_lead_time_day(session, tenant_id, before, -1)
+        await _count_lead_time_day(session, tenant_id, after, 1)
+
+
+# Where a lead-time row counts: (day, service, repository id, has a pickup, has a review).
+Tally = tuple[date, str, int, bool, bool]
+
+
+def _tally_of(
+    deployed_at: datetime,
+    service: str,
+    repository_id: int,
+    pickup: float | None,
+    review: float | None,
+) -> Tally:
+    return (
+        day_counts.utc_day(deployed_at),
+        service,
+        repository_id,
+        pickup is not None,
+        review is not None,
+    )
+
+
+async def _lead_time_tally(
+    session: AsyncSession, tenant_id: int, pull_request_id: int
+) -> Tally | None:
+    row = (
+        await session.execute(
+            select(
+                LeadTime.deployed_at,
+                LeadTime.service,
+                LeadTime.repository_id,
+                LeadTime.pickup_seconds,
+                LeadTime.review_seconds,
+            ).where(LeadTime.tenant_id == tenant_id, LeadTime.pull_request_id == pull_request_id)
+        )
+    ).first()
+    return None if row is None else _tally_of(*row)
+
+
+async def _count_lead_time_day(
+    session: AsyncSession, tenant_id: int, tally: Tally, step: int
+) -> None:
+    """Add ``step`` (1 or -1) lead-time rows to the counts of one day, service and repository."""
+    day, service, repository_id, picked, reviewed = tally
+    await day_counts.add(
+        session,
+        LeadTimeDay,
+        {"tenant_id": tenant_id, "day": day, "service": service, "repository_id": repository_id},
+        {"lead_times": 1, "pickups": int(picked), "reviews": int(reviewed)},
+        step,
     )
 
 

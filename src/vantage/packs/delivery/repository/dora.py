@@ -16,6 +16,8 @@ from vantage.packs.delivery.models import (
     Deployment,
     Incident,
     LeadTime,
+    LeadTimeDay,
+    MergedDay,
     Ownership,
     PullRequest,
 )
@@ -221,26 +223,37 @@ async def services_of_repositories(
 STAGES = ("lead_seconds", "coding_seconds", "pickup_seconds", "review_seconds", "deploy_seconds")
 
 
-async def shipped_counts(
+async def shipped_by_day(
     session: AsyncSession,
     tenant_id: int,
     scope: Scope,
     start: datetime,
     end: datetime,
     rework_kinds: Iterable[str],
-) -> tuple[int, int, int]:
-    """Successful production deployments in [start, end): how many, how many with an
-    attributed incident, how many of a rework kind."""
-    row = (
-        await session.execute(
-            select(
-                func.count(),
-                func.count(case((Deployment.incident_count > 0, 1))),
-                func.count(case((Deployment.kind.in_(sorted(set(rework_kinds))), 1))),
-            ).where(*_shipped_where(tenant_id, scope, start, end))
+) -> list[tuple[date, int, int, int]]:
+    """Per UTC date with a successful production deployment in [start, end): how many, how
+    many with an attributed incident, how many of a rework kind (one pass for the counts and
+    the deployment days)."""
+    day = _utc_day(session, Deployment.deployed_at)
+    rows = await session.execute(
+        select(
+            day,
+            func.count(),
+            func.count(case((Deployment.incident_count > 0, 1))),
+            func.count(case((Deployment.kind.in_(sorted(set(rework_kinds))), 1))),
         )
-    ).one()
-    return int(row[0]), int(row[1]), int(row[2])
+        .where(*_shipped_where(tenant_id, scope, start, end))
+        .group_by(day)
+    )
+    return sorted(
+        (
+            value if isinstance(value, date) else date.fromisoformat(str(value)),
+            int(count),
+            int(failed),
+            int(reworked),
+        )
+        for value, count, failed, reworked in rows
+    )
 
 
 def _utc_day(session: AsyncSession, column: Any) -> Any:
@@ -248,19 +261,6 @@ def _utc_day(session: AsyncSession, column: Any) -> Any:
     if dialect_of(session) == "sqlite":
         return func.substr(column, 1, 10)
     return func.date(func.timezone("UTC", column))
-
-
-async def shipped_days(
-    session: AsyncSession, tenant_id: int, scope: Scope, start: datetime, end: datetime
-) -> list[date]:
-    """The distinct UTC dates with a successful production deployment in [start, end)."""
-    day = _utc_day(session, Deployment.deployed_at)
-    rows = await session.execute(
-        select(day).where(*_shipped_where(tenant_id, scope, start, end)).group_by(day)
-    )
-    return sorted(
-        value if isinstance(value, date) else date.fromisoformat(str(value)) for (value,) in rows
-    )
 
 
 async def failed_shipped(
@@ -288,6 +288,55 @@ async def lead_time_counts(
         )
     ).one()
     return {name: int(count) for name, count in zip(STAGES, row, strict=True)}
+
+
+async def lead_time_day_counts(
+    session: AsyncSession, tenant_id: int, scope: Scope, first: date, last: date
+) -> dict[str, int]:
+    """``lead_time_counts`` of the whole UTC days [first, last), from the per-day counts."""
+    row = (
+        await session.execute(
+            select(
+                func.coalesce(func.sum(LeadTimeDay.lead_times), 0),
+                func.coalesce(func.sum(LeadTimeDay.pickups), 0),
+                func.coalesce(func.sum(LeadTimeDay.reviews), 0),
+            ).where(
+                LeadTimeDay.tenant_id == tenant_id,
+                LeadTimeDay.day >= first,
+                LeadTimeDay.day < last,
+                *_matching(scope, LeadTimeDay.service, LeadTimeDay.repository_id),
+            )
+        )
+    ).one()
+    rows, pickups, reviews = (int(value) for value in row)
+    # Lead, coding and deploy time always have a value: every row counts for them.
+    return {
+        "lead_seconds": rows,
+        "coding_seconds": rows,
+        "pickup_seconds": pickups,
+        "review_seconds": reviews,
+        "deploy_seconds": rows,
+    }
+
+
+async def merged_day_counts(
+    session: AsyncSession, tenant_id: int, scope: Scope, first: date, last: date
+) -> tuple[int, int]:
+    """``merged_counts`` of the whole UTC days [first, last), from the per-day counts."""
+    row = (
+        await session.execute(
+            select(
+                func.coalesce(func.sum(MergedDay.merged), 0),
+                func.coalesce(func.sum(MergedDay.linked), 0),
+            ).where(
+                MergedDay.tenant_id == tenant_id,
+                MergedDay.day >= first,
+                MergedDay.day < last,
+                *[MergedDay.repository_id.in_(sorted(c.pr_repository_ids)) for c in scope],
+            )
+        )
+    ).one()
+    return int(row[0]), int(row[1])
 
 
 async def lead_time_span(

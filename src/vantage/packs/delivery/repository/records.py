@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import ColumnElement, and_, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vantage.core.dialect import insert_for
-from vantage.packs.delivery.models import Commit, PullRequest, Repository, Review
+from vantage.packs.delivery.models import Commit, MergedDay, PullRequest, Repository, Review
+from vantage.packs.delivery.repository import day_counts
 
 # Reviews that count as someone looking at the change (a pending review is not yet visible).
 COUNTED_REVIEW_STATES = ("approved", "changes_requested", "commented", "dismissed")
@@ -97,7 +98,14 @@ async def upsert_pull_request(
     sticky: Iterable[str] = (),
 ) -> PullRequest:
     """Insert or update the pull request ``values["number"]``; the stored row. ``sticky``
-    columns keep their stored value when the update carries none."""
+    columns keep their stored value when the update carries none. The merged counts per day
+    follow the row."""
+    before = await _merged_tally(
+        session,
+        PullRequest.repository_id == repository_id,
+        PullRequest.number == values["number"],
+        tenant_id=tenant_id,
+    )
     statement = insert_for(session, PullRequest).values(
         tenant_id=tenant_id, repository_id=repository_id, **values
     )
@@ -114,7 +122,50 @@ async def upsert_pull_request(
     )
     found = await pull_request(session, tenant_id, repository_id, values["number"])
     assert found is not None
+    await _count_merged(
+        session, tenant_id, before, _tally_of(found.merged_at, repository_id, found.deployment_id)
+    )
     return found
+
+
+# Where a pull request counts: (day merged, repository id, shipped by a deployment); None
+# while it is not merged.
+Tally = tuple[date, int, bool] | None
+
+
+def _tally_of(merged_at: datetime | None, repository_id: int, deployment_id: int | None) -> Tally:
+    if merged_at is None:
+        return None
+    return (day_counts.utc_day(merged_at), repository_id, deployment_id is not None)
+
+
+async def _merged_tally(
+    session: AsyncSession, *where: ColumnElement[bool], tenant_id: int
+) -> Tally:
+    row = (
+        await session.execute(
+            select(
+                PullRequest.merged_at, PullRequest.repository_id, PullRequest.deployment_id
+            ).where(PullRequest.tenant_id == tenant_id, *where)
+        )
+    ).first()
+    return None if row is None else _tally_of(*row)
+
+
+async def _count_merged(session: AsyncSession, tenant_id: int, before: Tally, after: Tally) -> None:
+    """Move one pull request in the merged counts per day, from ``before`` to ``after``."""
+    if before == after:
+        return
+    for tally, step in ((before, -1), (after, 1)):
+        if tally is not None:
+            day, repository_id, linked = tally
+            await day_counts.add(
+                session,
+                MergedDay,
+                {"tenant_id": tenant_id, "day": day, "repository_id": repository_id},
+                {"merged": 1, "linked": int(linked)},
+                step,
+            )
 
 
 async def pull_request(
@@ -305,11 +356,30 @@ async def merged_prs_between(
 
 
 async def link_pull_request(
-    session: AsyncSession, tenant_id: int, pull_request_id: int, deployment_id: int | None
+    session: AsyncSession, tenant_id: int, pull_request_id: int, deployment_id: int
 ) -> None:
-    """Record which deployment shipped the pull request."""
-    await session.execute(
-        update(PullRequest)
-        .where(PullRequest.tenant_id == tenant_id, PullRequest.id == pull_request_id)
-        .values(deployment_id=deployment_id)
-    )
+    """Record which deployment shipped the pull request. Shipped for the first time, it
+    counts as linked on its merge day; moved to another deployment, the counts stand."""
+    where = (PullRequest.tenant_id == tenant_id, PullRequest.id == pull_request_id)
+    first = (
+        await session.execute(
+            update(PullRequest)
+            .where(*where, PullRequest.deployment_id.is_(None))
+            .values(deployment_id=deployment_id)
+            .returning(PullRequest.merged_at, PullRequest.repository_id)
+        )
+    ).first()
+    if first is None:
+        await session.execute(update(PullRequest).where(*where).values(deployment_id=deployment_id))
+    elif first.merged_at is not None:
+        await day_counts.add(
+            session,
+            MergedDay,
+            {
+                "tenant_id": tenant_id,
+                "day": day_counts.utc_day(first.merged_at),
+                "repository_id": first.repository_id,
+            },
+            {"merged": 0, "linked": 1},
+            1,
+        )

@@ -312,10 +312,60 @@ async def _percentiles(
     ]
 
 
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def _whole_days(window: TimeWindow) -> tuple[date, date] | None:
+    """The whole UTC days [first, last) inside the window, if there is one."""
+    first = window.start.astimezone(UTC).date()
+    if _midnight(first) < window.start:
+        first += timedelta(days=1)
+    last = window.end.astimezone(UTC).date()
+    return (first, last) if first < last else None
+
+
+def _edges(window: TimeWindow, days: tuple[date, date]) -> list[tuple[datetime, datetime]]:
+    """The parts of the window before and after its whole days (none when it starts and
+    ends at midnight)."""
+    parts = [(window.start, _midnight(days[0])), (_midnight(days[1]), window.end)]
+    return [(start, end) for start, end in parts if start < end]
+
+
+async def _lead_time_counts(
+    session: AsyncSession, tenant_id: int, scope: reads.Scope, window: TimeWindow
+) -> dict[str, int]:
+    """Per lead-time column, how many rows of the window have a value: whole days from the
+    per-day counts (a read that does not grow with the history), the edges from the rows."""
+    days = _whole_days(window)
+    if days is None:
+        return await reads.lead_time_counts(session, tenant_id, scope, window.start, window.end)
+    counts = await reads.lead_time_day_counts(session, tenant_id, scope, *days)
+    for start, end in _edges(window, days):
+        edge = await reads.lead_time_counts(session, tenant_id, scope, start, end)
+        counts = {name: counts[name] + edge[name] for name in counts}
+    return counts
+
+
+async def _merged_counts(
+    session: AsyncSession, tenant_id: int, scope: reads.Scope, window: TimeWindow
+) -> tuple[int, int]:
+    """Pull requests merged in the window and how many a deployment shipped: whole days from
+    the per-day counts, the edges from the rows."""
+    days = _whole_days(window)
+    if days is None:
+        return await reads.merged_counts(session, tenant_id, scope, window.start, window.end)
+    merged, linked = await reads.merged_day_counts(session, tenant_id, scope, *days)
+    for start, end in _edges(window, days):
+        more, shipped = await reads.merged_counts(session, tenant_id, scope, start, end)
+        merged, linked = merged + more, linked + shipped
+    return merged, linked
+
+
 async def _lead_time_of(
     session: AsyncSession, tenant_id: int, scope: reads.Scope, window: TimeWindow
 ) -> LeadTimeOut:
-    counts = await reads.lead_time_counts(session, tenant_id, scope, window.start, window.end)
+    counts = await _lead_time_counts(session, tenant_id, scope, window)
     # A window holding every lead-time row of the tenant needs no deploy-time filter.
     whole = False
     if counts["lead_seconds"]:
@@ -367,10 +417,11 @@ async def dora(
     percentiles need (the same figures ``figures`` computes from the window's rows)."""
     scope = await resolve_scope(session, tenant_id, query)
     start, end = window.start, window.end
-    count, failed, reworked = await reads.shipped_counts(
-        session, tenant_id, scope, start, end, REWORK_KINDS
-    )
-    days = await reads.shipped_days(session, tenant_id, scope, start, end) if count else []
+    by_day = await reads.shipped_by_day(session, tenant_id, scope, start, end, REWORK_KINDS)
+    days = [day for day, _, _, _ in by_day]
+    count = sum(shipped for _, shipped, _, _ in by_day)
+    failed = sum(failures for _, _, failures, _ in by_day)
+    reworked = sum(reworks for _, _, _, reworks in by_day)
     deploys = FrequencyOut(
         deployments=count,
         days=window.days,
@@ -390,7 +441,7 @@ async def dora(
     resolved = await reads.resolved_incidents(session, tenant_id, scope, start, end)
     repairs = [(i.resolved_at - i.created_at).total_seconds() for i in resolved]
     repair = MedianOut(count=len(repairs), p50_seconds=median(repairs))
-    prs, linked = await reads.merged_counts(session, tenant_id, scope, start, end)
+    prs, linked = await _merged_counts(session, tenant_id, scope, window)
     incidents, attributed = await reads.incident_counts(session, tenant_id, scope, start, end)
     watermark = await read_watermark(session, tenant_id, PACK_NAME)
     return _dora_out(
