@@ -1,5 +1,5 @@
-"""Vector indexes over unit vectors: exact and clustered (inverted file) in process; qdrant's
-in search/qdrant.py.
+"""Vector indexes over unit vectors: exact and clustered (inverted file) in process, and the
+backends' names (qdrant's indexes are in search/qdrant.py, pgvector's in search/pgvector.py).
 
 Scores are cosine similarities (dot products of unit vectors). The clustered index trains
 k-means centroids (about sqrt(n) of them) once it holds ``train_at`` vectors and then scans
