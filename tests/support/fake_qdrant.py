@@ -149,16 +149,13 @@ class _Api:
 
     def delete(self, body: dict[str, Any], name: str) -> Any:
         collection = self._collection(name)
-        if "points" in body:
-            doomed = {int(key) for key in body["points"]}
-        else:
-            doomed = {
-                key
-                for key, (_, payload) in collection.points.items()
-                if _matches(body["filter"], key, payload)
-            }
+        doomed = [
+            key
+            for key, (_, payload) in collection.points.items()
+            if _matches(body["filter"], key, payload)
+        ]
         for key in doomed:
-            collection.points.pop(key, None)
+            del collection.points[key]
         return _done()
 
     def query(self, body: dict[str, Any], name: str) -> Any:
@@ -198,7 +195,7 @@ def _handler_for(api: _Api) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(encoded)
 
-        do_GET = do_PUT = do_POST = do_DELETE = _serve  # noqa: N815 (the names http.server calls)
+        do_GET = do_PUT = do_POST = _serve  # noqa: N815 (the names http.server calls)
 
         def log_message(self, format: str, *args: Any) -> None:
             pass  # tests read ``state.requests`` instead

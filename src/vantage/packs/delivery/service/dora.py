@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,6 +31,8 @@ from vantage.packs.delivery.schemas import (
 from vantage.packs.delivery.service.bands import all_bands
 from vantage.packs.delivery.service.ingest import PACK_NAME
 from vantage.packs.delivery.service.stats import median, percent, percentile, share
+
+T = TypeVar("T")
 
 REWORK_KINDS = frozenset({"hotfix", "rollback", "revert"})
 
@@ -332,34 +335,45 @@ def _edges(window: TimeWindow, days: tuple[date, date]) -> list[tuple[datetime, 
     return [(start, end) for start, end in parts if start < end]
 
 
+async def _by_days_and_edges(
+    window: TimeWindow,
+    whole_days: Callable[[date, date], Awaitable[T]],
+    rows: Callable[[datetime, datetime], Awaitable[T]],
+    plus: Callable[[T, T], T],
+) -> T:
+    """A count over the window: its whole days from the per-day counts (a read that does not
+    grow with the history), the parts before and after them from the rows."""
+    days = _whole_days(window)
+    if days is None:
+        return await rows(window.start, window.end)
+    total = await whole_days(*days)
+    for start, end in _edges(window, days):
+        total = plus(total, await rows(start, end))
+    return total
+
+
 async def _lead_time_counts(
     session: AsyncSession, tenant_id: int, scope: reads.Scope, window: TimeWindow
 ) -> dict[str, int]:
-    """Per lead-time column, how many rows of the window have a value: whole days from the
-    per-day counts (a read that does not grow with the history), the edges from the rows."""
-    days = _whole_days(window)
-    if days is None:
-        return await reads.lead_time_counts(session, tenant_id, scope, window.start, window.end)
-    counts = await reads.lead_time_day_counts(session, tenant_id, scope, *days)
-    for start, end in _edges(window, days):
-        edge = await reads.lead_time_counts(session, tenant_id, scope, start, end)
-        counts = {name: counts[name] + edge[name] for name in counts}
-    return counts
+    """Per lead-time column, how many rows of the window have a value."""
+    return await _by_days_and_edges(
+        window,
+        partial(reads.lead_time_day_counts, session, tenant_id, scope),
+        partial(reads.lead_time_counts, session, tenant_id, scope),
+        lambda counts, more: {name: counts[name] + more[name] for name in counts},
+    )
 
 
 async def _merged_counts(
     session: AsyncSession, tenant_id: int, scope: reads.Scope, window: TimeWindow
 ) -> tuple[int, int]:
-    """Pull requests merged in the window and how many a deployment shipped: whole days from
-    the per-day counts, the edges from the rows."""
-    days = _whole_days(window)
-    if days is None:
-        return await reads.merged_counts(session, tenant_id, scope, window.start, window.end)
-    merged, linked = await reads.merged_day_counts(session, tenant_id, scope, *days)
-    for start, end in _edges(window, days):
-        more, shipped = await reads.merged_counts(session, tenant_id, scope, start, end)
-        merged, linked = merged + more, linked + shipped
-    return merged, linked
+    """Pull requests merged in the window, and how many of them a deployment shipped."""
+    return await _by_days_and_edges(
+        window,
+        partial(reads.merged_day_counts, session, tenant_id, scope),
+        partial(reads.merged_counts, session, tenant_id, scope),
+        lambda counts, more: (counts[0] + more[0], counts[1] + more[1]),
+    )
 
 
 async def _lead_time_of(
