@@ -6,6 +6,7 @@
 - ``Dialect``: binding timestamps and dates for hand-written SQL the way SQLAlchemy's types
   store them; ``DialectStatement``: a statement whose text differs between the two.
 - ``chunks``: batches of rows whose bind parameters stay under SQLite's limit.
+- ``tenant_rows``: a tenant's rows by a list of primary keys.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Insert, TextClause, case, text
+from sqlalchemy import Insert, TextClause, and_, case, literal_column, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
 Item = TypeVar("Item")
@@ -68,6 +70,21 @@ def greatest(new: ColumnElement[Any], old: ColumnElement[Any]) -> ColumnElement[
 def least(new: ColumnElement[Any], old: ColumnElement[Any]) -> ColumnElement[Any]:
     """The smaller of two values (``old`` when they tie or either is NULL), on both databases."""
     return case((new < old, new), else_=old)
+
+
+Column = ColumnElement[Any] | InstrumentedAttribute[Any]
+
+
+def tenant_rows(
+    tenant: Column, tenant_id: int, key: Column, keys: Sequence[Any]
+) -> ColumnElement[bool]:
+    """The rows of ``tenant_id`` among those whose primary key is in ``keys``.
+
+    The tenant is written ``tenant + 0`` so that it is only a filter: without statistics SQLite
+    otherwise prefers an index that starts with the tenant to the primary key, and reads every
+    row of the tenant to find a few hundred (ten times slower at 65,000 rows).
+    """
+    return and_(tenant + literal_column("0") == tenant_id, key.in_(keys))
 
 
 def chunks(items: Sequence[Item], size: int = CHUNK) -> list[Sequence[Item]]:

@@ -1,11 +1,13 @@
 """Random histories of batches (re-sent requests, late arrivals, several developers and models,
 sessions by id and by gaps): the daily rollup equals plain SQL over the stored requests, and
-the sessions hold exactly their requests with the gap rule kept."""
+the sessions hold exactly their requests, with every figure equal to a recompute from them and
+the gap rule kept."""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -37,6 +39,7 @@ request = st.fixed_dictionaries(
         "rating": st.sampled_from((None, "positive", "negative")),
         "session": st.sampled_from((None, None, "s1", "s2")),
         "cost": st.sampled_from((None, 0.0, 0.0125)),
+        "repository": st.sampled_from((None, None, "org/a", "org/b")),
     }
 )
 # Request ids come from a small pool, so later batches re-send earlier requests.
@@ -49,7 +52,7 @@ def _payload(number: int, r: dict[str, Any]) -> dict[str, Any]:
     return payload(
         f"r{number}", at, user=r["user"], model=f"openai/{r['model']}", failed=r["failed"],
         shown=r["shown"], accepted=min(r["accepted"], r["shown"]), rating=r["rating"],
-        session=r["session"], cost=r["cost"], seconds=30,
+        session=r["session"], cost=r["cost"], repository=r["repository"], seconds=30,
     )  # fmt: skip
 
 
@@ -90,18 +93,42 @@ async def _check_rollup(database: Database, tenant_id: int) -> None:
     assert got == {key: [int(v) for v in sums] for key, sums in expected.items()}
 
 
+def _session_figures(rows: list[Any]) -> tuple[Any, ...]:
+    """A session's figures recomputed from its requests: counts, span, models, and the
+    repository of the latest request (by start, then id) that names one."""
+    ordered = sorted(rows, key=lambda r: (_utc(r[3]), r[11]))
+    named = [r[10] for r in ordered if r[10]]
+    return (
+        len(rows), sum(int(r[5]) for r in rows), sum(int(r[6]) for r in rows),
+        sum(int(r[7]) for r in rows), sum(int(r[8] or 0) for r in rows),
+        sum(int(r[12]) for r in rows), _utc(ordered[0][3]), max(_utc(r[4]) for r in rows),
+        sorted({r[9] for r in rows}), named[-1] if named else None,
+    )  # fmt: skip
+
+
+def _stored_figures(row: Any) -> tuple[Any, ...]:
+    requests, tokens_in, tokens_out, failed, cost, unpriced, started, ended, models, repo = row
+    stored = json.loads(models) if isinstance(models, str) else models
+    return (
+        int(requests), int(tokens_in), int(tokens_out), int(failed), int(cost), int(unpriced),
+        _utc(started), _utc(ended), stored, repo,
+    )  # fmt: skip
+
+
 async def _check_sessions(database: Database, tenant_id: int) -> None:
     traces = await _raw(
         database,
         "SELECT session_id, session_key, developer, started_at, ended_at, input_tokens, "
-        "output_tokens FROM aidev_traces WHERE tenant_id = :t",
+        "output_tokens, failed, cost_nano, model, repository, id, unpriced "
+        "FROM aidev_traces WHERE tenant_id = :t",
         tenant_id,
     )
     sessions = {
         row[0]: row
         for row in await _raw(
             database,
-            "SELECT id, session_key, developer, started_at, ended_at, requests, tokens "
+            "SELECT id, session_key, developer, requests, input_tokens, output_tokens, failed, "
+            "cost_nano, unpriced, started_at, ended_at, models, repository, tokens "
             "FROM aidev_sessions WHERE tenant_id = :t",
             tenant_id,
         )
@@ -118,18 +145,16 @@ async def _check_sessions(database: Database, tenant_id: int) -> None:
     assert set(members) == set(sessions)
     gap_spans: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
     for session_id, rows in members.items():
-        _, key, developer, started, ended, requests, tokens = sessions[session_id]
-        assert requests == len(rows)
-        assert tokens == sum(r[5] + r[6] for r in rows)
-        assert _utc(started) == min(_utc(r[3]) for r in rows)
-        assert _utc(ended) == max(_utc(r[4]) for r in rows)
-        if key is None:
+        stored = sessions[session_id]
+        assert _stored_figures(stored[3:13]) == _session_figures(rows)
+        assert stored[13] == stored[4] + stored[5]
+        if stored[1] is None:
             ordered = sorted(rows, key=lambda r: _utc(r[3]))
             latest_end = _utc(ordered[0][4])
             for row in ordered[1:]:
                 assert _utc(row[3]) - latest_end <= GAP
                 latest_end = max(latest_end, _utc(row[4]))
-            gap_spans[developer].append((_utc(started), _utc(ended)))
+            gap_spans[stored[2]].append((_utc(stored[9]), _utc(stored[10])))
     for spans in gap_spans.values():
         spans.sort()
         for (_, end), (start, _) in itertools.pairwise(spans):
@@ -161,3 +186,34 @@ def test_rollup_and_sessions_equal_raw_sql_sqlite(sqlite_url: str, batches: Any)
 @given(batches=history)
 def test_rollup_and_sessions_equal_raw_sql_postgres(postgres_url: str, batches: Any) -> None:
     asyncio.run(_run(postgres_url, batches))
+
+
+async def _concurrent_batches(url: str) -> None:
+    """Eight batches written at once, each adding requests to two session ids a first batch
+    created and to one it did not: the sessions end up with every request counted once."""
+    async with opened_database(url) as database:
+        tenant_id = await new_tenant(database)
+        ingestor = TraceIngestor(database, load_price_table(None), GAP)
+
+        def unit(number: int) -> Unit:
+            r = {
+                "user": "a@x.io", "minute": number % 50, "model": MODELS[number % 3],
+                "failed": number % 4 == 0, "shown": 1, "accepted": 1, "rating": None,
+                "session": ("s1", "s2", "s3")[number % 3], "cost": 0.0125,
+                "repository": ("org/a", None, "org/b")[number % 5 % 3],
+            }  # fmt: skip
+            return Unit(number, read_record(_payload(number, r)))
+
+        await ingestor.write(tenant_id, [unit(0), unit(1)])
+        await asyncio.gather(
+            *(ingestor.write(tenant_id, [unit(n) for n in range(b, 200, 8)]) for b in range(2, 10))
+        )
+        await _check_sessions(database, tenant_id)
+
+
+def test_concurrent_batches_into_one_session_sqlite(sqlite_url: str) -> None:
+    asyncio.run(_concurrent_batches(sqlite_url))
+
+
+def test_concurrent_batches_into_one_session_postgres(postgres_url: str) -> None:
+    asyncio.run(_concurrent_batches(postgres_url))

@@ -38,6 +38,11 @@ def _adding_upsert(session: AsyncSession) -> Insert:
 
 
 async def add_to_daily(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Add each row's sums to its day's rollup row (creating it when new)."""
+    """Add each row's sums to its day's rollup row (creating it when new).
+
+    Rows go in key order, so that on PostgreSQL concurrent batches lock the rollup rows they
+    share in the same order and wait for each other instead of deadlocking.
+    """
     if rows:
-        await session.execute(_adding_upsert(session), list(rows))
+        ordered = sorted(rows, key=lambda row: tuple(row[name] for name in DAILY_KEY))
+        await session.execute(_adding_upsert(session), ordered)

@@ -6,11 +6,12 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Table, Update, bindparam, case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vantage.core.dialect import chunks
+from vantage.core.dialect import chunks, greatest, least, tenant_rows
 from vantage.core.repository import insert_new_rows
 from vantage.packs.aidev.models import Session, Trace
 
@@ -44,6 +45,8 @@ class SessionTotals:
     unpriced: int = 0
     models: set[str] = field(default_factory=set)
     repository: str | None = None
+    # When the latest request naming ``repository`` started (what decides a merge's repository).
+    repository_at: datetime | None = None
 
 
 def _lock_key(tenant_id: int, developer: str) -> int:
@@ -207,9 +210,83 @@ async def delete_sessions(session: AsyncSession, tenant_id: int, ids: Iterable[i
     for chunk in chunks(sorted(set(ids))):
         await session.execute(
             delete(Session)
-            .where(Session.tenant_id == tenant_id, Session.id.in_(chunk))
+            .where(tenant_rows(Session.tenant_id, tenant_id, Session.id, chunk))
             .execution_options(synchronize_session=False)
         )
+
+
+async def add_to_sessions(
+    session: AsyncSession, tenant_id: int, additions: dict[int, SessionTotals]
+) -> set[int]:
+    """Add requests' totals to the existing sessions they joined (by session id); the ids of
+    those whose repository depends on the order of their stored requests, left for a refresh.
+
+    Adding is what a refresh would compute when the new requests are the newest rows: span
+    widened, counts summed, models united, and the repository the newest request's when it
+    started no earlier than every stored one (or none of those named one). The rows are locked
+    first, so that on PostgreSQL a concurrent batch adds after this one, not over it.
+    """
+    table = Session.__table__
+    assert isinstance(table, Table)
+    undecided: set[int] = set()
+    updates = []
+    for chunk in chunks(sorted(additions), LOOKUP_CHUNK):
+        result = await session.execute(
+            select(table.c.id, table.c.ended_at, table.c.models, table.c.repository)
+            .where(tenant_rows(table.c.tenant_id, tenant_id, table.c.id, chunk))
+            .order_by(table.c.id)
+            # FOR NO KEY UPDATE: the batch's own trace rows hold a key-share lock on the session
+            # through their foreign key, which a plain FOR UPDATE would wait on (a deadlock).
+            .with_for_update(key_share=True)
+        )
+        for session_id, ended_at, models, repository in result.all():
+            added = additions[session_id]
+            if added.repository_at is not None and repository and added.repository_at < ended_at:
+                undecided.add(session_id)
+                continue
+            updates.append(_addition(session_id, added, models, repository))
+    if updates:
+        await session.execute(_session_addition_update(tenant_id), updates)
+    return undecided
+
+
+def _addition(
+    session_id: int, added: SessionTotals, models: Iterable[str], repository: str | None
+) -> dict[str, object]:
+    return {
+        "row_id": session_id, "add_started_at": added.started_at,
+        "add_ended_at": added.ended_at, "add_requests": added.requests,
+        "add_failed": added.failed, "add_input_tokens": added.input_tokens,
+        "add_output_tokens": added.output_tokens,
+        "add_tokens": added.input_tokens + added.output_tokens,
+        "add_cost_nano": added.cost_nano, "add_unpriced": added.unpriced,
+        "new_models": sorted(added.models.union(models)),
+        "new_repository": added.repository or repository,
+    }  # fmt: skip
+
+
+def _session_addition_update(tenant_id: int) -> Update:
+    """One UPDATE run for many sessions: the counters incremented in place, so that a
+    concurrent batch's increments are kept whatever the order."""
+    table = Session.__table__
+    assert isinstance(table, Table)
+    counters = (
+        "requests", "failed", "input_tokens", "output_tokens", "tokens", "cost_nano", "unpriced",
+    )  # fmt: skip
+    started = bindparam("add_started_at", type_=table.c.started_at.type)
+    ended = bindparam("add_ended_at", type_=table.c.ended_at.type)
+    values: dict[str, Any] = {name: table.c[name] + bindparam(f"add_{name}") for name in counters}
+    values |= {
+        "started_at": least(started, table.c.started_at),
+        "ended_at": greatest(ended, table.c.ended_at),
+        "models": bindparam("new_models", type_=table.c.models.type),
+        "repository": bindparam("new_repository", type_=table.c.repository.type),
+    }
+    return (
+        update(table)
+        .where(table.c.tenant_id == tenant_id, table.c.id == bindparam("row_id"))
+        .values(values)
+    )
 
 
 async def refresh_sessions(session: AsyncSession, tenant_id: int, ids: Iterable[int]) -> None:

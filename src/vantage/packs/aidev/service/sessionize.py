@@ -90,7 +90,7 @@ def _keyed_totals(requests: Sequence[NewRequest]) -> dict[str, repository.Sessio
         order = (request.started_at, request.row_id)
         if request.repository and (key not in latest or order > latest[key]):
             latest[key] = order
-            into.repository = request.repository
+            into.repository, into.repository_at = request.repository, request.started_at
     return totals
 
 
@@ -116,16 +116,31 @@ async def open_keyed_sessions(
 
 
 async def _settle_keyed(
-    session: AsyncSession, keyed: KeyedSessions, kept: set[str], dropped: set[str], tenant_id: int
+    session: AsyncSession,
+    tenant_id: int,
+    keyed: KeyedSessions,
+    written: Sequence[tuple[NewRequest, int]],
+    dropped: set[str],
 ) -> tuple[set[int], set[int]]:
-    """The keyed sessions touched by the written requests, and those to refresh: the ones that
-    existed before, and new ones whose totals counted a request that was not written (stored
-    before, or by a concurrent writer). A new session none of whose requests was written is
-    removed."""
-    touched = {keyed.ids[key] for key in kept}
+    """The keyed sessions touched by the ``written`` requests (each with its new row id), and
+    those still to refresh.
+
+    Sessions that existed before get the written requests' totals added. A new session none of
+    whose requests was written is removed; a new one whose totals counted a request that was
+    not written (stored before, or by a concurrent writer) is refreshed.
+    """
+    touched: set[int] = set()
+    joined: list[NewRequest] = []
+    for request, row_id in written:
+        session_id = keyed.ids[str(request.session_key)]
+        touched.add(session_id)
+        if session_id not in keyed.created:
+            joined.append(replace(request, row_id=row_id))
+    additions = {keyed.ids[key]: totals for key, totals in _keyed_totals(joined).items()}
+    undecided = await repository.add_to_sessions(session, tenant_id, additions)
     overcounted = {keyed.ids[key] for key in dropped} & keyed.created
     await repository.delete_sessions(session, tenant_id, overcounted - touched)
-    return touched, (touched - keyed.created) | (overcounted & touched)
+    return touched, undecided | (overcounted & touched)
 
 
 async def _by_gaps(
@@ -168,15 +183,18 @@ async def cut_sessions(
     ``requests`` are those ``open_keyed_sessions`` saw; ``written`` is each one's new row id,
     or None when it was not written (a duplicate).
     """
-    kept: set[str] = set()
+    keyed_written: list[tuple[NewRequest, int]] = []
     dropped: set[str] = set()
     by_developer: dict[str, list[NewRequest]] = {}
     for request, row_id in zip(requests, written, strict=True):
-        if request.session_key is not None:
-            (dropped if row_id is None else kept).add(request.session_key)
-        elif row_id is not None and request.developer != UNKNOWN:
+        if row_id is None:
+            if request.session_key is not None:
+                dropped.add(request.session_key)
+        elif request.session_key is not None:
+            keyed_written.append((request, row_id))
+        elif request.developer != UNKNOWN:
             by_developer.setdefault(request.developer, []).append(replace(request, row_id=row_id))
-    touched, stale = await _settle_keyed(session, keyed, kept, dropped, tenant_id)
+    touched, stale = await _settle_keyed(session, tenant_id, keyed, keyed_written, dropped)
     assignments: list[tuple[int, int]] = []
     await repository.lock_developers(session, tenant_id, by_developer)
     for developer, own in by_developer.items():
