@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vantage.core.dialect import tenant_rows
 from vantage.packs.delivery.models import Commit, PullRequest, Repository
 
 CHUNK = 500
@@ -34,7 +35,9 @@ async def commits_after_first_review(
                 ),
             )
             .where(
-                PullRequest.tenant_id == tenant_id, PullRequest.id.in_(ids[begin : begin + CHUNK])
+                tenant_rows(
+                    PullRequest.tenant_id, tenant_id, PullRequest.id, ids[begin : begin + CHUNK]
+                )
             )
             .group_by(PullRequest.id)
         )

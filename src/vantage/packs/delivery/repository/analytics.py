@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vantage.core.dialect import tenant_rows
 from vantage.packs.delivery.models import Commit, Deployment, PullRequest, Repository, Review
 from vantage.packs.delivery.repository.deployments import SUCCESS
 
@@ -101,7 +102,9 @@ async def reworked_pull_requests(
                 ),
             )
             .where(
-                PullRequest.tenant_id == tenant_id, PullRequest.id.in_(ids[begin : begin + CHUNK])
+                tenant_rows(
+                    PullRequest.tenant_id, tenant_id, PullRequest.id, ids[begin : begin + CHUNK]
+                )
             )
             .distinct()
         )
