@@ -24,9 +24,12 @@ def _plan(database: Path, table: Table, where: ColumnElement[bool]) -> str:
 
 
 @pytest.mark.parametrize("model", [Session, PullRequest])
-def test_rows_by_id_use_the_primary_key(sqlite_url: str, model: type) -> None:
+def test_rows_by_id_use_the_primary_key(
+    sqlite_url: str, model: type[Session | PullRequest]
+) -> None:
     database = Path(sqlite_url.split("///", 1)[1].split("?", 1)[0].removeprefix("file:"))
     table = model.__table__
+    assert isinstance(table, Table)
     ids = list(range(1, 200))
     plain = _plan(database, table, (table.c.tenant_id == 1) & table.c.id.in_(ids))
     assert "PRIMARY KEY" not in plain  # the trap the helper avoids
