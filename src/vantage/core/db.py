@@ -3,7 +3,9 @@
 SQLite discipline (embedded default): one file in WAL mode, so readers never block the writer.
 SQLite admits one writer at a time, so every write transaction starts with ``BEGIN IMMEDIATE``:
 it takes the write lock up front and waits (``busy_timeout``) instead of failing half-way when
-two deferred transactions both try to upgrade. Reads go through a separate engine whose
+two deferred transactions both try to upgrade; within one process, writers queue for their turn
+first-come first-served before they ask SQLite (whose busy handler polls, and can starve a waiter
+behind a writer that commits back to back). Reads go through a separate engine whose
 connections are ``query_only`` and begin deferred, so they never queue behind writers.
 """
 
@@ -11,8 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import sqlite3
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -39,6 +44,10 @@ logger = structlog.get_logger("vantage.db")
 AFTER_COMMIT_KEY = "vantage.after_commit"
 WATERMARK_COPIES_KEY = "vantage.watermark_copies"
 AfterCommit = Callable[[], Awaitable[None]]
+
+# Set while a task holds its process's SQLite write turn, so a nested transaction does not wait
+# for itself (it meets SQLite's own lock instead, as it would without the turn).
+_holding_write_turn: ContextVar[bool] = ContextVar("vantage_holding_write_turn", default=False)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -129,6 +138,25 @@ def _file_identity(path: Path) -> tuple[int, int] | None:
     return (stat.st_dev, stat.st_ino)
 
 
+def _switch_to_wal(cursor: Any, wait_s: float) -> None:
+    """``PRAGMA journal_mode=WAL``, retried while another connection is switching the file.
+
+    The switch needs the file to itself, and SQLite answers a concurrent one (two server
+    processes opening a new file at once) with "locked" at once rather than through its busy
+    handler. Migrated files are already in WAL mode, where this is a no-op.
+    """
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise
+        # Runs inside the connect hook, which is synchronous; the wait is rare and short.
+        time.sleep(0.01)
+
+
 def _install_sqlite_hooks(
     engine: AsyncEngine, path: Path, settings: Settings, *, writer: bool
 ) -> None:
@@ -143,9 +171,11 @@ def _install_sqlite_hooks(
         # Reads of large indexes: memory-mapped pages cost no system call per page, and a page
         # cache larger than the 2 MB default keeps the upper levels of every index resident.
         pragmas += [f"mmap_size={SQLITE_MMAP_BYTES}", f"cache_size=-{SQLITE_CACHE_KIB}"]
-        pragmas += ["journal_mode=WAL", "synchronous=NORMAL"] if writer else ["query_only=ON"]
+        pragmas += ["synchronous=NORMAL"] if writer else ["query_only=ON"]
         for pragma in pragmas:
             cursor.execute(f"PRAGMA {pragma}")
+        if writer:
+            _switch_to_wal(cursor, settings.sqlite_busy_timeout_ms / 1000)
         cursor.close()
         record.info["file_identity"] = _file_identity(path)
 
@@ -242,6 +272,11 @@ class Database:
             self.write_engine, expire_on_commit=False, info=info
         )
         self.read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False, info=info)
+        # SQLite admits one writer and its busy handler polls: a writer committing batch after
+        # batch re-takes the lock before a waiter's next poll, and the waiter times out. Writers
+        # of one process therefore queue first-come first-served for their turn.
+        self._write_turn = asyncio.Lock() if self.sqlite_path is not None else None
+        self._write_turn_wait_s = settings.sqlite_busy_timeout_ms / 1000
 
     @property
     def dialect(self) -> str:
@@ -250,7 +285,7 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A write unit of work: commits once when the block succeeds, rolls back otherwise."""
-        async with self.write_sessions() as session:
+        async with self._write_turn_held(), self.write_sessions() as session:
             try:
                 yield session
             except BaseException:
@@ -262,6 +297,26 @@ class Database:
             finally:
                 callbacks = session.info.pop(AFTER_COMMIT_KEY, [])
         await _run_after_commit(callbacks)
+
+    @asynccontextmanager
+    async def _write_turn_held(self) -> AsyncIterator[None]:
+        turn = self._write_turn
+        if turn is None or _holding_write_turn.get():
+            yield
+            return
+        try:
+            async with asyncio.timeout(self._write_turn_wait_s):
+                await turn.acquire()
+        except TimeoutError:
+            raise exc.TimeoutError(
+                f"no write turn on the database within {self._write_turn_wait_s:g} s"
+            ) from None
+        holding = _holding_write_turn.set(True)
+        try:
+            yield
+        finally:
+            _holding_write_turn.reset(holding)
+            turn.release()
 
     @asynccontextmanager
     async def reader(self) -> AsyncIterator[AsyncSession]:

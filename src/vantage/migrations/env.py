@@ -36,6 +36,11 @@ def _migration_url(url: str) -> str:
 
 def _run(connection: Connection) -> None:
     is_postgres = connection.dialect.name == "postgresql"
+    if connection.dialect.name == "sqlite":
+        # A file born in WAL mode spares the servers that open it next the switch, which needs
+        # the file to themselves.
+        connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+        connection.commit()
     if is_postgres:
         connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         connection.commit()  # the lock is held by the session; migrations run in their own txns
