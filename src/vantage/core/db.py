@@ -272,9 +272,7 @@ class Database:
             self.write_engine, expire_on_commit=False, info=info
         )
         self.read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False, info=info)
-        # SQLite admits one writer and its busy handler polls: a writer committing batch after
-        # batch re-takes the lock before a waiter's next poll, and the waiter times out. Writers
-        # of one process therefore queue first-come first-served for their turn.
+        # Writers of one process take turns on SQLite (see the module docstring for why).
         self._write_turn = asyncio.Lock() if self.sqlite_path is not None else None
         self._write_turn_wait_s = settings.sqlite_busy_timeout_ms / 1000
 
