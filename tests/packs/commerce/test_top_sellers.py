@@ -51,3 +51,27 @@ async def test_top_sellers_are_the_head_of_the_ranking(
     got = [(row.external_id, row.amount_minor, row.units, row.orders) for row in top]
     assert got == expected
     assert got == [(row.external_id, row.amount_minor, row.units, row.orders) for row in ranking]
+
+
+async def test_tied_products_rank_by_their_own_ids_whatever_order_they_arrived_in(
+    database_url: str,
+) -> None:
+    """Internal ids follow arrival order; two imports of the same sales must rank alike."""
+    ties = [
+        order(f"t{n}", "c1", "2025-03-05T10:00:00Z", "completed", (product, 1, "3.00"))
+        for n, product in enumerate(("pb", "pc", "pa"))
+    ]
+    async with open_database(database_url) as database:
+        tenant_id = await new_tenant(database, f"tie-{uuid.uuid4().hex[:10]}")
+        await ingest(database, tenant_id, ties)
+        async with database.reader() as session:
+            top = await reads.top_sellers(session, tenant_id, MARCH, 2)
+            ranking = await reads.product_ranking(
+                session, tenant_id, MARCH, sort="revenue", descending=True, limit=3, offset=0
+            )
+            ascending = await reads.product_ranking(
+                session, tenant_id, MARCH, sort="units", descending=False, limit=3, offset=0
+            )
+    assert [row.external_id for row in top] == ["pc", "pb"]
+    assert [row.external_id for row in ranking] == ["pc", "pb", "pa"]
+    assert [row.external_id for row in ascending] == ["pa", "pb", "pc"]

@@ -162,7 +162,8 @@ def _difference(
 def _ranking(seeks: Seeks, lateral: bool, only: bool, sort: str, descending: bool) -> Select[Any]:
     """Products with sales in the window, ranked, one page (``:limit``, ``:offset``)."""
     w = _window_sums(seeks, lateral=lateral, only=only).cte("w")
-    column, tiebreak = w.c[PRODUCT_SORT_COLUMNS[sort]], w.c.product_id
+    # Ties go by the product's own id: internal ids depend on the order products arrived in.
+    column, tiebreak = w.c[PRODUCT_SORT_COLUMNS[sort]], PRODUCTS.c.external_id
     order = (column.desc(), tiebreak.desc()) if descending else (column.asc(), tiebreak.asc())
     return (
         select(
@@ -234,8 +235,11 @@ def _revenue_ranking(seeks: Seeks, lateral: bool) -> Select[Any]:
     source: FromClause = p
     for probe in joins:
         source = source.outerjoin(probe, true())
+    source = source.join(
+        PRODUCTS, and_(PRODUCTS.c.id == p.c.product_id, PRODUCTS.c.tenant_id == bindparam("t"))
+    )
     query = (
-        select(p.c.product_id, revenue.label("amount_minor"))
+        select(p.c.product_id, PRODUCTS.c.external_id, revenue.label("amount_minor"))
         .select_from(source)
         .where(p.c.tenant_id == bindparam("t"))
     )
@@ -243,7 +247,7 @@ def _revenue_ranking(seeks: Seeks, lateral: bool) -> Select[Any]:
     r = query.subquery("r")
     return (
         select(r.c.product_id, r.c.amount_minor)
-        .order_by(r.c.amount_minor.desc(), r.c.product_id.desc())
+        .order_by(r.c.amount_minor.desc(), r.c.external_id.desc())
         .limit(bindparam("limit"))
     )
 
