@@ -8,12 +8,14 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 
 from tests.conftest import ClientFactory
 from vantage.core.auth.models import Tenant
-from vantage.core.db import Database
+from vantage.core.db import Database, is_database_unavailable, is_transient_conflict
+from vantage.core.problems import install_error_handlers
 
 
 @pytest.fixture
@@ -183,3 +185,51 @@ async def test_servers_opening_a_rollback_journal_file_at_once_all_switch_it(
         with sqlite3.connect(path) as opened:
             assert opened.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         opened.close()
+
+
+async def _deadlock_victim(database: Database) -> BaseException:
+    """Two transactions locking the same two tenants in opposite orders: PostgreSQL rolls one
+    back; its error."""
+    async with database.transaction() as session:
+        for slug in ("lock-a", "lock-b"):
+            session.add(Tenant(slug=slug, name=slug))
+    both_hold_one = asyncio.Barrier(2)
+
+    async def lock(first: str, second: str) -> None:
+        async with database.transaction() as session:
+            touch = "UPDATE tenants SET name = name WHERE slug = :slug"
+            await session.execute(text(touch), {"slug": first})
+            await both_hold_one.wait()
+            await session.execute(text(touch), {"slug": second})
+
+    outcomes = await asyncio.gather(
+        lock("lock-a", "lock-b"), lock("lock-b", "lock-a"), return_exceptions=True
+    )
+    errors = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
+    assert len(errors) == 1, outcomes
+    return errors[0]
+
+
+@pytest.mark.postgres
+async def test_a_deadlock_victims_request_gets_503_with_retry_after(
+    postgres_url: str, make_settings: Any
+) -> None:
+    database = Database(make_settings(database_url=postgres_url))
+    try:
+        victim = await _deadlock_victim(database)
+    finally:
+        await database.dispose()
+    assert is_transient_conflict(victim) and not is_database_unavailable(victim)
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/conflict")
+    async def conflict() -> None:
+        raise victim
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        answer = await http.get("/conflict")
+    assert answer.status_code == 503
+    assert answer.headers["Retry-After"] == "2"
+    assert answer.json()["code"] == "UNAVAILABLE"

@@ -395,6 +395,18 @@ def is_database_unavailable(error: BaseException) -> bool:
     )
 
 
+# Deadlock and serialization failure: the database rolled this transaction back so that a
+# concurrent one could go on; the same work will likely succeed when tried again.
+_TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def is_transient_conflict(error: BaseException) -> bool:
+    """Whether ``error`` is a transaction that gave way to a concurrent one (vs. a bug)."""
+    return isinstance(error, exc.DBAPIError) and (
+        getattr(error.orig, "sqlstate", None) in _TRANSIENT_SQLSTATES
+    )
+
+
 _NETWORK_ERRNOS = {
     errno.ECONNREFUSED,
     errno.ECONNRESET,

@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from vantage.core.db import is_database_unavailable
+from vantage.core.db import is_database_unavailable, is_transient_conflict
 from vantage.core.errors import VantageError, problem_response, vantage_error_response
 
 logger = structlog.get_logger("vantage.errors")
@@ -53,14 +53,20 @@ async def _on_http_exception(request: Request, exc: Exception) -> Response:
 
 
 async def _on_database_error(request: Request, exc: Exception) -> Response:
-    if not is_database_unavailable(exc):
+    first_line = (str(exc).splitlines() or [""])[0][:300]
+    if is_database_unavailable(exc):
+        logger.warning("backing service unavailable", error=first_line)
+        detail = "A backing service is unavailable; retry shortly."
+    elif is_transient_conflict(exc):
+        logger.warning("transaction gave way to a concurrent one", error=first_line)
+        detail = "A concurrent change got in the way and nothing was changed; retry shortly."
+    else:
         raise exc
-    logger.warning("backing service unavailable", error=(str(exc).splitlines() or [""])[0][:300])
     return problem_response(
         request,
         status=503,
         code="UNAVAILABLE",
-        detail="A backing service is unavailable; retry shortly.",
+        detail=detail,
         headers={"Retry-After": DATABASE_RETRY_AFTER_SECONDS},
     )
 
@@ -71,6 +77,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(HTTPException, _on_http_exception)
     for error_type in (
+        sa_exc.DBAPIError,  # asyncpg's deadlocks and serialization failures are plain ones
         sa_exc.OperationalError,
         sa_exc.InterfaceError,
         sa_exc.TimeoutError,

@@ -221,6 +221,7 @@ async def test_a_source_removed_elsewhere_refuses_its_deliveries_with_401(team: 
     source = await team.create_source([REPO])
     first = await team.send(source, "pull_request", fixture("pull_request.opened"))
     assert first.status_code == 202, first.text
+    await team.settled(first.json()["delivery_id"])
     # Removed by another process: this one still holds the source's secret for a few seconds.
     async with app_of(team.client).state.database.transaction() as session:
         await session.execute(delete(Source).where(Source.id == source))
