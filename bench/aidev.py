@@ -47,6 +47,7 @@ from vantage.packs.aidev.models import Trace
 from vantage.packs.aidev.service.batches import TraceIngestor
 from vantage.packs.aidev.service.importer import ImportPlan, import_traces
 from vantage.packs.aidev.service.pricing import load_price_table
+from vantage.packs.aidev.settings import AidevSettings
 from vantage.packs.aidev.traces.formats import Parsed, read_record
 from vantage.packs.aidev.traces.otlp_proto import decode_request, proto_spans
 from vantage.packs.aidev.traces.record import TraceRecord
@@ -57,7 +58,8 @@ DEVELOPERS = 50
 DAYS = 90
 MODELS = ("gpt-4o-mini", "claude-3-5-sonnet-20241022", "gpt-4o", "house-model")
 OTLP_BATCH = 1000
-IMPORT_LINES = 2000
+# The product's default batch, which ``vantage import traces`` uses.
+IMPORT_LINES = AidevSettings.model_fields["import_batch_lines"].default
 
 
 def _settings(url: str) -> Settings:

@@ -52,10 +52,10 @@ from vantage.core.auth.service import api_keys as api_key_service
 from vantage.core.auth.service.tenants import create_tenant
 from vantage.core.db import Database, utcnow
 from vantage.packs.delivery.github.signature import signature_of
-from vantage.packs.delivery.models import Commit
 from vantage.packs.delivery.pack import build_pack
 from vantage.packs.delivery.repository import deployments as rows
 from vantage.packs.delivery.repository import records
+from vantage.packs.delivery.service import commits as graph_store
 from vantage.packs.delivery.service.ingest import DeploymentEvent, record_deployment
 from vantage.packs.delivery.service.linking import link_deployment
 
@@ -77,20 +77,15 @@ async def _store_changes(
     """Store the commits and merged pull requests deployment ``index`` of a repository ships
     (the pull requests as the app writes them, with their per-day counts)."""
     deployed = START + timedelta(hours=6 * index)
+    commits = []
     for number in range(index * PULLS_PER_DEPLOYMENT, (index + 1) * PULLS_PER_DEPLOYMENT):
         merged = deployed - timedelta(minutes=30 + number % 50)
         sha = _sha(f"{tenant_id}-{repository_id}-{number}")
-        session.add(
-            Commit(
-                tenant_id=tenant_id,
-                repository_id=repository_id,
-                sha=sha,
-                parents=[tip] if tip else [],
-                subject=f"Change (#{number})",
-                authored_at=merged,
-                committed_at=merged,
-            )
-        )
+        commits.append({
+            "tenant_id": tenant_id, "repository_id": repository_id, "sha": sha,
+            "parents": [tip] if tip else [], "subject": f"Change (#{number})",
+            "authored_at": merged, "committed_at": merged,
+        })  # fmt: skip
         await records.upsert_pull_request(
             session,
             tenant_id,
@@ -106,6 +101,7 @@ async def _store_changes(
             },
         )
         tip = sha
+    await graph_store.store_commits(session, tenant_id, repository_id, commits)
 
 
 def _tip(tenant_id: int, repository_id: int, index: int) -> str | None:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from tests.packs.delivery.support import Team
 from tests.support.auth import app_of
+from vantage.packs.delivery.repository import commits as commit_rows
 from vantage.packs.delivery.repository import records
 from vantage.packs.delivery.service.identities import developer_identities
 
@@ -28,7 +29,7 @@ async def test_identities_merge_by_login_then_email(team: Team) -> None:
     database = app_of(team.client).state.database
     async with database.transaction() as session:
         repository = await records.add_repository(session, 1, "acme/api")
-        await records.add_commits(session, [
+        await commit_rows.add_commits(session, [
             _commit(repository.id, "a" * 40, "ada", "ada@acme.test", "Ada"),
             _commit(repository.id, "b" * 40, "ada", "Ada@home.test", "Ada L."),
             _commit(repository.id, "c" * 40, None, "ada@home.test", "Ada"),

@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -113,6 +114,11 @@ class Repository(Base):
     github_id: Mapped[int | None] = mapped_column(BigInteger)
     default_branch: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    # Set when a commit arrives that stored commits name as their parent: their generations
+    # may be too low until the next walk of the graph recomputes them.
+    generations_stale: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
 
 
 class PullRequest(Base):
@@ -190,6 +196,9 @@ class Commit(Base):
     )
     sha: Mapped[str] = mapped_column(String(SHA_LENGTH), nullable=False)
     parents: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    # 1 + the highest generation among its stored parents (1 when none is stored): higher than
+    # every ancestor's, so a walk taking commits in decreasing generation can stop early.
+    generation: Mapped[int | None] = mapped_column(Integer)
     branch: Mapped[str | None] = mapped_column(String(255))
     subject: Mapped[str] = mapped_column(String(500), nullable=False, default="")
     pr_number: Mapped[int | None] = mapped_column(Integer)
@@ -203,6 +212,19 @@ class Commit(Base):
     committed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     additions: Mapped[int | None] = mapped_column(Integer)
     deletions: Mapped[int | None] = mapped_column(Integer)
+
+
+class CommitGap(Base):
+    """A parent that a stored commit names but that is not stored itself (yet)."""
+
+    __tablename__ = "delivery_commit_gaps"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    tenant_id: Mapped[int] = tenant_key()
+    repository_id: Mapped[int] = mapped_column(
+        Key, ForeignKey("delivery_repositories.id", ondelete="CASCADE"), primary_key=True
+    )
+    sha: Mapped[str] = mapped_column(String(SHA_LENGTH), primary_key=True)
 
 
 class Deployment(Base):

@@ -22,6 +22,7 @@ from vantage.packs.delivery.github import payloads as gh
 from vantage.packs.delivery.github.client import GitHubClient, GitHubError, Page
 from vantage.packs.delivery.repository import records
 from vantage.packs.delivery.repository import sync as cursors
+from vantage.packs.delivery.service import commits as graph_store
 from vantage.packs.delivery.service.github_events import EventApplier, pr_number_in
 from vantage.packs.delivery.service.ingest import PACK_NAME
 from vantage.packs.delivery.settings import DeliverySettings
@@ -127,7 +128,7 @@ class SourceSync:
                 first_etag = page.etag if page.number == 1 else first_etag
                 rows = [commit_row(self.tenant_id, repository_id, item) for item in page.items]
                 async with self.database.transaction() as session:
-                    await records.add_commits(session, rows)
+                    await graph_store.store_commits(session, self.tenant_id, repository_id, rows)
                     await bump_watermark(session, self.tenant_id, PACK_NAME)
                 self.report.commits += len(rows)
                 newest = max([newest, *(row["committed_at"] for row in rows)], key=_order)

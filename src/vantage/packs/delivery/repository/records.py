@@ -249,16 +249,6 @@ async def upsert_review(session: AsyncSession, values: dict[str, Any]) -> None:
     )
 
 
-async def add_commits(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert commits not yet known (a commit never changes)."""
-    if rows:
-        await session.execute(
-            insert_for(session, Commit)
-            .values(list(rows))
-            .on_conflict_do_nothing(index_elements=["tenant_id", "repository_id", "sha"])
-        )
-
-
 async def commit(
     session: AsyncSession, tenant_id: int, repository_id: int, sha: str
 ) -> Commit | None:
@@ -283,18 +273,6 @@ async def set_merge_method(
         .where(PullRequest.tenant_id == tenant_id, PullRequest.id == pull_request_id)
         .values(merge_method=method)
     )
-
-
-async def commit_graph(
-    session: AsyncSession, tenant_id: int, repository_id: int
-) -> dict[str, list[str]]:
-    """Every known commit of the repository with its parents."""
-    rows = await session.execute(
-        select(Commit.sha, Commit.parents).where(
-            Commit.tenant_id == tenant_id, Commit.repository_id == repository_id
-        )
-    )
-    return {sha: list(parents or []) for sha, parents in rows}
 
 
 async def branch_prs(

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vantage.core.watermarks import bump_watermark
 from vantage.packs.delivery.git.log import GitCommit, GitTag
 from vantage.packs.delivery.repository import records
+from vantage.packs.delivery.service import commits as graph_store
 from vantage.packs.delivery.service.github_events import pr_number_in
 from vantage.packs.delivery.service.graph import ancestors
 from vantage.packs.delivery.service.ingest import PACK_NAME, DeploymentEvent, record_deployment
@@ -93,7 +94,9 @@ async def store_commits(
     session: AsyncSession, tenant_id: int, repository_id: int, commits: Sequence[GitCommit]
 ) -> None:
     """Insert the commits not yet known."""
-    await records.add_commits(session, commit_rows(tenant_id, repository_id, commits))
+    await graph_store.store_commits(
+        session, tenant_id, repository_id, commit_rows(tenant_id, repository_id, commits)
+    )
     await bump_watermark(session, tenant_id, PACK_NAME)
 
 

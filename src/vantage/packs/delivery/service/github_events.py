@@ -15,6 +15,7 @@ from vantage.core.watermarks import bump_watermark
 from vantage.packs.delivery.github import payloads as gh
 from vantage.packs.delivery.models import PullRequest
 from vantage.packs.delivery.repository import records
+from vantage.packs.delivery.service import commits as graph_store
 from vantage.packs.delivery.service.ingest import (
     PACK_NAME,
     DeploymentEvent,
@@ -205,7 +206,7 @@ class EventApplier:
                 }
             )
             parent = commit.id
-        await records.add_commits(self.session, rows)
+        await graph_store.store_commits(self.session, self.tenant_id, self.repository_id, rows)
         touched = set(
             await records.branch_prs(self.session, self.tenant_id, self.repository_id, [branch])
         )

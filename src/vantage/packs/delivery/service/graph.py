@@ -1,4 +1,4 @@
-"""The commit graph: which commits a deployment's commit ships."""
+"""The commit graph: which commits a deployment's commit ships, and commit generations."""
 
 from __future__ import annotations
 
@@ -31,3 +31,32 @@ def contains(commits: set[str], sha: str) -> bool:
     if sha in commits:
         return True
     return len(sha) < 40 and any(commit.startswith(sha) for commit in commits)
+
+
+def generations_of(
+    parents_of: Mapping[str, Sequence[str]], known: Mapping[str, int]
+) -> dict[str, int]:
+    """The generation of each commit of ``parents_of``: 1 + the highest among its parents
+    that are in ``parents_of`` or ``known`` (1 when none is), parents first whatever the order
+    of the mapping. A parent that is its own descendant (no git history has one, a forged
+    payload may) counts as absent."""
+    found: dict[str, int] = {}
+    on_path: set[str] = set()
+    for start in parents_of:
+        stack = [start]
+        while stack:
+            sha = stack[-1]
+            if sha in found:
+                stack.pop()
+                continue
+            on_path.add(sha)
+            waiting = [p for p in parents_of[sha]
+                       if p in parents_of and p not in found and p not in on_path]  # fmt: skip
+            if waiting:
+                stack.extend(waiting)
+                continue
+            stack.pop()
+            on_path.discard(sha)
+            levels = [found.get(p) or known.get(p, 0) for p in parents_of[sha]]
+            found[sha] = 1 + max(levels, default=0)
+    return found

@@ -13,9 +13,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vantage.packs.delivery.models import Deployment, Incident, PullRequest
+from vantage.packs.delivery.repository import commits as commit_rows
 from vantage.packs.delivery.repository import deployments as deployment_rows
 from vantage.packs.delivery.repository import records
-from vantage.packs.delivery.service.graph import ancestors, commit_range, contains
+from vantage.packs.delivery.service import commits
+from vantage.packs.delivery.service.graph import ancestors, contains
 
 EXPLICIT, WINDOW = "explicit", "window"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -97,11 +99,16 @@ async def _prs_in_range(
 ) -> list[PullRequest]:
     assert deployment.repository_id is not None and deployment.deployed_at is not None
     previous = await deployment_rows.previous_success(session, tenant_id, deployment)
-    graph = await records.commit_graph(session, tenant_id, deployment.repository_id)
-    if deployment.commit_sha and deployment.commit_sha in graph:
-        shipped = commit_range(
-            graph, deployment.commit_sha, previous.commit_sha if previous else None
+    shipped = None
+    if deployment.commit_sha:
+        shipped = await commits.shipped_between(
+            session,
+            tenant_id,
+            deployment.repository_id,
+            deployment.commit_sha,
+            previous.commit_sha if previous else None,
         )
+    if shipped is not None:
         prs = await records.merged_prs_with_shas(
             session, tenant_id, deployment.repository_id, shipped
         )
@@ -127,18 +134,27 @@ async def link_pull_request(session: AsyncSession, tenant_id: int, pr: PullReque
     candidates = await deployment_rows.successes_of_repository(
         session, tenant_id, pr.repository_id, pr.merged_at
     )
-    if not candidates:
-        return False
-    graph = await records.commit_graph(session, tenant_id, pr.repository_id)
     for deployment in candidates:
-        known = deployment.commit_sha is not None and deployment.commit_sha in graph
-        if not known or (
-            pr.merge_commit_sha is not None
-            and deployment.commit_sha is not None
-            and pr.merge_commit_sha in ancestors(graph, deployment.commit_sha)
-        ):
+        if await _may_ship(session, tenant_id, pr, deployment):
             return await _claim(session, tenant_id, pr, deployment)
     return False
+
+
+async def _may_ship(
+    session: AsyncSession, tenant_id: int, pr: PullRequest, deployment: Deployment
+) -> bool:
+    """Whether the deployment shipped the pull request's merge commit, or may have: its own
+    commit is not stored, so the merge time (already checked) decides."""
+    if deployment.commit_sha is None:
+        return True
+    if pr.merge_commit_sha is None:
+        return not await commits.is_stored(
+            session, tenant_id, pr.repository_id, deployment.commit_sha
+        )
+    shipped = await commits.reaches(
+        session, tenant_id, pr.repository_id, deployment.commit_sha, pr.merge_commit_sha
+    )
+    return shipped is not False
 
 
 async def _root_cause_deployment(
@@ -159,7 +175,7 @@ async def _root_cause_deployment(
         if deployment.repository_id is None:
             continue
         if deployment.repository_id not in graphs:
-            graphs[deployment.repository_id] = await records.commit_graph(
+            graphs[deployment.repository_id] = await commit_rows.commit_graph(
                 session, tenant_id, deployment.repository_id
             )
         if contains(ancestors(graphs[deployment.repository_id], deployment.commit_sha), sha):
