@@ -168,16 +168,15 @@ async def test_a_range_between_two_deployments_reads_only_the_commits_near_them(
 ) -> None:
     """A long history with merges of side branches: the range of the last ten commits reads
     a few dozen commits, never the whole graph."""
-    rng, parents, tip = random.Random(7), {}, None
-    for index in range(3_000):
-        sha = sha_of(f"main-{index}")
-        side = [sha_of(f"side-{index}")] if index % 5 == 0 and tip else []
-        for branch in side:
-            parents[branch] = [tip]
-        parents[sha] = ([tip] if tip else []) + side
-        tip = sha
+    parents: dict[str, list[str]] = {sha_of("main-0"): []}
+    for index in range(1, 3_000):
+        sha, tip = sha_of(f"main-{index}"), sha_of(f"main-{index - 1}")
+        parents[sha] = [tip]
+        if index % 5 == 0:  # a side branch off the previous commit, merged here
+            parents[sha_of(f"side-{index}")] = [tip]
+            parents[sha].append(sha_of(f"side-{index}"))
     order = list(parents)
-    rng.shuffle(order)  # one batch in any order: parents are found within it
+    random.Random(7).shuffle(order)  # one batch in any order: parents are found within it
     async with opened_database(database_url) as database:
         tenant_id = await new_tenant(database)
         async with database.transaction() as session:
