@@ -330,7 +330,11 @@ def _server(url: str, workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
         env=env,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
-    wait_until_ready(base, process, 60)
+    try:
+        wait_until_ready(base, process, 180)
+    except BaseException:
+        process.terminate()  # not left behind serving a database about to be deleted
+        raise
     return process, base
 
 
