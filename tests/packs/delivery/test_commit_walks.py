@@ -87,6 +87,28 @@ async def _check_questions(
         assert shipped == commit_range(graph, head, other if other in graph else None)
         if other is not None:
             assert reached == (other in ancestors(graph, head))
+    await _check_first_reaching(database, tenant_id, repository_id, case)
+
+
+async def _check_first_reaching(
+    database: Database, tenant_id: int, repository_id: int, case: dict[str, Any]
+) -> None:
+    """The first of the questions' heads that reaches the first question's other commit (a
+    head not stored counts), as the whole graph says."""
+    graph: dict[str, list[str]] = case["parents"]
+    heads = [head for head, _ in case["questions"]]
+    target = case["questions"][0][1]
+    async with database.transaction() as session:
+        first = await walks.first_reaching(session, tenant_id, repository_id, heads, target)
+    expected = next(
+        (
+            position
+            for position, head in enumerate(heads)
+            if head not in graph or (target is not None and target in ancestors(graph, head))
+        ),
+        None,
+    )
+    assert first == expected
 
 
 async def _check_stored_generations(

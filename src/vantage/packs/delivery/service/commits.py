@@ -195,3 +195,34 @@ async def _descends(walk: _Walk, head: str, target: str) -> bool:
 
 async def is_stored(session: AsyncSession, tenant_id: int, repository_id: int, sha: str) -> bool:
     return sha in await rows_of.nodes(session, tenant_id, repository_id, [sha])
+
+
+async def first_reaching(
+    session: AsyncSession,
+    tenant_id: int,
+    repository_id: int,
+    heads: Sequence[str | None],
+    target: str | None,
+) -> int | None:
+    """The position of the first of ``heads`` that has ``target`` among its commits, or may
+    have: a head that is None or not stored counts (the caller's other evidence decides);
+    None when no head does. The whole graph is read at most once, when ``target`` is not
+    stored (only a stored commit naming it as a parent can reach it then)."""
+    stored_target = target is not None and await is_stored(
+        session, tenant_id, repository_id, target
+    )
+    whole: dict[str, list[str]] | None = None
+    for position, head in enumerate(heads):
+        if head is None or not await is_stored(session, tenant_id, repository_id, head):
+            return position
+        if target is None:
+            continue
+        if stored_target:
+            found = await reaches(session, tenant_id, repository_id, head, target)
+        else:
+            if whole is None:
+                whole = await rows_of.commit_graph(session, tenant_id, repository_id)
+            found = target in ancestors(whole, head)
+        if found:
+            return position
+    return None

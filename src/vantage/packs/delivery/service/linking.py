@@ -134,27 +134,11 @@ async def link_pull_request(session: AsyncSession, tenant_id: int, pr: PullReque
     candidates = await deployment_rows.successes_of_repository(
         session, tenant_id, pr.repository_id, pr.merged_at
     )
-    for deployment in candidates:
-        if await _may_ship(session, tenant_id, pr, deployment):
-            return await _claim(session, tenant_id, pr, deployment)
-    return False
-
-
-async def _may_ship(
-    session: AsyncSession, tenant_id: int, pr: PullRequest, deployment: Deployment
-) -> bool:
-    """Whether the deployment shipped the pull request's merge commit, or may have: its own
-    commit is not stored, so the merge time (already checked) decides."""
-    if deployment.commit_sha is None:
-        return True
-    if pr.merge_commit_sha is None:
-        return not await commits.is_stored(
-            session, tenant_id, pr.repository_id, deployment.commit_sha
-        )
-    shipped = await commits.reaches(
-        session, tenant_id, pr.repository_id, deployment.commit_sha, pr.merge_commit_sha
+    heads = [deployment.commit_sha for deployment in candidates]
+    first = await commits.first_reaching(
+        session, tenant_id, pr.repository_id, heads, pr.merge_commit_sha
     )
-    return shipped is not False
+    return first is not None and await _claim(session, tenant_id, pr, candidates[first])
 
 
 async def _root_cause_deployment(
