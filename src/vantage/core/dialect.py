@@ -1,7 +1,8 @@
 """Where SQLite and PostgreSQL differ, written once for every repository.
 
 - ``insert_for``: an ``INSERT`` that takes ``ON CONFLICT`` (upserts), on the session's dialect;
-  ``insert_ignoring_conflict``: ``INSERT ... ON CONFLICT (columns) DO NOTHING``.
+  ``insert_ignoring_conflict``: ``INSERT ... ON CONFLICT (columns) DO NOTHING``;
+  ``adding_upsert``: a rollup row's counters incremented in place.
 - ``greatest``/``least``: the larger or smaller of two values, spelled alike on both.
 - ``Dialect``: binding timestamps and dates for hand-written SQL the way SQLAlchemy's types
   store them; ``DialectStatement``: a statement whose text differs between the two.
@@ -14,9 +15,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Insert, TextClause, and_, case, literal_column, text
+from sqlalchemy import Insert, Table, TextClause, and_, case, literal_column, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
@@ -45,6 +47,20 @@ def insert_for_dialect(dialect: str, table: Any) -> Any:
 def insert_for(session: AsyncSession, table: Any) -> Any:
     """An ``INSERT`` into ``table`` that supports ``ON CONFLICT`` on the session's database."""
     return insert_for_dialect(dialect_of(session), table)
+
+
+@cache
+def adding_upsert(
+    dialect: str, table: Table, key: tuple[str, ...], counters: tuple[str, ...]
+) -> Insert:
+    """``INSERT ... ON CONFLICT (key) DO UPDATE SET c = c + excluded.c`` for each counter, the
+    values bound from the parameters it runs with (one row or many). Built once per shape:
+    building it costs more than running it."""
+    statement = insert_for_dialect(dialect, table)
+    return statement.on_conflict_do_update(  # type: ignore[no-any-return]
+        index_elements=[table.c[name] for name in key],
+        set_={name: table.c[name] + statement.excluded[name] for name in counters},
+    )
 
 
 def insert_ignoring_conflict(

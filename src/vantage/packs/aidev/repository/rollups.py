@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Insert
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vantage.core.dialect import insert_for
+from vantage.core.dialect import adding_upsert, dialect_of
 from vantage.packs.aidev.models import DailyUsage
 
+DAILY = cast(Table, DailyUsage.__table__)
 DAILY_KEY = ("tenant_id", "day", "developer", "model")
 DAILY_SUMS = (
     "requests",
@@ -26,17 +27,6 @@ DAILY_SUMS = (
 )
 
 
-def _adding_upsert(session: AsyncSession) -> Insert:
-    """``INSERT ... ON CONFLICT (key) DO UPDATE SET c = c + excluded.c`` for every sum (a Core
-    statement on the table: one multi-row statement a page, no ORM bookkeeping per row)."""
-    table = DailyUsage.__table__
-    statement = insert_for(session, table)
-    return statement.on_conflict_do_update(  # type: ignore[no-any-return]
-        index_elements=list(DAILY_KEY),
-        set_={name: table.c[name] + statement.excluded[name] for name in DAILY_SUMS},
-    )
-
-
 async def add_to_daily(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     """Add each row's sums to its day's rollup row (creating it when new).
 
@@ -45,4 +35,5 @@ async def add_to_daily(session: AsyncSession, rows: Sequence[dict[str, Any]]) ->
     """
     if rows:
         ordered = sorted(rows, key=lambda row: tuple(row[name] for name in DAILY_KEY))
-        await session.execute(_adding_upsert(session), ordered)
+        upsert = adding_upsert(dialect_of(session), DAILY, DAILY_KEY, DAILY_SUMS)
+        await session.execute(upsert, ordered)

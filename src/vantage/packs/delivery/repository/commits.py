@@ -25,29 +25,22 @@ async def add_commits(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> 
         )
 
 
-async def lock_graph(session: AsyncSession, tenant_id: int, repository_id: int) -> bool:
-    """Hold the repository's graph until the transaction ends (on PostgreSQL; SQLite's single
-    writer already serializes writers); whether its generations are stale.
+async def generations_stale(
+    session: AsyncSession, tenant_id: int, repository_id: int, *, lock: bool = False
+) -> bool:
+    """Whether the repository's generations are to be recomputed before a walk.
 
-    ``FOR NO KEY UPDATE``: rows being inserted that refer to the repository hold a key-share
-    lock on it, which a plain ``FOR UPDATE`` would wait on.
+    ``lock``: also hold the repository's graph until the transaction ends (on PostgreSQL;
+    SQLite's single writer already serializes writers), with ``FOR NO KEY UPDATE``, as rows
+    being inserted that refer to the repository hold a key-share lock on it, which a plain
+    ``FOR UPDATE`` would wait on.
     """
-    stale = await session.scalar(
-        select(Repository.generations_stale)
-        .where(Repository.tenant_id == tenant_id, Repository.id == repository_id)
-        .with_for_update(key_share=True)
+    query = select(Repository.generations_stale).where(
+        Repository.tenant_id == tenant_id, Repository.id == repository_id
     )
-    return bool(stale)
-
-
-async def generations_stale(session: AsyncSession, tenant_id: int, repository_id: int) -> bool:
-    """Whether the repository's generations are to be recomputed before a walk."""
-    stale = await session.scalar(
-        select(Repository.generations_stale).where(
-            Repository.tenant_id == tenant_id, Repository.id == repository_id
-        )
-    )
-    return bool(stale)
+    if lock:
+        query = query.with_for_update(key_share=True)
+    return bool(await session.scalar(query))
 
 
 async def set_generations_stale(

@@ -33,7 +33,7 @@ async def store_commits(
     not stored, and mark the repository stale when one of the commits is such a parent."""
     if not rows:
         return
-    stale = await rows_of.lock_graph(session, tenant_id, repository_id)
+    stale = await rows_of.generations_stale(session, tenant_id, repository_id, lock=True)
     parents_of = {row["sha"]: list(row["parents"]) for row in rows}
     outside = set(chain.from_iterable(parents_of.values())) - parents_of.keys()
     stored = await rows_of.nodes(session, tenant_id, repository_id, parents_of.keys() | outside)
@@ -54,7 +54,7 @@ async def store_commits(
 
 async def settle(session: AsyncSession, tenant_id: int, repository_id: int) -> None:
     """Recompute every generation and gap of the repository from its whole graph."""
-    await rows_of.lock_graph(session, tenant_id, repository_id)
+    await rows_of.generations_stale(session, tenant_id, repository_id, lock=True)  # the lock
     graph = await rows_of.commit_graph(session, tenant_id, repository_id)
     stored = await rows_of.generations(session, tenant_id, repository_id)
     fresh = generations_of(graph, {})

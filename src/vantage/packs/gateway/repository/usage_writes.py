@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vantage.core.dialect import dialect_of, insert_for_dialect
+from vantage.core.dialect import adding_upsert, dialect_of, insert_for_dialect
 from vantage.core.watermarks import bump_watermark
 from vantage.packs.gateway.domain.pricing import to_nano
 from vantage.packs.gateway.models import UsageDaily, UsageEvent
@@ -69,12 +69,7 @@ def _statements(dialect: str) -> tuple[Any, Any]:
             .on_conflict_do_nothing(index_elements=[USAGE.c.tenant_id, USAGE.c.request_id])
             .returning(USAGE.c.tenant_id, USAGE.c.request_id)
         )
-        upsert = insert_for_dialect(dialect, DAILY)
-        upsert = upsert.on_conflict_do_update(
-            index_elements=[DAILY.c[name] for name in ROLLUP_KEY],
-            set_={name: DAILY.c[name] + upsert.excluded[name] for name in ADDITIVE},
-        )
-        _STATEMENTS[dialect] = (rows, upsert)
+        _STATEMENTS[dialect] = (rows, adding_upsert(dialect, DAILY, ROLLUP_KEY, ADDITIVE))
     return _STATEMENTS[dialect]
 
 
