@@ -53,6 +53,15 @@ async def _on_http_exception(request: Request, exc: Exception) -> Response:
 
 
 async def _on_database_error(request: Request, exc: Exception) -> Response:
+    response = database_problem(request, exc)
+    if response is None:
+        raise exc
+    return response
+
+
+def database_problem(request: Request, exc: Exception) -> Response | None:
+    """The 503 problem of an unavailable backing service or a transaction that gave way to a
+    concurrent one; None for any other error."""
     first_line = (str(exc).splitlines() or [""])[0][:300]
     if is_database_unavailable(exc):
         logger.warning("backing service unavailable", error=first_line)
@@ -61,7 +70,7 @@ async def _on_database_error(request: Request, exc: Exception) -> Response:
         logger.warning("transaction gave way to a concurrent one", error=first_line)
         detail = "A concurrent change got in the way and nothing was changed; retry shortly."
     else:
-        raise exc
+        return None
     return problem_response(
         request,
         status=503,
@@ -69,6 +78,17 @@ async def _on_database_error(request: Request, exc: Exception) -> Response:
         detail=detail,
         headers={"Retry-After": DATABASE_RETRY_AFTER_SECONDS},
     )
+
+
+def error_response(request: Request, exc: Exception) -> Response | None:
+    """The problem response the app's handlers give for ``exc``; None where they give a 500.
+
+    For code that answers outside routing (``vantage.core.early_answers``), where the app's
+    exception handlers do not apply.
+    """
+    if isinstance(exc, VantageError):
+        return vantage_error_response(request, exc)
+    return database_problem(request, exc)
 
 
 def install_error_handlers(app: FastAPI) -> None:

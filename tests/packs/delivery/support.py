@@ -69,6 +69,7 @@ class Team:
         *,
         delivery_id: str | None = None,
         secret: str | None = SECRET,
+        query: dict[str, str] | None = None,
     ) -> httpx.Response:
         body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         headers = {
@@ -79,7 +80,7 @@ class Team:
         if secret is not None:
             headers[SIGNATURE_HEADER] = signature_of(secret, body)
         return await self.client.post(
-            WEBHOOKS, params={"source": source_id}, content=body, headers=headers
+            WEBHOOKS, params={"source": source_id, **(query or {})}, content=body, headers=headers
         )
 
     async def deliveries(self) -> list[WebhookDelivery]:

@@ -20,10 +20,10 @@ from vantage.core.packs import PackContext
 from vantage.packs.delivery.service.intake import WebhookIntake
 from vantage.packs.delivery.service.live import LivePublisher
 from vantage.packs.delivery.service.secrets import SecretBox
+from vantage.packs.delivery.service.sources import WEBHOOK_PATH
 from vantage.packs.delivery.settings import DeliverySettings
 
 PACK_NAME = "delivery"
-WEBHOOK_PATH = "/api/v1/webhooks/github"
 
 
 @dataclass
@@ -44,6 +44,9 @@ def delivery_lifespan(
 
     @asynccontextmanager
     async def lifespan(context: PackContext) -> AsyncIterator[None]:
+        # Imported here: loading the runtime must not load the routes.
+        from vantage.packs.delivery.api.webhooks import github_early_post
+
         core = context.core
         settings = settings_of()
         if WEBHOOK_PATH not in core.settings.max_body_bytes_by_path:
@@ -69,6 +72,7 @@ def delivery_lifespan(
             intake=WebhookIntake(core.database, box, core.jobs.service),
         )
         core.runtimes.set(PACK_NAME, runtime)
+        core.early_answers.register_post(github_early_post())
         try:
             yield
         finally:

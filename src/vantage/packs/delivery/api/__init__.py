@@ -8,7 +8,9 @@ from vantage.core.ratelimit import rate_limit
 from vantage.packs.delivery.api import analytics, dora, ingest, portfolio, sources, webhooks
 
 router = APIRouter()
-router.include_router(webhooks.router, dependencies=[Depends(rate_limit("delivery.webhooks"))])
+router.include_router(
+    webhooks.router, dependencies=[Depends(rate_limit(webhooks.RATE_LIMIT_GROUP))]
+)
 router.include_router(ingest.router, dependencies=[Depends(rate_limit("delivery.ingest"))])
 for reads in (dora.router, analytics.router, portfolio.router):
     router.include_router(reads, dependencies=[Depends(rate_limit("delivery.read"))])

@@ -211,13 +211,18 @@ class WebhookIntake:
     async def _write_waiting(self) -> None:
         try:
             while self._waiting:
-                batch = self._waiting[: self._max_batch]
-                del self._waiting[: self._max_batch]
-                await self._write(batch)
+                await self._write()
         finally:
             self._writer = None
 
-    async def _write(self, batch: list[_Delivery]) -> None:
+    def _take(self) -> list[_Delivery]:
+        batch = self._waiting[: self._max_batch]
+        del self._waiting[: self._max_batch]
+        return batch
+
+    async def _write(self, alone: _Delivery | None = None) -> None:
+        """Write the waiting deliveries (or ``alone``) in one transaction."""
+        batch = [] if alone is None else [alone]
         receipts: list[Receipt] = []
 
         async def acknowledge() -> None:
@@ -228,14 +233,20 @@ class WebhookIntake:
         try:
             async with self._database.transaction() as session:
                 after_commit(session, acknowledge)
+                if alone is None:
+                    # Taken once the transaction holds the write lock, so the deliveries that
+                    # arrived while it was being taken share this commit.
+                    await session.connection()
+                    batch += self._take()
                 receipts += await _store(session, batch, self._jobs)
         except Exception as error:
+            batch = batch or self._take()
             if len(batch) == 1:
                 _settle(batch[0], error=await self._refusal(batch[0], error))
                 return
             logger.warning("webhook batch failed; storing its deliveries one by one")
             for delivery in batch:
-                await self._write([delivery])
+                await self._write(delivery)
 
     async def _refusal(self, delivery: _Delivery, error: Exception) -> Exception:
         """What a delivery that could not be stored answers.
