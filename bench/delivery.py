@@ -74,7 +74,8 @@ SATURATING_SENDERS = 64
 FEW_SENDERS = 8
 START = datetime(2025, 1, 1, tzinfo=UTC)
 WINDOW = timedelta(hours=72)
-DORA_PATH = "/api/v1/delivery/dora?from=2024-12-01&to=2027-01-01"
+DORA = "/api/v1/delivery/dora"
+DEPLOYMENT_INTERVAL = timedelta(hours=6)
 SERVICE = "app-1"
 TENFOLD = 10
 # Copies of a row get ids this far apart, far above any id the 1x history reaches.
@@ -92,7 +93,7 @@ async def _store_changes(
 ) -> None:
     """Store the commits and merged pull requests deployment ``index`` of a repository ships
     (the pull requests as the app writes them, with their per-day counts)."""
-    deployed = START + timedelta(hours=6 * index)
+    deployed = START + DEPLOYMENT_INTERVAL * index
     commits = []
     for number in range(index * PULLS_PER_DEPLOYMENT, (index + 1) * PULLS_PER_DEPLOYMENT):
         merged = deployed - timedelta(minutes=30 + number % 50)
@@ -153,7 +154,7 @@ async def _history(
                     commit_sha=_tip(tenant_id, repository.id, index),
                     kind="normal",
                     state="success",
-                    at=START + timedelta(hours=6 * index),
+                    at=START + DEPLOYMENT_INTERVAL * index,
                 ),
                 WINDOW,
             )
@@ -190,11 +191,17 @@ def _copied(column: Column[Any], tenant_id: int, copy: int) -> ColumnElement[Any
     return column
 
 
-async def _check_tenfold(client: httpx.AsyncClient, key: str, key_10x: str) -> None:
+def _whole_history(deployments: int) -> str:
+    """/dora over every day of a history of ``deployments`` deployments."""
+    end = (START + DEPLOYMENT_INTERVAL * deployments).date() + timedelta(days=2)
+    return f"{DORA}?from={(START - timedelta(days=31)).date()}&to={end}"
+
+
+async def _check_tenfold(client: httpx.AsyncClient, path: str, key: str, key_10x: str) -> None:
     """The copies hold ten times the deployments and lead times of the 1x history."""
     figures = []
     for credential in (key, key_10x):
-        response = await client.get(DORA_PATH, headers={"X-API-Key": credential})
+        response = await client.get(path, headers={"X-API-Key": credential})
         assert response.status_code == 200, response.text
         dora = response.json()
         figures.append((dora["deployment_frequency"]["deployments"], dora["lead_time"]["count"]))
@@ -217,6 +224,7 @@ async def _full_recompute(database: Database, tenant_id: int, labels: list[str])
 
 async def _incremental(
     client: httpx.AsyncClient,
+    path: str,
     database: Database,
     key: str,
     repository_id: int,
@@ -235,7 +243,7 @@ async def _incremental(
             await _store_changes(
                 session, 1, repository_id, index, _tip(1, repository_id, index - 1)
             )
-        before = await client.get(DORA_PATH, headers=headers)
+        before = await client.get(path, headers=headers)
         assert before.status_code == 200, before.text
         shipped = before.json()["deployment_frequency"]["deployments"]
         began = time.perf_counter()
@@ -250,14 +258,14 @@ async def _incremental(
                         "repository": "bench/app-1",
                         "commit_sha": _tip(1, repository_id, index),
                         "status": "success",
-                        "at": (START + timedelta(hours=6 * index)).isoformat(),
+                        "at": (START + DEPLOYMENT_INTERVAL * index).isoformat(),
                     }
                 ]
             },
         )
         assert posted.status_code == 200, posted.text
         while True:
-            read = await client.get(DORA_PATH, headers=headers)
+            read = await client.get(path, headers=headers)
             assert read.status_code == 200, read.text
             if read.json()["deployment_frequency"]["deployments"] == shipped + 1:
                 break
@@ -326,18 +334,19 @@ async def run(args: argparse.Namespace, directory: Path) -> dict[str, Any]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
             key_10x = await _key(database, other.id, [Scope.READ])
-            await _check_tenfold(client, key, key_10x)
+            path = _whole_history(args.deployments + args.events)
+            await _check_tenfold(client, path, key, key_10x)
             incremental = await _incremental(
-                client, database, key, repository_id, args.deployments, args.events
+                client, path, database, key, repository_id, args.deployments, args.events
             )
             read_1x: list[float] = []
             read_10x: list[float] = []
             for _ in range(2):  # alternate the scales, so a drift weighs on both alike
                 read_1x += await _latencies(
-                    lambda: client.get(DORA_PATH, headers={"X-API-Key": key}), args.runs // 2
+                    lambda: client.get(path, headers={"X-API-Key": key}), args.runs // 2
                 )
                 read_10x += await _latencies(
-                    lambda: client.get(DORA_PATH, headers={"X-API-Key": key_10x}), args.runs // 2
+                    lambda: client.get(path, headers={"X-API-Key": key_10x}), args.runs // 2
                 )
             rates = await _intake(client, {"X-API-Key": key}, args.seconds, args.rounds)
         await _drop_queue(settings)
