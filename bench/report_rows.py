@@ -153,7 +153,8 @@ def delivery_rows(line: dict[str, Any]) -> list[str]:
              line["incremental_to_full_ratio"] <= 0.01),
         _row("delivery", "/dora p95, 10x / 1x data", _fmt(line["dora_read_10x"]["p95_ms"], " ms"),
              _fmt(line["dora_read_1x"]["p95_ms"], " ms"), reads, "≤ 1.3", reads <= 1.3),
-        _row("delivery", f"webhook intake vs /health/live (requests/s, {line['intake_mode']})",
+        _row("delivery", f"webhook intake vs /health/live (requests/s, {line['rate_senders']} "
+             f"senders, {line['intake_mode']})",
              _fmt(line["webhook_intake_per_second"]), _fmt(line["health_live_per_second"]),
              intake, "≥ 0.5", intake >= 0.5),
     ]  # fmt: skip

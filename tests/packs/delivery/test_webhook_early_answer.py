@@ -94,7 +94,7 @@ async def test_a_duplicate_is_answered_early_as_a_duplicate(team: Team) -> None:
     assert len(await team.deliveries()) == 1
 
 
-@pytest.mark.parametrize("source", ["abc", "0", "-1", "01", "1e3"])
+@pytest.mark.parametrize("source", ["abc", "0", "-1", "01", "1e3", "9" * 19, "9" * 20])
 async def test_a_query_the_route_must_validate_is_left_to_it(team: Team, source: str) -> None:
     body = b"{}"
     response = await team.client.post(

@@ -17,6 +17,7 @@ from starlette.responses import Response
 from vantage.core.context import core_of
 from vantage.core.early_answers import EarlyPost
 from vantage.core.errors import VantageError
+from vantage.core.ids import MAX_ROW_ID
 from vantage.packs.delivery.github.signature import SIGNATURE_HEADER
 from vantage.packs.delivery.runtime import PACK_NAME, DeliveryRuntime, DeliveryRuntimeDep
 from vantage.packs.delivery.schemas import WebhookAck
@@ -41,7 +42,9 @@ router = APIRouter(prefix="/api/v1/webhooks", tags=["delivery"])
 async def receive_github(
     request: Request,
     runtime: DeliveryRuntimeDep,
-    source: Annotated[int | None, Query(ge=1, description="The source's id")] = None,
+    source: Annotated[
+        int | None, Query(ge=1, le=MAX_ROW_ID, description="The source's id")
+    ] = None,
 ) -> WebhookAck:
     return await _acknowledge(runtime, request, source, await request.body())
 
