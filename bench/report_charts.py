@@ -130,7 +130,8 @@ def delivery_chart(line: dict[str, Any], path: Path) -> None:
               [line["dora_read_10x"]["p50_ms"], line["dora_read_10x"]["p95_ms"]],
               [line["dora_read_1x"]["p50_ms"], line["dora_read_1x"]["p95_ms"]],
               "1x data", "ms", "10x data"),
-        Panel(f"Requests/s, one worker, {line['rate_senders']} senders", ["requests/s"], [line["webhook_intake_per_second"]],
+        Panel(f"Requests/s, one worker, {line['rate_senders']} senders", ["requests/s"],
+              [line["webhook_intake_per_second"]],
               [line["health_live_per_second"]], "GET /health/live", "requests/s",
               "signed webhook intake"),
     ], path)  # fmt: skip
