@@ -42,9 +42,7 @@ router = APIRouter(prefix="/api/v1/webhooks", tags=["delivery"])
 async def receive_github(
     request: Request,
     runtime: DeliveryRuntimeDep,
-    source: Annotated[
-        int | None, Query(ge=1, le=MAX_ROW_ID, description="The source's id")
-    ] = None,
+    source: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID, description="The source's id")] = None,
 ) -> WebhookAck:
     return await _acknowledge(runtime, request, source, await request.body())
 
