@@ -6,18 +6,22 @@ for random windows and scopes, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from unittest.mock import patch
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from tests.packs.delivery.support import sha_of
 from tests.support.property_databases import new_tenant, opened_database
 from vantage.core.db import Database
 from vantage.core.windows import TimeWindow
-from vantage.packs.delivery.models import Commit
-from vantage.packs.delivery.repository import records
+from vantage.packs.delivery.models import Commit, LeadTime, LeadTimeBucket
+from vantage.packs.delivery.repository import lead_time_buckets, records
+from vantage.packs.delivery.repository.lead_time_buckets import MEASURES
 from vantage.packs.delivery.service.dora import DoraFilter, dora, dora_from_rows
 from vantage.packs.delivery.service.ingest import (
     DeploymentEvent,
@@ -64,6 +68,8 @@ history = st.fixed_dictionaries(
         "windows": st.lists(
             st.tuples(st.integers(-2, 22), st.integers(1, 25)), min_size=1, max_size=3
         ),
+        # Whether every value range is probed for a single value first, as wide ones are.
+        "probe_ranges": st.booleans(),
     }
 )
 
@@ -156,6 +162,7 @@ async def _run(url: str, case: dict[str, Any]) -> None:
                     await record_deployment(session, tenant_id, event, WINDOW)
                 else:
                     await record_incident(session, tenant_id, event, WINDOW)
+        await _assert_value_ranges_count_the_rows(database, tenant_id)
         scopes = [DoraFilter(), DoraFilter(service="api"), DoraFilter(repository="acme/api")]
         # The last window holds every row: its percentiles are read along the value indexes.
         for first_day, days in [*case["windows"], (-3, 30)]:
@@ -163,9 +170,36 @@ async def _run(url: str, case: dict[str, Any]) -> None:
             window = TimeWindow(begin, begin + timedelta(days=days))
             for scope in scopes:
                 async with database.reader() as session:
-                    kept = await dora(session, tenant_id, scope, window)
+                    with patch.object(
+                        lead_time_buckets, "SMALL_RANGE_ROWS", 0 if case["probe_ranges"] else 64
+                    ):
+                        kept = await dora(session, tenant_id, scope, window)
                     from_rows = await dora_from_rows(session, tenant_id, scope, window)
                 assert kept == from_rows
+
+
+async def _assert_value_ranges_count_the_rows(database: Database, tenant_id: int) -> None:
+    async with database.reader() as session:
+        rows = (
+            await session.execute(select(LeadTime).where(LeadTime.tenant_id == tenant_id))
+        ).scalars()
+        expected = Counter(
+            key
+            for row in rows
+            for key in lead_time_buckets.keys_of(
+                {name: getattr(row, name) for name in ("service", "repository_id", *MEASURES)}
+            )
+        )
+        counted = await session.execute(
+            select(
+                LeadTimeBucket.measure,
+                LeadTimeBucket.bucket,
+                LeadTimeBucket.service,
+                LeadTimeBucket.repository_id,
+                LeadTimeBucket.rows,
+            ).where(LeadTimeBucket.tenant_id == tenant_id, LeadTimeBucket.rows != 0)
+        )
+    assert {(m, b, s, r): n for m, b, s, r, n in counted} == dict(expected)
 
 
 @settings(

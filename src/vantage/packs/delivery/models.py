@@ -394,6 +394,25 @@ class LeadTimeDay(Base):
     reviews: Mapped[int] = mapped_column(Integer, nullable=False)
 
 
+class LeadTimeBucket(Base):
+    """How many lead-time rows have a value of one duration (``measure``, a column of
+    ``delivery_lead_times``) in one narrow range (``bucket``), per service and repository.
+
+    Written with the lead-time rows, in the same transaction: a percentile over every row finds
+    the range holding its rank from these counts, then reads only within that range."""
+
+    __tablename__ = "delivery_lead_time_buckets"
+    # Clustered by its key on SQLite: one duration's ranges are read in order, contiguously.
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    tenant_id: Mapped[int] = tenant_key()
+    measure: Mapped[str] = mapped_column(String(16), primary_key=True)
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True)
+    service: Mapped[str] = mapped_column(String(200), primary_key=True)
+    repository_id: Mapped[int] = mapped_column(Key, primary_key=True)
+    rows: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
 class MergedDay(Base):
     """Per UTC day of merge time and repository: how many pull requests were merged, and how
     many of them a deployment shipped. Written with the pull requests, in the same

@@ -17,7 +17,7 @@ from vantage.packs.delivery.models import (
     LeadTime,
     LeadTimeDay,
 )
-from vantage.packs.delivery.repository import day_counts
+from vantage.packs.delivery.repository import day_counts, lead_time_buckets
 
 SUCCESS = "success"
 
@@ -143,15 +143,8 @@ async def refresh_incident_count(session: AsyncSession, tenant_id: int, deployme
 
 async def save_lead_time(session: AsyncSession, values: dict[str, Any]) -> None:
     """Insert or replace the lead-time row of one pull request, and count it in the per-day
-    counts (a replaced row moves from the day, service and repository it had)."""
+    counts and the value ranges (a replaced row moves from those it had)."""
     tenant_id = values["tenant_id"]
-    after = _tally_of(
-        values["deployed_at"],
-        values["service"],
-        values["repository_id"],
-        values.get("pickup_seconds"),
-        values.get("review_seconds"),
-    )
     inserted = await session.execute(
         insert_for(session, LeadTime)
         .values(**values)
@@ -159,9 +152,10 @@ async def save_lead_time(session: AsyncSession, values: dict[str, Any]) -> None:
         .returning(LeadTime.pull_request_id)
     )
     if inserted.first() is not None:
-        await _count_lead_time_day(session, tenant_id, after, 1)
+        await _count_lead_time_day(session, tenant_id, _tally_of(values), 1)
+        await lead_time_buckets.move(session, tenant_id, [], lead_time_buckets.keys_of(values))
         return
-    before = await _lead_time_tally(session, tenant_id, values["pull_request_id"])
+    before = await _stored_lead_time(session, tenant_id, values["pull_request_id"])
     await session.execute(
         update(LeadTime)
         .where(
@@ -170,47 +164,43 @@ async def save_lead_time(session: AsyncSession, values: dict[str, Any]) -> None:
         )
         .values(**values)
     )
-    if before != after:
-        if before is not None:
-            await _count_lead_time_day(session, tenant_id, before, -1)
-        await _count_lead_time_day(session, tenant_id, after, 1)
+    if _tally_of(before) != _tally_of(values):
+        await _count_lead_time_day(session, tenant_id, _tally_of(before), -1)
+        await _count_lead_time_day(session, tenant_id, _tally_of(values), 1)
+    await lead_time_buckets.move(
+        session, tenant_id, lead_time_buckets.keys_of(before), lead_time_buckets.keys_of(values)
+    )
 
 
 # Where a lead-time row counts: (day, service, repository id, has a pickup, has a review).
 Tally = tuple[date, str, int, bool, bool]
+_COUNTED = (
+    "deployed_at", "service", "repository_id", *lead_time_buckets.MEASURES
+)  # fmt: skip
 
 
-def _tally_of(
-    deployed_at: datetime,
-    service: str,
-    repository_id: int,
-    pickup: float | None,
-    review: float | None,
-) -> Tally:
+def _tally_of(row: dict[str, Any]) -> Tally:
     return (
-        day_counts.utc_day(deployed_at),
-        service,
-        repository_id,
-        pickup is not None,
-        review is not None,
+        day_counts.utc_day(row["deployed_at"]),
+        row["service"],
+        row["repository_id"],
+        row.get("pickup_seconds") is not None,
+        row.get("review_seconds") is not None,
     )
 
 
-async def _lead_time_tally(
+async def _stored_lead_time(
     session: AsyncSession, tenant_id: int, pull_request_id: int
-) -> Tally | None:
+) -> dict[str, Any]:
+    """What the counts know of a pull request's stored lead-time row (it exists)."""
     row = (
         await session.execute(
-            select(
-                LeadTime.deployed_at,
-                LeadTime.service,
-                LeadTime.repository_id,
-                LeadTime.pickup_seconds,
-                LeadTime.review_seconds,
-            ).where(LeadTime.tenant_id == tenant_id, LeadTime.pull_request_id == pull_request_id)
+            select(*[getattr(LeadTime, name) for name in _COUNTED]).where(
+                LeadTime.tenant_id == tenant_id, LeadTime.pull_request_id == pull_request_id
+            )
         )
-    ).first()
-    return None if row is None else _tally_of(*row)
+    ).one()
+    return dict(row._mapping)
 
 
 async def _count_lead_time_day(

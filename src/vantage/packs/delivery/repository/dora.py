@@ -16,11 +16,13 @@ from vantage.packs.delivery.models import (
     Deployment,
     Incident,
     LeadTime,
+    LeadTimeBucket,
     LeadTimeDay,
     MergedDay,
     Ownership,
     PullRequest,
 )
+from vantage.packs.delivery.repository import lead_time_buckets
 from vantage.packs.delivery.repository.deployments import SUCCESS
 
 CHUNK = 500
@@ -360,17 +362,30 @@ async def lead_time_values_at(
 ) -> dict[int, float]:
     """The values at ``positions`` (from 0) of one lead-time column in ascending order, rows
     without a value left out; ``count`` of them have one. ``window`` None: every row of the
-    tenant, read in the order of the column's own index (no sort, and a read stops at its
-    rank); else the rows deployed in [start, end), sorted. A position in the upper half is
-    read from the top, so a read passes at most half of the values."""
+    tenant, found through the counts per value range (``lead_time_buckets``), or else read in
+    the order of the column's own index (no sort, and a read stops at its rank); a window:
+    the rows deployed in [start, end), sorted. A position in the upper half is read from the
+    top, so a read passes at most half of the values."""
     column = getattr(LeadTime, name)
+    positions = sorted(set(positions))
     where = [LeadTime.tenant_id == tenant_id, column.is_not(None)]
     if window is None:
         where += _matching(scope, LeadTime.service, LeadTime.repository_id)
+        ranged = await lead_time_buckets.values_at(
+            session,
+            tenant_id,
+            where,
+            _matching(scope, LeadTimeBucket.service, LeadTimeBucket.repository_id),
+            name,
+            positions,
+            count,
+        )
+        if ranged is not None:
+            return ranged
     else:
         where += _lead_where(tenant_id, scope, *window)
     found: dict[int, float] = {}
-    for position in sorted(set(positions)):
+    for position in positions:
         if position in found:
             continue
         if 2 * position < count:
