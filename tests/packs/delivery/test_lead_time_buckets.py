@@ -46,7 +46,7 @@ async def _counts(team: Team) -> list[Any]:
         return [tuple(row) for row in rows]
 
 
-async def test_the_migration_counts_the_rows_already_stored(loaded: Team, database_url: str) -> None:
+async def test_the_migration_counts_the_stored_rows(loaded: Team, database_url: str) -> None:
     kept = await _counts(loaded)
     assert sum(rows for measure, *_, rows in kept if measure == "lead_seconds") >= 40
     await asyncio.to_thread(migrations.downgrade, database_url, "delivery_0005")
