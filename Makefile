@@ -50,7 +50,7 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/python -m tests.support.layering src/vantage
 
 # Every benchmark beside its peer; JSON, charts and table in bench/results (docs/PERFORMANCE.md).
-# BENCH_SIZE=quick checks in minutes that all of it runs; documented takes about an hour.
+# BENCH_SIZE=quick checks in minutes that all of it runs; documented takes two to three hours.
 BENCH_SIZE ?= documented
 bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench.run_all --size $(BENCH_SIZE) --out bench/results

@@ -2,8 +2,9 @@
 
     python -m bench.run_all [--size documented|quick] [--out bench/results]
 
-``documented`` is the size docs/PERFORMANCE.md reports (commerce at 1M orders, and 10M for the
-10M / 1M read ratio: one to two hours on a 2-vCPU machine, most of it importing 10M orders);
+``documented`` is the size the targets name (commerce at 1M orders, and 10M for the 10M / 1M
+read ratio; delivery at 10,000 deployments): two to three hours on a 2-vCPU machine, most of it
+importing 10M orders and recording the delivery history;
 ``quick`` runs everything small in a few minutes, to check that it all works. With
 ``VANTAGE_BENCH_BROKER_URL`` (a Redis URL) the delivery benchmark's API process only queues
 webhook deliveries, as in production; without it its in-process job runner processes them too.
