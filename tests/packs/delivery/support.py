@@ -14,12 +14,13 @@ from typing import Any
 
 import httpx
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.support.auth import api_key_headers, app_of, create_api_key, user_headers
 from vantage.core.auth.models import Role
 from vantage.core.auth.principal import Scope
 from vantage.packs.delivery.github.signature import SIGNATURE_HEADER, signature_of
-from vantage.packs.delivery.models import WebhookDelivery
+from vantage.packs.delivery.models import LeadTimeBucket, WebhookDelivery
 
 FIXTURES = Path(__file__).parent / "fixtures"
 WEBHOOKS = "/api/v1/webhooks/github"
@@ -114,3 +115,22 @@ async def make_team(client: httpx.AsyncClient, tenant_id: int) -> Team:
     reader = await create_api_key(app, [Scope.READ], tenant_id=tenant_id)
     admin = await user_headers(app, Role.ADMIN, tenant_id=tenant_id)
     return Team(client, tenant_id, api_key_headers(ingest), api_key_headers(reader), admin)
+
+
+async def value_range_counts(
+    session: AsyncSession, tenant_id: int
+) -> dict[tuple[str, int, str, int], int]:
+    """The tenant's non-zero lead-time counts by (measure, range, service, repository)."""
+    rows = await session.execute(
+        select(
+            LeadTimeBucket.measure,
+            LeadTimeBucket.bucket,
+            LeadTimeBucket.service,
+            LeadTimeBucket.repository_id,
+            LeadTimeBucket.rows,
+        ).where(LeadTimeBucket.tenant_id == tenant_id, LeadTimeBucket.rows != 0)
+    )
+    return {
+        (measure, bucket, service, repository): n
+        for measure, bucket, service, repository, n in rows
+    }

@@ -15,11 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from tests.packs.delivery.support import sha_of
+from tests.packs.delivery.support import sha_of, value_range_counts
 from tests.support.property_databases import new_tenant, opened_database
 from vantage.core.db import Database
 from vantage.core.windows import TimeWindow
-from vantage.packs.delivery.models import Commit, LeadTime, LeadTimeBucket
+from vantage.packs.delivery.models import Commit, LeadTime
 from vantage.packs.delivery.repository import lead_time_buckets, records
 from vantage.packs.delivery.repository.lead_time_buckets import MEASURES
 from vantage.packs.delivery.service.dora import DoraFilter, dora, dora_from_rows
@@ -190,16 +190,8 @@ async def _assert_value_ranges_count_the_rows(database: Database, tenant_id: int
                 {name: getattr(row, name) for name in ("service", "repository_id", *MEASURES)}
             )
         )
-        counted = await session.execute(
-            select(
-                LeadTimeBucket.measure,
-                LeadTimeBucket.bucket,
-                LeadTimeBucket.service,
-                LeadTimeBucket.repository_id,
-                LeadTimeBucket.rows,
-            ).where(LeadTimeBucket.tenant_id == tenant_id, LeadTimeBucket.rows != 0)
-        )
-    assert {(m, b, s, r): n for m, b, s, r, n in counted} == dict(expected)
+        counted = await value_range_counts(session, tenant_id)
+    assert counted == dict(expected)
 
 
 @settings(

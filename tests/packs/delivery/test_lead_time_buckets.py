@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-from typing import Any
 
-from sqlalchemy import select
-
-from tests.packs.delivery.support import Team
+from tests.packs.delivery.support import Team, value_range_counts
 from tests.support.auth import app_of
 from vantage.core import migrations
-from vantage.packs.delivery.models import LeadTimeBucket
 from vantage.packs.delivery.repository.lead_time_buckets import BOUNDS, bucket_of
 
 MIGRATION = "vantage.migrations.versions.delivery_0006_lead_time_buckets"
@@ -30,25 +26,14 @@ def test_the_migration_draws_the_same_ranges() -> None:
     assert importlib.import_module(MIGRATION)._bounds() == BOUNDS
 
 
-async def _counts(team: Team) -> list[Any]:
+async def _counts(team: Team) -> dict[tuple[str, int, str, int], int]:
     async with app_of(team.client).state.database.reader() as session:
-        rows = await session.execute(
-            select(
-                LeadTimeBucket.measure,
-                LeadTimeBucket.bucket,
-                LeadTimeBucket.service,
-                LeadTimeBucket.repository_id,
-                LeadTimeBucket.rows,
-            )
-            .where(LeadTimeBucket.tenant_id == team.tenant_id, LeadTimeBucket.rows != 0)
-            .order_by(LeadTimeBucket.measure, LeadTimeBucket.bucket, LeadTimeBucket.service)
-        )
-        return [tuple(row) for row in rows]
+        return await value_range_counts(session, team.tenant_id)
 
 
 async def test_the_migration_counts_the_stored_rows(loaded: Team, database_url: str) -> None:
     kept = await _counts(loaded)
-    assert sum(rows for measure, *_, rows in kept if measure == "lead_seconds") >= 40
+    assert sum(rows for (measure, *_), rows in kept.items() if measure == "lead_seconds") >= 40
     await asyncio.to_thread(migrations.downgrade, database_url, "delivery_0005")
     await asyncio.to_thread(migrations.upgrade, database_url, "head")
     assert await _counts(loaded) == kept
