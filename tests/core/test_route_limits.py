@@ -25,7 +25,8 @@ async def test_every_route_has_a_group_or_is_declared_exempt(
     assert groups[("/api/v1/auth/refresh", ("POST",))] == "auth.tokens"
     assert groups[("/api/v1/admin/users", ("GET",))] == "default"
     assert groups[("/api/v1/stream/{channel}", ("GET",))] == "default"
-    assert groups[("/api/v1/chat/send", ("POST",))] == "default"
+    assert groups[("/api/v1/chat/send", ("POST",))] == "gateway.requests"
+    assert groups[("/v1/chat/completions", ("POST",))] == "gateway.requests"
 
 
 async def test_refresh_with_garbage_tokens_is_throttled_per_address(

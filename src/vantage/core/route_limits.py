@@ -1,13 +1,15 @@
 """Every route spends from a rate-limit group, unless this module declares it exempt.
 
-A router joins a group of its own with ``Depends(rate_limit("<pack>.<kind>"))``. A route that
-joined none (a pack that forgot, an admin or stream route) spends from the ``default`` group:
-the application checks it on every request before the route's own dependencies run.
+A router joins a group of its own with ``Depends(rate_limit("<pack>.<kind>"))``, or with
+``Depends(anonymous_rate_limit("<pack>.<kind>"))`` when its service counts each principal
+against quotas of its own. A route that joined none (a pack that forgot, an admin or stream
+route) spends from the ``default`` group: the application checks it on every request before the
+route's own dependencies run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,6 +101,21 @@ async def token_throttle(request: Request) -> None:
 
 
 token_throttle.rate_limit_group = TOKENS_GROUP  # type: ignore[attr-defined]
+
+
+def anonymous_rate_limit(group: str) -> Callable[[HTTPConnection], Awaitable[None]]:
+    """Dependency of routes whose service counts each principal's requests against quotas of
+    its own (the gateway's chat routes, with per-user and per-key quotas that may exceed any
+    core policy): only a caller without a valid credential spends from ``group`` here, per
+    client address. The route is in ``group``, so the ``default`` check skips it."""
+
+    async def limit_anonymous(connection: HTTPConnection) -> None:
+        identity = await _caller_identity(connection)
+        if identity.startswith("ip:"):
+            await spend(connection, group, identity)
+
+    limit_anonymous.rate_limit_group = group  # type: ignore[attr-defined]
+    return limit_anonymous
 
 
 async def default_rate_limit(connection: HTTPConnection) -> None:

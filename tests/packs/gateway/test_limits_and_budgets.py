@@ -52,6 +52,31 @@ async def test_requests_per_minute_per_user_and_per_key(
         assert len(await usage_rows(gateway.runtime.database)) == 6  # refusals leave no row
 
 
+async def test_principals_spend_the_gateway_quotas_not_the_core_default(
+    sqlite_url: str, upstreams: Upstreams, gateway_for: GatewayFactory
+) -> None:
+    # The per-key quota (0: unlimited) is the chat routes' only request limit for a principal;
+    # callers without a credential spend the group's core policy per address.
+    async with (
+        gateway_for(sqlite_url, upstreams, settings={"rate_limit_default": "2/minute"}) as gateway,
+        gateway.client() as http,
+    ):
+        key = bearer(await api_key(gateway.app))
+        body = {"model": "oa/gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
+        for _ in range(2):
+            sent = await http.post("/api/v1/chat/send", json=SEND, headers=key)
+            completed = await http.post("/v1/chat/completions", json=body, headers=key)
+            assert (sent.status_code, completed.status_code) == (200, 200)
+        anonymous = [
+            (await http.post(path, json=body)).status_code
+            for path in ("/v1/chat/completions", "/api/v1/chat/send", "/v1/chat/completions")
+        ]
+        assert anonymous == [401, 401, 429]
+        assert (await http.get("/v1/models", headers=key)).status_code == 200
+        assert (await http.get("/v1/models", headers=key)).status_code == 200
+        assert (await http.get("/v1/models", headers=key)).status_code == 429  # gateway.read
+
+
 async def test_tokens_per_minute_count_real_usage(
     sqlite_url: str, upstreams: Upstreams, gateway_for: GatewayFactory
 ) -> None:

@@ -6,18 +6,19 @@ import json
 from functools import partial
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from starlette.responses import StreamingResponse
 
 from vantage.core.auth.dependencies import ReadPrincipal
 from vantage.core.errors import Unavailable, VantageError, problem_body, request_id_of
+from vantage.core.route_limits import anonymous_rate_limit
 from vantage.packs.gateway.api.sse import SHUTTING_DOWN, sse_frame, sse_frames, sse_response
 from vantage.packs.gateway.providers.base import ChatMessage, TextDelta
 from vantage.packs.gateway.runtime import GatewayRuntimeDep
 from vantage.packs.gateway.schemas import ChatRequest, ChatResponse
 from vantage.packs.gateway.service import chat as chat_service
 from vantage.packs.gateway.service.chat import problem_for
-from vantage.packs.gateway.service.limits import limit_headers
+from vantage.packs.gateway.service.limits import REQUESTS_GROUP, limit_headers
 from vantage.packs.gateway.service.routing import ChatInput
 from vantage.packs.gateway.service.streams import (
     Interrupted,
@@ -26,7 +27,12 @@ from vantage.packs.gateway.service.streams import (
     open_stream,
 )
 
-router = APIRouter(prefix="/api/v1/chat", tags=["gateway"])
+# Principals spend the gateway's own per-user and per-key quotas (``service.limits``).
+router = APIRouter(
+    prefix="/api/v1/chat",
+    tags=["gateway"],
+    dependencies=[Depends(anonymous_rate_limit(REQUESTS_GROUP))],
+)
 
 
 def _chat_input(body: ChatRequest) -> ChatInput:

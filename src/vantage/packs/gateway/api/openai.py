@@ -20,6 +20,7 @@ from starlette.responses import StreamingResponse
 from vantage.core.auth.dependencies import ReadPrincipal
 from vantage.core.errors import VantageError, problem_response
 from vantage.core.ratelimit import rate_limit
+from vantage.core.route_limits import anonymous_rate_limit
 from vantage.packs.gateway.api.chat import NO_SPECIALIST
 from vantage.packs.gateway.api.openai_wire import (
     ChatCompletionRequest,
@@ -34,7 +35,7 @@ from vantage.packs.gateway.providers.base import TextDelta
 from vantage.packs.gateway.runtime import GatewayRuntimeDep
 from vantage.packs.gateway.service import chat as chat_service
 from vantage.packs.gateway.service.chat import problem_for
-from vantage.packs.gateway.service.limits import limit_headers
+from vantage.packs.gateway.service.limits import REQUESTS_GROUP, limit_headers
 from vantage.packs.gateway.service.routing import SPECIALIST_PREFIX
 from vantage.packs.gateway.service.specialists import active_specialist_slugs
 from vantage.packs.gateway.service.streams import Interrupted, StreamItem, open_stream
@@ -106,7 +107,12 @@ def _json(body: dict[str, Any]) -> str:
     return json.dumps(body, separators=(",", ":"))
 
 
-@router.post("/chat/completions", response_model=None, responses=NO_SPECIALIST)
+@router.post(
+    "/chat/completions",
+    response_model=None,
+    responses=NO_SPECIALIST,
+    dependencies=[Depends(anonymous_rate_limit(REQUESTS_GROUP))],  # principals: service.limits
+)
 async def chat_completions(
     body: ChatCompletionRequest,
     principal: ReadPrincipal,
