@@ -23,7 +23,7 @@ ten pull requests, their per-day counts, linking), about 0.1 s a deployment on a
 whatever the history's length; the 10x tenant's rows are copies of it, written with
 ``INSERT ... SELECT``, and checked to show ten times its deployments and lead times. The sizes
 of the delivery pack's targets are 10,000 deployments and 100,000 pull requests at 1x (the
-default, about half an hour); ``--quick`` runs 50.
+default, about 40 minutes, most of it the history and the full re-link); ``--quick`` runs 50.
 
 Run: ``python -m bench.delivery [--deployments 10000] [--quick] [--broker-url redis://...]``
 (SQLite in a temporary directory).
@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import Column, ColumnElement, func, literal, select
+from sqlalchemy import Column, ColumnElement, Table, and_, func, literal, not_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bench.loadgen import percentile
@@ -57,9 +57,10 @@ from vantage.core.auth.service import api_keys as api_key_service
 from vantage.core.auth.service.tenants import create_tenant
 from vantage.core.db import Base, Database, utcnow
 from vantage.packs.delivery.github.signature import signature_of
+from vantage.packs.delivery.models import LeadTimeDay, MergedDay, ShippedDay
 from vantage.packs.delivery.pack import build_pack
+from vantage.packs.delivery.repository import day_counts, records
 from vantage.packs.delivery.repository import deployments as rows
-from vantage.packs.delivery.repository import records
 from vantage.packs.delivery.service import commits as graph_store
 from vantage.packs.delivery.service.ingest import DeploymentEvent, record_deployment
 from vantage.packs.delivery.service.linking import link_deployment
@@ -82,6 +83,8 @@ TENFOLD = 10
 COPY_ID_STRIDE = 10**9
 ID_COLUMNS = frozenset({"id", "repository_id", "deployment_id", "pull_request_id", "source_id"})
 NAMED_COLUMNS = frozenset({"service", "full_name", "external_id"})
+# The per-day count tables, which also keep rows for the whole tenant, by table name.
+DAY_COUNTS = {model.__tablename__: model for model in (LeadTimeDay, MergedDay, ShippedDay)}
 
 
 def _sha(label: str) -> str:
@@ -171,12 +174,40 @@ async def _copies(database: Database, source: int, tenant_id: int, copies: int) 
         for copy in range(copies):
             for table in tables:
                 copied = [_copied(column, tenant_id, copy) for column in table.columns]
+                own_rows = [not_(and_(*whole)) for whole in _whole_tenant_rows(table)]
                 await session.execute(
                     table.insert().from_select(
                         list(table.columns.keys()),
-                        select(*copied).where(table.c.tenant_id == source),
+                        select(*copied).where(table.c.tenant_id == source, *own_rows),
                     )
                 )
+        for name in DAY_COUNTS:
+            await _add_whole_tenant_rows(session, Base.metadata.tables[name], tenant_id)
+
+
+def _whole_tenant_rows(table: Table) -> list[list[ColumnElement[bool]]]:
+    """The condition selecting a per-day count table's whole-tenant rows (none elsewhere)."""
+    model = DAY_COUNTS.get(table.name)
+    return [day_counts.whole_tenant_rows(model)] if model is not None else []
+
+
+async def _add_whole_tenant_rows(session: AsyncSession, table: Table, tenant_id: int) -> None:
+    """The whole tenant's rows of a per-day count table: its own rows summed per day."""
+    whole = dict(day_counts.WHOLE_TENANT)
+    counters = [c for c in table.columns if not c.primary_key]
+    values = [
+        literal(whole[c.name], c.type) if c.name in whole else c
+        for c in table.columns
+        if c.primary_key
+    ]
+    await session.execute(
+        table.insert().from_select(
+            [c.name for c in table.columns if c.primary_key] + [c.name for c in counters],
+            select(*values, *[func.sum(c) for c in counters])
+            .where(table.c.tenant_id == tenant_id)
+            .group_by(table.c.tenant_id, table.c.day),
+        )
+    )
 
 
 def _copied(column: Column[Any], tenant_id: int, copy: int) -> ColumnElement[Any]:

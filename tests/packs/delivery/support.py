@@ -7,8 +7,9 @@ import copy
 import hashlib
 import json
 import uuid
+from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,17 @@ from tests.support.auth import api_key_headers, app_of, create_api_key, user_hea
 from vantage.core.auth.models import Role
 from vantage.core.auth.principal import Scope
 from vantage.packs.delivery.github.signature import SIGNATURE_HEADER, signature_of
-from vantage.packs.delivery.models import LeadTimeBucket, WebhookDelivery
+from vantage.packs.delivery.models import (
+    Deployment,
+    LeadTime,
+    LeadTimeBucket,
+    LeadTimeDay,
+    MergedDay,
+    PullRequest,
+    ShippedDay,
+    WebhookDelivery,
+)
+from vantage.packs.delivery.repository.shipped_days import REWORK_KINDS
 
 FIXTURES = Path(__file__).parent / "fixtures"
 WEBHOOKS = "/api/v1/webhooks/github"
@@ -133,4 +144,85 @@ async def value_range_counts(
     return {
         (measure, bucket, service, repository): n
         for measure, bucket, service, repository, n in rows
+    }
+
+
+DayCounts = dict[tuple[Any, ...], tuple[int, ...]]
+WHOLE = ("", 0)  # the whole tenant's service and repository in the per-day counts
+
+
+async def day_counts(session: AsyncSession, tenant_id: int) -> dict[str, DayCounts]:
+    """The tenant's non-zero per-day counts, per table, by (day, service, repository)."""
+    found: dict[str, DayCounts] = {}
+    for table, key, counters in (
+        (ShippedDay, ("service", "repository_id"), ("deployments", "failed", "reworked")),
+        (LeadTimeDay, ("service", "repository_id"), ("lead_times", "pickups", "reviews")),
+        (MergedDay, ("repository_id",), ("merged", "linked")),
+    ):
+        columns = [getattr(table, name) for name in ("day", *key, *counters)]
+        rows = await session.execute(select(*columns).where(table.tenant_id == tenant_id))
+        found[table.__tablename__] = {
+            tuple(row[: 1 + len(key)]): tuple(row[1 + len(key) :])
+            for row in rows
+            if any(row[1 + len(key) :])
+        }
+    return found
+
+
+def _with_whole_tenant(counts: dict[tuple[Any, ...], Counter[int]]) -> DayCounts:
+    totals: dict[tuple[Any, ...], Counter[int]] = {}
+    for (day, *key), counters in counts.items():
+        whole = (day, *WHOLE[-len(key) :])
+        totals.setdefault(whole, Counter()).update(counters)
+    return {
+        key: tuple(counters[i] for i in range(len(counters)))
+        for key, counters in {**counts, **totals}.items()
+    }
+
+
+def _tally(counts: dict[tuple[Any, ...], Counter[int]], key: tuple[Any, ...], *flags: bool) -> None:
+    counts.setdefault(key, Counter({i: 0 for i in range(len(flags))})).update(
+        {i: int(flag) for i, flag in enumerate(flags)}
+    )
+
+
+async def recounted_day_counts(session: AsyncSession, tenant_id: int) -> dict[str, DayCounts]:
+    """``day_counts`` as a recount of the rows they count would give."""
+    shipped: dict[tuple[Any, ...], Counter[int]] = {}
+    for d in (
+        await session.execute(select(Deployment).where(Deployment.tenant_id == tenant_id))
+    ).scalars():
+        if d.production and d.result == "success" and d.deployed_at is not None:
+            day = d.deployed_at.astimezone(UTC).date()
+            _tally(
+                shipped,
+                (day, d.service, d.repository_id or 0),
+                True,
+                d.incident_count > 0,
+                d.kind in REWORK_KINDS,
+            )
+    leads: dict[tuple[Any, ...], Counter[int]] = {}
+    for row in (
+        await session.execute(select(LeadTime).where(LeadTime.tenant_id == tenant_id))
+    ).scalars():
+        day = row.deployed_at.astimezone(UTC).date()
+        _tally(
+            leads,
+            (day, row.service, row.repository_id),
+            True,
+            row.pickup_seconds is not None,
+            row.review_seconds is not None,
+        )
+    merged: dict[tuple[Any, ...], Counter[int]] = {}
+    pulls = select(PullRequest).where(
+        PullRequest.tenant_id == tenant_id, PullRequest.merged_at.is_not(None)
+    )
+    for pull in (await session.execute(pulls)).scalars():
+        assert pull.merged_at is not None
+        day = pull.merged_at.astimezone(UTC).date()
+        _tally(merged, (day, pull.repository_id), True, pull.deployment_id is not None)
+    return {
+        ShippedDay.__tablename__: _with_whole_tenant(shipped),
+        LeadTimeDay.__tablename__: _with_whole_tenant(leads),
+        MergedDay.__tablename__: _with_whole_tenant(merged),
     }

@@ -1,7 +1,8 @@
 """Random histories (pull requests, deployments and incidents arriving in any order, some
-deployments failed, outside production, rollbacks or hotfixes, several services): the DORA
-figures read as counts and ranked values equal the figures computed from the window's rows,
-for random windows and scopes, on SQLite and PostgreSQL."""
+deployments failed, outside production, rollbacks or hotfixes, several services): the per-day
+and value-range counts equal a recount of their rows, and the DORA figures read from them equal
+the figures computed from the window's rows, for random windows and scopes, on SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -15,7 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from tests.packs.delivery.support import sha_of, value_range_counts
+from tests.packs.delivery.support import (
+    day_counts,
+    recounted_day_counts,
+    sha_of,
+    value_range_counts,
+)
 from tests.support.property_databases import new_tenant, opened_database
 from vantage.core.db import Database
 from vantage.core.windows import TimeWindow
@@ -163,6 +169,10 @@ async def _run(url: str, case: dict[str, Any]) -> None:
                 else:
                     await record_incident(session, tenant_id, event, WINDOW)
         await _assert_value_ranges_count_the_rows(database, tenant_id)
+        async with database.reader() as session:
+            assert await day_counts(session, tenant_id) == await recounted_day_counts(
+                session, tenant_id
+            )
         scopes = [DoraFilter(), DoraFilter(service="api"), DoraFilter(repository="acme/api")]
         # The last window holds every row: its percentiles are read along the value indexes.
         for first_day, days in [*case["windows"], (-3, 30)]:

@@ -394,6 +394,28 @@ class LeadTimeDay(Base):
     reviews: Mapped[int] = mapped_column(Integer, nullable=False)
 
 
+class ShippedDay(Base):
+    """Per UTC day of deploy time, service and repository (0: none): how many successful
+    production deployments there are, how many with an attributed incident, how many of a
+    rework kind; and the same per day for the whole tenant, under service ``""`` and repository
+    0, so a read of the whole tenant does not grow with its services.
+
+    Written with the deployments, in the same transaction, so the DORA counts of whole days read
+    one row per day instead of every deployment."""
+
+    __tablename__ = "delivery_shipped_days"
+    # Clustered by its key on SQLite: a window's days are one contiguous range.
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    tenant_id: Mapped[int] = tenant_key()
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    service: Mapped[str] = mapped_column(String(200), primary_key=True)
+    repository_id: Mapped[int] = mapped_column(Key, primary_key=True)
+    deployments: Mapped[int] = mapped_column(Integer, nullable=False)
+    failed: Mapped[int] = mapped_column(Integer, nullable=False)
+    reworked: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
 class LeadTimeBucket(Base):
     """How many lead-time rows have a value of one duration (``measure``, a column of
     ``delivery_lead_times``) in one narrow range (``bucket``), per service and repository.

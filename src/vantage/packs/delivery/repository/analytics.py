@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vantage.core.dialect import tenant_rows
 from vantage.packs.delivery.models import Commit, Deployment, PullRequest, Repository, Review
-from vantage.packs.delivery.repository.deployments import SUCCESS
+from vantage.packs.delivery.repository.shipped_days import SUCCESS
 
 CHUNK = 500
 

@@ -17,9 +17,8 @@ from vantage.packs.delivery.models import (
     LeadTime,
     LeadTimeDay,
 )
-from vantage.packs.delivery.repository import day_counts, lead_time_buckets
-
-SUCCESS = "success"
+from vantage.packs.delivery.repository import day_counts, lead_time_buckets, shipped_days
+from vantage.packs.delivery.repository.shipped_days import SUCCESS
 
 
 async def deployment_by_external_id(
@@ -128,17 +127,26 @@ async def deployment(session: AsyncSession, tenant_id: int, deployment_id: int) 
 
 
 async def refresh_incident_count(session: AsyncSession, tenant_id: int, deployment_id: int) -> None:
-    """Recount the incidents attributed to the deployment."""
-    count = (
-        select(func.count(Incident.id))
-        .where(Incident.tenant_id == tenant_id, Incident.deployment_id == deployment_id)
-        .scalar_subquery()
+    """Recount the incidents attributed to the deployment (and move it in the per-day counts
+    when it turns failed or no longer is)."""
+    count = await session.scalar(
+        select(func.count(Incident.id)).where(
+            Incident.tenant_id == tenant_id, Incident.deployment_id == deployment_id
+        )
     )
-    await session.execute(
-        update(Deployment)
-        .where(Deployment.tenant_id == tenant_id, Deployment.id == deployment_id)
-        .values(incident_count=count)
-    )
+    row = (
+        await session.execute(
+            select(Deployment)
+            .where(Deployment.tenant_id == tenant_id, Deployment.id == deployment_id)
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one()
+    if row.incident_count == count:
+        return
+    before = shipped_days.shipped_of(row)
+    row.incident_count = int(count or 0)
+    await session.flush()
+    await shipped_days.move(session, tenant_id, before, shipped_days.shipped_of(row))
 
 
 async def save_lead_time(session: AsyncSession, values: dict[str, Any]) -> None:

@@ -21,9 +21,10 @@ from vantage.packs.delivery.models import (
     MergedDay,
     Ownership,
     PullRequest,
+    ShippedDay,
 )
-from vantage.packs.delivery.repository import lead_time_buckets
-from vantage.packs.delivery.repository.deployments import SUCCESS
+from vantage.packs.delivery.repository import day_counts, lead_time_buckets, shipped_days
+from vantage.packs.delivery.repository.shipped_days import SUCCESS
 
 CHUNK = 500
 
@@ -226,12 +227,7 @@ STAGES = ("lead_seconds", "coding_seconds", "pickup_seconds", "review_seconds", 
 
 
 async def shipped_by_day(
-    session: AsyncSession,
-    tenant_id: int,
-    scope: Scope,
-    start: datetime,
-    end: datetime,
-    rework_kinds: Iterable[str],
+    session: AsyncSession, tenant_id: int, scope: Scope, start: datetime, end: datetime
 ) -> list[tuple[date, int, int, int]]:
     """Per UTC date with a successful production deployment in [start, end): how many, how
     many with an attributed incident, how many of a rework kind (one pass for the counts and
@@ -242,7 +238,7 @@ async def shipped_by_day(
             day,
             func.count(),
             func.count(case((Deployment.incident_count > 0, 1))),
-            func.count(case((Deployment.kind.in_(sorted(set(rework_kinds))), 1))),
+            func.count(case((Deployment.kind.in_(sorted(shipped_days.REWORK_KINDS)), 1))),
         )
         .where(*_shipped_where(tenant_id, scope, start, end))
         .group_by(day)
@@ -256,6 +252,14 @@ async def shipped_by_day(
         )
         for value, count, failed, reworked in rows
     )
+
+
+async def shipped_day_counts(
+    session: AsyncSession, tenant_id: int, scope: Scope, first: date, last: date
+) -> list[tuple[date, int, int, int]]:
+    """``shipped_by_day`` of the whole UTC days [first, last), from the per-day counts."""
+    matching = _matching(scope, ShippedDay.service, ShippedDay.repository_id)
+    return sorted(await shipped_days.by_day(session, tenant_id, matching, first, last))
 
 
 def _utc_day(session: AsyncSession, column: Any) -> Any:
@@ -306,7 +310,9 @@ async def lead_time_day_counts(
                 LeadTimeDay.tenant_id == tenant_id,
                 LeadTimeDay.day >= first,
                 LeadTimeDay.day < last,
-                *_matching(scope, LeadTimeDay.service, LeadTimeDay.repository_id),
+                *day_counts.in_scope(
+                    LeadTimeDay, _matching(scope, LeadTimeDay.service, LeadTimeDay.repository_id)
+                ),
             )
         )
     ).one()
@@ -334,7 +340,10 @@ async def merged_day_counts(
                 MergedDay.tenant_id == tenant_id,
                 MergedDay.day >= first,
                 MergedDay.day < last,
-                *[MergedDay.repository_id.in_(sorted(c.pr_repository_ids)) for c in scope],
+                *day_counts.in_scope(
+                    MergedDay,
+                    [MergedDay.repository_id.in_(sorted(c.pr_repository_ids)) for c in scope],
+                ),
             )
         )
     ).one()

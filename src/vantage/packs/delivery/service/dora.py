@@ -15,6 +15,7 @@ from vantage.core.watermarks import Watermark, read_watermark
 from vantage.core.windows import TimeWindow
 from vantage.packs.delivery.repository import dora as reads
 from vantage.packs.delivery.repository import records
+from vantage.packs.delivery.repository.shipped_days import REWORK_KINDS
 from vantage.packs.delivery.schemas import (
     CoverageOut,
     DoraOut,
@@ -33,8 +34,6 @@ from vantage.packs.delivery.service.ingest import PACK_NAME
 from vantage.packs.delivery.service.stats import median, percent, percentile, share
 
 T = TypeVar("T")
-
-REWORK_KINDS = frozenset({"hotfix", "rollback", "revert"})
 
 
 @dataclass(frozen=True)
@@ -376,6 +375,18 @@ async def _merged_counts(
     )
 
 
+async def _shipped_by_day(
+    session: AsyncSession, tenant_id: int, scope: reads.Scope, window: TimeWindow
+) -> list[tuple[date, int, int, int]]:
+    """Per UTC date with a shipped deployment in the window: shipped, failed, reworked."""
+    return await _by_days_and_edges(
+        window,
+        partial(reads.shipped_day_counts, session, tenant_id, scope),
+        partial(reads.shipped_by_day, session, tenant_id, scope),
+        lambda days, more: sorted([*days, *more]),
+    )
+
+
 async def _lead_time_of(
     session: AsyncSession, tenant_id: int, scope: reads.Scope, window: TimeWindow
 ) -> LeadTimeOut:
@@ -431,7 +442,7 @@ async def dora(
     percentiles need (the same figures ``figures`` computes from the window's rows)."""
     scope = await resolve_scope(session, tenant_id, query)
     start, end = window.start, window.end
-    by_day = await reads.shipped_by_day(session, tenant_id, scope, start, end, REWORK_KINDS)
+    by_day = await _shipped_by_day(session, tenant_id, scope, window)
     days = [day for day, _, _, _ in by_day]
     count = sum(shipped for _, shipped, _, _ in by_day)
     failed = sum(failures for _, _, failures, _ in by_day)

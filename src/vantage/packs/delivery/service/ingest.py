@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vantage.core.watermarks import bump_watermark
 from vantage.packs.delivery.models import Deployment
 from vantage.packs.delivery.repository import deployments as deployment_rows
+from vantage.packs.delivery.repository import shipped_days
 from vantage.packs.delivery.service.linking import attribute_incident, link_deployment
 
 PACK_NAME = "delivery"
@@ -91,6 +92,7 @@ async def record_deployment(
         session, tenant_id, event.external_id
     )
     assert deployment is not None
+    before = None if created else shipped_days.shipped_of(deployment)
     if not created:
         changes = _progress(deployment, event)
         for column, value in changes.items():
@@ -100,6 +102,7 @@ async def record_deployment(
         if event.commit_sha and deployment.commit_sha is None:
             deployment.commit_sha = event.commit_sha
         await session.flush()
+    await shipped_days.move(session, tenant_id, before, shipped_days.shipped_of(deployment))
     await deployment_rows.add_status(session, tenant_id, deployment.id, event.state, event.at)
     await link_deployment(session, tenant_id, deployment, window)
     await bump_watermark(session, tenant_id, PACK_NAME)

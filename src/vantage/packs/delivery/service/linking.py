@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vantage.packs.delivery.models import Deployment, Incident, PullRequest
 from vantage.packs.delivery.repository import commits as commit_rows
 from vantage.packs.delivery.repository import deployments as deployment_rows
-from vantage.packs.delivery.repository import records
+from vantage.packs.delivery.repository import records, shipped_days
 from vantage.packs.delivery.service import commits
 from vantage.packs.delivery.service.graph import ancestors, contains
 
@@ -27,7 +27,7 @@ def is_shipped(deployment: Deployment) -> bool:
     """Whether the deployment counts for DORA: production, successful, with a time."""
     return (
         deployment.production
-        and deployment.result == deployment_rows.SUCCESS
+        and deployment.result == shipped_days.SUCCESS
         and deployment.deployed_at is not None
     )
 
