@@ -25,11 +25,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 def is_shipped(deployment: Deployment) -> bool:
     """Whether the deployment counts for DORA: production, successful, with a time."""
-    return (
-        deployment.production
-        and deployment.result == shipped_days.SUCCESS
-        and deployment.deployed_at is not None
-    )
+    return shipped_days.shipped_of(deployment) is not None
 
 
 def _seconds(later: datetime, earlier: datetime) -> float:
