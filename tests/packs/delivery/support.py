@@ -7,9 +7,9 @@ import copy
 import hashlib
 import json
 import uuid
-from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -169,60 +169,48 @@ async def day_counts(session: AsyncSession, tenant_id: int) -> dict[str, DayCoun
     return found
 
 
-def _with_whole_tenant(counts: dict[tuple[Any, ...], Counter[int]]) -> DayCounts:
-    totals: dict[tuple[Any, ...], Counter[int]] = {}
-    for (day, *key), counters in counts.items():
-        whole = (day, *WHOLE[-len(key) :])
-        totals.setdefault(whole, Counter()).update(counters)
-    return {
-        key: tuple(counters[i] for i in range(len(counters)))
-        for key, counters in {**counts, **totals}.items()
-    }
-
-
-def _tally(counts: dict[tuple[Any, ...], Counter[int]], key: tuple[Any, ...], *flags: bool) -> None:
-    counts.setdefault(key, Counter({i: 0 for i in range(len(flags))})).update(
-        {i: int(flag) for i, flag in enumerate(flags)}
-    )
+def _recount(counted: Iterable[tuple[tuple[Any, ...], tuple[bool, ...]]]) -> DayCounts:
+    """Per-day counts of rows given as ((day, *key), flags): each row adds its flags under its
+    own key and under the whole tenant's."""
+    counts: dict[tuple[Any, ...], list[int]] = {}
+    for (day, *key), flags in counted:
+        for row_key in ((day, *key), (day, *WHOLE[-len(key) :])):
+            totals = counts.setdefault(row_key, [0] * len(flags))
+            for index, flag in enumerate(flags):
+                totals[index] += flag
+    return {key: tuple(totals) for key, totals in counts.items()}
 
 
 async def recounted_day_counts(session: AsyncSession, tenant_id: int) -> dict[str, DayCounts]:
     """``day_counts`` as a recount of the rows they count would give."""
-    shipped: dict[tuple[Any, ...], Counter[int]] = {}
-    for d in (
-        await session.execute(select(Deployment).where(Deployment.tenant_id == tenant_id))
-    ).scalars():
-        if d.production and d.result == "success" and d.deployed_at is not None:
-            day = d.deployed_at.astimezone(UTC).date()
-            _tally(
-                shipped,
-                (day, d.service, d.repository_id or 0),
-                True,
-                d.incident_count > 0,
-                d.kind in REWORK_KINDS,
-            )
-    leads: dict[tuple[Any, ...], Counter[int]] = {}
-    for row in (
-        await session.execute(select(LeadTime).where(LeadTime.tenant_id == tenant_id))
-    ).scalars():
-        day = row.deployed_at.astimezone(UTC).date()
-        _tally(
-            leads,
-            (day, row.service, row.repository_id),
-            True,
-            row.pickup_seconds is not None,
-            row.review_seconds is not None,
-        )
-    merged: dict[tuple[Any, ...], Counter[int]] = {}
+    deployments = select(Deployment).where(
+        Deployment.tenant_id == tenant_id,
+        Deployment.production.is_(True),
+        Deployment.result == "success",
+        Deployment.deployed_at.is_not(None),
+    )
+    leads = select(LeadTime).where(LeadTime.tenant_id == tenant_id)
     pulls = select(PullRequest).where(
         PullRequest.tenant_id == tenant_id, PullRequest.merged_at.is_not(None)
     )
-    for pull in (await session.execute(pulls)).scalars():
-        assert pull.merged_at is not None
-        day = pull.merged_at.astimezone(UTC).date()
-        _tally(merged, (day, pull.repository_id), True, pull.deployment_id is not None)
     return {
-        ShippedDay.__tablename__: _with_whole_tenant(shipped),
-        LeadTimeDay.__tablename__: _with_whole_tenant(leads),
-        MergedDay.__tablename__: _with_whole_tenant(merged),
-    }
+        ShippedDay.__tablename__: _recount(
+            ((_day(d.deployed_at), d.service, d.repository_id or 0),
+             (True, d.incident_count > 0, d.kind in REWORK_KINDS))
+            for d in (await session.execute(deployments)).scalars()
+        ),
+        LeadTimeDay.__tablename__: _recount(
+            ((_day(row.deployed_at), row.service, row.repository_id),
+             (True, row.pickup_seconds is not None, row.review_seconds is not None))
+            for row in (await session.execute(leads)).scalars()
+        ),
+        MergedDay.__tablename__: _recount(
+            ((_day(pull.merged_at), pull.repository_id), (True, pull.deployment_id is not None))
+            for pull in (await session.execute(pulls)).scalars()
+        ),
+    }  # fmt: skip
+
+
+def _day(moment: datetime | None) -> date:
+    assert moment is not None
+    return moment.astimezone(UTC).date()
