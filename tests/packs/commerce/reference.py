@@ -119,6 +119,39 @@ async def product_day_errors(session: AsyncSession, tenant_id: int) -> list[str]
     return errors
 
 
+async def product_stats_errors(session: AsyncSession, tenant_id: int) -> list[str]:
+    """Stored all-time product figures that differ from raw SQL over the orders; the gross is
+    the sum of each completed order's positive amount for the product."""
+    stored = await _rows(
+        session,
+        """SELECT p.external_id, s.amount_minor, s.units, s.orders, s.gross_minor
+        FROM commerce_product_stats s JOIN commerce_products p ON p.id = s.product_id
+        WHERE s.tenant_id = :t""",
+        t=tenant_id,
+    )
+    per_order = await _rows(
+        session,
+        """SELECT p.external_id, SUM(l.quantity * l.unit_price_minor)
+        FROM commerce_order_lines l
+        JOIN commerce_orders o ON o.id = l.order_id
+        JOIN commerce_products p ON p.id = l.product_id
+        WHERE o.tenant_id = :t AND o.status = 'completed'
+        GROUP BY p.external_id, o.id""",
+        t=tenant_id,
+    )
+    gross: defaultdict[str, int] = defaultdict(int)
+    for product, amount in per_order:
+        gross[product] += max(int(amount), 0)
+    sales = await raw_product_sales(session, tenant_id, None, None)
+    expected = {product: [*figures, gross[product]] for product, figures in sales.items()}
+    got = {product: [int(f) for f in figures] for product, *figures in stored}
+    return [
+        f"{product}: stored {got.get(product)}, raw {expected.get(product)}"
+        for product in sorted(set(got) | set(expected))
+        if got.get(product) != expected.get(product)
+    ]
+
+
 def status_totals(orders: list[RawOrder], start: date, end: date) -> dict[str, Any]:
     """What the dashboard reports for the window."""
     inside = [o for o in orders if start <= o.day < end]

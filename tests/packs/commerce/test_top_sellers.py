@@ -75,3 +75,50 @@ async def test_tied_products_rank_by_their_own_ids_whatever_order_they_arrived_i
     assert [row.external_id for row in top] == ["pc", "pb"]
     assert [row.external_id for row in ranking] == ["pc", "pb", "pa"]
     assert [row.external_id for row in ascending] == ["pa", "pb", "pc"]
+
+
+# pr's March sales lead, but a February return leaves it the smallest all-time revenue. The
+# a* products sell less in March and more in February; the b* products sold in February only,
+# more than pr's all-time revenue. Ranked by all-time revenue, the walk would stop at the b*
+# products before reaching pr; ranked by gross (revenue before returns) pr comes first.
+RETURNS = [
+    order("r1", "c1", "2025-03-10T10:00:00Z", "completed", ("pr", 10, "10.00")),
+    order("r2", "c1", "2025-02-10T10:00:00Z", "completed", ("pr", -9, "10.00")),
+    *(
+        order(f"s{n}", "c2", f"2025-03-1{n}T10:00:00Z", "completed", (f"a{n}", 1, f"3{n}.00"))
+        for n in range(3)
+    ),
+    *(
+        order(f"f{n}", "c2", "2025-02-11T10:00:00Z", "completed", (f"a{n}", 1, "50.00"))
+        for n in range(3)
+    ),
+    *(
+        order(f"b{n}", "c3", "2025-02-12T10:00:00Z", "completed", (f"b{n}", 1, "15.00"))
+        for n in range(4)
+    ),
+]
+
+
+@pytest.mark.parametrize("first_page", [1, 2, reads.FIRST_GROSS_PAGE])
+async def test_a_product_whose_returns_fall_outside_the_window_still_leads_it(
+    database_url: str, first_page: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reads, "FIRST_GROSS_PAGE", first_page)
+    async with open_database(database_url) as database:
+        tenant_id = await new_tenant(database, f"ret-{uuid.uuid4().hex[:10]}")
+        await ingest(database, tenant_id, RETURNS)
+        async with database.reader() as session:
+            top = await reads.top_sellers(session, tenant_id, MARCH, 3)
+            ranking = await reads.product_ranking(
+                session, tenant_id, MARCH, sort="revenue", descending=True, limit=3, offset=0
+            )
+            all_time = await reads.product_ranking(
+                session, tenant_id, None, sort="revenue", descending=True, limit=8, offset=0
+            )
+    assert [row.external_id for row in all_time][-1] == "pr"
+    assert [(row.external_id, row.amount_minor) for row in top] == [
+        ("pr", 1_000_000),
+        ("a2", 320_000),
+        ("a1", 310_000),
+    ]
+    assert [row.external_id for row in top] == [row.external_id for row in ranking]

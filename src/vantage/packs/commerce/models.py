@@ -216,12 +216,18 @@ class ProductDay(Base):
 
 
 class ProductStats(Base):
-    """All-time sales of a product; a row exists while ``orders > 0``."""
+    """All-time sales of a product; a row exists while ``orders > 0``.
+
+    ``gross_minor`` is revenue before returns: the sum, over the completed orders holding the
+    product, of each order's amount for it when positive. No window's revenue exceeds it, so
+    a window's top sellers are found among the products with the most of it.
+    """
 
     __tablename__ = "commerce_product_stats"
     __table_args__ = (
         Index("ix_commerce_product_stats_revenue", "tenant_id", "amount_minor", "product_id"),
         Index("ix_commerce_product_stats_units", "tenant_id", "units", "product_id"),
+        Index("ix_commerce_product_stats_gross", "tenant_id", "gross_minor", "product_id"),
         NO_ROWID,
     )
 
@@ -230,3 +236,4 @@ class ProductStats(Base):
     amount_minor: Mapped[int] = counter()
     units: Mapped[int] = counter()
     orders: Mapped[int] = counter()
+    gross_minor: Mapped[int] = counter()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from vantage.core.dialect import DialectStatement
-from vantage.packs.commerce.repository.ingest import BatchApplier
+from vantage.packs.commerce.repository.ingest import POSITIVE, BatchApplier
 from vantage.packs.commerce.repository.ingest_customers import (
     apply_cohorts,
     merge_customer_months,
@@ -82,11 +82,11 @@ STAGE_CUSTOMER_MONTHS = DialectStatement(
 STAGE_PRODUCT_DELTAS = text(
     f"""
     INSERT INTO commerce_stage_product_days (product_id, day, d_amount, d_units, d_orders,
-        run_amount, run_units, run_orders)
-    SELECT product_id, day, SUM(amount), SUM(units), COUNT(*),
+        d_gross, run_amount, run_units, run_orders)
+    SELECT product_id, day, SUM(amount), SUM(units), COUNT(*), SUM(gross),
         SUM(SUM(amount)) OVER w, SUM(SUM(units)) OVER w, SUM(COUNT(*)) OVER w FROM (
         SELECT l.product_id AS product_id, o.day AS day, SUM(l.amount_minor) AS amount,
-            SUM(l.quantity) AS units
+            SUM(l.quantity) AS units, {POSITIVE.format(amount="l.amount_minor")} AS gross
         FROM commerce_orders o CROSS JOIN commerce_order_lines l
         WHERE {_APPENDED} AND o.status = 'completed' AND l.order_id = o.id
         GROUP BY o.id, o.day, l.product_id

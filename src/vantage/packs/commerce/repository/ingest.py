@@ -115,28 +115,33 @@ COUNT_UPDATES = text(
     """
 )
 
+# An order's positive amount for a product: what it adds to the product's revenue before
+# returns (``commerce_product_stats.gross_minor``).
+POSITIVE = "CASE WHEN SUM({amount}) > 0 THEN SUM({amount}) ELSE 0 END"
+
 STAGE_PRODUCT_DELTAS = text(
-    """
+    f"""
     INSERT INTO commerce_stage_product_days (product_id, day, d_amount, d_units, d_orders,
-        run_amount, run_units, run_orders)
-    SELECT product_id, day, SUM(amount), SUM(units), SUM(n),
+        d_gross, run_amount, run_units, run_orders)
+    SELECT product_id, day, SUM(amount), SUM(units), SUM(n), SUM(gross),
         SUM(SUM(amount)) OVER w, SUM(SUM(units)) OVER w, SUM(SUM(n)) OVER w FROM (
         SELECT l.product_id AS product_id, o.day AS day, SUM(l.amount) AS amount,
-            SUM(l.quantity) AS units, 1 AS n
+            SUM(l.quantity) AS units, 1 AS n, {POSITIVE.format(amount="l.amount")} AS gross
         FROM commerce_stage_lines l JOIN commerce_stage_orders o ON o.seq = l.seq
         WHERE o.status = 'completed'
         GROUP BY o.seq, o.day, l.product_id
         UNION ALL
-        SELECT l.product_id, o.old_day, -SUM(l.amount_minor), -SUM(l.quantity), -1
+        SELECT l.product_id, o.old_day, -SUM(l.amount_minor), -SUM(l.quantity), -1,
+            -{POSITIVE.format(amount="l.amount_minor")}
         FROM commerce_stage_orders o CROSS JOIN commerce_order_lines l
         WHERE l.order_id = o.order_id AND o.is_update = 1
             AND o.old_status = 'completed' AND l.tenant_id = :t
         GROUP BY o.seq, o.old_day, l.product_id
     ) AS d WHERE true
     GROUP BY product_id, day
-    HAVING SUM(amount) <> 0 OR SUM(units) <> 0 OR SUM(n) <> 0
+    HAVING SUM(amount) <> 0 OR SUM(units) <> 0 OR SUM(n) <> 0 OR SUM(gross) <> 0
     WINDOW w AS (PARTITION BY product_id ORDER BY day)
-    """
+    """  # noqa: S608 - fixed fragments only
 )
 
 REPLACE_ORDERS = text(

@@ -110,14 +110,16 @@ MOVE_LATER_DAYS = DialectStatement(
 
 APPLY_PRODUCT_STATS = text(
     """
-    INSERT INTO commerce_product_stats (tenant_id, product_id, amount_minor, units, orders)
-    SELECT :t, product_id, SUM(d_amount), SUM(d_units), SUM(d_orders)
+    INSERT INTO commerce_product_stats
+        (tenant_id, product_id, amount_minor, units, orders, gross_minor)
+    SELECT :t, product_id, SUM(d_amount), SUM(d_units), SUM(d_orders), SUM(d_gross)
         FROM commerce_stage_product_days WHERE true
     GROUP BY product_id
     ON CONFLICT (tenant_id, product_id) DO UPDATE
         SET amount_minor = commerce_product_stats.amount_minor + excluded.amount_minor,
         units = commerce_product_stats.units + excluded.units,
-        orders = commerce_product_stats.orders + excluded.orders
+        orders = commerce_product_stats.orders + excluded.orders,
+        gross_minor = commerce_product_stats.gross_minor + excluded.gross_minor
     """
 )
 

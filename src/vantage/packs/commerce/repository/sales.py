@@ -43,8 +43,12 @@ async def daily_status_rows(
 
 async def sales_span(session: AsyncSession, tenant_id: int) -> tuple[date, date] | None:
     """The first and last day with any order (None before the first order)."""
-    query = select(func.min(DailyStatus.day), func.max(DailyStatus.day)).where(
-        DailyStatus.tenant_id == tenant_id
+    # One subquery per end: SQLite answers a lone min() or max() with one index seek, but
+    # both in one SELECT with a scan of the tenant's days.
+    of_tenant = DailyStatus.tenant_id == tenant_id
+    query = select(
+        select(func.min(DailyStatus.day)).where(of_tenant).scalar_subquery(),
+        select(func.max(DailyStatus.day)).where(of_tenant).scalar_subquery(),
     )
     first, last = (await session.execute(query)).one()
     return None if first is None else (first, last)

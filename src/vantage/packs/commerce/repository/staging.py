@@ -131,7 +131,8 @@ STAGE_TABLES = (
     _stage_table(
         PRODUCT_DAYS, _key("product_id", BigInteger), _key("day", Day),
         _required("d_amount", BigInteger), _required("d_units", BigInteger),
-        _required("d_orders", BigInteger), _required("run_amount", BigInteger),
+        _required("d_orders", BigInteger), _required("d_gross", BigInteger),
+        _required("run_amount", BigInteger),
         _required("run_units", BigInteger), _required("run_orders", BigInteger),
     ),
 )  # fmt: skip
