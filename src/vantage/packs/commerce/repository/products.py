@@ -272,8 +272,8 @@ async def _top_revenue_candidates(
 @cache
 def _gross_walk(seeks: Seeks, lateral: bool, keyset: bool) -> Select[Any]:
     """One page (``:page``) of products by descending gross, after (``:after_gross``,
-    ``:after_id``) when ``keyset``, each with its revenue in the window: the all-time revenue
-    minus the running total before the window (one index seek per bound)."""
+    ``:after_id``) when ``keyset``, each with its revenue in the window: the running total
+    before the window's end minus the one before its start (one index seek per bound)."""
     p = STATS.alias("p")
     running: dict[str, ColumnElement[int]] = {}
     joins: list[FromClause] = []
