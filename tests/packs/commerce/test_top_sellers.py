@@ -8,13 +8,19 @@ revenue alone, tied with p2.
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date
+from typing import Any
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.packs.commerce.support import ingest, new_tenant, open_database, order
 from vantage.packs.commerce.repository import products as reads
+from vantage.packs.commerce.repository.products import ProductWindowRow
 
+Reading = tuple[AsyncSession, int]
 MARCH = (date(2025, 3, 1), date(2025, 4, 1))
 FEBRUARY = (date(2025, 2, 1), date(2025, 3, 1))
 ORDERS = [
@@ -23,6 +29,29 @@ ORDERS = [
     order("o3", "c3", "2025-03-03T10:00:00Z", "completed", ("p3", -1, "5.00")),
     order("o4", "c4", "2025-02-01T10:00:00Z", "completed", ("p4", 1, "7.00")),
 ]
+
+
+@asynccontextmanager
+async def _reading(database_url: str, orders: list[dict[str, Any]]) -> AsyncIterator[Reading]:
+    """A read session over a new tenant holding ``orders``, and the tenant's id."""
+    async with open_database(database_url) as database:
+        tenant_id = await new_tenant(database, f"top-{uuid.uuid4().hex[:10]}")
+        await ingest(database, tenant_id, orders)
+        async with database.reader() as session:
+            yield session, tenant_id
+
+
+async def _ranking(
+    reading: Reading,
+    window: tuple[date, date] | None,
+    limit: int,
+    sort: str = "revenue",
+    descending: bool = True,
+) -> list[ProductWindowRow]:
+    session, tenant_id = reading
+    return await reads.product_ranking(
+        session, tenant_id, window, sort=sort, descending=descending, limit=limit, offset=0
+    )
 
 
 @pytest.mark.parametrize(
@@ -40,14 +69,9 @@ async def test_top_sellers_are_the_head_of_the_ranking(
     limit: int,
     expected: list[tuple[str, int, int, int]],
 ) -> None:
-    async with open_database(database_url) as database:
-        tenant_id = await new_tenant(database, f"top-{uuid.uuid4().hex[:10]}")
-        await ingest(database, tenant_id, ORDERS)
-        async with database.reader() as session:
-            top = await reads.top_sellers(session, tenant_id, window, limit)
-            ranking = await reads.product_ranking(
-                session, tenant_id, window, sort="revenue", descending=True, limit=limit, offset=0
-            )
+    async with _reading(database_url, ORDERS) as reading:
+        top = await reads.top_sellers(*reading, window, limit)
+        ranking = await _ranking(reading, window, limit)
     got = [(row.external_id, row.amount_minor, row.units, row.orders) for row in top]
     assert got == expected
     assert got == [(row.external_id, row.amount_minor, row.units, row.orders) for row in ranking]
@@ -61,17 +85,10 @@ async def test_tied_products_rank_by_their_own_ids_whatever_order_they_arrived_i
         order(f"t{n}", "c1", "2025-03-05T10:00:00Z", "completed", (product, 1, "3.00"))
         for n, product in enumerate(("pb", "pc", "pa"))
     ]
-    async with open_database(database_url) as database:
-        tenant_id = await new_tenant(database, f"tie-{uuid.uuid4().hex[:10]}")
-        await ingest(database, tenant_id, ties)
-        async with database.reader() as session:
-            top = await reads.top_sellers(session, tenant_id, MARCH, 2)
-            ranking = await reads.product_ranking(
-                session, tenant_id, MARCH, sort="revenue", descending=True, limit=3, offset=0
-            )
-            ascending = await reads.product_ranking(
-                session, tenant_id, MARCH, sort="units", descending=False, limit=3, offset=0
-            )
+    async with _reading(database_url, ties) as reading:
+        top = await reads.top_sellers(*reading, MARCH, 2)
+        ranking = await _ranking(reading, MARCH, 3)
+        ascending = await _ranking(reading, MARCH, 3, sort="units", descending=False)
     assert [row.external_id for row in top] == ["pc", "pb"]
     assert [row.external_id for row in ranking] == ["pc", "pb", "pa"]
     assert [row.external_id for row in ascending] == ["pa", "pb", "pc"]
@@ -104,17 +121,10 @@ async def test_a_product_whose_returns_fall_outside_the_window_still_leads_it(
     database_url: str, first_page: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(reads, "FIRST_GROSS_PAGE", first_page)
-    async with open_database(database_url) as database:
-        tenant_id = await new_tenant(database, f"ret-{uuid.uuid4().hex[:10]}")
-        await ingest(database, tenant_id, RETURNS)
-        async with database.reader() as session:
-            top = await reads.top_sellers(session, tenant_id, MARCH, 3)
-            ranking = await reads.product_ranking(
-                session, tenant_id, MARCH, sort="revenue", descending=True, limit=3, offset=0
-            )
-            all_time = await reads.product_ranking(
-                session, tenant_id, None, sort="revenue", descending=True, limit=8, offset=0
-            )
+    async with _reading(database_url, RETURNS) as reading:
+        top = await reads.top_sellers(*reading, MARCH, 3)
+        ranking = await _ranking(reading, MARCH, 3)
+        all_time = await _ranking(reading, None, 8)
     assert [row.external_id for row in all_time][-1] == "pr"
     assert [(row.external_id, row.amount_minor) for row in top] == [
         ("pr", 1_000_000),
