@@ -274,7 +274,17 @@ def _gross_walk(seeks: Seeks, lateral: bool, keyset: bool) -> Select[Any]:
     """One page (``:page``) of products by descending gross, after (``:after_gross``,
     ``:after_id``) when ``keyset``, each with its revenue in the window: the running total
     before the window's end minus the one before its start (one index seek per bound)."""
-    p = STATS.alias("p")
+    # The page is cut before any seek: PostgreSQL would otherwise probe every product and
+    # sort afterwards.
+    stats = STATS.alias("s")
+    page = select(stats.c.product_id, stats.c.gross_minor, stats.c.amount_minor).where(
+        stats.c.tenant_id == bindparam("t")
+    )
+    if keyset:
+        after = tuple_(bindparam("after_gross"), bindparam("after_id"))
+        page = page.where(tuple_(stats.c.gross_minor, stats.c.product_id) < after)
+    by_gross = (stats.c.gross_minor.desc(), stats.c.product_id.desc())
+    p = page.order_by(*by_gross).limit(bindparam("page")).subquery("p")
     running: dict[str, ColumnElement[int]] = {}
     joins: list[FromClause] = []
     for alias in seeks:
@@ -301,17 +311,11 @@ def _gross_walk(seeks: Seeks, lateral: bool, keyset: bool) -> Select[Any]:
     source: FromClause = p
     for probe in joins:
         source = source.outerjoin(probe, true())
-    query = (
+    return (
         select(p.c.product_id, p.c.gross_minor, revenue.label("amount_minor"))
         .select_from(source)
-        .where(p.c.tenant_id == bindparam("t"))
         .order_by(p.c.gross_minor.desc(), p.c.product_id.desc())
-        .limit(bindparam("page"))
     )
-    if keyset:
-        after = tuple_(bindparam("after_gross"), bindparam("after_id"))
-        query = query.where(tuple_(p.c.gross_minor, p.c.product_id) < after)
-    return query
 
 
 async def count_products_with_sales(session: AsyncSession, tenant_id: int) -> int:
