@@ -53,9 +53,11 @@ STORED_SOURCE_IDS = DialectStatement(
 # SQLite hands out max(rowid) + 1; the write lock is held, so the next ids are ours.
 LAST_ORDER_ID = text("SELECT COALESCE(MAX(id), 0) FROM commerce_orders")
 
+# The sequence is looked up once (OFFSET 0 keeps the subquery from being inlined): named inside
+# nextval(), pg_get_serial_sequence() ran per row and took most of the statement's time.
 RESERVE_ORDER_IDS = text(
-    "SELECT nextval(pg_get_serial_sequence('commerce_orders', 'id'))"
-    " FROM generate_series(1, :n) ORDER BY 1"
+    "SELECT nextval(s.seq) FROM (SELECT CAST(pg_get_serial_sequence('commerce_orders', 'id')"
+    " AS regclass) AS seq OFFSET 0) AS s CROSS JOIN generate_series(1, :n) ORDER BY 1"
 )
 
 STAGED_CUSTOMER_IDS = text("SELECT ext, customer_id FROM commerce_stage_customers")
