@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -100,3 +101,25 @@ def test_a_broken_entry_point_names_itself(tmp_path: Path) -> None:
             discover_packs()
     finally:
         sys.path.remove(str(site))
+
+
+def test_a_bundled_pack_loads_only_when_its_pack_is_read() -> None:
+    """In a fresh interpreter: a pack's submodule imports without its routes; ``PACK`` builds
+    the pack; any other name is an AttributeError naming the package."""
+    probe = (
+        "import sys\n"
+        "import vantage.packs.gateway.providers.base\n"
+        "print('vantage.packs.gateway.pack' in sys.modules)\n"
+        "import vantage.packs.gateway as gateway\n"
+        "print(gateway.PACK.name, 'vantage.packs.gateway.pack' in sys.modules)\n"
+        "try:\n"
+        "    gateway.NOT_THERE\n"
+        "except AttributeError as error:\n"
+        "    print(error)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines() == [
+        "False",
+        "gateway True",
+        "module 'vantage.packs.gateway' has no attribute 'NOT_THERE'",
+    ]

@@ -105,6 +105,19 @@ class Pack:
             importlib.import_module(module)
 
 
+def lazy_pack(package: str) -> Callable[[str], Any]:
+    """A pack package's module ``__getattr__``: ``PACK`` is built by ``<package>.pack``'s
+    ``build_pack()`` on first access (the entry point reads it), so importing one of the pack's
+    modules does not load its routes, SDKs and CLI."""
+
+    def pack_attribute(name: str) -> Any:
+        if name == "PACK":
+            return importlib.import_module(f"{package}.pack").build_pack()
+        raise AttributeError(f"module {package!r} has no attribute {name!r}")
+
+    return pack_attribute
+
+
 def _load_entry_point(entry: Any) -> Pack:
     try:
         loaded = entry.load()

@@ -1,23 +1,16 @@
 """The assist pack: validation and safe execution of AI-written SQL, learning memory, ML
 monitoring and similarity search.
-
-``PACK`` is built on first access (the ``vantage.packs`` entry point reads it), so importing
-one of the pack's modules does not load its routes and CLI.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from vantage.core.packs import lazy_pack
 
 if TYPE_CHECKING:
     from vantage.core.packs import Pack
 
     PACK: Pack
 
-
-def __getattr__(name: str) -> Any:
-    if name == "PACK":
-        from vantage.packs.assist.pack import build_pack
-
-        return build_pack()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_pack(__name__)

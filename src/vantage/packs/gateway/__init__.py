@@ -1,22 +1,14 @@
-"""The gateway pack: an LLM chat gateway with specialists, streaming, usage and cost.
-
-``PACK`` is built on first access (the ``vantage.packs`` entry point reads it), so importing
-one of the pack's modules does not load its routes, SDKs and CLI.
-"""
+"""The gateway pack: an LLM chat gateway with specialists, streaming, usage and cost."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from vantage.core.packs import lazy_pack
 
 if TYPE_CHECKING:
     from vantage.core.packs import Pack
 
     PACK: Pack
 
-
-def __getattr__(name: str) -> Any:
-    if name == "PACK":
-        from vantage.packs.gateway.pack import build_pack
-
-        return build_pack()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_pack(__name__)
