@@ -24,7 +24,7 @@ from typing import Annotated, Any
 
 import structlog
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, ForeignKey, Integer, MetaData, event, exc, text
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, MetaData, event, exc, text
 from sqlalchemy.engine import URL, Dialect, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -80,6 +80,13 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+# 64-bit keys on PostgreSQL; on SQLite "INTEGER PRIMARY KEY" is the rowid (64-bit already) and
+# the only integer key SQLite numbers by itself.
+Key = BigInteger().with_variant(Integer(), "sqlite")
+# Tables read by their primary key: on SQLite stored as that key's b-tree alone, with no rowid.
+NO_ROWID = {"sqlite_with_rowid": False}
 
 
 class Base(DeclarativeBase):

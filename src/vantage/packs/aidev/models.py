@@ -26,11 +26,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from vantage.core.db import Base, UTCDateTime
+from vantage.core.db import NO_ROWID, Base, Key, UTCDateTime
 
-# 64-bit keys on PostgreSQL; on SQLite "INTEGER PRIMARY KEY" is the rowid and already 64-bit.
-Key = BigInteger().with_variant(Integer(), "sqlite")
-NO_ROWID = {"sqlite_with_rowid": False}
 # Rollup keys cannot be NULL (NULLs never conflict); an unknown developer or model is ''.
 UNKNOWN = ""
 

@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Boolean,
     Date,
     Float,
@@ -19,10 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from vantage.core.db import Base, TenantMixin, UTCDateTime
-
-# SQLite has no BIGINT autoincrement: an INTEGER primary key is its rowid (64-bit anyway).
-BIG_ID = BigInteger().with_variant(Integer(), "sqlite")
+from vantage.core.db import Base, Key, TenantMixin, UTCDateTime
 
 
 class LearningEntry(TenantMixin, Base):
@@ -33,7 +29,7 @@ class LearningEntry(TenantMixin, Base):
         Index("ix_assist_learning_entries_tenant_created", "tenant_id", "created_at"),
     )
 
-    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Key, primary_key=True, autoincrement=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     question: Mapped[str] = mapped_column(Text, nullable=False)
     sql: Mapped[str] = mapped_column(Text, nullable=False)
@@ -56,7 +52,7 @@ class Prediction(TenantMixin, Base):
         Index("ix_assist_ml_predictions_tenant_model_time", "tenant_id", "model", "predicted_at"),
     )
 
-    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Key, primary_key=True, autoincrement=True)
     model: Mapped[str] = mapped_column(String(128), nullable=False)
     prediction_id: Mapped[str] = mapped_column(String(128), nullable=False)
     predicted_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
@@ -77,7 +73,7 @@ class MetricPoint(TenantMixin, Base):
     __tablename__ = "assist_ml_metric_points"
     __table_args__ = (UniqueConstraint("tenant_id", "model", "metric", "day"),)
 
-    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Key, primary_key=True, autoincrement=True)
     model: Mapped[str] = mapped_column(String(128), nullable=False)
     metric: Mapped[str] = mapped_column(String(64), nullable=False)
     day: Mapped[date] = mapped_column(Date, nullable=False)

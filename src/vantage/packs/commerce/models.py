@@ -21,11 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from vantage.core.db import Base, TimestampMixin, UTCDateTime
-
-# 64-bit keys on PostgreSQL; on SQLite "INTEGER PRIMARY KEY" is the rowid and already 64-bit.
-Key = BigInteger().with_variant(Integer(), "sqlite")
-NO_ROWID = {"sqlite_with_rowid": False}
+from vantage.core.db import NO_ROWID, Base, Key, TimestampMixin, UTCDateTime
 
 
 def tenant_key() -> Mapped[int]:

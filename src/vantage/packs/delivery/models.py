@@ -26,10 +26,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from vantage.core.db import Base, TimestampMixin, UTCDateTime, utcnow
+from vantage.core.db import NO_ROWID, Base, Key, TimestampMixin, UTCDateTime, utcnow
 
-# 64-bit keys on PostgreSQL; on SQLite "INTEGER PRIMARY KEY" is the rowid and already 64-bit.
-Key = BigInteger().with_variant(Integer(), "sqlite")
 SHA_LENGTH = 40
 
 
@@ -218,7 +216,7 @@ class CommitGap(Base):
     """A parent that a stored commit names but that is not stored itself (yet)."""
 
     __tablename__ = "delivery_commit_gaps"
-    __table_args__ = ({"sqlite_with_rowid": False},)
+    __table_args__ = (NO_ROWID,)
 
     tenant_id: Mapped[int] = tenant_key()
     repository_id: Mapped[int] = mapped_column(
@@ -383,7 +381,7 @@ class LeadTimeDay(Base):
 
     __tablename__ = "delivery_lead_time_days"
     # Clustered by its key on SQLite: a window's days are one contiguous range.
-    __table_args__ = ({"sqlite_with_rowid": False},)
+    __table_args__ = (NO_ROWID,)
 
     tenant_id: Mapped[int] = tenant_key()
     day: Mapped[date] = mapped_column(Date, primary_key=True)
@@ -405,7 +403,7 @@ class ShippedDay(Base):
 
     __tablename__ = "delivery_shipped_days"
     # Clustered by its key on SQLite: a window's days are one contiguous range.
-    __table_args__ = ({"sqlite_with_rowid": False},)
+    __table_args__ = (NO_ROWID,)
 
     tenant_id: Mapped[int] = tenant_key()
     day: Mapped[date] = mapped_column(Date, primary_key=True)
@@ -425,7 +423,7 @@ class LeadTimeBucket(Base):
 
     __tablename__ = "delivery_lead_time_buckets"
     # Clustered by its key on SQLite: one duration's ranges are read in order, contiguously.
-    __table_args__ = ({"sqlite_with_rowid": False},)
+    __table_args__ = (NO_ROWID,)
 
     tenant_id: Mapped[int] = tenant_key()
     measure: Mapped[str] = mapped_column(String(16), primary_key=True)
@@ -442,7 +440,7 @@ class MergedDay(Base):
 
     __tablename__ = "delivery_merged_days"
     # Clustered by its key on SQLite: a window's days are one contiguous range.
-    __table_args__ = ({"sqlite_with_rowid": False},)
+    __table_args__ = (NO_ROWID,)
 
     tenant_id: Mapped[int] = tenant_key()
     day: Mapped[date] = mapped_column(Date, primary_key=True)

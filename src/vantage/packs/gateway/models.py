@@ -21,13 +21,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from vantage.core.db import Base, TenantMixin, TimestampMixin, UTCDateTime
+from vantage.core.db import Base, Key, TenantMixin, TimestampMixin, UTCDateTime
 
 MONEY = Numeric(18, 9)
 # Sums and budgets count whole nano-dollars in integers: exact on every database (SQLite has
 # no decimal type, and floating-point sums drift).
-# SQLite has no BIGINT autoincrement: an INTEGER primary key is its rowid (64-bit anyway).
-BIG_ID = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Specialist(TenantMixin, TimestampMixin, Base):
@@ -62,7 +60,7 @@ class UsageEvent(TenantMixin, Base):
         Index("ix_gateway_usage_tenant_id_created_at", "tenant_id", "created_at"),
     )
 
-    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Key, primary_key=True, autoincrement=True)
     request_id: Mapped[str] = mapped_column(String(64), nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     user_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)

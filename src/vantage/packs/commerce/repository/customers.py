@@ -12,8 +12,9 @@ from typing import Any, NamedTuple
 from sqlalchemy import and_, func, literal, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vantage.core.db import Key
 from vantage.core.dialect import Dialect
-from vantage.packs.commerce.models import Customer, CustomerMonth, CustomerStats, Key, Order
+from vantage.packs.commerce.models import Customer, CustomerMonth, CustomerStats, Order
 
 
 class CustomerRow(NamedTuple):
