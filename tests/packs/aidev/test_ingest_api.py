@@ -10,6 +10,7 @@ import pytest
 from tests.packs.aidev.conftest import API, Team
 from tests.packs.aidev.support import fixture_bytes, payload, stored_traces
 from vantage.packs.aidev.runtime import AidevRuntime
+from vantage.packs.aidev.traces import bodies
 
 
 async def test_a_list_an_envelope_and_one_record_are_all_batches(team: Team) -> None:
@@ -86,6 +87,30 @@ async def test_an_oversized_batch_is_refused_whole(team: Team) -> None:
     response = await team.post(records)
     assert response.status_code == 422
     assert await stored_traces(team.client.app, team.tenant_id) == {}  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "application/x-ndjson"])
+async def test_an_oversized_batch_is_refused_before_its_records_are_read(
+    team: Team, content_type: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runtimes = team.client.app.state.core.runtimes  # type: ignore[attr-defined]
+    monkeypatch.setattr(runtimes.get("aidev", AidevRuntime).settings, "max_batch_records", 3)
+    read: list[object] = []
+    monkeypatch.setattr(bodies, "read_record", lambda record, kind: read.append(record))
+    records = [json.dumps(payload(f"r{i}", "2026-05-04T10:00:00Z")) for i in range(4)]
+    body = (
+        "[" + ",".join(records) + "]"
+        if content_type == "application/json"
+        else (
+            "\n\n".join(records)  # blank lines are not records
+        )
+    )
+    response = await team.client.post(
+        API + "/traces", content=body, headers={**team.headers, "content-type": content_type}
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"] == "a batch holds at most 3 records, got 4"
+    assert read == []
 
 
 async def test_an_idempotency_key_replays_the_first_answer(team: Team) -> None:

@@ -15,6 +15,7 @@ from tests.support.auth import app_of, user_headers
 from vantage.core.auth.models import Role
 from vantage.core.idempotency import fingerprint_of
 from vantage.packs.commerce.runtime import CommerceRuntime
+from vantage.packs.commerce.schemas import MAX_BATCH_ORDERS
 
 GOOD = order("g1", "c1", "2025-03-01T10:00:00Z", "completed", ("p1", 1, "10"))
 
@@ -86,6 +87,23 @@ async def test_batch_size_is_capped(shop: Shop, monkeypatch: pytest.MonkeyPatch)
     response = await shop.post(orders)
     assert response.status_code == 422
     assert response.json()["errors"][0]["loc"] == ["body", "orders"]
+    await _nothing_written(shop)
+
+
+async def test_an_oversized_batch_is_refused_before_its_orders_are_checked(shop: Shop) -> None:
+    """Orders past the ceiling are not validated one by one: one error, not one per order."""
+    body = '{"orders":[' + ",".join(['{"id":"x"}'] * (MAX_BATCH_ORDERS + 1)) + "]}"
+    response = await shop.client.post(
+        ORDERS, content=body, headers={**shop.headers, "Content-Type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {
+            "loc": ["body", "orders"],
+            "message": f"a batch holds at most {MAX_BATCH_ORDERS} orders",
+            "type": "too_long",
+        }
+    ]
     await _nothing_written(shop)
 
 

@@ -18,6 +18,9 @@ from vantage.packs.commerce.ingest.batch import OrderStatus
 
 ExternalId = Annotated[Line, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
 Name = Annotated[Text, StringConstraints(strip_whitespace=True, max_length=300)]
+# The most orders one batch may hold (the setting can only lower it). Declared on the schema so
+# an oversized batch is refused while it is parsed, before any of its orders is validated.
+MAX_BATCH_ORDERS = 10_000
 MAX_LINES_PER_ORDER = 1_000
 MAX_QUANTITY = 1_000_000
 MAX_UNIT_PRICE = Decimal(1_000_000_000)
@@ -56,7 +59,7 @@ class OrderIn(BaseModel):
 class OrderBatchIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    orders: list[OrderIn] = Field(min_length=1)
+    orders: list[OrderIn] = Field(min_length=1, max_length=MAX_BATCH_ORDERS)
 
 
 class IngestResult(BaseModel):

@@ -6,6 +6,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from vantage.packs.commerce.ingest.files import DEFAULT_IMPORT_BATCH_ORDERS
+from vantage.packs.commerce.schemas import MAX_BATCH_ORDERS
 
 
 class CommerceSettings(BaseSettings):
@@ -16,7 +17,7 @@ class CommerceSettings(BaseSettings):
     )
 
     default_currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
-    max_batch_orders: int = Field(default=10_000, ge=1, le=10_000)
+    max_batch_orders: int = Field(default=MAX_BATCH_ORDERS, ge=1, le=MAX_BATCH_ORDERS)
     max_batch_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
     max_import_bytes: int = Field(default=256 * 1024 * 1024, ge=1024)
     import_batch_orders: int = Field(default=DEFAULT_IMPORT_BATCH_ORDERS, ge=1, le=100_000)

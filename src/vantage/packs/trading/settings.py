@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from vantage.packs.trading.ingest.events import MAX_BATCH_EVENTS
+
 DEFAULT_SIMULATOR_SYMBOLS = ["AAPL", "MSFT", "NVDA", "EURUSD", "BTCUSD"]
 
 
@@ -20,7 +22,7 @@ class TradingSettings(BaseSettings):
     )
 
     snapshot_hz: float = Field(default=10.0, gt=0, le=50)
-    max_batch_events: int = Field(default=10_000, ge=1, le=100_000)
+    max_batch_events: int = Field(default=10_000, ge=1, le=MAX_BATCH_EVENTS)
     max_batch_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
     idempotency_ttl_hours: float = Field(default=24.0, gt=0)
     idempotency_lock_seconds: float = Field(default=60.0, gt=0)

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import ValidationError
 
 from tests.conftest import ClientFactory
 from tests.packs.trading.support import fill, order, tick
@@ -26,6 +27,7 @@ from tests.support.auth import (
 )
 from vantage.core.auth.models import Role
 from vantage.core.auth.principal import Scope
+from vantage.packs.trading.ingest.events import MAX_BATCH_EVENTS, EventBatch
 from vantage.packs.trading.pack import create_pack
 from vantage.packs.trading.settings import TradingSettings
 
@@ -264,6 +266,21 @@ async def test_a_full_batch_fits_the_body_limit(api: httpx.AsyncClient) -> None:
     assert response.json()["accepted"] == 10_000
     too_many = await api.post(EVENTS, json={"events": [*events, tick("x", 0, base=at)]})
     assert too_many.status_code == 422
+
+
+async def test_an_oversized_batch_is_refused_before_its_events_are_checked(
+    api: httpx.AsyncClient,
+) -> None:
+    """Past the schema's ceiling the events are not validated one by one: one error only."""
+    body = '{"events":[' + ",".join(["{}"] * (MAX_BATCH_EVENTS + 1)) + "]}"
+    response = await api.post(EVENTS, content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    assert [(e["loc"], e["message"]) for e in response.json()["errors"]] == [
+        (["body", "events"], "a batch holds at most 10000 events")
+    ]
+    with pytest.raises(ValidationError) as refused:
+        EventBatch.model_validate_json(body)
+    assert refused.value.error_count() == 1  # not one per event
 
 
 async def test_the_openapi_document_describes_the_event_batch(api: httpx.AsyncClient) -> None:

@@ -20,6 +20,7 @@ from vantage.packs.aidev.traces.bodies import (
     UnreadableBody,
     read_json_body,
     read_json_lines,
+    refuse_beyond,
 )
 from vantage.packs.aidev.traces.formats import TraceFormat
 
@@ -54,13 +55,18 @@ def result_of(report: BatchReport) -> IngestResult:
     )
 
 
-def _units(body: bytes, media_type: str, declared: TraceFormat | None) -> list[Unit]:
+def _units(
+    body: bytes, media_type: str, declared: TraceFormat | None, max_records: int
+) -> list[Unit]:
+    """The batch's records, read once the batch is known to hold no more than allowed."""
     try:
         if media_type == JSON:
-            return read_json_body(body, declared)
+            return read_json_body(body, declared, max_records)
         if media_type in JSON_LINES:
-            text = body.decode("utf-8")
-            return list(read_json_lines(enumerate(text.splitlines(), start=1), declared))
+            lines = enumerate(body.decode("utf-8").splitlines(), start=1)
+            filled = [(number, line) for number, line in lines if line.strip()]
+            refuse_beyond(len(filled), max_records)
+            return list(read_json_lines(filled, declared))
     except (UnreadableBody, UnicodeDecodeError) as error:
         raise ValidationFailed(str(error)) from error
     raise UnsupportedMediaType(f"send {JSON} or application/x-ndjson, not {media_type!r}")
@@ -91,11 +97,7 @@ async def post_traces(
 
     async def handle(claim: Claim | None) -> Response:
         body = await body_of(request, settings.max_batch_bytes)
-        units = _units(body, media_type_of(request), trace_format)
-        if len(units) > settings.max_batch_records:
-            raise ValidationFailed(
-                f"a batch holds at most {settings.max_batch_records} records, got {len(units)}"
-            )
+        units = _units(body, media_type_of(request), trace_format, settings.max_batch_records)
 
         async def complete(session: AsyncSession, report: BatchReport) -> None:
             if claim is not None:

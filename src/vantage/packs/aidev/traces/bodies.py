@@ -57,9 +57,19 @@ def records_of(document: Any) -> tuple[list[Any], TraceFormat | None]:
     return [document], None
 
 
-def read_json_body(body: bytes, declared: TraceFormat | None) -> list[Unit]:
-    """Each record of a JSON body, read; position is the record's 0-based index."""
+def refuse_beyond(count: int, max_records: int | None) -> None:
+    """Raise ``UnreadableBody`` when a batch holds more than ``max_records`` records."""
+    if max_records is not None and count > max_records:
+        raise UnreadableBody(f"a batch holds at most {max_records} records, got {count}")
+
+
+def read_json_body(
+    body: bytes, declared: TraceFormat | None, max_records: int | None = None
+) -> list[Unit]:
+    """Each record of a JSON body, read; position is the record's 0-based index. A body of
+    more than ``max_records`` records is refused before any of them is read."""
     records, inner = records_of(_json(body))
+    refuse_beyond(len(records), max_records)
     kind = declared or inner
     return [Unit(index, read_record(record, kind)) for index, record in enumerate(records)]
 

@@ -39,19 +39,25 @@ def _problem_errors(error: ValidationError) -> list[dict[str, Any]]:
     ]
 
 
+def _too_many(max_orders: int) -> ValidationFailed:
+    return ValidationFailed.field(
+        ("body", "orders"), f"a batch holds at most {max_orders} orders", kind="too_long"
+    )
+
+
 def parse_batch(body: bytes, max_orders: int) -> list[OrderIn]:
     """Validate a JSON batch; every bad row and field is reported in one 422."""
     try:
         parsed = _BATCH.validate_json(body)
     except ValidationError as error:
         errors = _problem_errors(error)
+        if any(e["loc"] == ["body", "orders"] and e["type"] == "too_long" for e in errors):
+            raise _too_many(max_orders) from error
         rows = {e["loc"][2] for e in errors if len(e["loc"]) > 2 and e["loc"][1] == "orders"}
         detail = f"{len(errors)} invalid field(s) in {len(rows)} order(s); nothing was written"
         raise ValidationFailed(detail, errors=errors) from error
     if len(parsed.orders) > max_orders:
-        raise ValidationFailed.field(
-            ("body", "orders"), f"a batch holds at most {max_orders} orders", kind="too_long"
-        )
+        raise _too_many(max_orders)
     return parsed.orders
 
 

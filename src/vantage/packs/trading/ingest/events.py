@@ -190,12 +190,17 @@ Event = Annotated[
 EVENT_TYPES = ("tick", "order", "fill", "strategy_update", "log", "heartbeat")
 
 
+# The most events one batch may hold (the setting can only lower it). Declared on the schema so
+# an oversized batch is refused while it is parsed, before any of its events is validated.
+MAX_BATCH_EVENTS = 100_000
+
+
 class EventBatch(BaseModel):
     """The body of ``POST /api/v1/trading/events``."""
 
     model_config = ConfigDict(extra="forbid")
 
-    events: list[Event]
+    events: list[Event] = Field(max_length=MAX_BATCH_EVENTS)
 
 
 _EVENT: TypeAdapter[Event] = TypeAdapter(Event)
@@ -270,10 +275,14 @@ def validate_event(index: int, item: Any) -> Event | EventError:
         return EventError(index, _event_id_of(item), loc, _message(str(first["msg"])), kind)
 
 
+def _too_many(max_events: int) -> BatchShapeError:
+    return BatchShapeError(f"a batch holds at most {max_events} events", ["body", "events"])
+
+
 def parse_items(items: list[Any], max_events: int) -> ParsedBatch:
     """Validate already-decoded events one by one (WebSocket and the slow HTTP path)."""
     if len(items) > max_events:
-        raise BatchShapeError(f"a batch holds at most {max_events} events", ["body", "events"])
+        raise _too_many(max_events)
     parsed = ParsedBatch()
     for index, item in enumerate(items):
         result = validate_event(index, item)
@@ -291,13 +300,15 @@ def parse_body(body: bytes, max_events: int) -> ParsedBatch:
     except ValidationError as error:
         return _parse_slowly(body, error, max_events)
     if len(batch.events) > max_events:
-        raise BatchShapeError(f"a batch holds at most {max_events} events", ["body", "events"])
+        raise _too_many(max_events)
     return ParsedBatch(events=list(enumerate(batch.events)))
 
 
 def _parse_slowly(body: bytes, error: ValidationError, max_events: int) -> ParsedBatch:
     for detail in error.errors(include_url=False, include_context=False):
         loc = detail["loc"]
+        if loc == ("events",) and detail["type"] == "too_long":
+            raise _too_many(max_events)
         if len(loc) < 2 or loc[0] != "events" or not isinstance(loc[1], int):
             raise BatchShapeError(str(detail["msg"]), ["body", *loc])
     document = from_json(body)
