@@ -23,11 +23,14 @@ class UndecodableLine(ValueError):
 class DecodedLines:
     """Iterate the text lines (newline kept) of ``chunks`` of bytes in ``encoding``.
 
-    Raises ``LookupError`` at once for an unknown encoding.
+    Raises ``LookupError`` at once for an unknown encoding. In UTF-8 a leading byte-order mark
+    (spreadsheets write one) is dropped: it is not part of the first line's text.
     """
 
     def __init__(self, chunks: Iterable[bytes], encoding: str) -> None:
         self._chunks = chunks
+        if codecs.lookup(encoding).name == "utf-8":
+            encoding = "utf-8-sig"
         self._decoder = codecs.getincrementaldecoder(encoding)()
         self.lines_read = 0
 

@@ -30,6 +30,11 @@ ROWS = [
     ["A4", "c1", "2025-03-05T09:00:00Z", "completed", "p2", "Lamp", "-1", "5"],
 ]
 MARCH = window(date(2025, 3, 1), date(2025, 4, 1))
+# The last row lacks its trailing empty fields: pyarrow refuses it, the row reader does not.
+RAGGED = (
+    "order_id,placed_at,product_id,quantity,unit_price,customer_id\n"
+    "R1,2025-03-01T10:00:00Z,p1,2,9.99,c1\nR2,2025-03-02T10:00:00Z,p2,1,5\n"
+)
 
 
 def _csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
@@ -219,13 +224,21 @@ def test_columns_are_trimmed_of_exactly_what_str_strip_removes() -> None:
 
 async def test_a_ragged_file_is_read_row_by_row(sqlite_url: str, tmp_path: Path) -> None:
     path = tmp_path / "ragged.csv"
-    # The last row lacks its trailing empty fields: pyarrow refuses it, the row reader does not.
-    path.write_text(
-        "order_id,placed_at,product_id,quantity,unit_price,customer_id\n"
-        "R1,2025-03-01T10:00:00Z,p1,2,9.99,c1\nR2,2025-03-02T10:00:00Z,p2,1,5\n"
-    )
+    path.write_text(RAGGED)
     orders, board = await _import(sqlite_url, _plan(path))
     assert orders == 2 and board["revenue"] == "24.98"
+
+
+@pytest.mark.parametrize("ragged", [False, True], ids=["columnar", "row reader"])
+async def test_a_spreadsheet_csv_with_a_byte_order_mark_imports(
+    sqlite_url: str, tmp_path: Path, ragged: bool
+) -> None:
+    """Spreadsheets save "CSV UTF-8" with a byte-order mark and CRLF line ends."""
+    path = _csv(tmp_path / "excel.csv", HEADER, ROWS)
+    text = RAGGED if ragged else path.read_text().replace("\r\n", "\n")
+    path.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
+    orders, board = await _import(sqlite_url, _plan(path))
+    assert (orders, board["revenue"]) == ((2, "24.98") if ragged else (4, "29.98"))
 
 
 async def test_later_rows_in_another_currency_name_their_line(
