@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from vantage.core.decimals import PlainDecimal
 from vantage.core.pagination import Page
 from vantage.core.text import Line
 from vantage.core.windows import WindowOut
@@ -59,7 +59,7 @@ class SessionRead(BaseModel):
     tokens: int
     input_tokens: int
     output_tokens: int
-    cost_usd: Decimal
+    cost_usd: PlainDecimal
     unpriced: int
     models: list[str]
 
@@ -76,7 +76,7 @@ class TraceRead(BaseModel):
     provider: str | None
     input_tokens: int
     output_tokens: int
-    cost_usd: Decimal | None
+    cost_usd: PlainDecimal | None
     cost_source: str
     failed: bool
     latency_ms: int | None
@@ -121,7 +121,7 @@ class ProfileTotals(BaseModel):
     requests: int
     failed: int
     tokens: int
-    cost_usd: Decimal
+    cost_usd: PlainDecimal
     unpriced: int
     sessions: int
     active_days: int
@@ -131,7 +131,7 @@ class ModelUsage(BaseModel):
     model: str
     requests: int
     tokens: int
-    cost_usd: Decimal
+    cost_usd: PlainDecimal
 
 
 class RepositoryActivity(BaseModel):
@@ -201,7 +201,7 @@ class DaySeries(BaseModel):
     with_feedback: int
     positive: int
     tokens: int
-    cost_usd: Decimal
+    cost_usd: PlainDecimal
     merged_pull_requests: int | None = Field(
         default=None, description="Pull requests merged that day; null without the delivery pack"
     )

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from vantage.core.decimals import PlainDecimal
 from vantage.core.openapi_schema import Documented, exactly_one_of
 from vantage.core.text import Line, Text
 from vantage.core.windows import WindowOut
@@ -138,7 +138,7 @@ class ChatResponse(BaseModel):
     input_tokens: int
     output_tokens: int
     cached_tokens: int
-    estimated_cost_usd: Decimal | None
+    estimated_cost_usd: PlainDecimal | None
     unpriced: bool
     estimated: bool
     latency_ms: int
@@ -169,9 +169,9 @@ class PriceRead(BaseModel):
     match: str
     effective_from: date
     effective_to: date | None
-    input_per_1m: Decimal
-    output_per_1m: Decimal
-    cached_input_per_1m: Decimal | None
+    input_per_1m: PlainDecimal
+    output_per_1m: PlainDecimal
+    cached_input_per_1m: PlainDecimal | None
     source: str
 
 
@@ -196,7 +196,7 @@ class UsageRead(BaseModel):
     input_tokens: int
     output_tokens: int
     cached_tokens: int
-    cost_usd: Decimal | None
+    cost_usd: PlainDecimal | None
     unpriced: bool
     estimated: bool
     latency_ms: int
@@ -214,7 +214,7 @@ class UsageTotals(BaseModel):
     input_tokens: int
     output_tokens: int
     cached_tokens: int
-    cost_usd: Decimal
+    cost_usd: PlainDecimal
     avg_latency_ms: float
     estimated_requests: int
     unpriced_requests: int

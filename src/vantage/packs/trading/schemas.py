@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from vantage.core.decimals import PlainDecimal
 from vantage.core.instants import Instant
 from vantage.core.windows import WindowOut
 from vantage.packs.trading.ingest.events import Symbol
@@ -57,13 +57,15 @@ class TradeOut(BaseModel):
     strategy: str
     symbol: str
     side: str
-    qty: Decimal
-    price: Decimal
-    notional: Decimal
-    fee: Decimal
+    qty: PlainDecimal
+    price: PlainDecimal
+    notional: PlainDecimal
+    fee: PlainDecimal
     liquidity: str | None
     ts: datetime
-    realized_pnl: Decimal | None = Field(description="Net P&L this fill realized; null if opening")
+    realized_pnl: PlainDecimal | None = Field(
+        description="Net P&L this fill realized; null if opening"
+    )
     slippage_bps: float | None = Field(description="side * (price - arrival mid) / mid * 1e4")
     latency_ms: float | None = Field(description="Submit to this fill, on an order's first fill")
 
@@ -73,18 +75,18 @@ class OrderOut(BaseModel):
     strategy: str
     symbol: str
     side: str
-    qty: Decimal
-    limit_price: Decimal | None
-    decision_price: Decimal | None
-    arrival_mid: Decimal | None
+    qty: PlainDecimal
+    limit_price: PlainDecimal | None
+    decision_price: PlainDecimal | None
+    arrival_mid: PlainDecimal | None
     status: str
     submitted_at: datetime
     acknowledged_at: datetime | None
     first_fill_at: datetime | None
     closed_at: datetime | None
-    filled_qty: Decimal
-    avg_fill_price: Decimal | None
-    fees: Decimal
+    filled_qty: PlainDecimal
+    avg_fill_price: PlainDecimal | None
+    fees: PlainDecimal
     fill_rate: float | None
     arrival_slippage_bps: float | None
     reason: str | None
@@ -98,17 +100,17 @@ class TradeDetail(TradeOut):
 class StrategyStats(BaseModel):
     strategy: str
     trades: int = Field(description="Fills")
-    volume: Decimal
-    notional: Decimal
-    fees: Decimal
-    realized_pnl: Decimal
+    volume: PlainDecimal
+    notional: PlainDecimal
+    fees: PlainDecimal
+    realized_pnl: PlainDecimal
     closing_trades: int
     winning_trades: int
     win_rate: float | None
-    gross_profit: Decimal
-    gross_loss: Decimal
+    gross_profit: PlainDecimal
+    gross_loss: PlainDecimal
     profit_factor: float | None
-    max_drawdown: Decimal
+    max_drawdown: PlainDecimal
     sharpe: float | None
     days: int = Field(description="Session days with fills in the window")
 
@@ -132,8 +134,8 @@ class ExecutionQualityRow(BaseModel):
     strategy: str | None
     symbol: str | None
     orders: int
-    ordered_qty: Decimal
-    filled_qty: Decimal
+    ordered_qty: PlainDecimal
+    filled_qty: PlainDecimal
     fill_rate: float | None
     fills: int
     filled_orders: int
@@ -141,7 +143,7 @@ class ExecutionQualityRow(BaseModel):
     cancelled_orders: int
     rejected_orders: int
     reject_rate: float | None
-    avg_fill_price: Decimal | None
+    avg_fill_price: PlainDecimal | None
     slippage_bps: float | None
     latency_ms: LatencyOut
 
@@ -237,9 +239,9 @@ class MetricsSummary(BaseModel):
     session_day: str | None
     symbols: int
     strategies: int
-    realized_pnl: Decimal
-    unrealized_pnl: Decimal
-    daily_pnl: Decimal
+    realized_pnl: PlainDecimal
+    unrealized_pnl: PlainDecimal
+    daily_pnl: PlainDecimal
     orders_submitted: int
     open_orders: int
     fill_rate: float | None
