@@ -38,6 +38,25 @@ def test_signing_in_leads_back_to_the_page_asked_for(browser: Browser, site: Sit
     page.context.close()
 
 
+def test_signing_in_never_leads_to_another_site(browser: Browser, site: Site) -> None:
+    """Browsers drop tabs and newlines from URLs and read a backslash as a slash."""
+    page, _ = open_page(browser, site, signed_in=False)
+    page.goto("/ui/sign-in?next=%2F%09%2Fexample.com")
+    leaving = ["/\t/example.com", "/\n/example.com", "/\\example.com", "//x.org", "https://x.org"]
+    staying = ["/ui/packs/gateway?days=7#top", "/"]
+    chosen = page.evaluate(
+        "async values => {"
+        " const page = [...document.scripts].find(s => s.src.includes('/ui/static/')).src;"
+        " const { safeNext } = await import(new URL('auth.js', page));"
+        " return values.map(safeNext); }",
+        leaving + staying,
+    )
+    assert chosen == ["/"] * len(leaving) + staying
+    _sign_in_through_the_form(page, site)
+    expect(page).to_have_url(f"{site.url}/")
+    page.context.close()
+
+
 def test_an_expired_session_goes_to_sign_in_and_back(browser: Browser, site: Site) -> None:
     page, _ = open_page(browser, site, signed_in=False)
     page.goto("/ui/sign-in")

@@ -98,11 +98,13 @@ export async function signOut() {
   location.assign("/ui/sign-in");
 }
 
-/** Where to go after signing in: only a path on this site, never another origin. */
+/** Where to go after signing in: only a path on this site, never another origin. The URL
+ * parser decides, as the browser will: it drops tabs and newlines and reads "\\" as "/", so
+ * "/\t/example.com" leads off the site although it starts with one slash. */
 export function safeNext(value) {
-  return value && value.startsWith("/") && !value.startsWith("//") && !value.startsWith("/\\")
-    ? value
-    : "/";
+  if (!value || !value.startsWith("/")) return "/";
+  const target = new URL(value, location.origin);
+  return target.origin === location.origin ? target.pathname + target.search + target.hash : "/";
 }
 
 export function goToSignIn(expired = true) {
