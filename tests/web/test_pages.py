@@ -24,6 +24,7 @@ PAGES = {
     "jobs": ("/ui/admin/jobs", "#jobs table, #jobs .empty"),
 }
 BUDGET_BYTES = 150 * 1024
+PHONE_WIDTH = 390
 
 
 @pytest.mark.parametrize("name", list(PAGES))
@@ -43,6 +44,21 @@ def test_page_renders_accessibly_within_budget_in_both_themes(
     print(f"{name}: scripts and styles {watch.gzipped_bytes() / 1024:.1f} KiB gzipped;"
           f" screenshots in {SCREENSHOTS.resolve()}")  # fmt: skip
     assert watch.gzipped_bytes() <= BUDGET_BYTES
+    assert watch.errors == []
+    page.context.close()
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_fits_a_phone_screen(browser: Browser, site: Site, name: str) -> None:
+    """At 390 px nothing is wider than the screen, so no control is cut off at its edge."""
+    path, ready = PAGES[name]
+    page, watch = open_page(browser, site)
+    page.set_viewport_size({"width": PHONE_WIDTH, "height": 844})
+    page.goto(path)
+    expect(page.locator(ready).first).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=SCREENSHOTS / f"{name}-phone.png", full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH
     assert watch.errors == []
     page.context.close()
 
