@@ -7,7 +7,7 @@ import json
 import re
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -251,9 +251,11 @@ def test_the_chat_playgrounds_stop_ends_the_stream(browser: Browser, site: Site)
 
 
 def _orders_csv(customer: str, orders: int) -> bytes:
+    """Orders of yesterday, so the page's default window (30 days) counts them."""
+    day = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
     header = "order_id,customer_id,placed_at,status,product_id,quantity,unit_price\n"
     rows = [
-        f"web-{customer}-{n},{customer},2020-01-{1 + n % 28:02d}T10:00:00Z,completed,p-{line},"
+        f"web-{customer}-{n},{customer},{day}T{n % 24:02d}:00:00Z,completed,p-{line},"
         f"{1 + line},{9.5 + line:.2f}\n"
         for n in range(orders)
         for line in range(2)
@@ -281,8 +283,14 @@ def test_a_csv_import_reaches_one_hundred_percent(browser: Browser, site: Site) 
     with site.api(token) as api:
         stored = api.get(f"/api/v1/commerce/customers/{customer}").json()
         job = api.get(f"/api/v1/jobs/{job_id}").json()
+        transactions = api.get("/api/v1/commerce/dashboard", params={"days": 30}).json()[
+            "transactions"
+        ]
     assert stored["orders"] == 1200
     assert job["status"] == "succeeded" and job["progress"]["percent"] == 100.0
+    # The figures reloaded after the import include it (no answer kept from before it).
+    shown = page.locator("[data-kpi=transactions] dd")
+    expect(shown).to_have_attribute("data-value", str(transactions))
     assert watch.errors == []
     page.context.close()
 

@@ -39,6 +39,9 @@ export async function apiFetch(path, { method = "GET", query, body, rawBody, hea
       throw new ApiError({ title: "Signed out" }, 401);
     }
     const init = { method, signal, headers: { Accept: "application/json", ...headers } };
+    // Answers may be kept a few seconds (private, max-age): every read asks the server again,
+    // so what a page shows after a change includes it; an unchanged answer costs only a 304.
+    if (method === "GET") init.cache = "no-cache";
     init.headers.Authorization = `Bearer ${token}`;
     if (body !== undefined) {
       init.headers["Content-Type"] = "application/json";
