@@ -55,12 +55,21 @@ def test_an_api_problem_shows_its_title_and_request_id(browser: Browser, site: S
             status=503, json=problem, headers={"Content-Type": "application/problem+json"}
         )
 
+    def invalid(route: Route) -> None:
+        errors = [{"loc": ["query", "from"], "message": f"bad {n}", "type": "x"} for n in range(12)]
+        refused = {**problem, "status": 422, "title": "Request validation failed", "errors": errors}
+        headers = {"Content-Type": "application/problem+json"}
+        route.fulfill(status=422, json=refused, headers=headers)
+
     page.route("**/api/v1/commerce/rfm*", unavailable)
+    page.route("**/api/v1/commerce/cohorts*", invalid)
     page.goto("/ui/packs/commerce")
     shown = page.locator("#rfm .problem")
     expect(shown).to_contain_text("Service unavailable")
     expect(shown).to_contain_text("The database is not answering.")
     expect(shown).to_contain_text("req-web-123")
+    listed = page.locator("#cohorts .problem li")  # each field named, ten at the most
+    expect(listed).to_have_text([*(f"from: bad {n}" for n in range(10)), "and 2 more"])
     expect(page.locator("[data-kpi=revenue] dd")).not_to_be_empty()
     page.context.close()
 

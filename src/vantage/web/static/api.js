@@ -10,6 +10,9 @@ export class ApiError extends Error {
     this.detail = problem.detail || "";
     this.code = problem.code || "";
     this.requestId = problem.request_id || "";
+    // What a 422 names: each invalid field (errors), or what the SQL validator found (findings).
+    this.errors = Array.isArray(problem.errors) ? problem.errors : [];
+    this.findings = Array.isArray(problem.findings) ? problem.findings : [];
   }
 }
 

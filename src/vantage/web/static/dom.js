@@ -49,11 +49,24 @@ export function kpis(items) {
   ));
 }
 
+// A problem box lists this many of a 422's field errors, then says how many more there are.
+const LISTED_ERRORS = 10;
+
+/** One field error as "where: what" ("scopes: Field required"). */
+function fieldError(item) {
+  const where = (item.loc || []).filter((part) => part !== "body" && part !== "query").join(".");
+  return where ? `${where}: ${item.message}` : item.message;
+}
+
 export function problemBox(error) {
   const title = error.title || error.message || "Something went wrong";
+  const errors = error.errors || [];
+  const more = errors.length - LISTED_ERRORS;
   return el("div", { class: "problem" },
     el("strong", {}, title),
     error.detail ? el("div", {}, error.detail) : null,
+    errors.length ? el("ul", {}, errors.slice(0, LISTED_ERRORS).map((item) => el("li", {}, fieldError(item))),
+      more > 0 ? el("li", {}, `and ${more} more`) : null) : null,
     error.requestId ? el("div", {}, "Request id: ", el("code", {}, error.requestId)) : null,
   );
 }
