@@ -177,3 +177,25 @@ def test_keyboard_users_skip_to_the_content_and_open_a_charts_table(
     expect(rows.first.locator("td").nth(1)).to_have_text(f"${Decimal(newest['revenue']):,.2f}")
     assert watch.errors == []
     page.context.close()
+
+
+def test_a_chart_of_one_point_or_of_zeros_keeps_a_sensible_range(
+    browser: Browser, site: Site
+) -> None:
+    """A week of data is one weekly point: a day either side of it, not years; all-zero rates
+    span 0 to 1 (0-100 %), not uPlot's 0-100 (0-10,000 %)."""
+    page, _ = open_page(browser, site)
+    page.goto("/ui/packs/delivery")
+    expect(page.locator("[data-kpi=deployments] dd")).not_to_be_empty()
+    ranges = page.evaluate(
+        "async () => {"
+        " const page = [...document.scripts].find(s => s.src.includes('/ui/static/')).src;"
+        " const { timeRange, valueRange } = await import(new URL('chart.js', page));"
+        " return [timeRange(null, 1e9, 1e9), timeRange(null, 1, 2), valueRange(null, 0, 0),"
+        "         valueRange(null, null, null), valueRange(null, 0.2, 0.8)]; }"
+    )
+    day = 86_400
+    assert ranges[:4] == [[1e9 - day, 1e9 + day], [1, 2], [0, 1], [None, None]]
+    low, high = ranges[4]
+    assert low <= 0.2 and 0.8 <= high <= 1
+    page.context.close()

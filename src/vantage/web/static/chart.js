@@ -43,6 +43,19 @@ function axis(format) {
   };
 }
 
+// With one point, or values all zero, uPlot would pick a range of its own: years of time, and
+// 0-100 of value, which a rate axis shows as 0-10,000 %. A lone point gets a day either side.
+const DAY_SECONDS = 86_400;
+
+export function timeRange(u, min, max) {
+  return min != null && min === max ? [min - DAY_SECONDS, max + DAY_SECONDS] : [min, max];
+}
+
+export function valueRange(u, min, max) {
+  if (min == null) return [null, null];
+  return min === 0 && max === 0 ? [0, 1] : uPlot.rangeNum(min, max, 0.1, true);
+}
+
 /**
  * A time series chart. ``series``: [{label, format?, right?}]; ``update(times, columns)`` takes
  * Unix seconds and one array of values per series. ``format`` formats values (and the left axis
@@ -63,7 +76,8 @@ export function timeChart(container, { title, series, format, axisFormat, xForma
     // A series on another scale (requests next to cost) gets its own axis on the right.
     axes: [axis(null), axis(axisFormat || format), ...series.filter((s) => s.right).slice(0, 1)
       .map((s) => ({ ...axis(s.format), scale: "right", side: 1, grid: { show: false } }))],
-    scales: { x: { time: true } },
+    scales: { x: { time: true, range: timeRange }, y: { range: valueRange },
+      ...(series.some((s) => s.right) ? { right: { range: valueRange } } : {}) },
     cursor: { drag: { x: false, y: false } },
   });
 
