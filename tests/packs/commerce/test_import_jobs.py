@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import logging
 import os
 import time
 import uuid
@@ -119,11 +120,18 @@ async def test_an_upload_is_imported_as_the_cli_imports_the_same_file(
     assert uploaded == await _figures(by_cli)
 
 
-async def test_a_bad_line_fails_the_job_and_writes_nothing(shop: Shop) -> None:
+async def test_a_bad_line_fails_the_job_and_writes_nothing(
+    shop: Shop, caplog: pytest.LogCaptureFixture
+) -> None:
     # One order per transaction: the importer alone would have kept the four before the bad line.
-    job = await _imported(shop, _csv([*ROWS, BAD_ROW]), batch_size=1)
+    with caplog.at_level(logging.INFO):
+        job = await _imported(shop, _csv([*ROWS, BAD_ROW]), batch_size=1)
     assert job["status"] == "failed"
-    assert "line 7, quantity: " in job["error"]
+    assert job["error"].startswith("line 7, quantity: ")  # for the uploader: no class names
+    # The file's fault is no server error: logged without a traceback, below error level.
+    refused = [r for r in caplog.records if "job refused its input" in r.getMessage()]
+    assert refused and all(r.levelno < logging.ERROR and not r.exc_info for r in refused)
+    assert not [r for r in caplog.records if "job failed" in r.getMessage()]
     figures = await _figures(shop)
     assert figures["dashboard"]["transactions"] == 0 and figures["customers"] == []
     assert _uploads_left(shop) == []

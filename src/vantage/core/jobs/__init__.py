@@ -1,6 +1,6 @@
 """Background jobs: records with progress in the database, taskiq brokers, leases, schedules."""
 
-from vantage.core.jobs.context import JobContext, RetryableJobError
+from vantage.core.jobs.context import JobContext, RejectedInput, RetryableJobError
 from vantage.core.jobs.dependencies import Jobs
 from vantage.core.jobs.kinds import JobHandler, JobKinds, Schedule
 from vantage.core.jobs.models import Job, JobStatus
@@ -17,6 +17,7 @@ __all__ = [
     "Jobs",
     "NullPublisher",
     "Publisher",
+    "RejectedInput",
     "RetryableJobError",
     "Schedule",
     "UnknownJobKind",

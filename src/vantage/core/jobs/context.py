@@ -31,6 +31,12 @@ class RetryableJobError(Exception):
     """Raised by a handler for a transient failure: the job runs again while attempts remain."""
 
 
+class RejectedInput(Exception):
+    """Raised by a handler when what the job was given is at fault (a bad row in an uploaded
+    file): the job fails with this message alone, which is meant for the person who gave it,
+    and the server logs it as an ordinary event rather than an error with a traceback."""
+
+
 class JobContext:
     """One attempt of one job, as its handler sees it.
 

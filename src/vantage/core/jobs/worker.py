@@ -14,7 +14,7 @@ from vantage.config import Settings
 from vantage.core.db import Database, utcnow
 from vantage.core.jobs import repository
 from vantage.core.jobs.broker import Dispatcher
-from vantage.core.jobs.context import JobContext, RetryableJobError
+from vantage.core.jobs.context import JobContext, RejectedInput, RetryableJobError
 from vantage.core.jobs.kinds import JobKinds
 from vantage.core.jobs.models import Job, JobStatus
 from vantage.core.jobs.publisher import Publisher, publish_safely
@@ -295,5 +295,8 @@ def _outcome_of(job: Job, task: asyncio.Task[Any] | None, reason: StopReason | N
     assert error is not None
     if isinstance(error, RetryableJobError) and job.attempts < job.max_attempts:
         return Outcome(None, {"message": f"retrying: {_error_text(error)}"[:500]})
+    if isinstance(error, RejectedInput):
+        logger.info("job refused its input", job_id=job.id, kind=job.kind, error=str(error))
+        return Outcome(JobStatus.FAILED, {"error": str(error)[:ERROR_MAX_LENGTH]})
     logger.error("job failed", job_id=job.id, kind=job.kind, exc_info=error)
     return Outcome(JobStatus.FAILED, {"error": _error_text(error)})

@@ -16,10 +16,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vantage.core.db import Database
-from vantage.core.errors import NotFound
-from vantage.core.jobs import Job, JobContext, JobService
+from vantage.core.errors import NotFound, ValidationFailed
+from vantage.core.jobs import Job, JobContext, JobService, RejectedInput
 from vantage.core.jobs.models import FINISHED_STATUSES
 from vantage.packs.commerce.ingest.files import Chunk
+from vantage.packs.commerce.ingest.rows import RowError
 from vantage.packs.commerce.service.import_options import ImportOptions
 from vantage.packs.commerce.service.importer import ImportReport, import_file
 from vantage.packs.commerce.service.uploads import (
@@ -77,19 +78,22 @@ async def run_import(
 ) -> dict[str, Any]:
     """Check the file, then import it; the job's result."""
     if not await asyncio.to_thread(path.is_file):
-        raise FileNotFoundError("the uploaded file is no longer there; upload it again")
+        raise RejectedInput("the uploaded file is no longer there; upload it again")
     plan = options.plan(path, batch_orders)
     await ctx.progress(0, None, "checking the file")
     relay = ProgressRelay(ctx)
-    async with relay:
-        report = await import_file(
-            ctx.database,
-            ctx.tenant_id,
-            plan,
-            default_currency=default_currency,
-            progress=relay,
-            checked=relay.start,
-        )
+    try:
+        async with relay:
+            report = await import_file(
+                ctx.database,
+                ctx.tenant_id,
+                plan,
+                default_currency=default_currency,
+                progress=relay,
+                checked=relay.start,
+            )
+    except (RowError, ValidationFailed) as error:  # the file's fault: say so to its uploader
+        raise RejectedInput(str(error)) from error
     total = relay.total or report.orders
     await ctx.progress(total, total, f"{report.orders:,} orders imported")
     ctx.log(
