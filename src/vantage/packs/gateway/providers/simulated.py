@@ -71,8 +71,6 @@ def simulated_reply(request: ProviderRequest) -> list[str]:
     seed = int.from_bytes(hashlib.sha256(f"{request.model}\n{prompt}".encode()).digest()[:8])
     rng = random.Random(seed)  # noqa: S311 - deterministic filler text, not security
     count = rng.randint(MIN_WORDS, MAX_WORDS)
-    if request.max_tokens is not None:
-        count = min(count, max(1, request.max_tokens))
     words = [rng.choice(VOCABULARY) for _ in range(count)]
     words[0] = words[0].capitalize()
     return [word if i == 0 else " " + word for i, word in enumerate(words)] + ["."]
@@ -107,6 +105,26 @@ class SimulatedProvider:
         if self._failure_rate and self._rng.random() < self._failure_rate:
             raise ProviderError("server", "simulated upstream failure", status=503)
 
+    def _reply(self, request: ProviderRequest) -> tuple[list[str], str]:
+        """The reply, cut as a model cuts it at ``max_tokens``, and why it ended."""
+        pieces = simulated_reply(request)
+        limit = request.max_tokens
+        if limit is None or self._fits(pieces, limit):
+            return pieces, "stop"
+        kept: list[str] = []
+        for piece in pieces:
+            if self._fits([*kept, piece], limit):
+                kept.append(piece)
+                continue
+            # A model stops mid-word: keep as much of this one as the tokens left allow.
+            part = next((piece[:end] for end in range(len(piece) - 1, 0, -1)
+                         if self._fits([*kept, piece[:end]], limit)), "")  # fmt: skip
+            return [*kept, part] if part else kept, "length"
+        return kept, "length"
+
+    def _fits(self, pieces: list[str], limit: int) -> bool:
+        return self._tokens.count("".join(pieces)) <= limit
+
     def _usage(self, request: ProviderRequest, pieces: list[str]) -> Usage:
         texts = ([request.system] if request.system else []) + [m.content for m in request.messages]
         return Usage(
@@ -118,25 +136,25 @@ class SimulatedProvider:
     async def complete(self, request: ProviderRequest) -> Completion:
         """The whole reply after the time a stream of it would take."""
         self._maybe_fail()
-        pieces = simulated_reply(request)
-        await asyncio.sleep(self._first_token + self._interval * (len(pieces) - 1))
+        pieces, finish_reason = self._reply(request)
+        await asyncio.sleep(self._first_token + self._interval * max(len(pieces) - 1, 0))
         return Completion(
             text="".join(pieces),
             usage=self._usage(request, pieces),
-            finish_reason="stop",
+            finish_reason=finish_reason,
             upstream_id=None,
         )
 
     async def stream(self, request: ProviderRequest) -> AsyncGenerator[StreamEvent, None]:
         """One word per event, then the finish and the usage report."""
         self._maybe_fail()
-        pieces = simulated_reply(request)
+        pieces, finish_reason = self._reply(request)
         await asyncio.sleep(self._first_token)
         for index, piece in enumerate(pieces):
             if index:
                 await asyncio.sleep(self._interval)
             yield TextDelta(piece)
-        yield Finish("stop")
+        yield Finish(finish_reason)
         usage = self._usage(request, pieces)
         yield UsageReport(usage.input_tokens, usage.output_tokens, usage.cached_tokens)
 
