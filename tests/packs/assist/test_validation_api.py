@@ -58,6 +58,14 @@ async def test_parse_errors_are_findings_with_positions(analyst: Analyst) -> Non
     assert body["valid"] is False
     assert body["findings"][0]["code"] == "SQL_PARSE_ERROR"
     assert "Token" not in body["findings"][0]["message"]
+    # A missing operand is named by its operator, not by the parser's expression class.
+    for sql, message in [
+        ("SELECT 2 * FROM commerce_orders", "the right side of * is missing"),
+        ("SELECT * FROM commerce_orders WHERE = 1", "the left side of = is missing"),
+        ("SELECT * FROM commerce_orders LIMIT", "LIMIT is missing its value"),
+    ]:
+        found = (await analyst.post("/validate/sql-syntax", {"sql": sql})).json()["findings"]
+        assert [f["message"] for f in found] == [message], sql
 
 
 async def test_sql_over_100_kib_is_413(analyst: Analyst) -> None:

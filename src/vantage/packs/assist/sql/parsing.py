@@ -62,13 +62,33 @@ def _forbidden_character(sql: str) -> Finding | None:
 _TOKEN_REPR = re.compile(r"<Token token_type: TokenType\.(\w+), text: (.*?), line: .*?>")
 
 
+# "Required keyword: 'expression' missing for <class 'sqlglot.expressions.core.Mul'>"
+_MISSING_PART = re.compile(r"Required keyword: '(\w+)' missing for <class '[\w.]*\.(\w+)'>")
+_OPERATIONS = {
+    "Add": "+", "Sub": "-", "Mul": "*", "Div": "/", "Mod": "%", "DPipe": "||",
+    "EQ": "=", "NEQ": "<>", "GT": ">", "GTE": ">=", "LT": "<", "LTE": "<=",
+    "And": "AND", "Or": "OR", "Like": "LIKE", "ILike": "ILIKE", "Is": "IS",
+}  # fmt: skip
+
+
+def _missing_part(match: re.Match[str]) -> str:
+    """sqlglot names the expression class that lacks a part; say which operator or clause."""
+    part, node = match.group(1), match.group(2)
+    if node in _OPERATIONS:
+        side = "right" if part == "expression" else "left"
+        return f"the {side} side of {_OPERATIONS[node]} is missing"
+    named = "value" if part in ("this", "expression", "expressions") else part.replace("_", " ")
+    return f"{node.upper()} is missing its {named}"
+
+
 def _readable(description: str) -> str:
-    """sqlglot's message with its token dumps replaced by the token's text."""
+    """sqlglot's message in the query's own terms: token dumps replaced by the token's text,
+    expression classes by the operator or clause they stand for."""
 
     def token(match: re.Match[str]) -> str:
         return "the end of the query" if match.group(1) == "SENTINEL" else repr(match.group(2))
 
-    return _TOKEN_REPR.sub(token, description)[:300]
+    return _MISSING_PART.sub(_missing_part, _TOKEN_REPR.sub(token, description))[:300]
 
 
 def _parse_error(sql: str, error: Exception) -> Finding:
