@@ -87,6 +87,9 @@ def utcnow() -> datetime:
 Key = BigInteger().with_variant(Integer(), "sqlite")
 # Tables read by their primary key: on SQLite stored as that key's b-tree alone, with no rowid.
 NO_ROWID = {"sqlite_with_rowid": False}
+# Tables whose ids clients keep after the row is gone: without AUTOINCREMENT SQLite hands a
+# deleted largest id to the next row (PostgreSQL's sequences never hand one out twice).
+IDS_NEVER_REUSED = {"sqlite_autoincrement": True}
 
 
 class Base(DeclarativeBase):

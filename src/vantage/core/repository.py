@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import CursorResult, Select, Table, and_, func, or_, select
+from sqlalchemy import CursorResult, Select, Table, and_, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import ColumnElement
@@ -66,9 +66,9 @@ async def insert_new_rows(
 
     SQLite answers ``RETURNING`` only for multi-row ``VALUES`` statements, which cost far more
     than a plain ``executemany`` of the same rows. A write transaction there holds the
-    database's only write lock (the writer begins ``IMMEDIATE``) and a new row gets the largest
-    ``id`` plus one, so the rows written are those above the largest ``id`` before the insert:
-    when the insert skipped none, their ids are known without reading them back.
+    database's only write lock (the writer begins ``IMMEDIATE``) and a new row gets the last
+    ``id`` handed out plus one, so the rows written are those above that ``id`` before the
+    insert: when the insert skipped none, their ids are known without reading them back.
     """
     if not rows:
         return []
@@ -77,7 +77,7 @@ async def insert_new_rows(
     if dialect_of(session) != "sqlite":
         written = await session.execute(statement.returning(*columns), list(rows))
         return [tuple(row) for row in written.all()]
-    before = await session.scalar(select(func.max(table.c.id))) or 0
+    before = await _last_sqlite_id(session, table)
     inserted = cast(CursorResult[Any], await session.execute(statement, list(rows)))
     if inserted.rowcount == len(rows):  # none skipped: their ids follow in the rows' order
         return [
@@ -86,3 +86,16 @@ async def insert_new_rows(
         ]
     written = await session.execute(select(*columns).where(table.c.id > before))
     return [tuple(row) for row in written.all()]
+
+
+SQLITE_SEQUENCE = text("SELECT seq FROM sqlite_sequence WHERE name = :name")
+
+
+async def _last_sqlite_id(session: AsyncSession, table: Table) -> int:
+    """The id SQLite numbered the table's rows up to: the largest ``id``, or for an
+    AUTOINCREMENT table the largest it ever handed out, which a deleted row may have had."""
+    largest = int(await session.scalar(select(func.max(table.c.id))) or 0)
+    if not table.dialect_options["sqlite"]["autoincrement"]:
+        return largest
+    handed_out = await session.scalar(SQLITE_SEQUENCE, {"name": table.name})
+    return max(largest, int(handed_out or 0))

@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from vantage.core.db import NO_ROWID, Base, Key, UTCDateTime
+from vantage.core.db import IDS_NEVER_REUSED, NO_ROWID, Base, Key, UTCDateTime
 
 # Rollup keys cannot be NULL (NULLs never conflict); an unknown developer or model is ''.
 UNKNOWN = ""
@@ -95,6 +95,8 @@ class Session(Base):
         UniqueConstraint("tenant_id", "session_key"),
         Index("ix_aidev_sessions_tenant_started", "tenant_id", "started_at", "id"),
         Index("ix_aidev_sessions_tenant_developer", "tenant_id", "developer", "ended_at"),
+        # A merge deletes sessions whose ids the realtime channel announced.
+        IDS_NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(Key, primary_key=True)
