@@ -1,14 +1,18 @@
 """``/insights`` over ingested requests: a planted lead of usage over acceptance is found at its
-lag, and a planted spike is an anomaly with a recommendation citing it."""
+lag, a planted spike is an anomaly with a recommendation citing it, and the days before a
+tenant's first request are neither a baseline nor a correlation's pairs."""
 
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from tests.packs.aidev.conftest import Team
 from tests.packs.aidev.support import payload
+from vantage.core.windows import TimeWindow
+from vantage.packs.aidev.service.insights import since_data_began
+from vantage.packs.aidev.service.metrics import day_series
 
 START = date(2026, 1, 5)
 DAYS = 63
@@ -51,3 +55,60 @@ async def test_a_planted_lead_and_spike_show_in_insights(team: Team) -> None:
     assert cited and cited[0]["evidence"]["value"] == spike["value"]
     found = [r for r in body["recommendations"] if r["rule"] == "finding.lagged_correlation"]
     assert found and {"r", "q", "n", "lag_days"} <= set(found[0]["evidence"])
+
+
+# A tenant whose requests begin on 2026-10-22, read over a 90-day window from 2026-09-08.
+DATA_BEGINS = date(2026, 10, 22)
+DATA_DAYS = 45
+EARLY_WINDOW = {"from": "2026-09-08", "to": "2026-12-07"}
+PLANTED_SPIKE = 35
+
+
+def _history_beginning_inside_the_window() -> list[dict[str, Any]]:
+    rng = random.Random(7)
+    records = []
+    for day in range(DATA_DAYS):
+        when = DATA_BEGINS + timedelta(days=day)
+        count = 60 if day == PLANTED_SPIKE else rng.randint(10, 20)
+        for n in range(count):
+            at = f"{when.isoformat()}T{8 + n % 10:02d}:{n % 60:02d}:00Z"
+            records.append(payload(f"late-{day}-{n}", at, user=DEVELOPERS[n % 3]))
+        feedback = f"{when.isoformat()}T19:00:00Z"
+        accepted = rng.randint(1, 9)
+        records.append(
+            payload(f"late-{day}-fb", feedback, user=DEVELOPERS[0], shown=10, accepted=accepted)
+        )
+    return records
+
+
+async def test_days_before_the_data_begins_are_no_baseline(team: Team) -> None:
+    records = _history_beginning_inside_the_window()
+    for start in range(0, len(records), 1000):
+        assert (await team.post(records[start : start + 1000])).status_code == 200
+    body = (await team.get("/insights", max_lag_days=5, **EARLY_WINDOW)).json()
+    # A day's baseline needs four same-weekday days before it, all on or after the first
+    # request: the first four weeks of data have none, and none is a spike against the empty
+    # weeks before the data began.
+    first_baseline = (DATA_BEGINS + timedelta(weeks=4)).isoformat()
+    assert body["anomalies"]
+    assert all(a["date"] >= first_baseline and a["median"] > 0 for a in body["anomalies"])
+    cited = [r["evidence"]["date"] for r in body["recommendations"] if "date" in r["evidence"]]
+    assert cited and min(cited) >= first_baseline
+    spike_day = (DATA_BEGINS + timedelta(days=PLANTED_SPIKE)).isoformat()
+    assert {a["series"] for a in body["anomalies"] if a["date"] == spike_day} == {
+        "requests", "tokens", "cost_usd",
+    }  # fmt: skip
+    # At lag k usage on day t meets the outcome on day t + k: no pair has its usage on a day
+    # before the first request.
+    assert body["tests"] > 0
+    assert all(c["n"] <= DATA_DAYS - c["lag_days"] for c in body["correlations"])
+
+
+def test_empty_days_after_the_first_request_stay_zeros() -> None:
+    window = TimeWindow(datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 3, 8, tzinfo=UTC))
+    days = day_series([], window)
+    assert since_data_began(days, date(2026, 1, 5)) == days
+    assert [d.date for d in since_data_began(days, date(2026, 3, 6))] == [
+        date(2026, 3, 6), date(2026, 3, 7),
+    ]  # fmt: skip
+    assert since_data_began(days, None) == []

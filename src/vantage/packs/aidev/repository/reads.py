@@ -86,6 +86,14 @@ async def daily_totals(
     return [_totals(row[0], row[1:]) for row in rows.all()]
 
 
+async def first_day(session: AsyncSession, tenant_id: int) -> date | None:
+    """The tenant's first day with requests (None before any); one seek of the rollup's key."""
+    day: date | None = await session.scalar(
+        select(func.min(DailyUsage.day)).where(DailyUsage.tenant_id == tenant_id)
+    )
+    return day
+
+
 async def distinct_developers(session: AsyncSession, tenant_id: int, start: date, end: date) -> int:
     """Identified developers with at least one request in [start, end)."""
     count = await session.scalar(

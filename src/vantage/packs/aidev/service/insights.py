@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -53,6 +53,18 @@ def _value(day: DaySeries, name: str) -> float:
 def series_of(days: Sequence[DaySeries], names: Sequence[str]) -> dict[str, list[float]]:
     """Named daily series (NaN where a ratio has no denominator)."""
     return {name: [_value(day, name) for day in days] for name in names}
+
+
+def since_data_began(days: Sequence[DaySeries], first_day: date | None) -> list[DaySeries]:
+    """The days from the tenant's first day with requests on.
+
+    A day without requests after it is a real zero; one before it is no observation at all.
+    Counted as zeros, the empty weeks before the data would make every ordinary day a spike
+    against a median of 0 and pair usage of 0 with real outcomes in the correlations.
+    """
+    if first_day is None:
+        return []
+    return [day for day in days if day.date >= first_day]
 
 
 def _correlation_out(test: correlation.LagTest) -> CorrelationOut:
@@ -119,6 +131,8 @@ async def insights(
     if delivery and not withheld:
         data, delivery_kpis = await delivery_values(session, tenant_id, start, end, totals)
     days = day_series(totals, window, data)
+    if not withheld:
+        days = since_data_began(days, await reads.first_day(session, tenant_id))
     outcomes = OUTCOME_SERIES + (DELIVERY_OUTCOME_SERIES if data else ())
     tests = correlation.lagged_correlations(
         series_of(days, USAGE_SERIES), series_of(days, outcomes), max_lag
