@@ -74,6 +74,27 @@ def test_an_api_problem_shows_its_title_and_request_id(browser: Browser, site: S
     page.context.close()
 
 
+def test_aidev_findings_list_as_many_rows_as_the_anomalies(browser: Browser, site: Site) -> None:
+    """The demo's own insights answer, given 40 findings: a table of every one would run for
+    thousands of pixels, so the findings are capped like the anomalies beside them."""
+    page, watch = open_page(browser, site)
+
+    def many_findings(route: Route) -> None:
+        answer = route.fetch().json()
+        finding = {"usage": "requests", "outcome": "acceptance_rate", "lag_days": 2,
+                   "method": "pearson", "n": 40, "r": 0.61, "p": 0.0001, "q": 0.002}  # fmt: skip
+        answer["findings"] = [{**finding, "lag_days": lag % 15} for lag in range(40)]
+        route.fulfill(json=answer)
+
+    page.route("**/api/v1/aidev/insights*", many_findings)
+    page.goto("/ui/packs/aidev")
+    findings = page.locator("#findings table")
+    expect(findings.locator("caption")).to_contain_text("strongest first (15 of 40)")
+    expect(findings.locator("tbody tr")).to_have_count(15)
+    assert watch.errors == []
+    page.context.close()
+
+
 def test_a_tenant_without_data_sees_empty_states(browser: Browser, site: Site) -> None:
     slug = f"empty-{uuid.uuid4().hex[:8]}"
     email, password = f"owner@{slug}.example", "a long enough password"

@@ -7,7 +7,7 @@ const BASE = "/api/v1/aidev";
 const STATUS_CLASS = { good: "status-ok", warn: "status-warning", bad: "status-bad" };
 const ARROWS = { up: "↑", down: "↓", flat: "→" };
 const LIVE_DAYS = 7; // the channel carries the 7-day figures
-const LISTED = 15; // recommendations and anomalies shown, most severe or newest first
+const LISTED = 15; // recommendations, findings and anomalies shown: most severe, strongest or newest first
 const SEVERITY_ORDER = { bad: 0, warn: 1, info: 2 };
 
 const days = () => Number(byId("aidev-days").value);
@@ -83,6 +83,9 @@ async function loadSessions() {
   ], page.data, { caption: "LLM sessions of developers", empty: "No session yet." });
 }
 
+// "15 of 136": how many rows a capped table shows of all there are.
+const shownOf = (rows) => `${format.integer(Math.min(LISTED, rows.length))} of ${format.integer(rows.length)}`;
+
 async function loadInsights() {
   const answer = await api(`${BASE}/insights`, { query: { days: 90 } });
   byId("insights-summary").textContent = answer.withheld ? (answer.reason || "Withheld for small teams.")
@@ -103,7 +106,8 @@ async function loadInsights() {
     { label: "n", numeric: true, value: (c) => format.integer(c.n) },
     { label: "r", numeric: true, value: (c) => format.number(c.r, 2) },
     { label: "q", numeric: true, value: (c) => format.number(c.q, 3) },
-  ], answer.findings, { caption: "Significant lagged correlations", empty: "No significant correlation." }));
+  ], answer.findings.slice(0, LISTED), { empty: "No significant correlation.",
+    caption: `Significant lagged correlations, strongest first (${shownOf(answer.findings)})` }));
   show(byId("anomalies"), table([
     { label: "Day", value: (a) => format.dateOnly(a.date) },
     { label: "Series", value: (a) => a.series.replaceAll("_", " ") },
@@ -112,7 +116,7 @@ async function loadInsights() {
     { label: "Robust z", numeric: true, value: (a) => format.number(a.robust_z, 1) },
     { label: "Kind", value: (a) => a.direction },
   ], anomalies.slice(0, LISTED), { empty: "No anomaly.",
-    caption: `Days far from their weekday's median, newest first (${format.integer(Math.min(LISTED, anomalies.length))} of ${format.integer(anomalies.length)})` }));
+    caption: `Days far from their weekday's median, newest first (${shownOf(anomalies)})` }));
 }
 
 const reloadSessions = () => fill(byId("sessions"), loadSessions);
