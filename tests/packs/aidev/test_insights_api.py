@@ -112,3 +112,20 @@ def test_empty_days_after_the_first_request_stay_zeros() -> None:
         date(2026, 3, 6), date(2026, 3, 7),
     ]  # fmt: skip
     assert since_data_began(days, None) == []
+
+
+async def test_recommendations_cite_ratios_as_percentages(team: Team) -> None:
+    # One suggestion in ten accepted: the acceptance rate is 0.1, a "bad" KPI shown as 10%.
+    await team.post([
+        payload(f"pct-{n}", f"2026-03-02T{9 + n:02d}:00:00Z", user=DEVELOPERS[n % 3], shown=10,
+                accepted=1)
+        for n in range(6)
+    ])  # fmt: skip
+    window = {"from": "2026-03-01", "to": "2026-03-08"}
+    kpis = (await team.get("/metrics", **window)).json()["kpis"]
+    acceptance = next(k for k in kpis if k["key"] == "acceptance_rate")
+    assert (acceptance["value"], acceptance["unit"], acceptance["status"]) == (0.1, "ratio", "bad")
+    body = (await team.get("/insights", **window)).json()
+    [cited] = [r for r in body["recommendations"] if r["rule"] == "kpi.acceptance_rate"]
+    assert cited["message"].startswith("Acceptance rate is 10% (bad).")
+    assert cited["evidence"]["value"] == 0.1

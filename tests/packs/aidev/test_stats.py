@@ -1,10 +1,12 @@
 """The pure statistics: lagged correlations against scipy, BH by hand, planted leads, the
-anomaly detector's precision and recall on labelled seasonal series."""
+anomaly detector's precision and recall on labelled seasonal series, and the recommendations'
+wording of the numbers they cite."""
 
 from __future__ import annotations
 
 import math
 import random
+from datetime import date
 
 import numpy as np
 import pytest
@@ -12,6 +14,7 @@ from scipy import stats
 
 from vantage.core.stats import anomalies
 from vantage.packs.aidev.stats import correlation
+from vantage.packs.aidev.stats.recommendations import KpiFigure, SeriesAnomaly, recommend
 
 
 def _series(rng: random.Random, n: int) -> list[float]:
@@ -148,3 +151,25 @@ def test_detector_precision_and_recall_on_labelled_series() -> None:
     recall = true_positive / (true_positive + false_negative)
     assert precision >= 0.9, (precision, recall)
     assert recall >= 0.9, (precision, recall)
+
+
+def test_recommendations_write_values_in_the_kpis_units() -> None:
+    kpis = [
+        KpiFigure("model_accuracy", "Model accuracy", 0.4043, "bad", "ratio", 0.5),
+        KpiFigure("acceptance_rate", "Acceptance rate", 0.25, "warn", "ratio", 0.2),
+        KpiFigure("ai_velocity", "AI velocity", 4.26, "warn", "interactions/developer/day", 3),
+    ]
+    spike = SeriesAnomaly("error_rate", date(2026, 3, 2), 0.125, 0.02, 9.1)
+    busy = SeriesAnomaly("requests", date(2026, 3, 3), 90, 18, 12.0)
+    found = recommend(kpis, [spike, busy], [], requests=100, unpriced=0)
+    messages = {r.rule: r.message for r in found}
+    assert messages["kpi.model_accuracy"].startswith("Model accuracy is 40.4% (bad).")
+    assert messages["kpi.acceptance_rate"].startswith("Acceptance rate is 25% (warn).")
+    assert messages["kpi.ai_velocity"].startswith(
+        "AI velocity is 4.3 interactions/developer/day (warn)."
+    )
+    assert "12.5% against a same-weekday median of 2%." in messages["anomaly.error_rate"]
+    assert "90 against a same-weekday median of 18." in messages["anomaly.requests"]
+    # The evidence keeps the numbers themselves, as the KPIs' values are.
+    model = next(r for r in found if r.rule == "kpi.model_accuracy")
+    assert model.evidence["value"] == 0.4043

@@ -104,11 +104,11 @@ def _kpi_figures(
     settings: AidevSettings,
 ) -> list[KpiFigure]:
     values = kpi_values(totals) | (delivery or {})
-    names = {key: names[0] for key, names in (NAMES | DELIVERY_NAMES).items() if key in values}
+    named = {key: names for key, names in (NAMES | DELIVERY_NAMES).items() if key in values}
     bars = bars_of(settings)
     return [
-        KpiFigure(key, name, values[key], bars[key].status(values[key]), bars[key].warn)
-        for key, name in names.items()
+        KpiFigure(key, name, values[key], bars[key].status(values[key]), unit, bars[key].warn)
+        for key, (name, unit) in named.items()
     ]
 
 

@@ -11,6 +11,28 @@ from vantage.packs.aidev.stats.correlation import LagTest
 
 Severity = Literal["info", "warn", "bad"]
 UNPRICED_SHARE_BAR = 0.05
+RATIO = "ratio"
+# Daily series that are ratios, written as percentages like the KPIs of the same names.
+RATIO_SERIES = frozenset({"acceptance_rate", "error_rate", "model_accuracy"})
+
+
+def _one_decimal(value: float) -> str:
+    """At most one decimal, as the page's number format writes it (40.0 -> 40)."""
+    return f"{value:.1f}".removesuffix(".0")
+
+
+def as_percent(ratio: float) -> str:
+    """A ratio as the KPIs show it: a percentage with at most one decimal (0.4043 -> 40.4%)."""
+    return _one_decimal(ratio * 100) + "%"
+
+
+def kpi_text(value: float, unit: str) -> str:
+    """A KPI's value in the KPI's own unit: a ratio as a percentage, else with its unit."""
+    return as_percent(value) if unit == RATIO else f"{_one_decimal(value)} {unit}"
+
+
+def _series_text(series: str, value: float) -> str:
+    return as_percent(value) if series in RATIO_SERIES else f"{value:.4g}"
 
 
 @dataclass(frozen=True)
@@ -21,6 +43,7 @@ class KpiFigure:
     name: str
     value: float | None
     status: str
+    unit: str
     bar: float | None = None
 
 
@@ -61,7 +84,7 @@ def _from_kpis(kpis: Sequence[KpiFigure]) -> list[Recommendation]:
             Recommendation(
                 rule=f"kpi.{kpi.key}",
                 severity="bad" if kpi.status == "bad" else "warn",
-                message=f"{kpi.name} is {kpi.value:.4g} ({kpi.status}). "
+                message=f"{kpi.name} is {kpi_text(kpi.value, kpi.unit)} ({kpi.status}). "
                 + KPI_ADVICE.get(kpi.key, ""),
                 evidence=evidence,
             )
@@ -79,7 +102,8 @@ def _from_anomalies(anomalies: Sequence[SeriesAnomaly]) -> list[Recommendation]:
                 severity="warn",
                 message=(
                     f"{anomaly.series} had a {kind} on {anomaly.day.isoformat()}: "
-                    f"{anomaly.value:.4g} against a same-weekday median of {anomaly.median:.4g}."
+                    f"{_series_text(anomaly.series, anomaly.value)} against a same-weekday "
+                    f"median of {_series_text(anomaly.series, anomaly.median)}."
                 ),
                 evidence={
                     "date": anomaly.day.isoformat(),
