@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import random
 import sys
+from typing import Any
 
 import numpy as np
 import pytest
@@ -17,6 +18,8 @@ from vantage.packs.assist.pack import create_pack
 from vantage.packs.assist.search.embedders import LexicalEmbedder, load_embedder
 from vantage.packs.assist.search.index import ClusteredIndex, ExactIndex
 from vantage.packs.assist.search.qdrant import QdrantIndex
+from vantage.packs.commerce import PACK as COMMERCE
+from vantage.packs.delivery.pack import build_pack as build_delivery_pack
 
 SUBJECTS = (
     "revenue", "orders", "customers", "refunds", "tokens", "latency", "errors", "cost",
@@ -269,3 +272,34 @@ async def test_without_delivery_only_the_learning_memory_is_searched(analyst: An
     await _remember(analyst, "orders per day", "SELECT day FROM commerce_orders")
     hits = await _similar(analyst, text="orders", kinds=["work_item", "learning_memory"])
     assert [hit["kind"] for hit in hits] == ["learning_memory"]
+
+
+async def _fresh_health(
+    client_for: ClientFactory, database_url: str, delivery: bool
+) -> dict[str, Any]:
+    """/health/ml of another app on the same database, as another process (or a restart)
+    answers: its indexes have not been filled by any search yet."""
+    packs = [COMMERCE, *([build_delivery_pack()] if delivery else []), create_pack(TEST_SETTINGS)]
+    async with client_for(database_url, packs=packs, rate_limit_enabled=False) as fresh:
+        health: dict[str, Any] = (await fresh.get("/health/ml")).json()
+        return health
+
+
+async def test_health_ml_counts_what_a_search_covers_before_any_search(
+    planner: Analyst, other_planner: Analyst, client_for: ClientFactory, database_url: str
+) -> None:
+    await _remember(planner, "orders per day", "SELECT day FROM commerce_orders")
+    await _remember(other_planner, "revenue by status", "SELECT status FROM commerce_orders")
+    await feed(
+        planner.client,
+        planner.tenant_id,
+        [Issue(1, "Slow invoice export"), Issue(2, "Invoice export times out")],
+        [(3, "Fix checkout on Safari")],
+    )
+    health = await _fresh_health(client_for, database_url, delivery=True)
+    assert health["items_by_kind"] == {"learning_memory": 2, "work_item": 2, "pull_request": 1}
+    assert (health["items_indexed"], health["tenants_indexed"]) == (5, 2)
+    assert (health["items_loaded"], health["index_state"]) == (0, "exact")
+    # Without the delivery pack a search covers the learning memory only, and so does health.
+    alone = await _fresh_health(client_for, database_url, delivery=False)
+    assert alone["items_by_kind"] == {"learning_memory": 2, "work_item": 0, "pull_request": 0}

@@ -376,7 +376,13 @@ class MlHealthOut(BaseModel):
     model: str
     dimension: int
     backend: str
-    tenants_indexed: int
-    items_indexed: int
+    tenants_indexed: int = Field(description="Tenants with at least one searchable item")
+    items_indexed: int = Field(description="Items a search covers, over every tenant")
     items_by_kind: dict[SearchKind, int] = Field(description="Items indexed per kind")
-    index_state: str = Field(description="empty, exact (every item scanned) or clustered")
+    items_loaded: int = Field(
+        description="Items this process's indexes hold now (filled by each tenant's first search)"
+    )
+    index_state: str = Field(
+        description="empty, exact (every item scanned), clustered, server (Qdrant) or database "
+        "(pgvector)"
+    )

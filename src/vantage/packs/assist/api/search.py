@@ -51,8 +51,8 @@ async def story_points(
 
 
 @router.get("/health/ml", response_model=MlHealthOut, summary="Embedding model and vector index")
-async def ml_health(runtime: AssistRuntimeDep) -> MlHealthOut:
-    return search.ml_health(runtime.memory)
+async def ml_health(session: ReadSession, runtime: AssistRuntimeDep) -> MlHealthOut:
+    return await search.ml_health(session, runtime.memory, runtime.delivery_running())
 
 
 router.include_router(reads)

@@ -68,3 +68,11 @@ async def texts_after(
         .limit(limit)
     )
     return [(int(row[0]), str(row[1]), str(row[2])) for row in rows]
+
+
+async def counts_by_tenant(session: AsyncSession) -> dict[int, int]:
+    """How many entries each tenant has."""
+    rows = await session.execute(
+        select(LearningEntry.tenant_id, func.count()).group_by(LearningEntry.tenant_id)
+    )
+    return {int(tenant_id): int(count) for tenant_id, count in rows.all()}

@@ -25,6 +25,8 @@ Hit = tuple[int, float]
 QDRANT_LOCAL = "qdrant-local"
 QDRANT_SERVER = "qdrant-server"
 PGVECTOR = "pgvector"
+# What /health/ml's index_state says of a backend whose vectors every process shares.
+SHARED_STATES = {QDRANT_SERVER: "server", PGVECTOR: "database"}
 KMEANS_ROUNDS = 8
 KMEANS_SAMPLE = 20_000
 

@@ -20,7 +20,7 @@ from typing import Any, Generic, Literal, TypeVar, get_args
 import numpy as np
 
 from vantage.packs.assist.search.embedders import Embedder, Vectors
-from vantage.packs.assist.search.index import Hit, SharedIndex, VectorIndex
+from vantage.packs.assist.search.index import SHARED_STATES, Hit, SharedIndex, VectorIndex
 
 Kind = Literal["learning_memory", "work_item", "pull_request"]
 KINDS: tuple[Kind, ...] = get_args(Kind)
@@ -155,27 +155,20 @@ class MemoryIndexes:
         hits: list[Hit] = await _call(index.search, index, vector, k)
         return hits
 
-    def counts(self) -> tuple[int, int]:
-        """Tenants indexed, and items over all of them."""
-        tenants = {tenant_id for tenant_id, _ in self._indexes}
-        return len(tenants), sum(len(held.index) for held in self._indexes.values())
+    def loaded(self) -> int:
+        """Items this process's indexes hold now, over every tenant and kind (an index is
+        filled by the first search of its tenant and kind, so this lags what is searchable)."""
+        return sum(len(held.index) for held in self._indexes.values())
 
-    def counts_by_kind(self) -> dict[str, int]:
-        """Items indexed per kind, over all tenants."""
-        counts: dict[str, int] = dict.fromkeys(KINDS, 0)
-        for (_, kind), held in self._indexes.items():
-            counts[kind] += len(held.index)
-        return counts
-
-    def state(self) -> str:
-        """``empty``, ``exact`` (every item scanned), ``clustered`` (some index is) or
-        ``server`` (the indexes live on a Qdrant server)."""
-        indexes = [held.index for held in self._indexes.values() if len(held.index)]
-        if not indexes:
+    def state(self, searchable: int) -> str:
+        """``empty`` when there is nothing to search, ``server`` or ``database`` when the
+        vectors live in a shared store, ``clustered`` once a loaded index clusters its
+        vectors, else ``exact`` (every item scanned)."""
+        if searchable == 0:
             return "empty"
-        shared = [index for index in indexes if isinstance(index, SharedIndex)]
-        if shared:
-            return shared[0].state
+        if self.backend in SHARED_STATES:
+            return SHARED_STATES[self.backend]
+        indexes = [held.index for held in self._indexes.values()]
         clustered = any(getattr(index, "trained", False) for index in indexes)
         return "clustered" if clustered else "exact"
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from vantage.core.db import Database
 from vantage.packs.assist.repository import vectors as rows
 from vantage.packs.assist.search.embedders import Vectors
-from vantage.packs.assist.search.index import PGVECTOR, Hit
+from vantage.packs.assist.search.index import PGVECTOR, SHARED_STATES, Hit
 
 TABLE_PREFIX = "assist_vectors"
 
@@ -66,7 +66,7 @@ class PgVectorIndex:
     """One tenant's rows of one pgvector table."""
 
     backend = PGVECTOR
-    state = "database"
+    state = SHARED_STATES[PGVECTOR]
 
     def __init__(self, tables: PgVectorTables, name: str, tenant_id: int) -> None:
         self.dimension = tables.dimension

@@ -18,7 +18,7 @@ from typing import Any
 
 from vantage.core.errors import Unavailable
 from vantage.packs.assist.search.embedders import Vectors
-from vantage.packs.assist.search.index import QDRANT_LOCAL, QDRANT_SERVER, Hit
+from vantage.packs.assist.search.index import QDRANT_LOCAL, QDRANT_SERVER, SHARED_STATES, Hit
 
 TENANT_KEY = "tenant_id"
 UPSERT_BATCH = 512
@@ -139,7 +139,7 @@ class QdrantServerIndex:
     """
 
     backend = QDRANT_SERVER
-    state = "server"
+    state = SHARED_STATES[QDRANT_SERVER]
 
     def __init__(self, collections: QdrantCollections, name: str, tenant_id: int) -> None:
         self.dimension = collections.dimension

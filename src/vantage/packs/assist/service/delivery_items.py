@@ -13,6 +13,7 @@ from vantage.packs.delivery.service.work_items import (
     PullRequestText,
     WorkItemText,
     pull_request_texts,
+    text_counts,
     work_item_texts,
 )
 
@@ -65,3 +66,9 @@ def pull_requests_of(indexes: MemoryIndexes, tenant_id: int) -> dict[int, PullRe
     """The synced pull requests, by id."""
     items = indexes.items(tenant_id, "pull_request")
     return {key: item for key, item in items.items() if isinstance(item, PullRequestText)}
+
+
+async def delivery_counts(session: AsyncSession) -> dict[Kind, dict[int, int]]:
+    """Work items and pull requests per tenant: what searching those kinds covers."""
+    work_items, pull_requests = await text_counts(session)
+    return {"work_item": work_items, "pull_request": pull_requests}

@@ -22,6 +22,7 @@ from vantage.packs.assist.search.embedders import Vectors, normalize
 from vantage.packs.assist.search.memory import KINDS, Kind, MemoryIndexes
 from vantage.packs.assist.service.delivery_items import (
     DELIVERY_KINDS,
+    delivery_counts,
     pull_requests_of,
     sync_delivery,
     work_items_of,
@@ -110,16 +111,36 @@ async def _hits(
     return hits
 
 
-def ml_health(indexes: MemoryIndexes) -> MlHealthOut:
-    """Which model and index serve similarity search, and how much they hold."""
-    tenants, items = indexes.counts()
+async def searchable_counts(
+    session: AsyncSession, delivery_running: bool
+) -> dict[Kind, dict[int, int]]:
+    """Items per kind and tenant that a search covers: every stored one, since a search
+    brings its tenant's indexes up to date before it answers."""
+    counts: dict[Kind, dict[int, int]] = {kind: {} for kind in KINDS}
+    counts["learning_memory"] = await learning.counts_by_tenant(session)
+    if delivery_running:
+        counts.update(await delivery_counts(session))
+    return counts
+
+
+async def ml_health(
+    session: AsyncSession, indexes: MemoryIndexes, delivery_running: bool
+) -> MlHealthOut:
+    """Which model and index serve similarity search, and what they search. Counted in the
+    database, not in this process's indexes: those fill on a tenant's first search, so they
+    would say "empty" of data that any search finds."""
+    counts = await searchable_counts(session, delivery_running)
+    by_kind = {kind: sum(per_tenant.values()) for kind, per_tenant in counts.items()}
+    items = sum(by_kind.values())
+    tenants = {tenant for per_tenant in counts.values() for tenant, n in per_tenant.items() if n}
     return MlHealthOut(
         status="ok",
         model=indexes.embedder.name,
         dimension=indexes.embedder.dimension,
         backend=indexes.backend,
-        tenants_indexed=tenants,
+        tenants_indexed=len(tenants),
         items_indexed=items,
-        items_by_kind=indexes.counts_by_kind(),
-        index_state=indexes.state(),
+        items_by_kind=by_kind,
+        items_loaded=indexes.loaded(),
+        index_state=indexes.state(items),
     )

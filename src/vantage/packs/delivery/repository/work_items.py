@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -70,3 +70,26 @@ async def pull_requests(session: AsyncSession, tenant_id: int) -> list[tuple[Any
         session, tenant_id, PullRequest, PullRequest.number, PullRequest.title,
         PullRequest.state, PullRequest.labels,
     )  # fmt: skip
+
+
+async def _counts_by_tenant(
+    session: AsyncSession, table: type[WorkItem] | type[PullRequest]
+) -> dict[int, int]:
+    """How many rows of ``table`` each tenant has, counted as ``_with_repository`` reads them."""
+    rows = await session.execute(
+        select(table.tenant_id, func.count())
+        .join(Repository, Repository.id == table.repository_id)
+        .where(Repository.tenant_id == table.tenant_id)
+        .group_by(table.tenant_id)
+    )
+    return {int(tenant_id): int(count) for tenant_id, count in rows.all()}
+
+
+async def work_item_counts(session: AsyncSession) -> dict[int, int]:
+    """Work items per tenant."""
+    return await _counts_by_tenant(session, WorkItem)
+
+
+async def pull_request_counts(session: AsyncSession) -> dict[int, int]:
+    """Pull requests per tenant."""
+    return await _counts_by_tenant(session, PullRequest)

@@ -121,3 +121,9 @@ async def pull_request_texts(session: AsyncSession, tenant_id: int) -> list[Pull
         )
         for row in await rows.pull_requests(session, tenant_id)
     ]  # fmt: skip
+
+
+async def text_counts(session: AsyncSession) -> tuple[dict[int, int], dict[int, int]]:
+    """Per tenant, how many work items and how many pull requests ``work_item_texts`` and
+    ``pull_request_texts`` would read."""
+    return await rows.work_item_counts(session), await rows.pull_request_counts(session)
