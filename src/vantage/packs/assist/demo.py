@@ -26,6 +26,7 @@ SCALES = {"small": (200, 40), "medium": (1_000, 200), "large": (5_000, 1_000)}
 DAYS = 63
 MODELS = ("churn-classifier", "fraud-classifier", "demand-forecast")
 BATCH = 2_000
+DEMO_RECORDER = "demo"
 
 QUESTIONS = (
     ("revenue by status", "SELECT status, SUM(amount) AS revenue FROM commerce_orders GROUP BY status"),
@@ -101,20 +102,33 @@ def _outcomes(rng: random.Random, predictions: list[PredictionIn]) -> list[Outco
     return outcomes
 
 
-async def load_demo(context: DemoContext) -> str:
-    """Learning entries, predictions with outcomes for three models, reported metric points."""
-    entries, per_day = SCALES[context.scale]
-    rng = random.Random(42)
+async def _record_learning_entries(context: DemoContext, rng: random.Random, entries: int) -> int:
+    """Record the demo's entries that are not stored yet; how many were new. Entries carry no
+    id of their own, so those already present are counted by their recorder: a second run
+    (or a larger scale after a smaller one) records only the rest. Every entry is drawn
+    either way, so the random stream that follows is the same on every run."""
+    feedback = [_feedback(rng, index) for index in range(entries)]
+    async with context.database.reader() as session:
+        present = await memory.count_recorded_by(session, context.tenant_id, DEMO_RECORDER)
     embedder = LexicalEmbedder()
     indexes = MemoryIndexes(embedder, ExactIndex.backend, lambda *_: ExactIndex(embedder.dimension))
-    total = entries + len(MODELS) * DAYS
     async with context.database.transaction() as session:
-        for index in range(entries):
+        for item in feedback[present:]:
             await memory.record_feedback(
-                session, indexes, context.tenant_id, _feedback(rng, index),
+                session, indexes, context.tenant_id, item,
                 dialect="sqlite" if context.database.sqlite_path else "postgres",
-                recorded_by="demo", max_sql_bytes=100 * 1024,
+                recorded_by=DEMO_RECORDER, max_sql_bytes=100 * 1024,
             )  # fmt: skip
+    return max(0, entries - present)
+
+
+async def load_demo(context: DemoContext) -> str:
+    """Learning entries, predictions with outcomes for three models, reported metric points;
+    run again, it adds none of them twice."""
+    entries, per_day = SCALES[context.scale]
+    rng = random.Random(42)
+    total = entries + len(MODELS) * DAYS
+    new_entries = await _record_learning_entries(context, rng, entries)
     context.progress(entries, total)
     predictions = 0
     for model_number, model in enumerate(MODELS):
@@ -123,15 +137,16 @@ async def load_demo(context: DemoContext) -> str:
             async with context.database.transaction() as session:
                 for start in range(0, len(rows), BATCH):
                     chunk = rows[start : start + BATCH]
-                    await monitoring.record_predictions(
+                    # Deduplicated on model and prediction id: a second run adds none.
+                    recorded = await monitoring.record_predictions(
                         session, context.tenant_id, PredictionBatchIn(predictions=chunk)
                     )
+                    predictions += recorded.inserted
                     outcomes = _outcomes(rng, chunk)
                     if outcomes:
                         await monitoring.record_outcomes(
                             session, context.tenant_id, OutcomeBatchIn(outcomes=outcomes)
                         )
-            predictions += len(rows)
             context.progress(entries + model_number * DAYS + day + 1, total)
     today = datetime.now(UTC).date()
     points = [
@@ -146,6 +161,7 @@ async def load_demo(context: DemoContext) -> str:
             session, context.tenant_id, MetricPointsIn(points=points)
         )
     return (
-        f"{entries:,} learning entries, {predictions:,} predictions of {len(MODELS)} models "
-        f"over {DAYS} days (drift in the last week, one bad day), {len(points)} metric points"
+        f"{new_entries:,} new learning entries, {predictions:,} new predictions of "
+        f"{len(MODELS)} models over {DAYS} days (drift in the last week, one bad day), "
+        f"{len(points)} metric points"
     )

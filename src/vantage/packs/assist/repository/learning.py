@@ -57,6 +57,16 @@ async def list_entries(
     return list(rows.scalars()), int(total.scalar_one())
 
 
+async def count_recorded_by(session: AsyncSession, tenant_id: int, recorded_by: str) -> int:
+    """How many of the tenant's entries ``recorded_by`` recorded."""
+    total = await session.execute(
+        select(func.count())
+        .select_from(LearningEntry)
+        .where(LearningEntry.tenant_id == tenant_id, LearningEntry.recorded_by == recorded_by)
+    )
+    return int(total.scalar_one())
+
+
 async def texts_after(
     session: AsyncSession, tenant_id: int, after_id: int, limit: int
 ) -> list[tuple[int, str, str]]:

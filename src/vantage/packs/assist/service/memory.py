@@ -89,6 +89,11 @@ async def record_feedback(
     return FeedbackOut(entry=entry_out(entry), similar=similar)
 
 
+async def count_recorded_by(session: AsyncSession, tenant_id: int, recorded_by: str) -> int:
+    """How many of the tenant's entries ``recorded_by`` recorded (the demo's, for one)."""
+    return await learning.count_recorded_by(session, tenant_id, recorded_by)
+
+
 async def list_memory(
     session: AsyncSession, tenant_id: int, outcome: str | None, limit: int, offset: int
 ) -> LearningMemoryPage:
