@@ -50,6 +50,23 @@ def test_neighbours_that_weigh_nothing_give_the_plain_mean() -> None:
     assert guess == pytest.approx(5.0)
 
 
+def test_only_neighbours_similar_enough_count() -> None:
+    # Similarities to (1, 0): 1, 0 and 0.6; at least 0.7 leaves row 0 alone.
+    guess, found = estimate(HISTORY, POINTS, np.array([1.0, 0.0], dtype=np.float32), 2, 0.7)
+    assert [n.position for n in found] == [0]
+    assert guess == pytest.approx(1.0)
+    # (-1, 0) is unlike every row: no estimate at all, rather than the mean of strangers.
+    unlike = np.array([-1.0, 0.0], dtype=np.float32)
+    assert estimate(HISTORY, POINTS, unlike, 3, 0.3) == (None, [])
+
+
+def test_the_leave_one_out_error_skips_items_without_a_similar_enough_neighbour() -> None:
+    # At least 0.7: row 0's others are 0.6 and 0 alike, no estimate; row 1 <- row 2 (0.8): 3,
+    # off by 2; row 2 <- row 1 (0.8): 5, off by 2.
+    assert leave_one_out_mae(HISTORY, POINTS, 2, 0.7) == pytest.approx(2.0)
+    assert leave_one_out_mae(HISTORY, POINTS, 2, 0.9) is None
+
+
 MIGRATE = "Migrate the billing database schema"
 TYPO = "Typo in the readme footer"
 
@@ -86,6 +103,18 @@ async def test_without_history_there_is_no_estimate_and_a_reason(planner: Analys
     body = response.json()
     assert (body["story_points"], body["neighbours"], body["n"]) == (None, [], 0)
     assert "no finished work item" in body["reason"]
+
+
+async def test_nothing_similar_enough_is_no_estimate(planner: Analyst) -> None:
+    history = [Issue(1, MIGRATE, points=8), Issue(2, TYPO, points=1), Issue(3, TYPO, points=2)]
+    await feed(planner.client, planner.tenant_id, history)
+    response = await planner.client.post(URL, json={"title": "x"}, headers=planner.headers)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["story_points"], body["neighbours"], body["n"]) == (None, [], 3)
+    assert "no finished work item is similar enough" in body["reason"]
+    # The history's own error is still given: the typos estimate each other.
+    assert body["loo_mae"] == pytest.approx(1.0)
 
 
 async def test_estimates_learn_from_the_callers_history_only(planner: Analyst) -> None:

@@ -358,13 +358,18 @@ class StoryPointNeighbourOut(BaseModel):
 
 class StoryPointsOut(BaseModel):
     story_points: float | None = Field(
-        description="Similarity-weighted mean of the neighbours' points (null without history)"
+        description="Similarity-weighted mean of the neighbours' points (null without history "
+        "or without a neighbour similar enough)"
     )
     reason: str | None = Field(description="Why there is no estimate, when there is none")
-    neighbours: list[StoryPointNeighbourOut]
+    neighbours: list[StoryPointNeighbourOut] = Field(
+        description="The finished items the estimate weighs: the k most similar that are "
+        "similar enough"
+    )
     loo_mae: float | None = Field(
         description="Mean absolute error of the same estimate for each finished item from the "
-        "others (leave-one-out) over the tenant's history; null below two items"
+        "others (leave-one-out) over the tenant's history, counting the items that get an "
+        "estimate; null below two items or when none gets one"
     )
     n: int = Field(description="Finished work items with story points in the tenant's history")
     k: int

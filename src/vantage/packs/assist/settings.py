@@ -22,6 +22,9 @@ class AssistSettings(BaseSettings):
     max_rows: int = Field(default=1_000, ge=1, le=100_000)
     healing_default_limit: int = Field(default=100, ge=1, le=100_000)
     embedder: Literal["auto", "lexical", "sentence"] = "auto"
+    # A story point estimate weighs only finished items at least this similar to the new one;
+    # below it a title shares no more with an item than unrelated titles do (assist.md).
+    estimate_min_similarity: float = Field(default=0.3, ge=0.0, le=1.0)
     vector_backend: Literal["auto", "numpy", "qdrant", "pgvector"] = "auto"
     # A Qdrant server (``http://host:6333``) instead of qdrant's local mode, for many items or
     # many processes; only ``auto`` and ``qdrant`` use it.

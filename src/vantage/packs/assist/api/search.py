@@ -46,7 +46,12 @@ async def story_points(
 ) -> StoryPointsOut:
     delivery = runtime.delivery_running()
     return await estimates.estimate_story_points(
-        session, runtime.memory, principal.tenant_id, body, delivery
+        session,
+        runtime.memory,
+        principal.tenant_id,
+        body,
+        delivery,
+        runtime.settings.estimate_min_similarity,
     )
 
 

@@ -16,14 +16,23 @@ NO_DELIVERY = "the delivery pack is not running, so there are no work items to l
 NO_HISTORY = "no finished work item with story points yet (points come from a 'points: N' label)"
 
 
+def _none_similar_enough(best: float, min_similarity: float) -> str:
+    return (
+        f"no finished work item is similar enough to estimate from (the most similar is "
+        f"{max(best, 0.0):.2f}; at least {min_similarity:.2f} is needed)"
+    )
+
+
 async def estimate_story_points(
     session: AsyncSession,
     indexes: MemoryIndexes,
     tenant_id: int,
     request: StoryPointsRequest,
     delivery_running: bool,
+    min_similarity: float,
 ) -> StoryPointsOut:
-    """The estimate, its neighbours, and the estimator's leave-one-out error on the history."""
+    """The estimate, its neighbours, and the estimator's leave-one-out error on the history;
+    no estimate when no finished item is at least ``min_similarity`` alike."""
     model = indexes.embedder.name
     if not delivery_running:
         return StoryPointsOut(
@@ -46,8 +55,8 @@ async def estimate_story_points(
     history = np.vstack([vectors[item.id] for item in finished])
     points = np.array([item.story_points for item in finished], dtype=np.float64)
     query = (await indexes.embed([work_item_text(request.title, request.body)]))[0]
-    guess, found = estimate(history, points, query, request.k)
-    error = await asyncio.to_thread(leave_one_out_mae, history, points, request.k)
+    guess, found = estimate(history, points, query, request.k, min_similarity)
+    error = await asyncio.to_thread(leave_one_out_mae, history, points, request.k, min_similarity)
     neighbours = [
         StoryPointNeighbourOut(
             id=finished[n.position].id,
@@ -59,9 +68,10 @@ async def estimate_story_points(
         )
         for n in found
     ]
+    best = float((history @ query).max())
     return StoryPointsOut(
-        story_points=round(guess, 2),
-        reason=None,
+        story_points=None if guess is None else round(guess, 2),
+        reason=None if guess is not None else _none_similar_enough(best, min_similarity),
         neighbours=neighbours,
         loo_mae=None if error is None else round(error, 4),
         n=len(finished),
