@@ -142,7 +142,14 @@ def test_assist_figures_equal_the_apis_answer_and_the_console_runs_queries(
     expect(finding).to_contain_text("commerce_orders")
     assert finding.locator("td").nth(0).inner_text() == "2"  # line
     assert finding.locator("td").nth(1).inner_text() == "6"  # column
+    suggestions = page.locator("#sql-suggestions li")
     page.get_by_role("button", name="Suggest fixes").click()
+    expect(suggestions.first).to_be_visible()
+    page.get_by_role("button", name="Validate").click()  # a later check empties the fixes
+    expect(suggestions).to_have_count(0)
+    expect(finding).to_be_visible()
+    page.get_by_role("button", name="Suggest fixes").click()
+    expect(page.locator("#sql-findings tr")).to_have_count(0)
     page.get_by_role("button", name="Use suggestion 1").click()
     expect(sql).to_have_value("SELECT status FROM commerce_orders LIMIT 100")
     page.get_by_role("button", name="Run").click()
@@ -153,8 +160,12 @@ def test_assist_figures_equal_the_apis_answer_and_the_console_runs_queries(
     with site.api(_token(page)) as api:
         ran = api.post("/api/v1/ai/query", json={"sql": everything}).json()
     assert ran["truncated"] is True
+    sql.fill("SELECT statuss FROM commerce_orders LIMIT 5")
+    page.get_by_role("button", name="Suggest fixes").click()
+    expect(suggestions.first).to_be_visible()
     sql.fill(everything)
     page.get_by_role("button", name="Run").click()
+    expect(suggestions).to_have_count(0)  # fixes of the query before are no longer shown
     expect(page.locator("#sql-status")).to_contain_text(f"{ran['row_count']:,} rows")
     expect(page.locator("#sql-status")).to_contain_text("truncated")
     assert page.locator("#sql-result [data-truncated]").get_attribute("data-truncated") == "true"

@@ -139,6 +139,47 @@ async def test_healing_suggestions_repair_and_remember(analyst: Analyst) -> None
     assert sources["memory"]["sql"] == remembered["corrected_sql"]
 
 
+async def _suggestions(analyst: Analyst, sql: str) -> dict[str, list[str]]:
+    response = await analyst.client.get(
+        "/api/v1/ai/learning/healing-suggestions", params={"sql": sql}, headers=analyst.headers
+    )
+    assert response.status_code == 200, response.text
+    by_source: dict[str, list[str]] = {"repair": [], "memory": []}
+    for suggestion in response.json()["suggestions"]:
+        by_source[suggestion["source"]].append(suggestion["sql"])
+    return by_source
+
+
+async def test_a_remembered_fix_is_offered_only_for_the_query_it_fixed(analyst: Analyst) -> None:
+    remembered = {
+        "question": "revenue by status",
+        "sql": "SELECT statuz, SUM(amount) AS revenue FROM commerce_orders GROUP BY statuz",
+        "outcome": "corrected",
+        "corrected_sql": (
+            "SELECT status, SUM(amount) AS revenue FROM commerce_orders GROUP BY status"
+        ),
+    }
+    recorded = await analyst.client.post(
+        "/api/v1/ml/learning-memory", json=remembered, headers=analyst.admin_headers
+    )
+    assert recorded.status_code == 200, recorded.text
+    # The same misspelling in a query that counts: the remembered fix would sum amounts.
+    counting = await _suggestions(
+        analyst, "SELECT statuz, count(*) AS orders FROM commerce_orders GROUP BY statuz"
+    )
+    assert counting["memory"] == []
+    assert counting["repair"] == [
+        "SELECT status, COUNT(*) AS orders FROM commerce_orders GROUP BY status LIMIT 100"
+    ]
+    # The query it fixed, however it is cased, spaced and commented, gets it.
+    same = await _suggestions(
+        analyst,
+        "select STATUZ, sum(amount) as revenue /* by status */  "
+        "from commerce_orders group by statuz",
+    )
+    assert same["memory"] == [remembered["corrected_sql"]]
+
+
 async def test_healing_never_suggests_for_a_write(analyst: Analyst) -> None:
     response = await analyst.client.get(
         "/api/v1/ai/learning/healing-suggestions",

@@ -1,6 +1,9 @@
-"""Healing suggestions: deterministic repairs, then fixes remembered for similar queries.
+"""Healing suggestions: deterministic repairs, then fixes remembered for the same query.
 
-Every suggestion is validated in full before it is offered.
+A remembered fix is offered only when the entry's SQL is the query at hand (the same
+statement, however it is spelt and spaced): an entry that is merely similar was fixed for
+another question, and its corrected SQL could change what this query asks (a ``SUM`` for a
+``count``). Every suggestion is validated in full before it is offered.
 """
 
 from __future__ import annotations
@@ -11,11 +14,10 @@ from vantage.packs.assist.schemas import HealingOut, HealingSuggestionOut, Repai
 from vantage.packs.assist.search.memory import MemoryIndexes
 from vantage.packs.assist.service.memory import similar_entries
 from vantage.packs.assist.service.validation import finding_out, require_size
-from vantage.packs.assist.sql.healing import Healer
+from vantage.packs.assist.sql.healing import Healer, canonical
 from vantage.packs.assist.sql.parsing import Dialect
 
 REMEMBERED = 10
-MIN_REMEMBERED_SCORE = 0.5
 
 
 async def healing_suggestions(
@@ -35,10 +37,13 @@ async def healing_suggestions(
     if healed is not None:
         repairs = [RepairOut(kind=r.kind, description=r.description) for r in healed.repairs]
         suggestions.append(HealingSuggestionOut(sql=healed.sql, source="repair", repairs=repairs))
+    asked = canonical(sql, dialect)
     for entry in await similar_entries(session, indexes, tenant_id, sql, REMEMBERED):
         fix = entry.corrected_sql
-        if fix is None or entry.score < MIN_REMEMBERED_SCORE:
+        if fix is None:
             continue
+        if canonical(entry.sql, dialect) != asked:
+            continue  # fixed for another query: it would answer another question
         if any(suggestion.sql == fix for suggestion in suggestions):
             continue
         if healer.validator.semantics(fix, dialect).valid:

@@ -161,3 +161,16 @@ def _ungrouped(select: exp.Select) -> list[exp.Expr]:
         and expression.find(exp.Column) is not None
         and expression.sql() not in grouped
     ]
+
+
+def canonical(sql: str, dialect: Dialect) -> str:
+    """``sql`` as one form for every way of writing the same statement: regenerated from its
+    tree with identifiers lower-cased and comments dropped; text sqlglot cannot parse keeps
+    its words, lower-cased and single-spaced."""
+    tree = parse_statement(sql, dialect).tree
+    if tree is not None:
+        try:
+            return tree.sql(dialect=dialect, normalize=True, comments=False)
+        except SqlglotError:
+            pass
+    return " ".join(sql.lower().split())

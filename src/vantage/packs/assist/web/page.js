@@ -23,7 +23,13 @@ function findingsTable(findings) {
   ], findings, { caption: "Findings", empty: "No finding." });
 }
 
+/** Empties what an earlier Validate, Run or Suggest fixes showed: it may be of another query. */
+function clearConsole() {
+  for (const id of ["sql-findings", "sql-suggestions", "sql-result"]) show(byId(id), null);
+}
+
 async function validate() {
+  clearConsole();
   const answer = await api(`/api/v1/ai/validate/${byId("sql-level").value}`, { method: "POST", body: { sql: sql(), dialect: dialect() } });
   status(answer.valid ? `Valid (${answer.dialect}).` : `Not valid (${answer.dialect}): ${format.integer(answer.findings.length)} finding${answer.findings.length === 1 ? "" : "s"}.`);
   show(byId("sql-findings"), answer.findings.length ? findingsTable(answer.findings) : null);
@@ -37,7 +43,6 @@ function cell(value) {
 }
 
 async function run() {
-  byId("sql-result").replaceChildren();
   const check = await validate();
   if (!check.valid) return;
   const answer = await api("/api/v1/ai/query", { method: "POST", body: { sql: sql() } });
@@ -59,8 +64,8 @@ function oneLine(text) {
 }
 
 async function heal() {
+  clearConsole();
   const answer = await api("/api/v1/ai/learning/healing-suggestions", { query: { sql: oneLine(sql()), dialect: dialect() } });
-  show(byId("sql-findings"), null);
   status(answer.valid ? "The query already validates." : `${format.integer(answer.suggestions.length)} suggested fixes.`);
   show(byId("sql-suggestions"), answer.suggestions.length
     ? el("ol", { class: "stack" }, answer.suggestions.map((s, i) => el("li", {},
