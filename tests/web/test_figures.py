@@ -9,6 +9,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
@@ -134,6 +135,7 @@ def test_assist_figures_equal_the_apis_answer_and_the_console_runs_queries(
     assert _shown(page, "predictions") == (str(predictions), f"{predictions:,}")
     assert page.locator("#performance tbody tr").count() == len(performance["models"])
 
+    expect(page.locator("#sql-scope-note")).to_be_hidden()  # an admin may analyze
     sql = page.get_by_label("SQL", exact=True)
     sql.fill("SELECT statuss\nFROM commerce_order")
     page.get_by_label("Checks", exact=True).select_option("sql-semantics")
@@ -202,5 +204,26 @@ def test_assist_estimates_story_points_and_searches_by_kind(browser: Browser, si
     hits = page.locator("#search-results tbody tr")
     expect(hits).to_have_count(len(found["results"]))
     assert found["results"] and hits.first.locator("td").nth(0).inner_text() == "work item"
+    assert watch.errors == []
+    page.context.close()
+
+
+def test_a_viewer_sees_the_console_disabled_and_why(browser: Browser, site: Site) -> None:
+    email, password = f"viewer-{uuid.uuid4().hex[:8]}@demo.example", "a long enough password"
+    site.cli("users", "create", email, "--role", "viewer", "--password-stdin", stdin=password)
+    answer = httpx.post(f"{site.url}/api/v1/auth/token",
+                        json={"email": email, "password": password})  # fmt: skip
+    answer.raise_for_status()
+    page, watch = open_page(browser, site, tokens=answer.json())
+    page.goto("/ui/packs/assist")
+    expect(page.locator("#performance table")).to_be_visible()
+    note = page.locator("#sql-scope-note")
+    expect(note).to_be_visible()
+    expect(note).to_contain_text("analyze")
+    for name in ("Validate", "Run", "Suggest fixes"):
+        button = page.get_by_role("button", name=name, exact=True)
+        expect(button).to_be_disabled()
+        assert button.get_attribute("aria-describedby") == "sql-scope-note"
+    expect(page.get_by_role("button", name="Estimate")).to_be_enabled()  # read is enough
     assert watch.errors == []
     page.context.close()

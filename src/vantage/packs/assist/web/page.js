@@ -189,14 +189,28 @@ async function loadMl() {
   ]));
 }
 
-startPage(async () => {
-  byId("sql-form").addEventListener("submit", (event) => { event.preventDefault(); guarded(run, "sql-run")(); });
+const CONSOLE_BUTTONS = ["sql-validate", "sql-run", "sql-heal"];
+
+/** The console's routes need the analyze scope: without it every button would end in a 403,
+ * so they are disabled and the note says why. */
+function lockConsole() {
+  for (const id of CONSOLE_BUTTONS) {
+    byId(id).disabled = true;
+    byId(id).setAttribute("aria-describedby", "sql-scope-note");
+  }
+  byId("sql-scope-note").hidden = false;
+}
+
+startPage(async ({ me }) => {
+  const mayAnalyze = me.scopes.includes("analyze");
+  byId("sql-form").addEventListener("submit", (event) => { event.preventDefault(); if (mayAnalyze) guarded(run, "sql-run")(); });
   byId("sql-validate").addEventListener("click", guarded(validate, "sql-validate"));
   byId("sql-heal").addEventListener("click", guarded(heal, "sql-heal"));
   byId("search-form").addEventListener("submit", (event) => { event.preventDefault(); guarded(search, "search-run", "search-results")(); });
   byId("estimate-form").addEventListener("submit", (event) => { event.preventDefault(); guarded(estimatePoints, "estimate-run", "estimate-neighbours")(); });
   byId("drift-model").addEventListener("change", renderDrift);
   byId("ml-days").addEventListener("change", () => loadMl().catch((e) => showProblem(byId("ml-kpis"), e)));
-  status("Write a query, then validate or run it.");
+  if (mayAnalyze) status("Write a query, then validate or run it.");
+  else lockConsole();
   await loadMl();
 });
