@@ -134,6 +134,11 @@ def test_assist_figures_equal_the_apis_answer_and_the_console_runs_queries(
     assert predictions > 0
     assert _shown(page, "predictions") == (str(predictions), f"{predictions:,}")
     assert page.locator("#performance tbody tr").count() == len(performance["models"])
+    found = _get(site, page, "/api/v1/ml/anomalies", days=14)["anomalies"]
+    days = len({anomaly["day"] for anomaly in found})
+    assert len(found) > days > 0  # the demo's bad day is anomalous in several series
+    assert _shown(page, "anomalous_days") == (str(days), f"{days:,}")
+    assert _shown(page, "anomalies") == (str(len(found)), f"{len(found):,}")
 
     expect(page.locator("#sql-scope-note")).to_be_hidden()  # an admin may analyze
     sql = page.get_by_label("SQL", exact=True)

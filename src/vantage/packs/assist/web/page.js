@@ -178,10 +178,13 @@ async function loadMl() {
     loadAnomalies().catch((e) => { showProblem(byId("anomalies"), e); return null; }),
   ]);
   const predictions = performance ? performance.models.reduce((sum, m) => sum + m.predictions, 0) : null;
+  // One bad day is often anomalous in several models and metrics at once: count the days.
+  const days = anomalies ? new Set(anomalies.anomalies.map((a) => a.day)).size : null;
   show(byId("ml-kpis"), kpis([
     { key: "models", label: "Models", raw: performance?.models.length ?? "", text: format.integer(performance?.models.length) },
     { key: "predictions", label: "Predictions", raw: predictions ?? "", text: format.integer(predictions) },
-    { key: "anomalies", label: "Anomalous days", raw: anomalies?.anomalies.length ?? "", text: format.integer(anomalies?.anomalies.length) },
+    { key: "anomalous_days", label: "Anomalous days", raw: days ?? "", text: format.integer(days) },
+    { key: "anomalies", label: "Anomalies (model, metric, day)", raw: anomalies?.anomalies.length ?? "", text: format.integer(anomalies?.anomalies.length) },
     { key: "ml_status", label: "Similarity index", raw: health.status, text: `${health.status} · ${health.index_state}`,
       className: health.status === "ok" ? "status-ok" : "status-bad" },
     { key: "items_indexed", label: "Items indexed", raw: health.items_indexed, text: format.integer(health.items_indexed) },
