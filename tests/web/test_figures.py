@@ -180,6 +180,12 @@ def test_assist_figures_equal_the_apis_answer_and_the_console_runs_queries(
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.locator("#console-title").locator("..").screenshot(path=SCREENSHOTS / "assist-console.png")
     assert watch.errors == []
+    # Run after a syntax-level check: the full checks refuse the query, and the console says why.
+    page.get_by_label("Checks", exact=True).select_option("sql-syntax")
+    sql.fill("SELECT nosuchcol FROM commerce_orders LIMIT 1")
+    page.get_by_role("button", name="Run").click()
+    expect(page.locator("#sql-findings tr", has_text="SQL_UNKNOWN_COLUMN")).to_contain_text("1")
+    expect(page.locator("#sql-status")).to_contain_text("Not valid: 1 finding")
     page.context.close()
 
 

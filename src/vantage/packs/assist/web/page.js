@@ -111,8 +111,11 @@ function guarded(action, button, target = "sql-result") {
     try {
       await action();
     } catch (error) {
-      status("");
+      // A query refused by the full checks (Run after a syntax-level Validate) says why.
+      const findings = error.findings || [];
+      status(findings.length ? `Not valid: ${format.integer(findings.length)} finding${findings.length === 1 ? "" : "s"}.` : "");
       showProblem(byId(target), error);
+      if (findings.length) show(byId("sql-findings"), findingsTable(findings));
     } finally {
       byId(button).disabled = false;
     }
