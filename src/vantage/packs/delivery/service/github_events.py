@@ -49,7 +49,9 @@ def pr_number_in(subject: str) -> int | None:
     found = PR_IN_SUBJECT.search(subject)
     if found is None:
         return None
-    return int(found.group(1) or found.group(2))
+    number = int(found.group(1) or found.group(2))
+    # A subject is free text: a number no pull request can have names none (and fits no column).
+    return number if 1 <= number <= gh.MAX_INT32 else None
 
 
 def service_of(repository: gh.RepositoryRef) -> str:

@@ -31,15 +31,12 @@ from vantage.packs.delivery.repository import sources as source_rows
 from vantage.packs.delivery.repository import webhooks as delivery_rows
 from vantage.packs.delivery.service.secrets import SecretBox, source_secret
 from vantage.packs.delivery.service.webhooks import (
-    DELIVERY_HEADER,
-    EVENT_HEADER,
     PROCESS_JOB,
     REJECTED,
     Receipt,
     WebhookRequest,
-    parse_event,
     repository_in,
-    required_header,
+    validate_delivery,
 )
 
 SECRET_TTL_SECONDS = 5.0
@@ -177,9 +174,8 @@ class WebhookIntake:
             or not signature_matches(signer.secret, request.body, request.signature)
         ):
             raise Unauthorized(REJECTED, headers={"WWW-Authenticate": SIGNATURE_HEADER})
-        event = required_header(request.event, EVENT_HEADER, 64)
-        delivery_id = required_header(request.delivery_id, DELIVERY_HEADER, 100)
-        parsed = parse_event(event, request.body)
+        delivery = validate_delivery(request)
+        parsed = delivery.parsed
         known = parsed is not None
         repository = repository_in(request.body) if parsed is None else None
         if parsed is not None:
@@ -187,8 +183,8 @@ class WebhookIntake:
         values = {
             "tenant_id": signer.tenant_id,
             "source_id": signer.source_id,
-            "delivery_id": delivery_id,
-            "event": event,
+            "delivery_id": delivery.delivery_id,
+            "event": delivery.event,
             "action": getattr(parsed, "action", None),
             "repository": repository,
             "payload": request.body,

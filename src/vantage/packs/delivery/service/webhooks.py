@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vantage.core.db import utcnow
 from vantage.core.errors import ValidationFailed
 from vantage.core.jobs import JobService
+from vantage.core.text import LINE_MESSAGE, line_problem
 from vantage.packs.delivery.github.payloads import EVENT_MODELS, GitHubEvent
 from vantage.packs.delivery.repository import records
 from vantage.packs.delivery.repository import sources as source_rows
@@ -30,6 +31,8 @@ PROCESS_JOB = "delivery.process_webhook"
 EVENT_HEADER = "X-GitHub-Event"
 DELIVERY_HEADER = "X-GitHub-Delivery"
 REJECTED = "the webhook signature does not match a configured source"
+EVENT_LIMIT = 64
+DELIVERY_LIMIT = 100
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,15 @@ class WebhookRequest:
     delivery_id: str | None
     signature: str | None
     body: bytes
+
+
+@dataclass(frozen=True)
+class ValidDelivery:
+    """A delivery's headers and payload once validated (``parsed`` is None for other events)."""
+
+    event: str
+    delivery_id: str
+    parsed: GitHubEvent | None
 
 
 @dataclass(frozen=True)
@@ -69,36 +81,70 @@ def tracks(patterns: Sequence[str], full_name: str) -> bool:
     return any(fnmatch.fnmatchcase(name, pattern.lower()) for pattern in patterns)
 
 
-def required_header(value: str | None, header: str, limit: int) -> str:
-    if value is None or not 0 < len(value.strip()) <= limit:
-        raise ValidationFailed.field(("header", header), f"required, 1-{limit} characters")
-    return value.strip()
+def _header_error(header: str, message: str, kind: str) -> dict[str, Any]:
+    return {"loc": ["header", header], "message": message, "type": kind}
+
+
+def _header(value: str | None, header: str, limit: int) -> tuple[str | None, list[dict[str, Any]]]:
+    """The header's value (a single line of 1 to ``limit`` characters), or why it is refused."""
+    stripped = (value or "").strip()
+    if not 0 < len(stripped) <= limit:
+        return None, [_header_error(header, f"required, 1-{limit} characters", "value_error")]
+    # Both headers are stored, and name the delivery in answers and logs.
+    if line_problem(stripped):
+        return None, [_header_error(header, LINE_MESSAGE, "control_character")]
+    return stripped, []
+
+
+def _event_of(event: str, body: bytes) -> tuple[GitHubEvent | None, list[dict[str, Any]]]:
+    """The validated payload of a known event (None for another event), or its bad fields."""
+    model = EVENT_MODELS.get(event)
+    if model is None:
+        return None, []
+    try:
+        parsed = model.model_validate_json(body)
+    except ValidationError as error:
+        return None, [
+            {"loc": ["body", *item["loc"]], "message": item["msg"], "type": item["type"]}
+            for item in error.errors(include_url=False)
+        ]
+    return parsed, []  # type: ignore[return-value]
 
 
 def parse_event(event: str, body: bytes) -> GitHubEvent | None:
     """The validated payload of a known event, None for an event the pack does not read."""
-    model = EVENT_MODELS.get(event)
-    if model is None:
-        return None
-    try:
-        parsed = model.model_validate_json(body)
-    except ValidationError as error:
-        errors = [
-            {"loc": ["body", *item["loc"]], "message": item["msg"], "type": item["type"]}
-            for item in error.errors(include_url=False)
-        ]
-        raise ValidationFailed(f"the {event} payload is not valid", errors=errors) from error
-    return parsed  # type: ignore[return-value]
+    parsed, errors = _event_of(event, body)
+    if errors:
+        raise ValidationFailed(f"the {event} payload is not valid", errors=errors)
+    return parsed
+
+
+def validate_delivery(request: WebhookRequest) -> ValidDelivery:
+    """The delivery's headers and payload; one 422 names every bad header and payload field."""
+    event, errors = _header(request.event, EVENT_HEADER, EVENT_LIMIT)
+    delivery_id, delivery_errors = _header(request.delivery_id, DELIVERY_HEADER, DELIVERY_LIMIT)
+    errors += delivery_errors
+    parsed = None
+    if event is not None:
+        parsed, payload_errors = _event_of(event, request.body)
+        errors += payload_errors
+    if errors:
+        raise ValidationFailed(f"{len(errors)} invalid field(s); nothing was stored", errors=errors)
+    assert event is not None and delivery_id is not None
+    return ValidDelivery(event, delivery_id, parsed)
 
 
 def repository_in(body: bytes) -> str | None:
+    """The ``repository.full_name`` of an event the pack does not read, when it can be stored."""
     try:
         document: Any = json.loads(body)
     except ValueError:
         return None
     repository = document.get("repository") if isinstance(document, dict) else None
     name = repository.get("full_name") if isinstance(repository, dict) else None
-    return name if isinstance(name, str) and len(name) <= 200 else None
+    if not isinstance(name, str) or len(name) > 200 or line_problem(name):
+        return None
+    return name
 
 
 async def process(
