@@ -133,9 +133,11 @@ async def test_one_422_names_every_bad_field_and_header(team: Team) -> None:
 @pytest.mark.parametrize("header", ["X-GitHub-Delivery", "X-GitHub-Event"])
 async def test_a_header_with_a_control_character_is_422(team: Team, header: str) -> None:
     source = await team.create_source([REPO])
-    sent = {"delivery_id": "abc\tdef"} if header == "X-GitHub-Delivery" else {}
+    delivery_id = "abc\tdef" if header == "X-GitHub-Delivery" else None
     event = "pull\trequest" if header == "X-GitHub-Event" else "pull_request"
-    response = await team.send(source, event, fixture("pull_request.opened"), **sent)
+    response = await team.send(
+        source, event, fixture("pull_request.opened"), delivery_id=delivery_id
+    )
     assert _located(response) == {("header", header)}
     assert await team.deliveries() == []
 
