@@ -6,10 +6,12 @@ import uuid
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from tests.packs.delivery.support import Team, fixture, make_team
 from tests.support.auth import app_of, create_tenant
 from vantage.packs.delivery.github import payloads as gh
+from vantage.packs.delivery.models import Incident
 from vantage.packs.delivery.repository import records
 from vantage.packs.delivery.service.github_events import EventApplier
 from vantage.packs.delivery.service.work_items import (
@@ -106,3 +108,12 @@ async def test_a_real_issues_webhook_records_a_work_item(team: Team) -> None:
     async with app_of(team.client).state.database.reader() as session:
         [item] = await work_item_texts(session, team.tenant_id)
     assert (item.number, item.title, item.state) == (1, "Spelling error in the README file", "open")
+
+
+async def test_an_incident_keeps_as_much_of_a_long_severity_label_as_fits(team: Team) -> None:
+    """GitHub allows 50-character labels; PostgreSQL refuses more than the column holds."""
+    long_label = "severity: critical, customers cannot sign in"  # 44 characters
+    await apply_issues(team, issue_event("opened", 9, labels=label("incident", long_label)))
+    async with app_of(team.client).state.database.reader() as session:
+        severities = (await session.scalars(select(Incident.severity))).all()
+    assert severities == [long_label[:32]]

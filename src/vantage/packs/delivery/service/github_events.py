@@ -75,6 +75,16 @@ def _service_of_deployment(event: gh.DeploymentEvent | gh.DeploymentStatusEvent)
     return service_of(event.repository)
 
 
+# GitHub labels run to 50 characters; an incident keeps the first 32 of its severity label.
+SEVERITY_LENGTH = 32
+
+
+def severity_in(labels: set[str]) -> str | None:
+    """The first label (in order) naming a severity ("sev1", "severity: high"), cut to fit."""
+    found = next((label for label in sorted(labels) if label.startswith("sev")), None)
+    return found[:SEVERITY_LENGTH] if found else None
+
+
 class EventApplier:
     """Applies one validated GitHub event of a tracked repository, in the caller's transaction."""
 
@@ -293,7 +303,7 @@ class EventApplier:
                 external_id=f"github-issue:{event.repository.full_name}#{issue.number}",
                 service=service or service_of(event.repository),
                 title=issue.title[:500],
-                severity=next((lb for lb in sorted(labels) if lb.startswith("sev")), None),
+                severity=severity_in(labels),
                 created_at=issue.created_at,
                 restored_at=issue.closed_at,
                 resolved_at=issue.closed_at,
