@@ -220,3 +220,33 @@ def test_a_chart_of_one_point_or_of_zeros_keeps_a_sensible_range(
     low, high = ranges[4]
     assert low <= 0.2 and 0.8 <= high <= 1
     page.context.close()
+
+
+def test_an_earlier_windows_late_answer_does_not_replace_the_later_one(
+    browser: Browser, site: Site
+) -> None:
+    page, _ = open_page(browser, site)
+    held: list[Route] = []
+
+    def hold_the_first_window(route: Route) -> None:
+        if "days=30" in route.request.url and not held:
+            held.append(route)  # answered only after the 90-day window is shown
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/commerce/dashboard*", hold_the_first_window)
+    page.goto("/ui/packs/commerce")
+    expect(page.get_by_label("Window")).to_be_enabled()
+    page.get_by_label("Window").select_option("90")
+    shown = page.locator("[data-kpi=transactions] dd")
+    expect(shown).not_to_be_empty()
+    ninety = shown.get_attribute("data-value")
+    with page.expect_response("**/api/v1/commerce/dashboard?days=30*"):
+        held[0].continue_()
+    page.wait_for_timeout(300)  # time for the late answer to be (wrongly) shown
+    assert shown.get_attribute("data-value") == ninety
+    token = json.loads(page.evaluate("sessionStorage.getItem('vantage.session')"))["access"]
+    with site.api(token) as api:
+        answer = api.get("/api/v1/commerce/dashboard", params={"days": 90}).json()
+    assert ninety == str(answer["transactions"])
+    page.context.close()

@@ -82,14 +82,23 @@ export function showProblem(container, error) {
   show(container, problemBox(error));
 }
 
-/** Runs an async loader for a container: shows what it returns, or the problem it raised. */
+// The latest fill() of each container: an answer to an earlier choice (a window changed while
+// its first answer was on the way) may arrive last, and must not replace the later one.
+const latestFill = new WeakMap();
+
+/** Runs an async loader for a container: shows what it returns, or the problem it raised,
+ * unless a later fill() of the same container began meanwhile. */
 export async function fill(container, loader) {
+  const ticket = {};
+  latestFill.set(container, ticket);
   container.setAttribute("aria-busy", "true");
+  const current = () => latestFill.get(container) === ticket;
   try {
-    show(container, await loader());
+    const content = await loader();
+    if (current()) show(container, content);
   } catch (error) {
-    showProblem(container, error);
+    if (current()) showProblem(container, error);
   } finally {
-    container.removeAttribute("aria-busy");
+    if (current()) container.removeAttribute("aria-busy");
   }
 }
