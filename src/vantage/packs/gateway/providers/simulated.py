@@ -111,16 +111,12 @@ class SimulatedProvider:
         limit = request.max_tokens
         if limit is None or self._fits(pieces, limit):
             return pieces, "stop"
-        kept: list[str] = []
-        for piece in pieces:
-            if self._fits([*kept, piece], limit):
-                kept.append(piece)
-                continue
-            # A model stops mid-word: keep as much of this one as the tokens left allow.
-            part = next((piece[:end] for end in range(len(piece) - 1, 0, -1)
-                         if self._fits([*kept, piece[:end]], limit)), "")  # fmt: skip
-            return [*kept, part] if part else kept, "length"
-        return kept, "length"
+        whole = next(n for n in range(len(pieces)) if not self._fits(pieces[: n + 1], limit))
+        kept, cut = pieces[:whole], pieces[whole]
+        # A model stops mid-word: keep as much of the next piece as the tokens left allow.
+        part = next((cut[:end] for end in range(len(cut) - 1, 0, -1)
+                     if self._fits([*kept, cut[:end]], limit)), "")  # fmt: skip
+        return [*kept, part] if part else kept, "length"
 
     def _fits(self, pieces: list[str], limit: int) -> bool:
         return self._tokens.count("".join(pieces)) <= limit
