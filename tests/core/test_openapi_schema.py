@@ -22,6 +22,8 @@ from vantage.core.text import LINE_PATTERN, TEXT_PATTERN, Line, Text
 from vantage.core.windows import DayBound, WindowBound, resolve_window
 
 CONTROL = "a\x01b"
+JSON = "application/json"
+FORM = "application/x-www-form-urlencoded"
 
 
 @pytest.fixture(scope="module")
@@ -139,3 +141,65 @@ def test_exactly_one_of_two_fields() -> None:
     assert given == [["a"], ["b"]]
     for branch in schema["oneOf"]:
         assert branch["properties"][branch["required"][0]] == {"not": {"type": "null"}}
+
+
+def _resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    ref = schema.get("$ref")
+    if ref is None:
+        return schema
+    resolved: dict[str, Any] = document["components"]["schemas"][ref.rsplit("/", 1)[-1]]
+    return resolved
+
+
+def _loose_strings(
+    document: dict[str, Any], schema: dict[str, Any], where: str, seen: set[str]
+) -> Iterator[str]:
+    """Each string in ``schema`` (nested objects, arrays, unions) a control character passes."""
+    ref = schema.get("$ref")
+    if ref is not None:
+        if ref in seen:
+            return
+        seen.add(ref)
+        where = ref.rsplit("/", 1)[-1]
+    schema = _resolve(document, schema)
+    for key in ("anyOf", "oneOf", "allOf"):
+        for branch in schema.get(key, ()):
+            yield from _loose_strings(document, branch, where, seen)
+    for name, child in schema.get("properties", {}).items():
+        yield from _loose_strings(document, child, f"{where}.{name}", seen)
+    for key in ("items", "additionalProperties", "propertyNames"):
+        if isinstance(schema.get(key), dict):
+            yield from _loose_strings(document, schema[key], f"{where}[]", seen)
+    if schema.get("type") == "string" and not {"enum", "const", "format"} & set(schema):
+        pattern = schema.get("pattern")
+        if pattern is None or re.search(pattern, CONTROL):
+            yield where
+
+
+# The OpenAI-compatible endpoint takes every string OpenAI's API takes (pasted terminal output
+# carries escape characters) and passes the conversation on without storing it.
+OPENAI_CONVERSATION = {
+    "ChatCompletionRequest.stop",
+    "ChatCompletionRequest.stop[]",
+    "OpenAIMessage.content",
+    "OpenAIMessage.name",
+    "TextPart.text",
+    "TextPart.type",
+}
+# The SQL validator reports a control character as a finding (SQL_FORBIDDEN_CHARACTER) with its
+# line and column, for validation and before a query runs; such text is never stored.
+VALIDATED_SQL = {"SqlRequest.sql", "QueryRequest.sql"}
+
+
+def test_every_free_string_in_a_request_body_refuses_control_characters(
+    document: dict[str, Any],
+) -> None:
+    loose: set[str] = set()
+    for item in document["paths"].values():
+        for operation in item.values():
+            content = operation.get("requestBody", {}).get("content", {})
+            for media_type, media in content.items():
+                # A JSON-lines or file body is one raw string, read line by line by its route.
+                if "schema" in media and media_type in (JSON, FORM):
+                    loose.update(_loose_strings(document, media["schema"], "body", set()))
+    assert sorted(loose - OPENAI_CONVERSATION - VALIDATED_SQL) == []

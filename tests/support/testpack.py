@@ -23,6 +23,7 @@ from vantage.core.pagination import Cursors, Page, Pagination, page_of
 from vantage.core.ratelimit import rate_limit
 from vantage.core.repository import SortColumn, count_rows, keyset_after, order_by_keys
 from vantage.core.sorting import SortKey, sort_param
+from vantage.core.text import Text
 from vantage.core.windows import TimeWindow, WindowOut, window_param
 
 router = APIRouter(
@@ -151,7 +152,7 @@ class BodySize(BaseModel):
 
 
 class Payload(BaseModel):
-    text: str
+    text: Text
 
 
 @router.post("/body-size", response_model=BodySize)

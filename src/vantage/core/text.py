@@ -72,6 +72,18 @@ Text = Annotated[str, AfterValidator(_text), Documented(pattern=TEXT_PATTERN)]
 """Free text: tab, newline and carriage return allowed, other control characters refused."""
 
 
+def without_control_characters(value: str) -> str:
+    """``value`` without the control characters free text may not hold."""
+    return _CONTROL_BUT_WHITESPACE.sub("", value)
+
+
+RelayedText = Annotated[str, AfterValidator(without_control_characters)]
+"""Free text that a third party's users wrote and a signed delivery relays (issue bodies, commit
+messages): control characters other than tab, newline and CR are dropped, not refused. An issue
+body with a pasted terminal log holds escape characters, and refusing it would lose every later
+event of that issue too, its closing included."""
+
+
 async def refuse_control_characters(connection: HTTPConnection) -> None:
     """Dependency of every route: path and query parameters are single-line text."""
     if connection.scope["type"] != "http":

@@ -205,3 +205,17 @@ async def test_a_sync_that_died_half_way_resumes_without_duplicates(
     resumed = await _sync(team, source)
     assert resumed["status"] == "succeeded", resumed
     assert await _counts(team) == (201, 101, 101)
+
+
+async def test_synced_free_text_is_kept_without_its_control_characters(team: Team) -> None:
+    coloured = commit(0)
+    coloured["commit"]["message"] = "Colour\u001b[1m output\u0000\n\nbody"
+    titled = pull(1) | {"title": "Fix\u0000 it"}
+    fake = FakeGitHub(commits=[coloured], pulls=[titled])
+    async with serve(fake.app()) as url:
+        job = await _sync(team, await _source(team, url))
+    assert job["status"] == "succeeded", job
+    async with app_of(team.client).state.database.reader() as session:
+        subjects = (await session.execute(select(Commit.subject))).scalars().all()
+    assert subjects == ["Colour[1m output"]
+    assert await _counts(team) == (1, 1, 1)

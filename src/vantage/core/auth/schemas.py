@@ -31,10 +31,11 @@ Email = Annotated[
 NewPassword = Annotated[
     str,
     AfterValidator(check_password),
-    Documented(minLength=MIN_PASSWORD_LENGTH, maxLength=MAX_PASSWORD_LENGTH),
+    # Hashed, never stored or shown: any character may be part of a password.
+    Documented(format="password", minLength=MIN_PASSWORD_LENGTH, maxLength=MAX_PASSWORD_LENGTH),
 ]
 TenantSlug = Annotated[Line, Field(min_length=1, max_length=64)]
-OpaqueToken = Annotated[str, Field(min_length=1, max_length=512)]
+OpaqueToken = Annotated[Line, Field(min_length=1, max_length=512)]
 
 
 class TokenRequest(BaseModel):
@@ -44,7 +45,9 @@ class TokenRequest(BaseModel):
 
     username: Annotated[Line | None, Field(max_length=MAX_EMAIL_LENGTH)] = None
     email: Annotated[Line | None, Field(max_length=MAX_EMAIL_LENGTH)] = None
-    password: Annotated[str, Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
+    password: Annotated[
+        str, Field(min_length=1, max_length=MAX_PASSWORD_LENGTH), Documented(format="password")
+    ]
     tenant: TenantSlug | None = Field(
         default=None, description="Tenant slug; the default tenant when omitted"
     )

@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue
 
 from vantage.core.openapi_schema import exactly_one_of
 from vantage.core.pagination import PaginationMeta
+from vantage.core.text import Line, Text
 from vantage.core.windows import WindowOut
 from vantage.packs.assist.search.memory import Kind as SearchKind
 from vantage.packs.assist.sql.catalog import ColumnType
@@ -65,7 +66,7 @@ class QueryOut(BaseModel):
 
 
 class FieldSpec(_Strict):
-    name: str = Field(min_length=1, max_length=128)
+    name: Line = Field(min_length=1, max_length=128)
     type: ColumnType
     required: bool = True
     nullable: bool = True
@@ -77,7 +78,7 @@ class DataStructureRequest(_Strict):
     model_config = ConfigDict(json_schema_extra=exactly_one_of("view", "fields"))
 
     data: JsonValue = Field(description="One object or a list of objects")
-    view: str | None = Field(default=None, max_length=128)
+    view: Line | None = Field(default=None, max_length=128)
     fields: list[FieldSpec] | None = Field(default=None, max_length=500)
     allow_extra_fields: bool = False
 
@@ -100,13 +101,13 @@ Outcome = Literal["success", "error", "corrected", "rejected"]
 class FeedbackIn(_Strict):
     """How one question's SQL went: its outcome and, when it was fixed, the fix."""
 
-    question: str = Field(min_length=1, max_length=4000)
-    sql: str = Field(min_length=1)
+    question: Text = Field(min_length=1, max_length=4000)
+    sql: Text = Field(min_length=1)
     dialect: Dialect | None = None
     outcome: Outcome
-    error_message: str | None = Field(default=None, max_length=4000)
-    corrected_sql: str | None = Field(default=None, min_length=1)
-    corrections: list[str] = Field(default_factory=list, max_length=20)
+    error_message: Text | None = Field(default=None, max_length=4000)
+    corrected_sql: Text | None = Field(default=None, min_length=1)
+    corrections: list[Text] = Field(default_factory=list, max_length=20)
     rating: int | None = Field(default=None, ge=1, le=5)
 
 
@@ -164,7 +165,7 @@ class HealingOut(BaseModel):
 
 
 Finite = Annotated[float, Field(allow_inf_nan=False)]
-Name = Annotated[str, Field(min_length=1, max_length=128)]
+Name = Annotated[Line, Field(min_length=1, max_length=128)]
 
 
 class PredictionIn(_Strict):
@@ -173,10 +174,10 @@ class PredictionIn(_Strict):
     model: Name
     prediction_id: Name
     predicted_at: AwareDatetime
-    predicted_label: str | None = Field(default=None, max_length=128)
+    predicted_label: Line | None = Field(default=None, max_length=128)
     predicted_value: Finite | None = None
     score: Finite | None = None
-    features: dict[Annotated[str, Field(max_length=128)], Finite] = Field(
+    features: dict[Annotated[Line, Field(max_length=128)], Finite] = Field(
         default_factory=dict, max_length=200
     )
     latency_ms: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
@@ -196,7 +197,7 @@ class PredictionBatchOut(BaseModel):
 class OutcomeIn(_Strict):
     model: Name
     prediction_id: Name
-    actual_label: str | None = Field(default=None, max_length=128)
+    actual_label: Line | None = Field(default=None, max_length=128)
     actual_value: Finite | None = None
     observed_at: AwareDatetime | None = None
 
@@ -269,7 +270,7 @@ class PerformanceOut(BaseModel):
 
 class MetricPointIn(_Strict):
     model: Name
-    metric: Annotated[str, Field(min_length=1, max_length=64)]
+    metric: Annotated[Line, Field(min_length=1, max_length=64)]
     day: date
     value: Finite
 
@@ -304,7 +305,7 @@ class SimilarRequest(_Strict):
 
     model_config = ConfigDict(json_schema_extra=exactly_one_of("text", "vector"))
 
-    text: str | None = Field(default=None, min_length=1, max_length=10_000)
+    text: Text | None = Field(default=None, min_length=1, max_length=10_000)
     vector: list[Finite] | None = Field(default=None, min_length=1, max_length=4096)
     k: int = Field(default=10, ge=1, le=100)
     kinds: list[SearchKind] | None = Field(
@@ -342,8 +343,8 @@ class SimilarOut(BaseModel):
 class StoryPointsRequest(_Strict):
     """A new work item to estimate."""
 
-    title: str = Field(min_length=1, max_length=500)
-    body: str = Field(default="", max_length=20_000)
+    title: Line = Field(min_length=1, max_length=500)
+    body: Text = Field(default="", max_length=20_000)
     k: int = Field(default=5, ge=1, le=50, description="How many finished neighbours to weigh")
 
 

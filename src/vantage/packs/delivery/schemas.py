@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from vantage.core.instants import Instant
 from vantage.core.openapi_schema import at_least_one_of
@@ -75,29 +75,29 @@ class SourceIn(_Input):
 
     model_config = ConfigDict(json_schema_extra=at_least_one_of("secret", "secret_env"))
 
-    name: str = Field(min_length=1, max_length=100)
+    name: Line = Field(min_length=1, max_length=100)
     kind: Literal["github"] = "github"
-    repositories: list[str] = Field(
+    repositories: list[Line] = Field(
         default_factory=list,
         max_length=1000,
         description="owner/name of each tracked repository; owner/* tracks all of an owner's",
     )
-    secret: str | None = Field(default=None, min_length=8, max_length=512)
+    secret: Line | None = Field(default=None, min_length=8, max_length=512)
     secret_env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]{0,99}$")
     api_url: str = Field(
         default="https://api.github.com", pattern=r"^https?://[^\s]+$", max_length=200
     )
-    token: str | None = Field(default=None, min_length=1, max_length=512)
+    token: Line | None = Field(default=None, min_length=1, max_length=512)
     token_env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]{0,99}$")
 
 
 class SourcePatch(_Input):
-    name: str | None = Field(default=None, min_length=1, max_length=100)
-    repositories: list[str] | None = Field(default=None, max_length=1000)
-    secret: str | None = Field(default=None, min_length=8, max_length=512)
+    name: Line | None = Field(default=None, min_length=1, max_length=100)
+    repositories: list[Line] | None = Field(default=None, max_length=1000)
+    secret: Line | None = Field(default=None, min_length=8, max_length=512)
     secret_env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]{0,99}$")
     api_url: str | None = Field(default=None, pattern=r"^https?://[^\s]+$", max_length=200)
-    token: str | None = Field(default=None, min_length=1, max_length=512)
+    token: Line | None = Field(default=None, min_length=1, max_length=512)
     token_env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]{0,99}$")
 
 
@@ -338,9 +338,9 @@ class RepositoriesOut(BaseModel):
 
 class OwnershipIn(_Input):
     kind: Literal["repository", "service"]
-    name: str = Field(min_length=1, max_length=200)
-    team: str | None = Field(default=None, min_length=1, max_length=100)
-    project: str | None = Field(default=None, min_length=1, max_length=100)
+    name: Line = Field(min_length=1, max_length=200)
+    team: Line | None = Field(default=None, min_length=1, max_length=100)
+    project: Line | None = Field(default=None, min_length=1, max_length=100)
 
 
 class OwnershipBatchIn(_Input):
@@ -408,11 +408,11 @@ class ForecastIn(_Input):
     """How long ``items`` more pull requests take at the scope's weekly throughput."""
 
     items: int = Field(ge=1, le=100_000)
-    team: str | None = Field(default=None, min_length=1, max_length=100)
-    project: str | None = Field(default=None, min_length=1, max_length=100)
-    repository: str | None = Field(default=None, min_length=1, max_length=200)
+    team: Line | None = Field(default=None, min_length=1, max_length=100)
+    project: Line | None = Field(default=None, min_length=1, max_length=100)
+    repository: Line | None = Field(default=None, min_length=1, max_length=200)
     history_weeks: int = Field(default=12, ge=1, le=260)
-    history_end: AwareDatetime | None = Field(
+    history_end: Instant | None = Field(
         default=None, description="End of the history (a Monday 00:00Z); default: this week's"
     )
     simulations: int = Field(default=10_000, ge=100, le=100_000)

@@ -13,6 +13,7 @@ from vantage.core.auth.service import sessions
 from vantage.core.client_address import client_ip
 from vantage.core.errors import ValidationFailed, VantageError
 from vantage.core.openapi import request_body
+from vantage.core.text import LINE_PATTERN
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -27,9 +28,9 @@ _TOKEN_BODY = request_body(
             "required": ["username", "password"],
             "properties": {
                 "grant_type": {"type": "string", "enum": ["password"]},
-                "username": {"type": "string"},
+                "username": {"type": "string", "pattern": LINE_PATTERN},
                 "password": {"type": "string", "format": "password"},
-                "tenant": {"type": "string"},
+                "tenant": {"type": "string", "pattern": LINE_PATTERN},
             },
         }
     },

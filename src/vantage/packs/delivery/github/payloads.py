@@ -2,8 +2,10 @@
 
 Only what the pack uses is declared; everything else GitHub sends is ignored. A payload that
 lacks a declared field, or whose value the pack could not store, is refused with the field's
-path before anything is stored: text with control characters (PostgreSQL cannot store NUL),
-datetimes outside the accepted years, integers and strings wider than their columns.
+path before anything is stored: names, refs and states with control characters (PostgreSQL
+cannot store NUL), datetimes outside the accepted years, integers and strings wider than their
+columns. Free text GitHub's users wrote (titles, bodies, commit messages) is kept without its
+control characters instead: one pasted terminal log must not cost the events of its issue.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from vantage.core.instants import Instant
-from vantage.core.text import LINE_MESSAGE, Line, Text, line_problem
+from vantage.core.text import LINE_MESSAGE, Line, RelayedText, line_problem
 from vantage.packs.delivery.models import SHA_LENGTH
 
 MAX_INT32 = 2**31 - 1
@@ -58,7 +60,7 @@ class BranchRef(_Payload):
 
 class PullRequestBody(_Payload):
     number: Number
-    title: Text = ""
+    title: RelayedText = ""
     user: User | None = None
     state: Line = Field(max_length=16)
     created_at: Instant
@@ -105,7 +107,7 @@ class GitPerson(_Payload):
 
 class PushCommit(_Payload):
     id: Line = Field(min_length=7, max_length=SHA_LENGTH)
-    message: Text = ""
+    message: RelayedText = ""
     timestamp: Instant
     author: GitPerson
     committer: GitPerson
@@ -126,7 +128,7 @@ class DeploymentBody(_Payload):
     ref: Line = ""
     task: Line = "deploy"
     environment: Line = Field(max_length=100)
-    description: Text | None = None
+    description: RelayedText | None = None
     payload: dict[str, Any] | str | None = None
     created_at: Instant
 
@@ -178,8 +180,8 @@ class WorkflowRunEvent(_Payload):
 
 class IssueBody(_Payload):
     number: Number
-    title: Text = ""
-    body: Text | None = None
+    title: RelayedText = ""
+    body: RelayedText | None = None
     user: User | None = None
     state: Line | None = None
     state_reason: Line | None = None

@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from vantage.core.db import Database
+from vantage.core.text import without_control_characters
 from vantage.core.watermarks import bump_watermark
 from vantage.packs.delivery.github import payloads as gh
 from vantage.packs.delivery.github.client import GitHubClient, GitHubError, Page
@@ -48,7 +49,8 @@ def _moment(text: str | None) -> datetime | None:
 def commit_row(tenant_id: int, repository_id: int, item: dict[str, Any]) -> dict[str, Any]:
     """A REST commit as a row of ``delivery_commits``."""
     detail = item["commit"]
-    subject = str(detail.get("message", "")).split("\n", 1)[0][:500]
+    message = without_control_characters(str(detail.get("message", "")))
+    subject = message.split("\n", 1)[0][:500]
     author, committer = detail.get("author") or {}, detail.get("committer") or {}
     authored = _moment(author.get("date")) or _moment(committer.get("date"))
     return {
