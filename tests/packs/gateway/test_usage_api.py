@@ -68,7 +68,12 @@ async def test_usage_log_filters_and_pages(client_for: ClientFactory, database_u
             headers=headers,
         )
         assert filtered.json()["pagination"]["total"] == 3
-        estimated = await client.get("/api/v1/usage?estimated=true&days=1", headers=headers)
+        # The last 12 hours rather than ?days=1: shortly after midnight UTC, "today" would not
+        # hold the rows seeded minutes before it.
+        last_hours = {"from": (NOW - timedelta(hours=12)).isoformat(), "to": NOW.isoformat()}
+        estimated = await client.get(
+            "/api/v1/usage", params={"estimated": "true", **last_hours}, headers=headers
+        )
         assert estimated.json()["pagination"]["total"] == 1
         row = estimated.json()["data"][0]
         assert row["cost_usd"] == "0.000100000" and row["estimated"] is True
