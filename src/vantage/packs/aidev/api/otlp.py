@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from vantage.core.auth.dependencies import IngestPrincipal
+from vantage.core.offload import parse_off_loop
 from vantage.packs.aidev.api.content import (
     BadRequest,
     UnsupportedMediaType,
@@ -95,7 +96,9 @@ async def export_traces(
     if media_type not in (PROTOBUF, JSON):
         raise UnsupportedMediaType(f"send {PROTOBUF} or {JSON}, not {media_type!r}")
     body = await body_of(request, runtime.settings.max_batch_bytes)
-    parsed = _parsed_protobuf(body) if media_type == PROTOBUF else _parsed_json(body)
+    parsed = await parse_off_loop(
+        _parsed_protobuf if media_type == PROTOBUF else _parsed_json, body
+    )
     report = await runtime.ingestor.write(principal.tenant_id, [Unit(0, parsed)])
     rejected = len(report.rejected)
     if media_type == PROTOBUF:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -11,6 +12,7 @@ from starlette.responses import Response
 from vantage.core.auth.dependencies import IngestPrincipal
 from vantage.core.errors import ValidationFailed
 from vantage.core.idempotency import Claim, StoredResponse, respond_idempotently
+from vantage.core.offload import parse_off_loop
 from vantage.packs.aidev.api.content import UnsupportedMediaType, body_of, media_type_of
 from vantage.packs.aidev.runtime import AidevRuntimeDep
 from vantage.packs.aidev.schemas import IngestResult, RejectedRecord
@@ -97,7 +99,13 @@ async def post_traces(
 
     async def handle(claim: Claim | None) -> Response:
         body = await body_of(request, settings.max_batch_bytes)
-        units = _units(body, media_type_of(request), trace_format, settings.max_batch_records)
+        read = partial(
+            _units,
+            media_type=media_type_of(request),
+            declared=trace_format,
+            max_records=settings.max_batch_records,
+        )
+        units = await parse_off_loop(read, body)
 
         async def complete(session: AsyncSession, report: BatchReport) -> None:
             if claim is not None:

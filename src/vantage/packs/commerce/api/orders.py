@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
@@ -12,6 +14,7 @@ from vantage.core.idempotency import (
     IdempotentWrite,
     write_idempotently,
 )
+from vantage.core.offload import parse_off_loop
 from vantage.core.openapi import request_body
 from vantage.packs.commerce.runtime import CommerceRuntimeDep
 from vantage.packs.commerce.schemas import IngestResult, OrderBatchIn
@@ -35,7 +38,8 @@ async def post_orders(
     database = core_of(request).database
 
     async def work(write: IdempotentWrite) -> Response:
-        orders = parse_batch(await request.body(), runtime.settings.max_batch_orders)
+        read = partial(parse_batch, max_orders=runtime.settings.max_batch_orders)
+        orders = await parse_off_loop(read, await request.body())
         async with database.transaction() as session:
             outcome = await ingest_orders(
                 session, tenant_id, orders, runtime.settings.default_currency

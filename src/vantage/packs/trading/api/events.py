@@ -11,6 +11,7 @@ from vantage.core.idempotency import (
     IdempotentWrite,
     write_idempotently,
 )
+from vantage.core.offload import parse_off_loop
 from vantage.core.openapi import request_body
 from vantage.packs.trading.ingest.events import BatchShapeError, EventBatch
 from vantage.packs.trading.ingest.unit_of_work import IngestOutcome
@@ -45,7 +46,7 @@ async def ingest_events(
 
     async def work(write: IdempotentWrite) -> Response:
         try:
-            parsed = runtime.pipeline.parse_body(await request.body())
+            parsed = await parse_off_loop(runtime.pipeline.parse_body, await request.body())
         except BatchShapeError as error:
             raise ValidationFailed.field(error.loc, str(error)) from error
         answered: list[Response] = []
