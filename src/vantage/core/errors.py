@@ -12,6 +12,9 @@ from starlette.responses import JSONResponse
 
 PROBLEM_BASE_URI = "https://vantage.dev/problems/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+# A batch of thousands of items, each wrong in every field, would otherwise answer with
+# millions of entries and hundreds of megabytes; the first thousand say what is wrong.
+MAX_LISTED_ERRORS = 1000
 
 CODE_BY_STATUS: dict[int, str] = {
     400: "VALIDATION_ERROR",
@@ -144,7 +147,9 @@ def problem_body(
         "timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
     }
     if errors is not None:
-        body["errors"] = list(errors)
+        body["errors"] = list(errors[:MAX_LISTED_ERRORS])
+        if len(errors) > MAX_LISTED_ERRORS:
+            body["errors_total"] = len(errors)
     if extra:
         body.update({key: value for key, value in extra.items() if key not in body})
     return body

@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 
-from vantage.core.errors import PROBLEM_MEDIA_TYPE
+from vantage.core.errors import MAX_LISTED_ERRORS, PROBLEM_MEDIA_TYPE
 from vantage.core.openapi import ALIAS_OF, with_alias_parameters
 from vantage.core.route_limits import route_group
 from vantage.core.text import document_line_parameters
@@ -45,6 +45,11 @@ PROBLEM_SCHEMA: dict[str, Any] = {
                     "type": {"type": "string"},
                 },
             },
+            "maxItems": MAX_LISTED_ERRORS,
+        },
+        "errors_total": {
+            "type": "integer",
+            "description": "How many errors there were, when more than `errors` lists",
         },
     },
     "additionalProperties": True,

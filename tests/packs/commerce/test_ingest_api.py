@@ -107,6 +107,20 @@ async def test_an_oversized_batch_is_refused_before_its_orders_are_checked(shop:
     await _nothing_written(shop)
 
 
+async def test_a_batch_wrong_everywhere_lists_the_first_thousand_errors(shop: Shop) -> None:
+    body = '{"orders":[' + ",".join(['{"id":"x"}'] * 600) + "]}"
+    response = await shop.client.post(
+        ORDERS, content=body, headers={**shop.headers, "Content-Type": "application/json"}
+    )
+    assert response.status_code == 422
+    problem = response.json()
+    # Each order lacks three fields: 1,800 errors, of which the first 1,000 are listed.
+    assert problem["detail"].startswith("1800 invalid field(s) in 600 order(s)")
+    assert (len(problem["errors"]), problem["errors_total"]) == (1000, 1800)
+    assert problem["errors"][0]["loc"] == ["body", "orders", 0, "placed_at"]
+    await _nothing_written(shop)
+
+
 async def test_idempotency_key_replays_the_first_response(shop: Shop) -> None:
     first = await shop.post([GOOD], **{"Idempotency-Key": "batch-1"})
     replay = await shop.post([GOOD], **{"Idempotency-Key": "batch-1"})
