@@ -161,15 +161,21 @@ def test_recommendations_write_values_in_the_kpis_units() -> None:
     ]
     spike = SeriesAnomaly("error_rate", date(2026, 3, 2), 0.125, 0.02, 9.1)
     busy = SeriesAnomaly("requests", date(2026, 3, 3), 90, 18, 12.0)
-    found = recommend(kpis, [spike, busy], [], requests=100, unpriced=0)
+    finding = correlation.LagTest("cost_usd", "error_rate", 2, "spearman", 40, 0.61, 0.001)
+    found = recommend(kpis, [spike, busy], [finding], requests=100, unpriced=0)
     messages = {r.rule: r.message for r in found}
     assert messages["kpi.model_accuracy"].startswith("Model accuracy is 40.4% (bad).")
     assert messages["kpi.acceptance_rate"].startswith("Acceptance rate is 25% (warn).")
     assert messages["kpi.ai_velocity"].startswith(
         "AI velocity is 4.3 interactions/developer/day (warn)."
     )
-    assert "12.5% against a same-weekday median of 2%." in messages["anomaly.error_rate"]
-    assert "90 against a same-weekday median of 18." in messages["anomaly.requests"]
+    assert messages["anomaly.error_rate"] == (
+        "Error rate had a spike on 2026-03-02: 12.5% against a same-weekday median of 2%."
+    )
+    assert messages["anomaly.requests"].startswith("Requests had a spike on 2026-03-03: 90 ")
+    assert messages["finding.lagged_correlation"] == (
+        "Error rate rises 2 day(s) after a rise in cost (USD) (spearman r = 0.61)."
+    )
     # The evidence keeps the numbers themselves, as the KPIs' values are.
     model = next(r for r in found if r.rule == "kpi.model_accuracy")
     assert model.evidence["value"] == 0.4043

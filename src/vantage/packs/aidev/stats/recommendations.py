@@ -14,6 +14,27 @@ UNPRICED_SHARE_BAR = 0.05
 RATIO = "ratio"
 # Daily series that are ratios, written as percentages like the KPIs of the same names.
 RATIO_SERIES = frozenset({"acceptance_rate", "error_rate", "model_accuracy"})
+# How messages name the daily series (the evidence keeps the series' keys).
+SERIES_NAMES = {
+    "requests": "Requests",
+    "tokens": "Tokens",
+    "cost_usd": "Cost (USD)",
+    "acceptance_rate": "Acceptance rate",
+    "error_rate": "Error rate",
+    "model_accuracy": "Model accuracy",
+    "pr_throughput": "Merged pull requests",
+    "commits": "Commits",
+}
+
+
+def _lowered(name: str) -> str:
+    """A name inside a sentence: ``Cost (USD)`` -> ``cost (USD)``."""
+    return name[:1].lower() + name[1:]
+
+
+def series_name(series: str) -> str:
+    """A series as messages name it: ``error_rate`` -> ``Error rate``."""
+    return SERIES_NAMES.get(series, series.replace("_", " ").capitalize())
 
 
 def _one_decimal(value: float) -> str:
@@ -101,7 +122,7 @@ def _from_anomalies(anomalies: Sequence[SeriesAnomaly]) -> list[Recommendation]:
                 rule=f"anomaly.{anomaly.series}",
                 severity="warn",
                 message=(
-                    f"{anomaly.series} had a {kind} on {anomaly.day.isoformat()}: "
+                    f"{series_name(anomaly.series)} had a {kind} on {anomaly.day.isoformat()}: "
                     f"{_series_text(anomaly.series, anomaly.value)} against a same-weekday "
                     f"median of {_series_text(anomaly.series, anomaly.median)}."
                 ),
@@ -125,8 +146,8 @@ def _from_findings(findings: Sequence[LagTest]) -> list[Recommendation]:
                 rule="finding.lagged_correlation",
                 severity="info",
                 message=(
-                    f"When {test.usage} goes up, {test.outcome} {direction} {test.lag} day(s) "
-                    f"later ({test.method} r = {test.r:.2f})."
+                    f"{series_name(test.outcome)} {direction} {test.lag} day(s) after a rise "
+                    f"in {_lowered(series_name(test.usage))} ({test.method} r = {test.r:.2f})."
                 ),
                 evidence={
                     "usage": test.usage,
