@@ -93,3 +93,22 @@ async def test_an_edge_event_is_refused_alone_over_the_websocket(
         await ws.send(json.dumps({"op": "ping"}))
         assert (await receive(ws))["op"] == "pong"  # the socket stays open
         await ws.close()
+
+
+async def test_quotes_beyond_the_amount_bound_are_refused_and_live_figures_stay_readable(
+    api: httpx.AsyncClient,
+) -> None:
+    now = datetime.now(UTC)
+    huge_quote = {**tick("huge-quote", 1, base=now), "bid": 1e307, "ask": 1e308}
+    huge_trade = tick("huge-trade", 2, last=100, size=1e308, base=now)
+    batch = {"events": [tick("fine", 0, base=now), huge_quote, huge_trade]}
+    response = await api.post(EVENTS, json=batch)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["accepted"], body["rejected"]) == (1, 2)
+    assert [(error["index"], error["loc"]) for error in body["errors"]] == [
+        (1, ["bid"]),
+        (2, ["size"]),
+    ]
+    for path in ("/api/v1/trading/metrics/symbols", "/api/v1/trading/metrics/summary"):
+        assert (await api.get(path)).status_code == 200, path

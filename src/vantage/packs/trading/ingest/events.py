@@ -34,10 +34,13 @@ EventId = Annotated[
 ]
 Symbol = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,31}$")]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/ -]{0,63}$")]
-Price = Annotated[float, Field(gt=0)]
 # Amounts keep 10 decimal places (what the database stores): finer input is rounded, not refused,
 # because engines often send binary floats such as 101.23000000000001.
 MAX_AMOUNT = Decimal("1e17")
+# Quote prices and sizes are binary floats, bounded like amounts: a price times a size, and
+# their sums in bars and snapshots, then stay finite (1e308 squared is infinity, which no JSON
+# answer can carry).
+Price = Annotated[float, Field(gt=0, lt=float(MAX_AMOUNT))]
 _DIGITS, _PLACES = 17, 10  # below MAX_AMOUNT, and the places kept
 Quantity = Annotated[
     Decimal,
@@ -84,7 +87,7 @@ class Tick(_Event):
     bid: Price
     ask: Price
     last: Price | None = None
-    size: Annotated[float, Field(ge=0)] = 0.0
+    size: Annotated[float, Field(ge=0, lt=float(MAX_AMOUNT))] = 0.0
 
     @field_validator("ask")
     @classmethod
