@@ -170,6 +170,9 @@ def _loose_strings(
     for key in ("items", "additionalProperties", "propertyNames"):
         if isinstance(schema.get(key), dict):
             yield from _loose_strings(document, schema[key], f"{where}[]", seen)
+    # Keys a pattern constrains only through patternProperties are otherwise unchecked.
+    if "patternProperties" in schema and schema.get("additionalProperties") is not False:
+        yield f"{where} keys"
     if schema.get("type") == "string" and not {"enum", "const", "format"} & set(schema):
         pattern = schema.get("pattern")
         if pattern is None or re.search(pattern, CONTROL):

@@ -100,3 +100,14 @@ class DecimalForms:
 
     def __repr__(self) -> str:
         return f"DecimalForms({self.pattern()!r})"
+
+
+def keys_by_pattern(schema: dict[str, Any]) -> None:
+    """``json_schema_extra`` of a mapping whose keys follow a pattern.
+
+    Pydantic states a key pattern as ``patternProperties``, which leaves every key outside the
+    pattern allowed; as ``propertyNames`` it says what the validator enforces.
+    """
+    [(pattern, values)] = schema.pop("patternProperties").items()
+    schema["additionalProperties"] = values
+    schema["propertyNames"] = {**schema.get("propertyNames", {}), "pattern": pattern}

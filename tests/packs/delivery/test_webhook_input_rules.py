@@ -176,16 +176,19 @@ async def test_a_commit_subject_naming_an_impossible_pull_request_names_none(tea
     assert [tuple(commit) for commit in commits] == [(f"Tidy up (#{INT64_OVERFLOW})", None)]
 
 
-async def test_sources_ownership_and_forecasts_refuse_control_characters(team: Team) -> None:
+async def test_sources_ownership_and_forecasts_refuse_bad_text(team: Team) -> None:
     for body, field in (
         ({"name": "gh\x00", "secret": "s" * 8}, "name"),
         ({"name": "gh", "repositories": ["acme/\x00api"], "secret": "s" * 8}, "repositories"),
+        ({"name": "gh", "repositories": ["acme"], "secret": "s" * 8}, "repositories"),
+        ({"name": "gh", "repositories": ["*/api"], "secret": "s" * 8}, "repositories"),
+        ({"name": "gh", "repositories": ["acme/a/b"], "secret": "s" * 8}, "repositories"),
         ({"name": "gh", "secret": "secret\nsecret"}, "secret"),
         ({"name": "gh", "secret": "s" * 8, "token": "ghp_\x00"}, "token"),
     ):
         response = await team.client.post(SOURCES, json=body, headers=team.admin)
         assert response.status_code == 422, response.text
-        assert response.json()["errors"][0]["loc"][:2] == ["body", field]
+        assert response.json()["errors"][0]["loc"][:2] == ["body", field], body
     listed = await team.client.get(SOURCES, headers=team.admin)
     assert listed.json()["data"] == []
     owners = {"entries": [{"kind": "repository", "name": "acme/api", "team": "core\x00"}]}

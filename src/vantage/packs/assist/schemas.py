@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue
 
-from vantage.core.openapi_schema import exactly_one_of
+from vantage.core.openapi_schema import exactly_one_of, keys_by_pattern
 from vantage.core.pagination import PaginationMeta
 from vantage.core.text import Line, Text
 from vantage.core.windows import WindowOut
@@ -178,7 +178,7 @@ class PredictionIn(_Strict):
     predicted_value: Finite | None = None
     score: Finite | None = None
     features: dict[Annotated[Line, Field(max_length=128)], Finite] = Field(
-        default_factory=dict, max_length=200
+        default_factory=dict, max_length=200, json_schema_extra=keys_by_pattern
     )
     latency_ms: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
     failed: bool = False

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from vantage.core.instants import Instant
-from vantage.core.openapi_schema import at_least_one_of
+from vantage.core.openapi_schema import Documented, at_least_one_of
 from vantage.core.pagination import PaginationMeta
 from vantage.core.text import Line, Text
 from vantage.core.windows import WindowOut
@@ -18,6 +20,26 @@ ExternalId = Field(min_length=1, max_length=200)
 Sha = Field(default=None, pattern=r"^[0-9a-f]{7,40}$")
 DeploymentKind = Literal["normal", "hotfix", "rollback", "revert"]
 DeploymentState = Literal["queued", "in_progress", "success", "failure", "error"]
+
+
+REPOSITORY_PATTERN = r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.*-]+$"
+
+
+def _repository_pattern(value: str) -> str:
+    if not re.fullmatch(REPOSITORY_PATTERN, value):
+        raise PydanticCustomError(
+            "repository_pattern", "expected owner/name or owner/* (letters, digits, -_.)"
+        )
+    return value
+
+
+RepositoryPattern = Annotated[
+    str,
+    Field(max_length=200),
+    AfterValidator(_repository_pattern),
+    Documented(pattern=REPOSITORY_PATTERN),
+]
+"""A tracked repository, ``owner/name``, or ``owner/*`` (``*`` matches any part of a name)."""
 
 
 class _Input(BaseModel):
@@ -77,7 +99,7 @@ class SourceIn(_Input):
 
     name: Line = Field(min_length=1, max_length=100)
     kind: Literal["github"] = "github"
-    repositories: list[Line] = Field(
+    repositories: list[RepositoryPattern] = Field(
         default_factory=list,
         max_length=1000,
         description="owner/name of each tracked repository; owner/* tracks all of an owner's",
@@ -93,7 +115,7 @@ class SourceIn(_Input):
 
 class SourcePatch(_Input):
     name: Line | None = Field(default=None, min_length=1, max_length=100)
-    repositories: list[Line] | None = Field(default=None, max_length=1000)
+    repositories: list[RepositoryPattern] | None = Field(default=None, max_length=1000)
     secret: Line | None = Field(default=None, min_length=8, max_length=512)
     secret_env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]{0,99}$")
     api_url: str | None = Field(default=None, pattern=r"^https?://[^\s]+$", max_length=200)

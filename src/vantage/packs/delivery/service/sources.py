@@ -17,7 +17,6 @@ from vantage.packs.delivery.service.secrets import SecretBox
 from vantage.packs.delivery.service.webhooks import requeue_parked, tracks
 
 WEBHOOK_PATH = "/api/v1/webhooks/github"
-REPOSITORY_PATTERN_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_.*")
 
 
 def source_out(source: Source) -> SourceOut:
@@ -38,17 +37,9 @@ def source_out(source: Source) -> SourceOut:
     )
 
 
-def _checked_repositories(patterns: Sequence[str], field: str) -> list[str]:
-    checked = []
-    for index, pattern in enumerate(patterns):
-        owner, _, name = pattern.partition("/")
-        valid = owner and name and "/" not in name and "*" not in owner
-        if not valid or not set(pattern.lower()) - {"/"} <= REPOSITORY_PATTERN_CHARS:
-            raise ValidationFailed.field(
-                ("body", field, index), "expected owner/name or owner/* (letters, digits, -_.)"
-            )
-        checked.append(pattern)
-    return list(dict.fromkeys(checked))
+def _distinct(patterns: Sequence[str]) -> list[str]:
+    """The patterns (checked by the schema) in their order, each once."""
+    return list(dict.fromkeys(patterns))
 
 
 async def _unique_name(
@@ -79,7 +70,7 @@ async def create_source(
     if data.secret is None and data.secret_env is None:
         raise ValidationFailed.field(("body", "secret"), "give the secret or secret_env")
     await _unique_name(session, tenant_id, data.name)
-    repositories = _checked_repositories(data.repositories, "repositories")
+    repositories = _distinct(data.repositories)
     source = await source_rows.add(
         session,
         Source(
@@ -135,7 +126,7 @@ async def update_source(
     if patch.api_url is not None:
         source.api_url = patch.api_url.rstrip("/")
     if patch.repositories is not None:
-        source.repositories = _checked_repositories(patch.repositories, "repositories")
+        source.repositories = _distinct(patch.repositories)
     await session.flush()
     await session.refresh(source)
     await _track(session, tenant_id, source.repositories, jobs)

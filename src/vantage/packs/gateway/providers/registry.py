@@ -18,10 +18,8 @@ import structlog
 from vantage.core.db import utcnow
 from vantage.packs.gateway.domain.config_file import GatewayConfig, ProviderConfig
 from vantage.packs.gateway.domain.token_counter import TokenCounter
-from vantage.packs.gateway.providers.anthropic_provider import AnthropicProvider
 from vantage.packs.gateway.providers.base import ChatProvider, ProviderError, ProviderInfo
 from vantage.packs.gateway.providers.errors import redact
-from vantage.packs.gateway.providers.openai_provider import OpenAIProvider
 from vantage.packs.gateway.providers.simulated import SimulatedProvider
 from vantage.packs.gateway.settings import GatewaySettings
 
@@ -119,7 +117,11 @@ def build_provider(
     connect = config.connect_timeout_seconds or settings.connect_timeout_seconds
     read = config.read_timeout_seconds or settings.read_timeout_seconds
     retries = settings.max_retries if config.max_retries is None else config.max_retries
+    # Each vendor SDK takes seconds to import (anthropic's about three): only a process whose
+    # config names that kind of provider loads it, so the CLI and the demo start quickly.
     if config.kind == "openai":
+        from vantage.packs.gateway.providers.openai_provider import OpenAIProvider
+
         return OpenAIProvider(
             info,
             api_key=api_key,
@@ -129,6 +131,8 @@ def build_provider(
             include_usage=config.include_usage,
         )
     if config.kind == "anthropic":
+        from vantage.packs.gateway.providers.anthropic_provider import AnthropicProvider
+
         return AnthropicProvider(
             info,
             api_key=api_key,

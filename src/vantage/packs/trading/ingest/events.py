@@ -25,7 +25,7 @@ from pydantic.dataclasses import dataclass as pydantic_dataclass
 from pydantic_core import from_json
 
 from vantage.core.instants import Instant
-from vantage.core.openapi_schema import DecimalForms
+from vantage.core.openapi_schema import DecimalForms, keys_by_pattern
 from vantage.core.text import Text
 from vantage.packs.trading.domain.ledger import q10
 
@@ -153,15 +153,16 @@ class StrategyUpdate(_Event):
     type: Literal["strategy_update"] = "strategy_update"
     strategy: Name
     status: Literal["running", "paused", "stopped"] | None = None
-    positions: Annotated[dict[Symbol, SignedQuantity], Field(max_length=MAX_MAP_ENTRIES)] = field(
-        default_factory=dict
-    )
-    marks: Annotated[dict[Symbol, Price], Field(max_length=MAX_MAP_ENTRIES)] = field(
-        default_factory=dict
-    )
-    signals: Annotated[dict[Name, float], Field(max_length=MAX_MAP_ENTRIES)] = field(
-        default_factory=dict
-    )
+    positions: Annotated[
+        dict[Symbol, SignedQuantity],
+        Field(max_length=MAX_MAP_ENTRIES, json_schema_extra=keys_by_pattern),
+    ] = field(default_factory=dict)
+    marks: Annotated[
+        dict[Symbol, Price], Field(max_length=MAX_MAP_ENTRIES, json_schema_extra=keys_by_pattern)
+    ] = field(default_factory=dict)
+    signals: Annotated[
+        dict[Name, float], Field(max_length=MAX_MAP_ENTRIES, json_schema_extra=keys_by_pattern)
+    ] = field(default_factory=dict)
 
 
 @pydantic_dataclass(slots=True, frozen=True, kw_only=True, config=_CONFIG)
