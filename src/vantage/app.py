@@ -32,7 +32,7 @@ from vantage.core.jobs.endpoints import jobs_router
 from vantage.core.jobs.runtime import JobRuntime
 from vantage.core.limit_storage import create_limit_storage
 from vantage.core.openapi_problems import install_problem_openapi
-from vantage.core.packs import Pack, PackContext, discover_packs, select_packs
+from vantage.core.packs import Pack, PackContext, enabled_packs
 from vantage.core.pagination import CursorCodec
 from vantage.core.private_files import protect_stored_files
 from vantage.core.problems import install_error_handlers
@@ -56,12 +56,6 @@ from vantage.core.text import refuse_control_characters
 from vantage.web import install_web
 
 logger = structlog.get_logger("vantage.app")
-
-
-def enabled_packs(settings: Settings, packs: Sequence[Pack] | None = None) -> list[Pack]:
-    """The packs this process serves: the given ones, or the installed ones ``PACKS`` selects."""
-    available = {pack.name: pack for pack in packs} if packs is not None else discover_packs()
-    return select_packs(available, settings.packs)
 
 
 @asynccontextmanager

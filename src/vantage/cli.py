@@ -7,14 +7,13 @@ import os
 import tempfile
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import uvicorn
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from vantage import PRODUCT_NAME, __version__
-from vantage.app import enabled_packs
 from vantage.config import Settings
 from vantage.core import migrations
 from vantage.core.auth.cli.api_keys import api_keys_cli
@@ -24,7 +23,14 @@ from vantage.core.cli_errors import FriendlyErrors, debug_option, require_servic
 from vantage.core.cli_support import console, settings_or_exit
 from vantage.core.db import Database
 from vantage.core.demo import DemoLogin, ensure_demo_admin, load_pack_demos
-from vantage.core.packs import Pack, PackError, discover_packs
+from vantage.core.packs import (
+    Pack,
+    PackError,
+    discover_packs,
+    enabled_packs,
+    installed_pack_names,
+    load_installed_pack,
+)
 from vantage.core.telemetry import configure_logging
 
 
@@ -194,12 +200,55 @@ def version() -> None:
     typer.echo(f"{PRODUCT_NAME} {__version__}")
 
 
+IMPORT_GROUP = "import"
+
+
+def _add_pack_commands(app: typer.Typer, packs: dict[str, Pack]) -> typer.Typer:
+    """A sub-command group for every pack that has one, and ``import`` for their importers."""
+    installed = sorted(packs.items())
+    importers = typer.Typer(help="Import data files into the packs.", no_args_is_help=True)
+    for name, pack in installed:
+        if pack.cli is not None:
+            app.add_typer(pack.cli, name=name, help=pack.title)
+        if pack.importers is not None:
+            importers.add_typer(pack.importers)
+    if any(pack.importers is not None for _, pack in installed):
+        app.add_typer(importers, name=IMPORT_GROUP)
+    return app
+
+
+class LazyPackCommands(FriendlyErrors):
+    """The root command of the installed CLI. A pack's group loads that pack only when it is
+    named (``import`` loads every pack, ``--help`` lists them all), so a core command such as
+    ``version`` or ``tenants`` starts without importing every pack's routes and libraries."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*super().list_commands(ctx), *installed_pack_names(), IMPORT_GROUP]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            return command
+        if cmd_name == IMPORT_GROUP:
+            packs = discover_packs()
+        elif cmd_name in installed_pack_names():
+            packs = {cmd_name: load_installed_pack(cmd_name)}
+        else:
+            return None
+        loaded = typer.main.get_group(_add_pack_commands(typer.Typer(), packs))
+        command = loaded.commands.get(cmd_name)
+        if command is not None:
+            self.commands[cmd_name] = command
+        return command
+
+
 def build_cli(packs: dict[str, Pack] | None = None) -> typer.Typer:
-    """The command tree, with a sub-command group for every installed pack that has one."""
+    """The command tree, with a sub-command group for every installed pack that has one (the
+    installed ones loaded as they are named, when ``packs`` is not given)."""
     app = typer.Typer(
         help=f"{PRODUCT_NAME}: one analytics backend for many dashboards.",
         no_args_is_help=True,
-        cls=FriendlyErrors,
+        cls=FriendlyErrors if packs is not None else LazyPackCommands,
     )
     app.callback()(debug_option)
     app.command()(serve)
@@ -210,16 +259,7 @@ def build_cli(packs: dict[str, Pack] | None = None) -> typer.Typer:
     app.add_typer(tenants_cli, name="tenants")
     app.add_typer(users_cli, name="users")
     app.add_typer(api_keys_cli, name="api-keys")
-    installed = sorted((packs if packs is not None else discover_packs()).items())
-    importers = typer.Typer(help="Import data files into the packs.", no_args_is_help=True)
-    for name, pack in installed:
-        if pack.cli is not None:
-            app.add_typer(pack.cli, name=name, help=pack.title)
-        if pack.importers is not None:
-            importers.add_typer(pack.importers)
-    if any(pack.importers is not None for _, pack in installed):
-        app.add_typer(importers, name="import")
-    return app
+    return app if packs is None else _add_pack_commands(app, packs)
 
 
 def main() -> None:

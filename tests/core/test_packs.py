@@ -12,10 +12,10 @@ from typer.testing import CliRunner
 from tests.support import testpack
 from tests.support.auth import sign_in_as
 from tests.support.packsite import write_testpack_site
-from vantage.app import create_app, enabled_packs
+from vantage.app import create_app
 from vantage.cli import build_cli
 from vantage.config import Settings
-from vantage.core.packs import Pack, PackError, discover_packs, select_packs
+from vantage.core.packs import Pack, PackError, discover_packs, enabled_packs, select_packs
 
 
 @pytest.fixture

@@ -131,6 +131,19 @@ def _load_entry_point(entry: Any) -> Pack:
     return pack
 
 
+def installed_pack_names() -> list[str]:
+    """The names of the installed packs, without loading any of them."""
+    return sorted({entry.name for entry in entry_points(group=ENTRY_POINT_GROUP)})
+
+
+def load_installed_pack(name: str) -> Pack:
+    """The installed pack called ``name``, alone."""
+    found = [entry for entry in entry_points(group=ENTRY_POINT_GROUP) if entry.name == name]
+    if len(found) != 1:
+        raise PackError(f"{len(found)} installed packs are called {name!r}")
+    return _load_entry_point(found[0])
+
+
 def discover_packs() -> dict[str, Pack]:
     """Every pack installed in this environment, by name."""
     packs: dict[str, Pack] = {}
@@ -175,3 +188,9 @@ def select_packs(available: dict[str, Pack], requested: Iterable[str] | None) ->
         installed = ", ".join(sorted(available)) or "none"
         raise PackError(f"unknown pack(s) {', '.join(unknown)}; installed: {installed}")
     return _dependency_order({name: available[name] for name in names})
+
+
+def enabled_packs(settings: Settings, packs: Sequence[Pack] | None = None) -> list[Pack]:
+    """The packs this process serves: the given ones, or the installed ones ``PACKS`` selects."""
+    available = {pack.name: pack for pack in packs} if packs is not None else discover_packs()
+    return select_packs(available, settings.packs)
