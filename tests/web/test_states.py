@@ -250,3 +250,38 @@ def test_an_earlier_windows_late_answer_does_not_replace_the_later_one(
         answer = api.get("/api/v1/commerce/dashboard", params={"days": 90}).json()
     assert ninety == str(answer["transactions"])
     page.context.close()
+
+
+def test_a_late_answer_drawn_outside_a_container_fill_is_dropped_too(
+    browser: Browser, site: Site
+) -> None:
+    """The RFM summary is written by its loader itself, not by fill()."""
+    page, _ = open_page(browser, site)
+    held: list[Route] = []
+
+    def hold_the_first_window(route: Route) -> None:
+        if "days=30" in route.request.url and not held:
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/commerce/rfm*", hold_the_first_window)
+    with page.expect_request("**/api/v1/commerce/rfm?days=30*"):
+        page.goto("/ui/packs/commerce")
+    page.get_by_label("Window").select_option("90")
+    summary = page.locator("#rfm-summary")
+    expect(summary).to_contain_text("customers")
+    ninety = summary.text_content()
+    with page.expect_response("**/api/v1/commerce/rfm?days=30*"):
+        held[0].continue_()
+    page.wait_for_timeout(300)  # time for the late answer to be (wrongly) shown
+    assert summary.text_content() == ninety
+    token = json.loads(page.evaluate("sessionStorage.getItem('vantage.session')"))["access"]
+    with site.api(token) as api:
+        counts = [
+            api.get("/api/v1/commerce/rfm", params={"days": days}).json()["customers"]
+            for days in (30, 90)
+        ]
+    assert counts[0] != counts[1]  # else the late answer would look like the right one
+    assert ninety is not None and ninety.replace(",", "").startswith(f"{counts[1]} customers")
+    page.context.close()

@@ -82,6 +82,24 @@ export function showProblem(container, error) {
   show(container, problemBox(error));
 }
 
+/** `loader` made to draw only its latest call's answer: it gets `current`, a check to make after
+ * each wait and before drawing, which turns false once a later call began. An answer to an
+ * earlier choice may arrive last; it is dropped, and so is an earlier call's failure. */
+export function latestOnly(loader) {
+  let latest = null;
+  return async (...args) => {
+    const ticket = {};
+    latest = ticket;
+    const current = () => latest === ticket;
+    try {
+      return await loader(current, ...args);
+    } catch (error) {
+      if (current()) throw error;
+      return null;
+    }
+  };
+}
+
 // The latest fill() of each container: an answer to an earlier choice (a window changed while
 // its first answer was on the way) may arrive last, and must not replace the later one.
 const latestFill = new WeakMap();

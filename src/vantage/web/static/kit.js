@@ -4,7 +4,7 @@ import { ready } from "./shell.js";
 import { byId, showProblem } from "./dom.js";
 
 export { api, apiFetch, ApiError } from "./api.js";
-export { byId, el, emptyState, fill, kpis, problemBox, scrollable, show, showProblem, table } from "./dom.js";
+export { byId, el, emptyState, fill, kpis, latestOnly, problemBox, scrollable, show, showProblem, table } from "./dom.js";
 export { barChart, timeChart } from "./chart.js";
 export { live } from "./live.js";
 export * as format from "./format.js";

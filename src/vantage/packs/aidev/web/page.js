@@ -1,6 +1,6 @@
 // AI-assisted development: the nine KPIs with status and trend (live from `aidev.metrics`), the
 // daily series, sessions in keyset pages and the insights, from /api/v1/aidev.
-import { api, byId, el, emptyState, fill, format, kpis, live, show, showProblem, startPage, table,
+import { api, byId, el, emptyState, fill, format, kpis, latestOnly, live, show, showProblem, startPage, table,
   timeChart } from "../../kit.js";
 
 const BASE = "/api/v1/aidev";
@@ -40,16 +40,16 @@ function renderMetrics(m) {
   ], m.kpis, { caption: `${format.dateOnly(m.window.from)} – ${format.dateOnly(m.window.to)} against the window before` }));
 }
 
-async function loadMetrics() {
-  const asked = days();
-  const answer = await api(`${BASE}/metrics`, { query: { days: asked } });
-  if (asked === days()) renderMetrics(answer); // else a newer window's answer is on its way
-}
+const loadMetrics = latestOnly(async (current) => {
+  const answer = await api(`${BASE}/metrics`, { query: { days: days() } });
+  if (current()) renderMetrics(answer);
+});
 
 let requestsChart = null;
 let ratesChart = null;
-async function loadDaily() {
+const loadDaily = latestOnly(async (current) => {
   const answer = await api(`${BASE}/metrics/raw`, { query: { days: byId("daily-days").value } });
+  if (!current()) return;
   const points = answer.withheld || !answer.days.some((d) => d.requests) ? [] : answer.days;
   const times = points.map((d) => Date.parse(`${d.date}T00:00:00Z`) / 1000);
   requestsChart ??= timeChart(byId("daily-requests"), { title: "Requests and cost per day", xLabel: "Day", xFormat: dayFormat,
@@ -58,7 +58,7 @@ async function loadDaily() {
   ratesChart ??= timeChart(byId("daily-rates"), { title: "Acceptance and error rate per day", xLabel: "Day", xFormat: dayFormat,
     format: (v) => format.percent(v, 0), series: [{ label: "Acceptance rate" }, { label: "Error rate" }] });
   ratesChart.update(times, [points.map((d) => d.acceptance_rate), points.map((d) => d.error_rate)]);
-}
+});
 
 // Keyset pages: the cursors of the pages seen so far make "previous" possible.
 const sessionPages = { cursors: [null], index: 0 };

@@ -1,7 +1,7 @@
 // Assist: a SQL console (validate, run, healing suggestions), similar items by kind, story point
 // estimates and ML monitoring (performance, drift, anomalies, the similarity index's health),
 // from /api/v1/ai, /api/v1/search, /api/v1/ml and /health/ml.
-import { api, barChart, byId, el, emptyState, fill, format, kpis, show, showProblem, startPage,
+import { api, barChart, byId, el, emptyState, fill, format, kpis, latestOnly, show, showProblem, startPage,
   table } from "../../kit.js";
 
 const STATUS_CLASS = { error: "status-bad", warning: "status-warning" };
@@ -131,8 +131,10 @@ function renderDrift() {
     rows: (model?.drift || []).filter((f) => f.psi !== null).map((f) => ({ label: f.feature, value: f.psi })) });
 }
 
-async function loadPerformance() {
-  performance = await api("/api/v1/ml/performance", { query: { days: mlDays() } });
+const loadPerformance = latestOnly(async (current) => {
+  const answer = await api("/api/v1/ml/performance", { query: { days: mlDays() } });
+  if (!current()) return null; // fill() keeps what the later call shows
+  performance = answer;
   byId("performance-window").textContent = `${format.dateOnly(performance.window.from)} – ${format.dateOnly(performance.window.to)};`
     + ` drift against ${format.dateOnly(performance.baseline.from)} – ${format.dateOnly(performance.baseline.to)}.`;
   const picker = byId("drift-model");
@@ -154,10 +156,11 @@ async function loadPerformance() {
     { label: "RMSE", numeric: true, value: (m) => format.number(m.rmse, 2) },
     { label: "Shifted features", numeric: true, value: (m) => format.integer(m.drift.filter((f) => f.psi > PSI_SHIFT).length) },
   ], performance.models, { caption: "Quality and latency per model", empty: "No prediction in this window." });
-}
+});
 
-async function loadAnomalies() {
+const loadAnomalies = latestOnly(async (current) => {
   const answer = await api("/api/v1/ml/anomalies", { query: { days: Math.max(14, Number(mlDays())) } });
+  if (!current()) return null;
   const label = (a) => `${a.model} · ${a.metric.replaceAll("_", " ")} · ${format.dateOnly(a.day)}`;
   barChart(byId("anomaly-chart"), { title: "Robust z of each anomalous day", labelHeader: "Model, metric and day",
     valueLabel: "Robust z", format: (v) => format.number(v, 1),
@@ -172,14 +175,15 @@ async function loadAnomalies() {
     { label: "Direction", value: (a) => a.direction },
   ], answer.anomalies, { caption: `${format.integer(answer.series_checked)} daily series checked`, empty: "No anomaly in this window." }));
   return answer;
-}
+});
 
-async function loadMl() {
+const loadMl = latestOnly(async (current) => {
   const [health, , anomalies] = await Promise.all([
     api("/health/ml"),
     fill(byId("performance"), loadPerformance),
     loadAnomalies().catch((e) => { showProblem(byId("anomalies"), e); return null; }),
   ]);
+  if (!current()) return;
   const predictions = performance ? performance.models.reduce((sum, m) => sum + m.predictions, 0) : null;
   // One bad day is often anomalous in several models and metrics at once: count the days.
   const days = anomalies ? new Set(anomalies.anomalies.map((a) => a.day)).size : null;
@@ -193,7 +197,7 @@ async function loadMl() {
     { key: "items_indexed", label: "Items indexed", raw: health.items_indexed, text: format.integer(health.items_indexed) },
     { key: "embedder", label: "Embedding model", raw: health.model, text: `${health.model} (${format.integer(health.dimension)})` },
   ]));
-}
+});
 
 const CONSOLE_BUTTONS = ["sql-validate", "sql-run", "sql-heal"];
 

@@ -1,6 +1,6 @@
 // Commerce: KPIs, revenue, products, RFM, customers, cohorts and a CSV import, all from
 // /api/v1/commerce.
-import { api, apiFetch, barChart, byId, el, emptyState, fill, format, kpis, live, scrollable, show,
+import { api, apiFetch, barChart, byId, el, emptyState, fill, format, kpis, latestOnly, live, scrollable, show,
   showProblem, startPage, table, timeChart } from "../../kit.js";
 
 const BASE = "/api/v1/commerce";
@@ -9,8 +9,9 @@ let currency = "USD";
 const days = () => byId("commerce-days").value;
 const money = (value) => format.money(value, currency);
 
-async function loadKpis() {
+const loadKpis = latestOnly(async (current) => {
   const d = await api(`${BASE}/dashboard`, { query: { days: days() } });
+  if (!current()) return null; // fill() keeps what the later call shows
   currency = d.currency || currency;
   byId("commerce-as-of").textContent = d.data_as_of ? `Data as of ${format.dateTime(d.data_as_of)}` : "No data yet";
   return kpis([
@@ -24,12 +25,13 @@ async function loadKpis() {
     { key: "pending", label: "Pending orders", raw: d.orders_by_status.pending,
       text: format.integer(d.orders_by_status.pending) },
   ]);
-}
+});
 
 let revenueChart = null;
-async function loadRevenue() {
+const loadRevenue = latestOnly(async (current) => {
   const granularity = byId("revenue-granularity").value;
   const answer = await api(`${BASE}/revenue`, { query: { days: days(), granularity } });
+  if (!current()) return;
   revenueChart ??= timeChart(byId("revenue-chart"), {
     title: "Revenue", xLabel: "Period", series: [{ label: "Revenue", format: money }, { label: "Completed orders", format: format.integer, right: true }],
     format: (v) => format.compact(v), xFormat: (t) => format.dateOnly(new Date(t * 1000).toISOString().slice(0, 10)),
@@ -38,20 +40,22 @@ async function loadRevenue() {
   const points = answer.data_as_of ? answer.data : [];
   revenueChart.update(points.map((p) => Date.parse(`${p.period}T00:00:00Z`) / 1000),
     [points.map((p) => Number(p.revenue)), points.map((p) => p.orders)]);
-}
+});
 
-async function loadProducts() {
+const loadProducts = latestOnly(async (current) => {
   const page = await api(`${BASE}/products`, { query: { days: days(), sort: "-revenue", limit: 10 } });
+  if (!current()) return;
   barChart(byId("top-products"), { title: "Revenue by product", labelHeader: "Product", valueLabel: "Revenue",
     rows: page.data.map((p) => ({ label: p.name || p.id, value: p.revenue })), format: money });
-}
+});
 
-async function loadRfm() {
+const loadRfm = latestOnly(async (current) => {
   const answer = await api(`${BASE}/rfm`, { query: { days: days() } });
+  if (!current()) return;
   byId("rfm-summary").textContent = `${format.integer(answer.customers)} customers; repeat-purchase rate ${format.percent(answer.repeat_purchase_rate)}`;
   barChart(byId("rfm"), { title: "Customers by segment", labelHeader: "Segment", valueLabel: "Customers",
     rows: answer.segments.map((s) => ({ label: s.segment.replaceAll("_", " "), value: s.customers })), format: format.integer });
-}
+});
 
 // Keyset pages: the cursors of the pages seen so far make "previous" possible.
 const customerPages = { cursors: [null], index: 0 };

@@ -1,6 +1,6 @@
 // LLM gateway: a streaming chat playground, usage and cost from /api/v1/usage/summary, and the
 // specialists.
-import { ApiError, api, apiFetch, barChart, byId, fill, format, kpis, show, showProblem, startPage,
+import { ApiError, api, apiFetch, barChart, byId, fill, format, kpis, latestOnly, show, showProblem, startPage,
   table, timeChart } from "../../kit.js";
 
 const usd = (value) => format.money(value, "USD");
@@ -81,8 +81,9 @@ async function loadSpecialists() {
 const summary = (groupBy) => api("/api/v1/usage/summary", { query: { days: byId("usage-days").value, group_by: groupBy } });
 let dayChart = null;
 
-async function loadUsage() {
+const loadUsage = latestOnly(async (current) => {
   const [byDay, byModel, bySpecialist, byUser] = await Promise.all(["day", "model", "specialist", "user"].map(summary));
+  if (!current()) return;
   const t = byDay.totals;
   show(byId("usage-kpis"), kpis([
     { key: "requests", label: "Requests", raw: t.requests, text: format.integer(t.requests) },
@@ -104,7 +105,7 @@ async function loadUsage() {
   bars("usage-by-model", "Cost by model", byModel, "Model", (d) => d.cost_usd, usd);
   bars("usage-by-specialist", "Cost by specialist", bySpecialist, "Specialist", (d) => d.cost_usd, usd);
   bars("usage-by-user", "Requests by user", byUser, "User (hashed)", (d) => d.requests, format.integer);
-}
+});
 
 startPage(async () => {
   byId("chat-form").addEventListener("submit", (event) => {
