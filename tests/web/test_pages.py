@@ -1,5 +1,6 @@
 """Every page in a real headless Chromium: it renders without console errors, axe-core finds
-no serious or critical violation, its scripts and styles stay within budget, in both themes."""
+no serious or critical violation, its scripts and styles stay within budget, in both themes, and
+at 1280 px no table needs scrolling sideways."""
 
 from __future__ import annotations
 
@@ -45,7 +46,14 @@ def test_page_renders_accessibly_within_budget_in_both_themes(
           f" screenshots in {SCREENSHOTS.resolve()}")  # fmt: skip
     assert watch.gzipped_bytes() <= BUDGET_BYTES
     assert watch.errors == []
+    assert page.evaluate(SIDEWAYS_TABLES) == [], "tables that scroll sideways at 1280 px"
     page.context.close()
+
+
+# The labels of the table frames whose table is wider than the frame (they scroll sideways).
+SIDEWAYS_TABLES = """[...document.querySelectorAll('.table-wrap')]
+    .filter((frame) => frame.scrollWidth > frame.clientWidth + 1)
+    .map((frame) => frame.getAttribute('aria-label'))"""
 
 
 @pytest.mark.parametrize("name", list(PAGES))

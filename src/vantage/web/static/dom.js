@@ -29,7 +29,7 @@ export function table(columns, rows, { caption, empty } = {}) {
   if (!rows.length) return emptyState(empty);
   const head = el("tr", {}, columns.map((c) => el("th", { scope: "col", class: c.numeric ? "number" : null }, c.label)));
   const body = rows.map((row) =>
-    el("tr", {}, columns.map((c) => el("td", { class: c.numeric ? "number" : null }, c.value(row)))),
+    el("tr", {}, columns.map((c) => el("td", { class: c.numeric ? "number" : c.wrap ? "wrap" : null }, c.value(row)))),
   );
   return scrollable(el("table", {}, caption ? el("caption", {}, caption) : null, el("thead", {}, head),
     el("tbody", {}, body)), caption || "Table");

@@ -172,7 +172,7 @@ function alertsLoader() {
       { label: "Raised", value: (a) => format.dateTime(a.raised_at) },
       { label: "Severity", value: (a) => el("span", { class: statusClass(a.severity) }, a.severity) },
       { label: "Status", value: (a) => a.status },
-      { label: "Alert", value: (a) => a.message },
+      { label: "Alert", wrap: true, value: (a) => a.message },
       { label: "Acknowledge", value: (a) => ackButton(a, reload) },
     ], answer.data.slice(0, 20), { caption: "Newest first", empty: "No alerts." });
   });
