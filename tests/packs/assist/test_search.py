@@ -299,7 +299,7 @@ async def test_health_ml_counts_what_a_search_covers_before_any_search(
     health = await _fresh_health(client_for, database_url, delivery=True)
     assert health["items_by_kind"] == {"learning_memory": 2, "work_item": 2, "pull_request": 1}
     assert (health["items_indexed"], health["tenants_indexed"]) == (5, 2)
-    assert (health["items_loaded"], health["index_state"]) == (0, "exact")
+    assert (health["items_loaded"], health["index_state"]) == (0, "unloaded")
     # Without the delivery pack a search covers the learning memory only, and so does health.
     alone = await _fresh_health(client_for, database_url, delivery=False)
     assert alone["items_by_kind"] == {"learning_memory": 2, "work_item": 0, "pull_request": 0}

@@ -389,6 +389,6 @@ class MlHealthOut(BaseModel):
         description="Items this process's indexes hold now (filled by each tenant's first search)"
     )
     index_state: str = Field(
-        description="empty, exact (every item scanned), clustered, server (Qdrant) or database "
-        "(pgvector)"
+        description="empty, unloaded (no search has filled this process's indexes yet), exact "
+        "(every item scanned), clustered, server (Qdrant) or database (pgvector)"
     )

@@ -162,12 +162,15 @@ class MemoryIndexes:
 
     def state(self, searchable: int) -> str:
         """``empty`` when there is nothing to search, ``server`` or ``database`` when the
-        vectors live in a shared store, ``clustered`` once a loaded index clusters its
-        vectors, else ``exact`` (every item scanned)."""
+        vectors live in a shared store, ``unloaded`` until a search fills one of this
+        process's indexes, ``clustered`` once a loaded index clusters its vectors, else
+        ``exact`` (every item scanned)."""
         if searchable == 0:
             return "empty"
         if self.backend in SHARED_STATES:
             return SHARED_STATES[self.backend]
+        if self.loaded() == 0:
+            return "unloaded"
         indexes = [held.index for held in self._indexes.values()]
         clustered = any(getattr(index, "trained", False) for index in indexes)
         return "clustered" if clustered else "exact"
