@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Route, WebSocketRoute, expect
+from playwright.sync_api import Browser, Page, Route, WebSocketRoute, expect
 
 from tests.web.browser import Site, open_page
 
@@ -222,9 +222,9 @@ def test_a_chart_of_one_point_or_of_zeros_keeps_a_sensible_range(
     page.context.close()
 
 
-def test_an_earlier_windows_late_answer_does_not_replace_the_later_one(
-    browser: Browser, site: Site
-) -> None:
+def _first_window_held(browser: Browser, site: Site, path: str) -> tuple[Page, Route]:
+    """The commerce page switched to 90 days while its first 30-day answer from ``path`` is
+    held back; returns the page and the held request."""
     page, _ = open_page(browser, site)
     held: list[Route] = []
 
@@ -234,21 +234,36 @@ def test_an_earlier_windows_late_answer_does_not_replace_the_later_one(
         else:
             route.continue_()
 
-    page.route("**/api/v1/commerce/dashboard*", hold_the_first_window)
-    page.goto("/ui/packs/commerce")
+    page.route(f"**{path}*", hold_the_first_window)
+    with page.expect_request(f"**{path}?days=30*"):
+        page.goto("/ui/packs/commerce")
     expect(page.get_by_label("Window")).to_be_enabled()
     page.get_by_label("Window").select_option("90")
+    return page, held[0]
+
+
+def _answer_late(page: Page, held: Route) -> None:
+    with page.expect_response(lambda response: response.request == held.request):
+        held.continue_()
+    page.wait_for_timeout(300)  # time for the late answer to be (wrongly) shown
+
+
+def _get(page: Page, site: Site, path: str, days: int) -> Any:
+    token = json.loads(page.evaluate("sessionStorage.getItem('vantage.session')"))["access"]
+    with site.api(token) as api:
+        return api.get(path, params={"days": days}).json()
+
+
+def test_an_earlier_windows_late_answer_does_not_replace_the_later_one(
+    browser: Browser, site: Site
+) -> None:
+    page, held = _first_window_held(browser, site, "/api/v1/commerce/dashboard")
     shown = page.locator("[data-kpi=transactions] dd")
     expect(shown).not_to_be_empty()
     ninety = shown.get_attribute("data-value")
-    with page.expect_response("**/api/v1/commerce/dashboard?days=30*"):
-        held[0].continue_()
-    page.wait_for_timeout(300)  # time for the late answer to be (wrongly) shown
+    _answer_late(page, held)
     assert shown.get_attribute("data-value") == ninety
-    token = json.loads(page.evaluate("sessionStorage.getItem('vantage.session')"))["access"]
-    with site.api(token) as api:
-        answer = api.get("/api/v1/commerce/dashboard", params={"days": 90}).json()
-    assert ninety == str(answer["transactions"])
+    assert ninety == str(_get(page, site, "/api/v1/commerce/dashboard", 90)["transactions"])
     page.context.close()
 
 
@@ -256,32 +271,13 @@ def test_a_late_answer_drawn_outside_a_container_fill_is_dropped_too(
     browser: Browser, site: Site
 ) -> None:
     """The RFM summary is written by its loader itself, not by fill()."""
-    page, _ = open_page(browser, site)
-    held: list[Route] = []
-
-    def hold_the_first_window(route: Route) -> None:
-        if "days=30" in route.request.url and not held:
-            held.append(route)
-        else:
-            route.continue_()
-
-    page.route("**/api/v1/commerce/rfm*", hold_the_first_window)
-    with page.expect_request("**/api/v1/commerce/rfm?days=30*"):
-        page.goto("/ui/packs/commerce")
-    page.get_by_label("Window").select_option("90")
+    page, held = _first_window_held(browser, site, "/api/v1/commerce/rfm")
     summary = page.locator("#rfm-summary")
     expect(summary).to_contain_text("customers")
     ninety = summary.text_content()
-    with page.expect_response("**/api/v1/commerce/rfm?days=30*"):
-        held[0].continue_()
-    page.wait_for_timeout(300)  # time for the late answer to be (wrongly) shown
+    _answer_late(page, held)
     assert summary.text_content() == ninety
-    token = json.loads(page.evaluate("sessionStorage.getItem('vantage.session')"))["access"]
-    with site.api(token) as api:
-        counts = [
-            api.get("/api/v1/commerce/rfm", params={"days": days}).json()["customers"]
-            for days in (30, 90)
-        ]
+    counts = [_get(page, site, "/api/v1/commerce/rfm", days)["customers"] for days in (30, 90)]
     assert counts[0] != counts[1]  # else the late answer would look like the right one
     assert ninety is not None and ninety.replace(",", "").startswith(f"{counts[1]} customers")
     page.context.close()
