@@ -29,7 +29,8 @@ def _loaded_by(*args: str) -> dict[str, object]:
         [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    report: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return report
 
 
 def test_a_core_command_loads_no_pack() -> None:
