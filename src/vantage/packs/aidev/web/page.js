@@ -1,7 +1,7 @@
 // AI-assisted development: the nine KPIs with status and trend (live from `aidev.metrics`), the
 // daily series, sessions in keyset pages and the insights, from /api/v1/aidev.
-import { api, byId, el, emptyState, fill, format, kpis, latestOnly, live, show, showProblem, startPage, table,
-  timeChart } from "../../kit.js";
+import { api, byId, el, emptyState, fill, format, kpis, latestOnly, live, show, showProblem, startPage,
+  table, timeChart } from "../../kit.js";
 
 const BASE = "/api/v1/aidev";
 const STATUS_CLASS = { good: "status-ok", warn: "status-warning", bad: "status-bad" };

@@ -1,8 +1,8 @@
 // Assist: a SQL console (validate, run, healing suggestions), similar items by kind, story point
 // estimates and ML monitoring (performance, drift, anomalies, the similarity index's health),
 // from /api/v1/ai, /api/v1/search, /api/v1/ml and /health/ml.
-import { api, barChart, byId, el, emptyState, fill, format, kpis, latestOnly, show, showProblem, startPage,
-  table } from "../../kit.js";
+import { api, barChart, byId, el, emptyState, fill, format, kpis, latestOnly, show, showProblem,
+  startPage, table } from "../../kit.js";
 
 const STATUS_CLASS = { error: "status-bad", warning: "status-warning" };
 const PSI_SHIFT = 0.25;

@@ -1,7 +1,7 @@
 // Commerce: KPIs, revenue, products, RFM, customers, cohorts and a CSV import, all from
 // /api/v1/commerce.
-import { api, apiFetch, barChart, byId, el, emptyState, fill, format, kpis, latestOnly, live, scrollable, show,
-  showProblem, startPage, table, timeChart } from "../../kit.js";
+import { api, apiFetch, barChart, byId, el, emptyState, fill, format, kpis, latestOnly, live,
+  scrollable, show, showProblem, startPage, table, timeChart } from "../../kit.js";
 
 const BASE = "/api/v1/commerce";
 let currency = "USD";

@@ -1,8 +1,8 @@
 // Delivery: DORA figures with their bands and linkage coverage, the weekly trend, lead time by
 // stage, merged pull requests, the executive summary and the portfolio, from /api/v1/delivery;
 // the figures follow the `delivery.dora` channel.
-import { api, barChart, byId, el, fill, format, kpis, live, show, showProblem, startPage, table,
-  timeChart } from "../../kit.js";
+import { api, barChart, byId, el, fill, format, kpis, latestOnly, live, show, showProblem, startPage,
+  table, timeChart } from "../../kit.js";
 
 const BASE = "/api/v1/delivery";
 const YEARS = ["2021", "2023", "2024"];
@@ -67,22 +67,16 @@ function renderDora(d) {
     format: (v) => format.number(v, 1) });
 }
 
-// Each loader drops an answer for a window the user has since left: the newer one is on its way.
-const stale = (asked) => asked !== days();
-const kept = (container) => [...container.childNodes];
-
-async function loadDora() {
-  const asked = days();
-  const answer = await api(`${BASE}/dora`, { query: { days: asked } });
-  if (!stale(asked)) renderDora(answer);
-}
+const loadDora = latestOnly(async (current) => {
+  const answer = await api(`${BASE}/dora`, { query: { days: days() } });
+  if (current()) renderDora(answer);
+});
 
 let trendChart = null;
 let ratesChart = null;
-async function loadTrend() {
-  const asked = days();
-  const answer = await api(`${BASE}/dora/trend`, { query: { days: asked, granularity: "week" } });
-  if (stale(asked)) return;
+const loadTrend = latestOnly(async (current) => {
+  const answer = await api(`${BASE}/dora/trend`, { query: { days: days(), granularity: "week" } });
+  if (!current()) return;
   const points = answer.data_as_of ? answer.points : [];
   const times = points.map((p) => Date.parse(p.start) / 1000);
   const xFormat = (t) => format.dateOnly(new Date(t * 1000).toISOString());
@@ -93,15 +87,14 @@ async function loadTrend() {
   ratesChart ??= timeChart(byId("trend-rates"), { title: "Change failure and rework rate by week", xLabel: "Week from",
     xFormat, format: (v) => format.percent(v, 0), series: [{ label: "Change failure rate" }, { label: "Rework rate" }] });
   ratesChart.update(times, [points.map((p) => p.change_failure_rate), points.map((p) => p.rework_rate)]);
-}
+});
 
 // Keyset pages: the cursors of the pages seen so far make "previous" possible.
 const pullPages = { cursors: [null], index: 0 };
-async function loadPulls() {
+const loadPulls = latestOnly(async (current) => {
   const cursor = pullPages.cursors[pullPages.index];
-  const asked = days();
-  const answer = await api(`${BASE}/pulls`, { query: { days: asked, limit: 20, cursor } });
-  if (stale(asked)) return kept(byId("pulls"));
+  const answer = await api(`${BASE}/pulls`, { query: { days: days(), limit: 20, cursor } });
+  if (!current()) return null; // fill() keeps what the later call shows
   pullPages.cursors[pullPages.index + 1] = answer.pagination.next_cursor;
   byId("pulls-previous").disabled = pullPages.index === 0;
   byId("pulls-next").disabled = !answer.pagination.next_cursor;
@@ -131,7 +124,7 @@ async function loadPulls() {
     { label: "Reviews", numeric: true, value: (p) => format.integer(p.reviews) },
     { label: "Deployed", value: (p) => (p.deployed ? "yes" : "no") },
   ], answer.data, { caption: "Newest first", empty: "No pull request was merged in this window." });
-}
+});
 
 const TREND_TEXT = { better: "better", worse: "worse", flat: "unchanged", unknown: "no comparison" };
 const STATUS_CLASS = { good: "status-ok", warn: "status-warning", bad: "status-bad" };
@@ -142,10 +135,9 @@ function kpiValue(k, value) {
   return `${format.number(value, 2)} ${k.unit === "deployments/day" ? "per day" : k.unit}`;
 }
 
-async function loadExecutive() {
-  const asked = days();
-  const answer = await api(`${BASE}/executive`, { query: { days: asked } });
-  if (stale(asked)) return kept(byId("executive"));
+const loadExecutive = latestOnly(async (current) => {
+  const answer = await api(`${BASE}/executive`, { query: { days: days() } });
+  if (!current()) return null; // fill() keeps what the later call shows
   byId("executive-window").textContent = `Compared with ${format.dateOnly(answer.previous_window.from)} – `
     + `${format.dateOnly(answer.previous_window.to)}; status from the 2024 bands.`;
   show(byId("risks"), answer.risks.length
@@ -158,7 +150,7 @@ async function loadExecutive() {
     { label: "Trend", value: (k) => TREND_TEXT[k.trend] },
     { label: "Window before", numeric: true, value: (k) => kpiValue(k, k.previous) },
   ], answer.kpis, { caption: "Key figures against the window before" });
-}
+});
 
 function rollupTable(rows, caption) {
   return table([
@@ -175,13 +167,12 @@ function rollupTable(rows, caption) {
   ], rows, { caption, empty: "No ownership is set for this window." });
 }
 
-async function loadPortfolio() {
-  const asked = days();
-  const answer = await api(`${BASE}/portfolio`, { query: { days: asked } });
-  if (stale(asked)) return;
+const loadPortfolio = latestOnly(async (current) => {
+  const answer = await api(`${BASE}/portfolio`, { query: { days: days() } });
+  if (!current()) return;
   show(byId("portfolio-teams"), rollupTable(answer.teams, "DORA figures per team"));
   show(byId("portfolio-projects"), rollupTable(answer.projects, "DORA figures per project"));
-}
+});
 
 const reloadPulls = () => fill(byId("pulls"), loadPulls);
 

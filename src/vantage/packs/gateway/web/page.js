@@ -1,7 +1,7 @@
 // LLM gateway: a streaming chat playground, usage and cost from /api/v1/usage/summary, and the
 // specialists.
-import { ApiError, api, apiFetch, barChart, byId, fill, format, kpis, latestOnly, show, showProblem, startPage,
-  table, timeChart } from "../../kit.js";
+import { ApiError, api, apiFetch, barChart, byId, fill, format, kpis, latestOnly, show, showProblem,
+  startPage, table, timeChart } from "../../kit.js";
 
 const usd = (value) => format.money(value, "USD");
 const preciseUsd = (value) => (value === null || value === undefined ? "–"
