@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 import uvicorn
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from typer.core import TyperGroup
 
 from vantage import PRODUCT_NAME, __version__
 from vantage.config import Settings
@@ -29,6 +30,7 @@ from vantage.core.packs import (
     discover_packs,
     enabled_packs,
     installed_pack_names,
+    installed_pack_title,
     load_installed_pack,
 )
 from vantage.core.telemetry import configure_logging
@@ -201,12 +203,13 @@ def version() -> None:
 
 
 IMPORT_GROUP = "import"
+IMPORT_HELP = "Import data files into the packs."
 
 
 def _add_pack_commands(app: typer.Typer, packs: dict[str, Pack]) -> typer.Typer:
     """A sub-command group for every pack that has one, and ``import`` for their importers."""
     installed = sorted(packs.items())
-    importers = typer.Typer(help="Import data files into the packs.", no_args_is_help=True)
+    importers = typer.Typer(help=IMPORT_HELP, no_args_is_help=True)
     for name, pack in installed:
         if pack.cli is not None:
             app.add_typer(pack.cli, name=name, help=pack.title)
@@ -219,16 +222,28 @@ def _add_pack_commands(app: typer.Typer, packs: dict[str, Pack]) -> typer.Typer:
 
 class LazyPackCommands(FriendlyErrors):
     """The root command of the installed CLI. A pack's group loads that pack only when it is
-    named (``import`` loads every pack, ``--help`` lists them all), so a core command such as
-    ``version`` or ``tenants`` starts without importing every pack's routes and libraries."""
+    named (``import`` loads every pack; ``--help`` lists them by title only), so a core command
+    such as ``version`` or ``tenants`` starts without importing every pack's routes and
+    libraries."""
+
+    listing = False  # while help lists the commands, when a pack group needs only its title
 
     def list_commands(self, ctx: Any) -> list[str]:
         return [*super().list_commands(ctx), *installed_pack_names(), IMPORT_GROUP]
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self.listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self.listing = False
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         command = super().get_command(ctx, cmd_name)
         if command is not None:
             return command
+        if self.listing:
+            return self._title_only(cmd_name)
         if cmd_name == IMPORT_GROUP:
             packs = discover_packs()
         elif cmd_name in installed_pack_names():
@@ -240,6 +255,15 @@ class LazyPackCommands(FriendlyErrors):
         if command is not None:
             self.commands[cmd_name] = command
         return command
+
+    @staticmethod
+    def _title_only(cmd_name: str) -> TyperGroup | None:
+        """A stand-in group that help can list without the pack being loaded."""
+        if cmd_name == IMPORT_GROUP:
+            return TyperGroup(name=cmd_name, help=IMPORT_HELP)
+        if cmd_name in installed_pack_names():
+            return TyperGroup(name=cmd_name, help=installed_pack_title(cmd_name))
+        return None
 
 
 def build_cli(packs: dict[str, Pack] | None = None) -> typer.Typer:

@@ -10,7 +10,7 @@ import typer
 from typer.testing import CliRunner
 
 from vantage.cli import build_cli
-from vantage.core.packs import discover_packs, installed_pack_names
+from vantage.core.packs import discover_packs, installed_pack_names, installed_pack_title
 
 # Runs the installed command tree in a fresh interpreter and reports which packs got loaded.
 PROBE = """
@@ -35,6 +35,10 @@ def _loaded_by(*args: str) -> dict[str, object]:
 
 def test_a_core_command_loads_no_pack() -> None:
     assert _loaded_by("version") == {"exit_code": 0, "loaded": []}
+
+
+def test_help_lists_the_packs_without_loading_any() -> None:
+    assert _loaded_by("--help") == {"exit_code": 0, "loaded": []}
 
 
 def test_a_pack_command_loads_that_pack_alone() -> None:
@@ -64,5 +68,11 @@ def test_help_lists_every_pack_and_an_unknown_command_is_refused() -> None:
     listed = runner.invoke(build_cli(), ["--help"])
     assert listed.exit_code == 0
     assert all(name in listed.output for name in [*installed_pack_names(), "import"])
+    assert all(pack.title in listed.output for pack in discover_packs().values())
     unknown = runner.invoke(build_cli(), ["nosuchpack"])
     assert unknown.exit_code == 2 and "No such command" in unknown.output
+
+
+def test_a_title_read_without_loading_is_the_loaded_packs_title() -> None:
+    for name, pack in discover_packs().items():
+        assert installed_pack_title(name) == pack.title

@@ -136,12 +136,24 @@ def installed_pack_names() -> list[str]:
     return sorted({entry.name for entry in entry_points(group=ENTRY_POINT_GROUP)})
 
 
-def load_installed_pack(name: str) -> Pack:
-    """The installed pack called ``name``, alone."""
+def _installed_entry(name: str) -> Any:
     found = [entry for entry in entry_points(group=ENTRY_POINT_GROUP) if entry.name == name]
     if len(found) != 1:
         raise PackError(f"{len(found)} installed packs are called {name!r}")
-    return _load_entry_point(found[0])
+    return found[0]
+
+
+def load_installed_pack(name: str) -> Pack:
+    """The installed pack called ``name``, alone."""
+    return _load_entry_point(_installed_entry(name))
+
+
+def installed_pack_title(name: str) -> str:
+    """The title of the installed pack called ``name``: its module's ``TITLE`` when it has one,
+    which needs no pack built, else the built pack's."""
+    entry = _installed_entry(name)
+    title = getattr(importlib.import_module(entry.module), "TITLE", None)
+    return title if isinstance(title, str) else _load_entry_point(entry).title
 
 
 def discover_packs() -> dict[str, Pack]:

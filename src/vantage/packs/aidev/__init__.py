@@ -11,4 +11,7 @@ if TYPE_CHECKING:
 
     PACK: Pack
 
+# Read by the command line's help without building the pack.
+TITLE = "AI-assisted development"
+
 __getattr__ = lazy_pack(__name__)

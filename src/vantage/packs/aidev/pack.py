@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from vantage.core.packs import Pack, WebPage
+from vantage.packs.aidev import TITLE
 from vantage.packs.aidev.api import build_router
 from vantage.packs.aidev.channels import CHANNELS
 from vantage.packs.aidev.cli import cli, importers
@@ -21,7 +22,7 @@ def build_pack() -> Pack:
     """The pack (built once, on first use, so importing a submodule stays cheap)."""
     return Pack(
         name="aidev",
-        title="AI-assisted development",
+        title=TITLE,
         version="1.0.0",
         description="LLM traces of developers: sessions, KPIs, lagged correlations, anomalies",
         router=build_router(),

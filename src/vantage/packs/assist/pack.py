@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from vantage.core.packs import Pack, WebPage
+from vantage.packs.assist import TITLE
 from vantage.packs.assist.api import build_router
 from vantage.packs.assist.cli import cli
 from vantage.packs.assist.demo import load_demo
@@ -18,7 +19,7 @@ def create_pack(settings: AssistSettings | None = None) -> Pack:
     """The pack; ``settings`` replaces the environment's (tests, embedding)."""
     return Pack(
         name=PACK_NAME,
-        title="Assist",
+        title=TITLE,
         version="1.0.0",
         description="Validation and safe execution of AI-written SQL",
         router=build_router(),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from vantage.core.jobs.kinds import Schedule
 from vantage.core.packs import Pack, WebPage
+from vantage.packs.commerce import TITLE
 from vantage.packs.commerce.api import router
 from vantage.packs.commerce.channels import CHANNELS
 from vantage.packs.commerce.cli import cli, importers
@@ -22,7 +23,7 @@ def build_pack() -> Pack:
     """The commerce pack as the application loads it."""
     return Pack(
         name="commerce",
-        title="Commerce",
+        title=TITLE,
         version="1.0.0",
         description="Sales analytics over orders: revenue, customers, products, cohorts and RFM",
         router=router,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from vantage.core.packs import Pack, WebPage
+from vantage.packs.delivery import TITLE
 from vantage.packs.delivery.api import router
 from vantage.packs.delivery.channels import CHANNELS
 from vantage.packs.delivery.cli import cli
@@ -27,7 +28,7 @@ def build_pack(settings: DeliverySettings | None = None) -> Pack:
 
     return Pack(
         name=PACK_NAME,
-        title="Delivery",
+        title=TITLE,
         version="1.0.0",
         description="Engineering delivery: GitHub and git ingest, DORA, pull request analytics",
         router=router,

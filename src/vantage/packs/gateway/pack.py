@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache, partial
 
 from vantage.core.packs import Pack, WebPage
+from vantage.packs.gateway import TITLE
 from vantage.packs.gateway.api import router
 from vantage.packs.gateway.channels import CHANNELS
 from vantage.packs.gateway.cli import cli
@@ -20,7 +21,7 @@ def create_pack(settings: GatewaySettings | None = None) -> Pack:
     """The gateway pack; ``settings`` replaces the environment's (tests, embedding)."""
     return Pack(
         name=PACK_NAME,
-        title="LLM gateway",
+        title=TITLE,
         version="1.0.0",
         description="Chat gateway: specialists, providers, streaming, rate limits, usage, cost",
         router=router,

@@ -8,6 +8,7 @@ from typing import Any
 from vantage.core.jobs.context import JobContext
 from vantage.core.jobs.kinds import Schedule
 from vantage.core.packs import Pack, WebPage
+from vantage.packs.trading import TITLE
 from vantage.packs.trading.api import router
 from vantage.packs.trading.channels import CHANNELS
 from vantage.packs.trading.cli import cli
@@ -34,7 +35,7 @@ def create_pack(settings: TradingSettings | None = None) -> Pack:
 
     return Pack(
         name=PACK_NAME,
-        title="Trading",
+        title=TITLE,
         version="1.0.0",
         description="Live trading observability: market, strategy, execution and system metrics",
         router=router,

@@ -115,3 +115,29 @@ async def test_alert_is_raised_acknowledged_and_resolved(
         assert (resolved["action"], resolved["alert"]["id"]) == ("resolved", alert["id"])
         assert resolved["alert"]["acknowledged_at"] is not None
         await ws.close()
+
+
+async def test_an_alert_resolved_unacknowledged_cannot_be_acknowledged(
+    make_settings: Callable[..., Settings], database_url: str
+) -> None:
+    app = create_app(
+        make_settings(database_url=database_url), packs=[create_pack(trading_settings())]
+    )
+    async with serve(app) as server, httpx.AsyncClient(base_url=server.http_url) as api:
+        admin = await create_user(app, Role.ADMIN)
+        api.headers.update(headers_for(app, admin))
+        ws = await open_socket(server.ws_url, as_user=access_token_for(app, admin))
+        await subscribe(ws, "trading.alerts")
+        await api.post("/api/v1/trading/events", json={"events": [_heartbeat("h1", "down")]})
+        alert = (await _next_about(ws, "order-gateway"))["alert"]
+        await api.post("/api/v1/trading/events", json={"events": [_heartbeat("h2", "ok")]})
+        assert (await _next_about(ws, "order-gateway"))["action"] == "resolved"
+        await ws.close()
+
+        late = await api.post(f"/api/v1/trading/system/alerts/acknowledge/{alert['id']}")
+        assert late.status_code == 409
+        assert late.headers["content-type"].startswith("application/problem+json")
+        assert "resolved" in late.json()["detail"]
+        stored = await api.get("/api/v1/trading/system/alerts", params={"status": "resolved"})
+        [after] = [a for a in stored.json()["data"] if a["id"] == alert["id"]]
+        assert after["acknowledged_at"] is None and after["acknowledged_by"] is None

@@ -123,7 +123,8 @@ async def list_alerts(
     summary="Acknowledge an alert",
     description=(
         "Records who saw the alert and when; it stays active until its condition clears. "
-        "Acknowledging twice changes nothing (`changed: false`). Published on `trading.alerts`."
+        "Acknowledging twice changes nothing (`changed: false`); an alert resolved before "
+        "anyone acknowledged it answers 409. Published on `trading.alerts`."
     ),
 )
 async def acknowledge_alert(

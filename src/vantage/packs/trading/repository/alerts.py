@@ -44,12 +44,13 @@ async def alert_by_id(session: AsyncSession, tenant_id: int, alert_id: int) -> A
 async def acknowledge_alert(
     session: AsyncSession, tenant_id: int, alert_id: int, by: str, now: datetime
 ) -> bool:
-    """Mark an alert acknowledged unless it already is; True when this call did it."""
+    """Mark an active alert acknowledged unless it already is; True when this call did it."""
     result = await session.execute(
         update(Alert)
         .where(
             Alert.tenant_id == tenant_id,
             Alert.id == alert_id,
+            Alert.status == ACTIVE,
             Alert.acknowledged_at.is_(None),
         )
         .values(acknowledged_at=now, acknowledged_by=by)

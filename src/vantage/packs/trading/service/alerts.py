@@ -15,7 +15,7 @@ from typing import Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vantage.core.db import after_commit
-from vantage.core.errors import NotFound
+from vantage.core.errors import Conflict, NotFound
 from vantage.packs.trading.channels import ALERTS_CHANNEL, Publisher
 from vantage.packs.trading.live.collectors.snapshot import AlertSnapshot, MetricsSnapshot
 from vantage.packs.trading.models import Alert
@@ -189,12 +189,18 @@ async def reconcile(
 async def acknowledge(
     session: AsyncSession, tenant_id: int, alert_id: int, by: str, now: datetime
 ) -> tuple[AlertSnapshot, bool]:
-    """Acknowledge one alert; (the alert, whether this call acknowledged it). 404 if unknown."""
+    """Acknowledge one active alert; (the alert, whether this call acknowledged it).
+
+    404 if unknown; 409 if it was resolved before anyone acknowledged it: there is nothing left
+    to take on, and the record should not claim someone saw it while it was live.
+    """
     changed = await repo.acknowledge_alert(session, tenant_id, alert_id, by, now)
     alert = await repo.alert_by_id(session, tenant_id, alert_id)
     if alert is None:
         raise NotFound(f"alert {alert_id} does not exist")
     await session.refresh(alert)
+    if not changed and alert.acknowledged_at is None:
+        raise Conflict(f"alert {alert_id} is resolved; only active alerts can be acknowledged")
     return alert_snapshot(alert), changed
 
 

@@ -160,6 +160,7 @@ async function loadTrades() {
 
 function ackButton(alert, reload) {
   if (alert.acknowledged_at) return `acknowledged by ${alert.acknowledged_by || "someone"}`;
+  if (alert.status !== "active") return "";
   return el("button", { type: "button", class: "button", "aria-label": `Acknowledge alert ${alert.message}`,
     onclick: () => api(`${BASE}/system/alerts/acknowledge/${alert.id}`, { method: "POST" })
       .then(reload, (e) => showProblem(byId("alerts"), e)) }, "Acknowledge");
