@@ -1,4 +1,5 @@
-"""The installed command line loads a pack only when one of its commands is named."""
+"""The installed command line loads a pack only when one of its commands is named, and a
+process serving some packs loads only those."""
 
 from __future__ import annotations
 
@@ -23,10 +24,21 @@ loaded = sorted(name.split(".")[2] for name in sys.modules
 print(json.dumps({"exit_code": result.exit_code, "loaded": loaded}))
 """
 
+# Selects the packs named on the command line as the server does and reports which got loaded.
+SELECT_PROBE = """
+import json, sys
+from vantage.config import Settings
+from vantage.core.packs import enabled_packs
+enabled = [pack.name for pack in enabled_packs(Settings(packs=sys.argv[1]))]
+loaded = sorted(name.split(".")[2] for name in sys.modules
+                if name.startswith("vantage.packs.") and name.endswith(".pack"))
+print(json.dumps({"enabled": enabled, "loaded": loaded}))
+"""
 
-def _loaded_by(*args: str) -> dict[str, object]:
+
+def _loaded_by(*args: str, probe: str = PROBE) -> dict[str, object]:
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", probe, *args], capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr
     report: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -43,6 +55,13 @@ def test_help_lists_the_packs_without_loading_any() -> None:
 
 def test_a_pack_command_loads_that_pack_alone() -> None:
     assert _loaded_by("commerce", "--help") == {"exit_code": 0, "loaded": ["commerce"]}
+
+
+def test_a_process_serving_some_packs_loads_only_those() -> None:
+    assert _loaded_by("commerce", probe=SELECT_PROBE) == {
+        "enabled": ["commerce"],
+        "loaded": ["commerce"],
+    }
 
 
 def _tree(command: typer.Typer) -> dict[str, list[str]]:

@@ -194,15 +194,28 @@ def select_packs(available: dict[str, Pack], requested: Iterable[str] | None) ->
     """The enabled packs in dependency order; all available ones when nothing is requested."""
     if requested is None:
         return _dependency_order(dict(available))
-    names = list(dict.fromkeys(requested))
-    unknown = [name for name in names if name not in available]
-    if unknown:
-        installed = ", ".join(sorted(available)) or "none"
-        raise PackError(f"unknown pack(s) {', '.join(unknown)}; installed: {installed}")
+    names = _known(requested, available)
     return _dependency_order({name: available[name] for name in names})
 
 
+def _known(requested: Iterable[str], installed: Iterable[str]) -> list[str]:
+    """The requested names, each once; refused when one is not installed."""
+    names, known = list(dict.fromkeys(requested)), set(installed)
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        listed = ", ".join(sorted(known)) or "none"
+        raise PackError(f"unknown pack(s) {', '.join(unknown)}; installed: {listed}")
+    return names
+
+
 def enabled_packs(settings: Settings, packs: Sequence[Pack] | None = None) -> list[Pack]:
-    """The packs this process serves: the given ones, or the installed ones ``PACKS`` selects."""
-    available = {pack.name: pack for pack in packs} if packs is not None else discover_packs()
+    """The packs this process serves: the given ones, or the installed ones ``PACKS`` selects
+    (only those are loaded: a process serving one pack does not import the others)."""
+    if packs is not None:
+        available = {pack.name: pack for pack in packs}
+    elif settings.packs is None:
+        available = discover_packs()
+    else:
+        names = _known(settings.packs, installed_pack_names())
+        available = {name: load_installed_pack(name) for name in names}
     return select_packs(available, settings.packs)
