@@ -75,7 +75,11 @@ def _run_offline(url: str) -> None:
         context.run_migrations()
 
 
-import_all_models()
+# Only a comparison with the models (``alembic revision --autogenerate``, ``alembic check``, run
+# from the alembic command) reads them; the scripts import none. Upgrading from code
+# (``vantage migrate``, start-up) so skips importing every installed pack.
+if config.cmd_opts is not None:
+    import_all_models()
 if context.is_offline_mode():
     _run_offline(_target_url())
 else:
