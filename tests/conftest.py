@@ -74,23 +74,28 @@ def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
     return databases.copy_sqlite(sqlite_template, tmp_path)
 
 
+def settings_for(data_dir: Path, **overrides: Any) -> Settings:
+    """The settings of a test's app, its files under ``data_dir``."""
+    values: dict[str, Any] = {
+        "data_dir": data_dir,
+        "jwt_secret": TEST_SECRET,
+        "log_format": "console",
+        "log_level": "WARNING",
+        # Running jobs get this long to finish when a test's app shuts down.
+        "shutdown_timeout_seconds": 2,
+        # Redis keys of this test process's own: processes running tests side by side
+        # share one Redis database.
+        "rate_limit_key_prefix": f"vtest-{REDIS_SCOPE}",
+        "realtime_redis_prefix": f"vtest:{REDIS_SCOPE}:rt:",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)
+
+
 @pytest.fixture
 def make_settings(tmp_path: Path) -> Callable[..., Settings]:
     def build(**overrides: Any) -> Settings:
-        values: dict[str, Any] = {
-            "data_dir": tmp_path / "data",
-            "jwt_secret": TEST_SECRET,
-            "log_format": "console",
-            "log_level": "WARNING",
-            # Running jobs get this long to finish when a test's app shuts down.
-            "shutdown_timeout_seconds": 2,
-            # Redis keys of this test process's own: processes running tests side by side
-            # share one Redis database.
-            "rate_limit_key_prefix": f"vtest-{REDIS_SCOPE}",
-            "realtime_redis_prefix": f"vtest:{REDIS_SCOPE}:rt:",
-        }
-        values.update(overrides)
-        return Settings(_env_file=None, **values)
+        return settings_for(tmp_path / "data", **overrides)
 
     return build
 
@@ -111,16 +116,25 @@ def client_for(make_settings: Callable[..., Settings]) -> ClientFactory:
         **overrides: Any,
     ) -> AsyncIterator[httpx.AsyncClient]:
         settings = make_settings(database_url=database_url, **overrides)
-        app = create_app(settings, packs=[TEST_PACK] if packs is None else packs)
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-                client.app = app  # type: ignore[attr-defined]
-                if signed_in:
-                    await sign_in_as(client)
-                yield client
+        async with running_client(settings, packs, signed_in=signed_in) as client:
+            yield client
 
     return run
+
+
+@asynccontextmanager
+async def running_client(
+    settings: Settings, packs: list[Pack] | None = None, *, signed_in: bool = False
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An app on ``settings`` (lifespan included) and a client talking to it over ASGI."""
+    app = create_app(settings, packs=[TEST_PACK] if packs is None else packs)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            client.app = app  # type: ignore[attr-defined]
+            if signed_in:
+                await sign_in_as(client)
+            yield client
 
 
 @pytest.fixture

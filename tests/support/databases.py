@@ -76,3 +76,9 @@ def create_postgres_database(url: str, template: str | None = None) -> str:
 
 def drop_postgres_database(url: str, name: str) -> None:
     asyncio.run(_admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def recreate_postgres_database(url: str, name: str, template: str) -> None:
+    """Replace database ``name`` by a clone of ``template``, keeping its name."""
+    drop_postgres_database(url, name)
+    asyncio.run(_admin(url, f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))

@@ -17,8 +17,14 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tests.support.auth import api_key_headers, app_of, create_api_key, user_headers
-from vantage.core.auth.models import Role
+from tests.support.auth import (
+    api_key_headers,
+    app_of,
+    create_api_key,
+    create_user,
+    headers_for,
+)
+from vantage.core.auth.models import Role, User
 from vantage.core.auth.principal import Scope
 from vantage.packs.delivery.github.signature import SIGNATURE_HEADER, signature_of
 from vantage.packs.delivery.models import (
@@ -120,12 +126,31 @@ class Team:
         return await self.client.post(API + path, json=body, headers={**self.ingest, **headers})
 
 
-async def make_team(client: httpx.AsyncClient, tenant_id: int) -> Team:
+@dataclass(frozen=True)
+class TeamCredentials:
+    """A tenant's keys and admin, as stored in its database: they outlive one app."""
+
+    tenant_id: int
+    ingest: dict[str, str]
+    reader: dict[str, str]
+    admin: User
+
+    def team(self, client: httpx.AsyncClient) -> Team:
+        """The team on ``client``'s app; the admin's token is issued now (tokens expire)."""
+        admin = headers_for(app_of(client), self.admin)
+        return Team(client, self.tenant_id, self.ingest, self.reader, admin)
+
+
+async def make_credentials(client: httpx.AsyncClient, tenant_id: int) -> TeamCredentials:
     app = app_of(client)
     ingest = await create_api_key(app, [Scope.INGEST, Scope.READ], tenant_id=tenant_id)
     reader = await create_api_key(app, [Scope.READ], tenant_id=tenant_id)
-    admin = await user_headers(app, Role.ADMIN, tenant_id=tenant_id)
-    return Team(client, tenant_id, api_key_headers(ingest), api_key_headers(reader), admin)
+    admin = await create_user(app, Role.ADMIN, tenant_id=tenant_id)
+    return TeamCredentials(tenant_id, api_key_headers(ingest), api_key_headers(reader), admin)
+
+
+async def make_team(client: httpx.AsyncClient, tenant_id: int) -> Team:
+    return (await make_credentials(client, tenant_id)).team(client)
 
 
 async def value_range_counts(
