@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -19,9 +20,10 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import Insert
 from sqlalchemy.sql.elements import ColumnElement
 
-from vantage.core.dialect import insert_for
+from vantage.core.dialect import dialect_of, insert_for, insert_for_dialect
 from vantage.packs.assist.models import MetricPoint, Prediction
 
 
@@ -38,30 +40,37 @@ def _utc_day(session: AsyncSession, column: Any) -> ColumnElement[Any]:
     return func.substr(column, 1, 10)
 
 
+@cache
+def _insert_new_predictions(dialect: str) -> Insert:
+    """``INSERT ... ON CONFLICT DO NOTHING RETURNING id``, its rows bound from the parameter
+    sets it runs with: built once, since building a statement around every batch's values
+    cost more than running it."""
+    table = cast_table(Prediction.__table__)
+    statement = insert_for_dialect(dialect, table).on_conflict_do_nothing(
+        index_elements=["tenant_id", "model", "prediction_id"]
+    )
+    return statement.returning(table.c.id)  # type: ignore[no-any-return]
+
+
 async def insert_predictions(
     session: AsyncSession, tenant_id: int, rows: Sequence[dict[str, Any]]
 ) -> int:
     """Insert predictions not recorded yet (same model and id); how many were new."""
     values = [{**row, "tenant_id": tenant_id} for row in rows]
-    statement = (
-        insert_for(session, Prediction)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=["tenant_id", "model", "prediction_id"])
-        .returning(Prediction.id)
-    )
-    return len((await session.execute(statement)).all())
+    statement = _insert_new_predictions(dialect_of(session))
+    return len((await session.execute(statement, values)).all())
 
 
 async def known_prediction_ids(
     session: AsyncSession, tenant_id: int, model: str, prediction_ids: Sequence[str]
-) -> set[str]:
-    """Which of ``prediction_ids`` the model has recorded predictions for."""
-    statement = select(Prediction.prediction_id).where(
+) -> dict[str, int]:
+    """The row ids of the predictions among ``prediction_ids`` that the model has recorded."""
+    statement = select(Prediction.prediction_id, Prediction.id).where(
         Prediction.tenant_id == tenant_id,
         Prediction.model == model,
         Prediction.prediction_id.in_(list(prediction_ids)),
     )
-    return {str(value) for value in (await session.execute(statement)).scalars()}
+    return {str(key): int(row_id) for key, row_id in await session.execute(statement)}
 
 
 async def record_outcomes(
@@ -69,8 +78,10 @@ async def record_outcomes(
 ) -> None:
     """Set the outcomes of recorded predictions, one statement executed for every row.
 
-    Each row has ``model``, ``prediction_id``, ``actual_label``, ``actual_value`` and
-    ``outcome_at``.
+    Each row has the row ``id`` of one of the tenant's predictions (``known_prediction_ids``),
+    ``actual_label``, ``actual_value`` and ``outcome_at``. Rows are found by primary key alone:
+    on PostgreSQL, a table not analyzed yet (predictions loaded moments before) otherwise had
+    each update scan the model's every row through the time index.
     """
     if not outcomes:
         return
@@ -78,11 +89,7 @@ async def record_outcomes(
     table = cast_table(Prediction.__table__)
     statement = (
         update(table)
-        .where(
-            table.c.tenant_id == tenant_id,
-            table.c.model == bindparam("key_model"),
-            table.c.prediction_id == bindparam("key_prediction_id"),
-        )
+        .where(table.c.id == bindparam("row_id"))
         .values(
             actual_label=bindparam("actual_label"),
             actual_value=bindparam("actual_value"),
@@ -91,8 +98,7 @@ async def record_outcomes(
     )
     rows = [
         {
-            "key_model": row["model"],
-            "key_prediction_id": row["prediction_id"],
+            "row_id": row["id"],
             "actual_label": row["actual_label"],
             "actual_value": row["actual_value"],
             "outcome_at": row["outcome_at"],

@@ -51,15 +51,14 @@ async def record_outcomes(
     by_model: dict[str, list[str]] = {}
     for model, prediction_id in latest:
         by_model.setdefault(model, []).append(prediction_id)
-    known: set[tuple[str, str]] = set()
+    known: dict[tuple[str, str], int] = {}
     for model, ids in by_model.items():
         found = await monitoring.known_prediction_ids(session, tenant_id, model, ids)
-        known.update((model, prediction_id) for prediction_id in found)
+        known.update(((model, prediction_id), row_id) for prediction_id, row_id in found.items())
     now = utcnow()
     rows = [
         {
-            "model": model,
-            "prediction_id": prediction_id,
+            "id": known[model, prediction_id],
             "actual_label": outcome.actual_label,
             "actual_value": outcome.actual_value,
             "outcome_at": outcome.observed_at or now,
