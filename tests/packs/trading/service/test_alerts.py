@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -76,9 +78,19 @@ async def _next_about(ws: Any, subject: str) -> dict[str, Any]:
             return dict(frame["data"])
 
 
-async def test_alert_is_raised_acknowledged_and_resolved(
+@dataclass(frozen=True)
+class RaisedAlert:
+    api: httpx.AsyncClient  # signed in as the tenant's admin
+    ws: Any  # subscribed to trading.alerts
+    alert: dict[str, Any]  # as the raise was announced
+    admin_email: str
+
+
+@asynccontextmanager
+async def _component_down(
     make_settings: Callable[..., Settings], database_url: str
-) -> None:
+) -> AsyncIterator[RaisedAlert]:
+    """A served app whose order gateway reported itself down, and the alert that raised."""
     app = create_app(
         make_settings(database_url=database_url), packs=[create_pack(trading_settings())]
     )
@@ -87,15 +99,19 @@ async def test_alert_is_raised_acknowledged_and_resolved(
         api.headers.update(headers_for(app, admin))
         ws = await open_socket(server.ws_url, as_user=access_token_for(app, admin))
         await subscribe(ws, "trading.alerts")
-
         await api.post("/api/v1/trading/events", json={"events": [_heartbeat("h1", "down")]})
         raised = await _next_about(ws, "order-gateway")
-        alert = raised["alert"]
-        assert (raised["action"], alert["rule"], alert["severity"]) == (
-            "raised",
-            "component",
-            "critical",
-        )
+        assert raised["action"] == "raised"
+        yield RaisedAlert(api, ws, raised["alert"], admin.email)
+        await ws.close()
+
+
+async def test_alert_is_raised_acknowledged_and_resolved(
+    make_settings: Callable[..., Settings], database_url: str
+) -> None:
+    async with _component_down(make_settings, database_url) as raised:
+        api, ws, alert = raised.api, raised.ws, raised.alert
+        assert (alert["rule"], alert["severity"]) == ("component", "critical")
         listed = await api.get("/api/v1/trading/system/alerts", params={"status": "active"})
         assert alert["id"] in [a["id"] for a in listed.json()["data"]]
         assert (await api.get("/api/v1/trading/system/health")).json()["status"] == "down"
@@ -104,7 +120,7 @@ async def test_alert_is_raised_acknowledged_and_resolved(
         assert ack.status_code == 200 and ack.json()["changed"] is True
         acknowledged = await _next_about(ws, "order-gateway")
         assert acknowledged["action"] == "acknowledged"
-        assert acknowledged["alert"]["acknowledged_by"] == admin.email
+        assert acknowledged["alert"]["acknowledged_by"] == raised.admin_email
         twice = await api.post(f"/api/v1/trading/system/alerts/acknowledge/{alert['id']}")
         assert twice.json()["changed"] is False
         missing = await api.post("/api/v1/trading/system/alerts/acknowledge/999999")
@@ -114,25 +130,15 @@ async def test_alert_is_raised_acknowledged_and_resolved(
         resolved = await _next_about(ws, "order-gateway")
         assert (resolved["action"], resolved["alert"]["id"]) == ("resolved", alert["id"])
         assert resolved["alert"]["acknowledged_at"] is not None
-        await ws.close()
 
 
 async def test_an_alert_resolved_unacknowledged_cannot_be_acknowledged(
     make_settings: Callable[..., Settings], database_url: str
 ) -> None:
-    app = create_app(
-        make_settings(database_url=database_url), packs=[create_pack(trading_settings())]
-    )
-    async with serve(app) as server, httpx.AsyncClient(base_url=server.http_url) as api:
-        admin = await create_user(app, Role.ADMIN)
-        api.headers.update(headers_for(app, admin))
-        ws = await open_socket(server.ws_url, as_user=access_token_for(app, admin))
-        await subscribe(ws, "trading.alerts")
-        await api.post("/api/v1/trading/events", json={"events": [_heartbeat("h1", "down")]})
-        alert = (await _next_about(ws, "order-gateway"))["alert"]
+    async with _component_down(make_settings, database_url) as raised:
+        api, alert = raised.api, raised.alert
         await api.post("/api/v1/trading/events", json={"events": [_heartbeat("h2", "ok")]})
-        assert (await _next_about(ws, "order-gateway"))["action"] == "resolved"
-        await ws.close()
+        assert (await _next_about(raised.ws, "order-gateway"))["action"] == "resolved"
 
         late = await api.post(f"/api/v1/trading/system/alerts/acknowledge/{alert['id']}")
         assert late.status_code == 409
