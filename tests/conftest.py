@@ -95,7 +95,8 @@ def settings_for(data_dir: Path, **overrides: Any) -> Settings:
 @pytest.fixture
 def make_settings(tmp_path: Path) -> Callable[..., Settings]:
     def build(**overrides: Any) -> Settings:
-        return settings_for(tmp_path / "data", **overrides)
+        data_dir = overrides.pop("data_dir", tmp_path / "data")
+        return settings_for(data_dir, **overrides)
 
     return build
 
