@@ -90,6 +90,9 @@ BODY_RULES: dict[str, list[Rule]] = {
         (("body", "events", "*", "status"), "is already"),
         (("body", "events", "*", "status"), "has fills; it cannot be rejected"),
         (("body", "events", "*", "qty"), "exceeds the"),
+        # between fields of one event
+        (("body", "events", "*", "size"), "a tick with a trade size needs its price in 'last'"),
+        (("body", "events", "*", "ask"), "crossed quote: ask is below bid"),
     ],
     # A file upload's schema says it is not empty, but schemathesis sends empty files anyway.
     "POST /api/v1/commerce/imports": [(("body",), "the file is empty")],

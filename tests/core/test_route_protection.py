@@ -26,7 +26,7 @@ PUBLIC: dict[str, str] = {
     "/health/live": "liveness probe",
     "/health/ready": "readiness probe",
     "/health/database": "database health probe",
-    "/health/ml": "similarity search health: model, index backend and counts, no tenant data",
+    "/health/ml": "similarity search health: model, index backend and state, no tenant data",
     "/api/health": "MarketPulse's name for the health summary (docs/COMPAT.md)",
     "/metrics": "Prometheus scrapes without credentials (can be turned off)",
     "/openapi.json": "API documentation",

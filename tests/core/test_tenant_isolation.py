@@ -277,7 +277,7 @@ BODY_SEARCHES: dict[str, tuple[dict[str, Any], Callable[[Any], int]]] = {
 }
 
 
-async def test_no_search_by_body_finds_another_tenants_items(
+async def test_no_search_finds_or_counts_another_tenants_items(
     every_pack_client: httpx.AsyncClient,
 ) -> None:
     client = every_pack_client
@@ -290,3 +290,9 @@ async def test_no_search_by_body_finds_another_tenants_items(
         assert found(intruder.json()) == 0, f"{path} as tenant B: {intruder.text}"
         owner = await client.post(path, json=body, headers=tenants.a_admin)
         assert found(owner.json()) > 0, f"{path} as tenant A: {owner.text}"
+    # What the tenant's searches cover is counted over its own items only.
+    index = {
+        who: (await client.get("/api/v1/search/index", headers=headers)).json()["items_indexed"]
+        for who, headers in (("intruder", tenants.b_admin), ("owner", tenants.a_admin))
+    }
+    assert index == {"intruder": 0, "owner": 2}

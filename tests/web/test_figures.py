@@ -139,6 +139,9 @@ def test_assist_figures_equal_the_apis_answer_and_the_console_runs_queries(
     assert len(found) > days > 0  # the demo's bad day is anomalous in several series
     assert _shown(page, "anomalous_days") == (str(days), f"{days:,}")
     assert _shown(page, "anomalies") == (str(len(found)), f"{len(found):,}")
+    indexed = _get(site, page, "/api/v1/search/index")["items_indexed"]
+    assert indexed > 0  # the demo's learning entries, work items and pull requests
+    assert _shown(page, "items_indexed") == (str(indexed), f"{indexed:,}")
 
     expect(page.locator("#sql-scope-note")).to_be_hidden()  # an admin may analyze
     sql = page.get_by_label("SQL", exact=True)

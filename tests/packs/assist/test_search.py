@@ -1,4 +1,4 @@
-"""Similarity search: embedders, the clustered index's recall, the endpoint and /health/ml."""
+"""Similarity search: embedders, the clustered index's recall, the endpoints and /health/ml."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import random
 import sys
 from typing import Any
 
+import httpx
 import numpy as np
 import pytest
 
@@ -127,7 +128,16 @@ async def test_wrong_vectors_and_requests_are_422(analyst: Analyst) -> None:
     assert nan.status_code == 422
 
 
-async def test_health_ml_reports_model_backend_and_counts(analyst: Analyst) -> None:
+async def _index(analyst: Analyst, client: httpx.AsyncClient | None = None) -> dict[str, Any]:
+    response = await (client or analyst.client).get("/api/v1/search/index", headers=analyst.headers)
+    assert response.status_code == 200, response.text
+    index: dict[str, Any] = response.json()
+    return index
+
+
+async def test_health_ml_reports_model_and_backend_and_no_tenant_counts(
+    analyst: Analyst, other_analyst: Analyst
+) -> None:
     empty = (await analyst.client.get("/health/ml")).json()
     assert empty["model"] == "lexical-hash" and empty["index_state"] == "empty"
     await _remember(analyst, "orders per day", "SELECT day FROM commerce_orders")
@@ -135,8 +145,17 @@ async def test_health_ml_reports_model_backend_and_counts(analyst: Analyst) -> N
         "/api/v1/search/similar", json={"text": "orders"}, headers=analyst.headers
     )
     health = (await analyst.client.get("/health/ml")).json()
-    assert (health["items_indexed"], health["tenants_indexed"]) == (1, 1)
-    assert health["index_state"] == "exact" and health["backend"] == "numpy-ivf"
+    assert (health["index_state"], health["backend"], health["items_loaded"]) == (
+        "exact", "numpy-ivf", 1,
+    )  # fmt: skip
+    assert not {"items_indexed", "items_by_kind", "tenants_indexed"} & set(health)
+    mine, theirs = await _index(analyst), await _index(other_analyst)
+    assert (mine["items_indexed"], mine["items_loaded"], mine["index_state"]) == (1, 1, "exact")
+    assert (theirs["items_indexed"], theirs["items_loaded"], theirs["index_state"]) == (
+        0, 0, "empty",
+    )  # fmt: skip
+    anonymous = await analyst.client.get("/api/v1/search/index")
+    assert anonymous.status_code == 401
 
 
 @pytest.fixture
@@ -256,8 +275,8 @@ async def test_the_index_follows_delivery_data_as_it_arrives(planner: Analyst) -
     assert [hit["title"] for hit in hits] == ["Invoice export times out"]
     renamed = await _similar(planner, text="refund webhook retries", kinds=["work_item"], k=1)
     assert [(hit["number"], hit["score"]) for hit in renamed] == [(1, pytest.approx(1.0, abs=1e-5))]
-    health = (await planner.client.get("/health/ml")).json()
-    assert health["items_by_kind"] == {"learning_memory": 0, "work_item": 2, "pull_request": 0}
+    index = await _index(planner)
+    assert index["items_by_kind"] == {"learning_memory": 0, "work_item": 2, "pull_request": 0}
 
 
 async def test_an_unknown_kind_is_422(planner: Analyst) -> None:
@@ -274,18 +293,19 @@ async def test_without_delivery_only_the_learning_memory_is_searched(analyst: An
     assert [hit["kind"] for hit in hits] == ["learning_memory"]
 
 
-async def _fresh_health(
-    client_for: ClientFactory, database_url: str, delivery: bool
-) -> dict[str, Any]:
-    """/health/ml of another app on the same database, as another process (or a restart)
-    answers: its indexes have not been filled by any search yet."""
+async def _fresh_views(
+    client_for: ClientFactory, database_url: str, delivery: bool, *analysts: Analyst
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """/health/ml and each analyst's /api/v1/search/index from another app on the same
+    database, as another process (or a restart) answers: its indexes have not been filled by
+    any search yet."""
     packs = [COMMERCE, *([build_delivery_pack()] if delivery else []), create_pack(TEST_SETTINGS)]
     async with client_for(database_url, packs=packs, rate_limit_enabled=False) as fresh:
         health: dict[str, Any] = (await fresh.get("/health/ml")).json()
-        return health
+        return health, [await _index(analyst, fresh) for analyst in analysts]
 
 
-async def test_health_ml_counts_what_a_search_covers_before_any_search(
+async def test_the_index_counts_what_a_search_covers_before_any_search(
     planner: Analyst, other_planner: Analyst, client_for: ClientFactory, database_url: str
 ) -> None:
     await _remember(planner, "orders per day", "SELECT day FROM commerce_orders")
@@ -296,10 +316,13 @@ async def test_health_ml_counts_what_a_search_covers_before_any_search(
         [Issue(1, "Slow invoice export"), Issue(2, "Invoice export times out")],
         [(3, "Fix checkout on Safari")],
     )
-    health = await _fresh_health(client_for, database_url, delivery=True)
-    assert health["items_by_kind"] == {"learning_memory": 2, "work_item": 2, "pull_request": 1}
-    assert (health["items_indexed"], health["tenants_indexed"]) == (5, 2)
+    health, (mine, theirs) = await _fresh_views(
+        client_for, database_url, True, planner, other_planner
+    )
     assert (health["items_loaded"], health["index_state"]) == (0, "unloaded")
-    # Without the delivery pack a search covers the learning memory only, and so does health.
-    alone = await _fresh_health(client_for, database_url, delivery=False)
-    assert alone["items_by_kind"] == {"learning_memory": 2, "work_item": 0, "pull_request": 0}
+    assert mine["items_by_kind"] == {"learning_memory": 1, "work_item": 2, "pull_request": 1}
+    assert (mine["items_indexed"], mine["items_loaded"], mine["index_state"]) == (4, 0, "unloaded")
+    assert theirs["items_by_kind"] == {"learning_memory": 1, "work_item": 0, "pull_request": 0}
+    # Without the delivery pack a search covers the learning memory only, and so does the count.
+    _, (alone,) = await _fresh_views(client_for, database_url, False, planner)
+    assert alone["items_by_kind"] == {"learning_memory": 1, "work_item": 0, "pull_request": 0}

@@ -377,18 +377,29 @@ class StoryPointsOut(BaseModel):
     model: str
 
 
+INDEX_STATE = (
+    "empty (nothing to search), unloaded (no search has filled this process's indexes yet), "
+    "exact (every item scanned), clustered, server (Qdrant) or database (pgvector)"
+)
+
+
 class MlHealthOut(BaseModel):
     status: Literal["ok"]
     model: str
     dimension: int
     backend: str
-    tenants_indexed: int = Field(description="Tenants with at least one searchable item")
-    items_indexed: int = Field(description="Items a search covers, over every tenant")
-    items_by_kind: dict[SearchKind, int] = Field(description="Items indexed per kind")
     items_loaded: int = Field(
-        description="Items this process's indexes hold now (filled by each tenant's first search)"
+        description="Items this process's indexes hold now, over every tenant (filled by each "
+        "tenant's first search)"
     )
-    index_state: str = Field(
-        description="empty, unloaded (no search has filled this process's indexes yet), exact "
-        "(every item scanned), clustered, server (Qdrant) or database (pgvector)"
-    )
+    index_state: str = Field(description=INDEX_STATE)
+
+
+class SearchIndexOut(BaseModel):
+    model: str
+    dimension: int
+    backend: str
+    items_indexed: int = Field(description="The tenant's items a search covers")
+    items_by_kind: dict[SearchKind, int] = Field(description="The tenant's items per kind")
+    items_loaded: int = Field(description="The tenant's items this process's indexes hold now")
+    index_state: str = Field(description=f"Of the tenant's indexes: {INDEX_STATE}")

@@ -1,5 +1,5 @@
-"""``POST /api/v1/search/similar``, ``POST /api/v1/ai/estimate/story-points`` and
-``GET /health/ml``."""
+"""``POST /api/v1/search/similar``, ``GET /api/v1/search/index``,
+``POST /api/v1/ai/estimate/story-points`` and ``GET /health/ml``."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from vantage.core.ratelimit import rate_limit
 from vantage.packs.assist.runtime import AssistRuntimeDep
 from vantage.packs.assist.schemas import (
     MlHealthOut,
+    SearchIndexOut,
     SimilarOut,
     SimilarRequest,
     StoryPointsOut,
@@ -31,6 +32,18 @@ async def similar(
 ) -> SimilarOut:
     delivery = runtime.delivery_running()
     return await search.similar(session, runtime.memory, principal.tenant_id, body, delivery)
+
+
+@reads.get(
+    "/api/v1/search/index",
+    response_model=SearchIndexOut,
+    summary="What a search of the tenant covers, and its indexes' state",
+)
+async def search_index(
+    session: ReadSession, runtime: AssistRuntimeDep, principal: ReadPrincipal
+) -> SearchIndexOut:
+    delivery = runtime.delivery_running()
+    return await search.tenant_index(session, runtime.memory, principal.tenant_id, delivery)
 
 
 @reads.post(

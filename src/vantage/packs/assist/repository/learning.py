@@ -80,9 +80,10 @@ async def texts_after(
     return [(int(row[0]), str(row[1]), str(row[2])) for row in rows]
 
 
-async def counts_by_tenant(session: AsyncSession) -> dict[int, int]:
-    """How many entries each tenant has."""
-    rows = await session.execute(
-        select(LearningEntry.tenant_id, func.count()).group_by(LearningEntry.tenant_id)
-    )
-    return {int(tenant_id): int(count) for tenant_id, count in rows.all()}
+async def counts_by_tenant(session: AsyncSession, tenant_id: int | None = None) -> dict[int, int]:
+    """How many entries each tenant (or only ``tenant_id``) has."""
+    query = select(LearningEntry.tenant_id, func.count()).group_by(LearningEntry.tenant_id)
+    if tenant_id is not None:
+        query = query.where(LearningEntry.tenant_id == tenant_id)
+    rows = await session.execute(query)
+    return {int(tenant): int(count) for tenant, count in rows.all()}

@@ -155,25 +155,33 @@ class MemoryIndexes:
         hits: list[Hit] = await _call(index.search, index, vector, k)
         return hits
 
-    def loaded(self) -> int:
-        """Items this process's indexes hold now, over every tenant and kind (an index is
-        filled by the first search of its tenant and kind, so this lags what is searchable)."""
-        return sum(len(held.index) for held in self._indexes.values())
+    def loaded(self, tenant_id: int | None = None) -> int:
+        """Items this process's indexes hold now, over every kind and every tenant or
+        ``tenant_id``'s (an index is filled by the first search of its tenant and kind, so
+        this lags what is searchable)."""
+        return sum(len(held.index) for held in self._held(tenant_id))
 
-    def state(self, searchable: int) -> str:
+    def state(self, searchable: int, tenant_id: int | None = None) -> str:
         """``empty`` when there is nothing to search, ``server`` or ``database`` when the
         vectors live in a shared store, ``unloaded`` until a search fills one of this
-        process's indexes, ``clustered`` once a loaded index clusters its vectors, else
-        ``exact`` (every item scanned)."""
+        process's indexes (of ``tenant_id`` when given), ``clustered`` once such a loaded
+        index clusters its vectors, else ``exact`` (every item scanned)."""
         if searchable == 0:
             return "empty"
         if self.backend in SHARED_STATES:
             return SHARED_STATES[self.backend]
-        if self.loaded() == 0:
+        held = self._held(tenant_id)
+        if not any(len(kind_index.index) for kind_index in held):
             return "unloaded"
-        indexes = [held.index for held in self._indexes.values()]
-        clustered = any(getattr(index, "trained", False) for index in indexes)
+        clustered = any(getattr(kind_index.index, "trained", False) for kind_index in held)
         return "clustered" if clustered else "exact"
+
+    def _held(self, tenant_id: int | None) -> list[_KindIndex]:
+        return [
+            held
+            for (tenant, _), held in self._indexes.items()
+            if tenant_id is None or tenant == tenant_id
+        ]
 
 
 async def _call(method: Callable[..., Any], index: AnyIndex, *args: object) -> Any:

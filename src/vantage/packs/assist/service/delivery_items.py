@@ -68,7 +68,10 @@ def pull_requests_of(indexes: MemoryIndexes, tenant_id: int) -> dict[int, PullRe
     return {key: item for key, item in items.items() if isinstance(item, PullRequestText)}
 
 
-async def delivery_counts(session: AsyncSession) -> dict[Kind, dict[int, int]]:
-    """Work items and pull requests per tenant: what searching those kinds covers."""
-    work_items, pull_requests = await text_counts(session)
+async def delivery_counts(
+    session: AsyncSession, tenant_id: int | None = None
+) -> dict[Kind, dict[int, int]]:
+    """Work items and pull requests per tenant (every tenant, or only ``tenant_id``): what
+    searching those kinds covers."""
+    work_items, pull_requests = await text_counts(session, tenant_id)
     return {"work_item": work_items, "pull_request": pull_requests}

@@ -14,6 +14,7 @@ from vantage.packs.assist.repository import learning
 from vantage.packs.assist.schemas import (
     MlHealthOut,
     Outcome,
+    SearchIndexOut,
     SimilarHitOut,
     SimilarOut,
     SimilarRequest,
@@ -112,35 +113,49 @@ async def _hits(
 
 
 async def searchable_counts(
-    session: AsyncSession, delivery_running: bool
+    session: AsyncSession, delivery_running: bool, tenant_id: int | None = None
 ) -> dict[Kind, dict[int, int]]:
-    """Items per kind and tenant that a search covers: every stored one, since a search
-    brings its tenant's indexes up to date before it answers."""
+    """Items per kind and tenant (every tenant, or only ``tenant_id``) that a search covers:
+    every stored one, since a search brings its tenant's indexes up to date before it
+    answers. Counted in the database, not in this process's indexes: those fill on a
+    tenant's first search, so they would say "empty" of data that any search finds."""
     counts: dict[Kind, dict[int, int]] = {kind: {} for kind in KINDS}
-    counts["learning_memory"] = await learning.counts_by_tenant(session)
+    counts["learning_memory"] = await learning.counts_by_tenant(session, tenant_id)
     if delivery_running:
-        counts.update(await delivery_counts(session))
+        counts.update(await delivery_counts(session, tenant_id))
     return counts
 
 
 async def ml_health(
     session: AsyncSession, indexes: MemoryIndexes, delivery_running: bool
 ) -> MlHealthOut:
-    """Which model and index serve similarity search, and what they search. Counted in the
-    database, not in this process's indexes: those fill on a tenant's first search, so they
-    would say "empty" of data that any search finds."""
+    """Which model and index serve similarity search; nothing of any tenant's data beyond
+    whether there is anything to search at all."""
     counts = await searchable_counts(session, delivery_running)
-    by_kind = {kind: sum(per_tenant.values()) for kind, per_tenant in counts.items()}
-    items = sum(by_kind.values())
-    tenants = {tenant for per_tenant in counts.values() for tenant, n in per_tenant.items() if n}
+    items = sum(n for per_tenant in counts.values() for n in per_tenant.values())
     return MlHealthOut(
         status="ok",
         model=indexes.embedder.name,
         dimension=indexes.embedder.dimension,
         backend=indexes.backend,
-        tenants_indexed=len(tenants),
-        items_indexed=items,
-        items_by_kind=by_kind,
         items_loaded=indexes.loaded(),
         index_state=indexes.state(items),
+    )
+
+
+async def tenant_index(
+    session: AsyncSession, indexes: MemoryIndexes, tenant_id: int, delivery_running: bool
+) -> SearchIndexOut:
+    """What a search of the tenant covers, per kind, and the state of its indexes."""
+    counts = await searchable_counts(session, delivery_running, tenant_id)
+    by_kind = {kind: per_tenant.get(tenant_id, 0) for kind, per_tenant in counts.items()}
+    items = sum(by_kind.values())
+    return SearchIndexOut(
+        model=indexes.embedder.name,
+        dimension=indexes.embedder.dimension,
+        backend=indexes.backend,
+        items_indexed=items,
+        items_by_kind=by_kind,
+        items_loaded=indexes.loaded(tenant_id),
+        index_state=indexes.state(items, tenant_id),
     )

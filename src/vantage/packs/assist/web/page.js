@@ -1,6 +1,6 @@
 // Assist: a SQL console (validate, run, healing suggestions), similar items by kind, story point
 // estimates and ML monitoring (performance, drift, anomalies, the similarity index's health),
-// from /api/v1/ai, /api/v1/search, /api/v1/ml and /health/ml.
+// from /api/v1/ai, /api/v1/search and /api/v1/ml.
 import { api, barChart, byId, el, emptyState, fill, format, kpis, latestOnly, show, showProblem,
   startPage, table } from "../../kit.js";
 
@@ -178,8 +178,8 @@ const loadAnomalies = latestOnly(async (current) => {
 });
 
 const loadMl = latestOnly(async (current) => {
-  const [health, , anomalies] = await Promise.all([
-    api("/health/ml"),
+  const [index, , anomalies] = await Promise.all([
+    api("/api/v1/search/index"),
     fill(byId("performance"), loadPerformance),
     loadAnomalies().catch((e) => { showProblem(byId("anomalies"), e); return null; }),
   ]);
@@ -192,10 +192,9 @@ const loadMl = latestOnly(async (current) => {
     { key: "predictions", label: "Predictions", raw: predictions ?? "", text: format.integer(predictions) },
     { key: "anomalous_days", label: "Anomalous days", raw: days ?? "", text: format.integer(days) },
     { key: "anomalies", label: "Anomalies (model, metric, day)", raw: anomalies?.anomalies.length ?? "", text: format.integer(anomalies?.anomalies.length) },
-    { key: "ml_status", label: "Similarity index", raw: health.status, text: `${health.status} · ${health.index_state}`,
-      className: health.status === "ok" ? "status-ok" : "status-bad" },
-    { key: "items_indexed", label: "Items indexed", raw: health.items_indexed, text: format.integer(health.items_indexed) },
-    { key: "embedder", label: "Embedding model", raw: health.model, text: `${health.model} (${format.integer(health.dimension)})` },
+    { key: "index_state", label: "Similarity index", raw: index.index_state, text: `${index.backend} · ${index.index_state}` },
+    { key: "items_indexed", label: "Items indexed", raw: index.items_indexed, text: format.integer(index.items_indexed) },
+    { key: "embedder", label: "Embedding model", raw: index.model, text: `${index.model} (${format.integer(index.dimension)})` },
   ]));
 });
 

@@ -73,23 +73,27 @@ async def pull_requests(session: AsyncSession, tenant_id: int) -> list[tuple[Any
 
 
 async def _counts_by_tenant(
-    session: AsyncSession, table: type[WorkItem] | type[PullRequest]
+    session: AsyncSession, table: type[WorkItem] | type[PullRequest], tenant_id: int | None
 ) -> dict[int, int]:
-    """How many rows of ``table`` each tenant has, counted as ``_with_repository`` reads them."""
-    rows = await session.execute(
+    """How many rows of ``table`` each tenant (or only ``tenant_id``) has, counted as
+    ``_with_repository`` reads them."""
+    query = (
         select(table.tenant_id, func.count())
         .join(Repository, Repository.id == table.repository_id)
         .where(Repository.tenant_id == table.tenant_id)
         .group_by(table.tenant_id)
     )
-    return {int(tenant_id): int(count) for tenant_id, count in rows.all()}
+    if tenant_id is not None:
+        query = query.where(table.tenant_id == tenant_id)
+    rows = await session.execute(query)
+    return {int(tenant): int(count) for tenant, count in rows.all()}
 
 
-async def work_item_counts(session: AsyncSession) -> dict[int, int]:
-    """Work items per tenant."""
-    return await _counts_by_tenant(session, WorkItem)
+async def work_item_counts(session: AsyncSession, tenant_id: int | None) -> dict[int, int]:
+    """Work items per tenant (every tenant, or only ``tenant_id``)."""
+    return await _counts_by_tenant(session, WorkItem, tenant_id)
 
 
-async def pull_request_counts(session: AsyncSession) -> dict[int, int]:
-    """Pull requests per tenant."""
-    return await _counts_by_tenant(session, PullRequest)
+async def pull_request_counts(session: AsyncSession, tenant_id: int | None) -> dict[int, int]:
+    """Pull requests per tenant (every tenant, or only ``tenant_id``)."""
+    return await _counts_by_tenant(session, PullRequest, tenant_id)

@@ -123,7 +123,12 @@ async def pull_request_texts(session: AsyncSession, tenant_id: int) -> list[Pull
     ]  # fmt: skip
 
 
-async def text_counts(session: AsyncSession) -> tuple[dict[int, int], dict[int, int]]:
-    """Per tenant, how many work items and how many pull requests ``work_item_texts`` and
-    ``pull_request_texts`` would read."""
-    return await rows.work_item_counts(session), await rows.pull_request_counts(session)
+async def text_counts(
+    session: AsyncSession, tenant_id: int | None = None
+) -> tuple[dict[int, int], dict[int, int]]:
+    """Per tenant (every tenant, or only ``tenant_id``), how many work items and how many pull
+    requests ``work_item_texts`` and ``pull_request_texts`` would read."""
+    return (
+        await rows.work_item_counts(session, tenant_id),
+        await rows.pull_request_counts(session, tenant_id),
+    )
