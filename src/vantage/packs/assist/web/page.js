@@ -1,5 +1,5 @@
 // Assist: a SQL console (validate, run, healing suggestions), similar items by kind, story point
-// estimates and ML monitoring (performance, drift, anomalies, the similarity index's health),
+// estimates and ML monitoring (performance, drift, anomalies, the tenant's similarity index),
 // from /api/v1/ai, /api/v1/search and /api/v1/ml.
 import { api, barChart, byId, el, emptyState, fill, format, kpis, latestOnly, show, showProblem,
   startPage, table } from "../../kit.js";
