@@ -91,6 +91,7 @@ BODY_RULES: dict[str, list[Rule]] = {
         (("body", "events", "*", "status"), "has fills; it cannot be rejected"),
         (("body", "events", "*", "qty"), "exceeds the"),
         # between fields of one event
+        (("body", "events", "*"), "a submitted order needs"),
         (("body", "events", "*", "size"), "a tick with a trade size needs its price in 'last'"),
         (("body", "events", "*", "ask"), "crossed quote: ask is below bid"),
     ],

@@ -42,6 +42,8 @@ async def test_bad_events_are_refused_one_by_one_and_good_ones_kept(
         fill("f3", "o1", 4, "70", "100.5"),  # more than the 60 left
         {"type": "heartbeat", "id": "h1", "ts": "2025-03-03T14:00:05Z", "component": "engine"},
         {"type": "teleport", "id": "x"},
+        tick("t3", 5, size=3),  # a trade without its price
+        {**order("o2-sub", "o2", 6), "strategy": None, "qty": None},  # no terms
     )
     assert outcome.accepted == 4
     assert outcome.duplicates == 0
@@ -52,7 +54,10 @@ async def test_bad_events_are_refused_one_by_one_and_good_ones_kept(
         (5, "f2", ("order_id",)),
         (6, "f3", ("qty",)),
         (8, "x", ("type",)),
+        (9, "t3", ("size",)),
+        (10, "o2-sub", ()),
     }
+    assert outcome.errors[-1].message == "a submitted order needs strategy, qty"
     assert [e.index for e in outcome.errors] == sorted(e.index for e in outcome.errors)
     assert await _count(database, Fill) == 1
     assert await _count(database, Order) == 1
