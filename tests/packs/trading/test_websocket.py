@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Callable
@@ -20,6 +21,7 @@ from vantage.config import Settings
 from vantage.core.auth.models import Role
 from vantage.core.auth.principal import Scope
 from vantage.packs.trading.pack import create_pack
+from vantage.packs.trading.runtime import TradingRuntime
 
 
 @asynccontextmanager
@@ -31,6 +33,9 @@ async def trading_server(
         make_settings(database_url=database_url), packs=[create_pack(trading_settings())]
     )
     async with serve(app) as server, httpx.AsyncClient(base_url=server.http_url) as api:
+        # Trades are published by the collectors' lease holder: wait until it is live.
+        runtime = app.state.core.runtimes.get("trading", TradingRuntime)
+        await asyncio.wait_for(runtime.leading.wait(), 15)
         admin = await create_user(app, Role.ADMIN)
         api.headers.update(headers_for(app, admin))
         yield server, api, access_token_for(app, admin)
@@ -74,7 +79,7 @@ async def test_trades_are_published_as_they_are_stored(
         ws = await open_socket(server.ws_url, as_user=token)
         await subscribe(ws, "trading.trades")
         now = datetime.now(UTC)
-        await api.post(
+        stored = await api.post(
             "/api/v1/trading/events",
             json={
                 "events": [
@@ -84,6 +89,7 @@ async def test_trades_are_published_as_they_are_stored(
                 ]
             },
         )
+        assert stored.status_code == 200 and stored.json()["accepted"] == 3, stored.text
         frame = await receive(ws, within=10)
         await ws.close()
     assert frame["op"] == "message" and frame["channel"] == "trading.trades"

@@ -157,9 +157,15 @@ class CollectorLeader:
     # -- feed ---------------------------------------------------------------------------------
 
     async def _on_batch(self, batch: AppliedBatch) -> None:
+        # Trades go out as their batch arrives, not when the gate applies it: a batch that the
+        # rebuild already counted, or one held behind a gap that a rebuild then covers, is
+        # never applied from the feed, yet its trades are still news to subscribers.
+        await publish_trades(self.publisher, batch)
+        self._apply(batch)
+
+    def _apply(self, batch: AppliedBatch) -> None:
         for ready in self.gate.admit(batch):
             self.engine.apply(ready)
-            await publish_trades(self.publisher, ready)
 
     async def _recover_stalled(self) -> None:
         for tenant_id in self.gate.stalled(self.gap_timeout):
@@ -170,7 +176,7 @@ class CollectorLeader:
             held = self.gate.pending.get(tenant_id, {})
             self.gate.gap_since.pop(tenant_id, None)
             for _, batch in sorted(held.items()):
-                await self._on_batch(batch)
+                self._apply(batch)  # its trades went out when it arrived
 
     # -- loops --------------------------------------------------------------------------------
 
