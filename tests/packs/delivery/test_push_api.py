@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.packs.delivery.support import Team
 from tests.support.auth import app_of
 from vantage.core.realtime import Hub
 from vantage.packs.delivery.channels import DORA_CHANNEL, EVENTS_CHANNEL
+from vantage.packs.delivery.service import portfolio as portfolio_service
 
 SHA = "a" * 40
 DEPLOYMENT = {
@@ -123,6 +126,27 @@ async def test_reads_revalidate_until_the_data_moves(team: Team) -> None:
     )
     assert moved.status_code == 200 and moved.headers["ETag"] != etag
     assert moved.json()["deployment_frequency"]["deployments"] == 1
+
+
+async def test_the_portfolio_is_computed_once_per_data_version_for_every_reader(
+    team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    computed: list[int] = []
+    compute = portfolio_service.portfolio
+
+    async def counted(*args: Any) -> Any:
+        computed.append(1)
+        return await compute(*args)
+
+    monkeypatch.setattr(portfolio_service, "portfolio", counted)
+    first = await team.get("/portfolio", **WINDOW)
+    second = await team.get("/portfolio", **WINDOW)  # another reader, holding no ETag
+    assert first.status_code == second.status_code == 200
+    assert second.content == first.content and second.headers["ETag"] == first.headers["ETag"]
+    assert len(computed) == 1
+    assert (await team.post("/deployments", {"deployments": [DEPLOYMENT]})).status_code == 200
+    moved = await team.get("/portfolio", **WINDOW)
+    assert moved.headers["ETag"] != first.headers["ETag"] and len(computed) == 2
 
 
 async def test_repositories_are_github_names_in_any_case(team: Team) -> None:

@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from starlette.responses import Response
 
 from vantage.core.auth.dependencies import ReadPrincipal
+from vantage.core.conditional import ConditionalReads
 from vantage.core.db import ReadSession
 from vantage.core.pagination import Cursors, Pagination
-from vantage.packs.delivery.api.dora import Conditional, Window
+from vantage.packs.delivery.api.dora import Window
+from vantage.packs.delivery.api.reads import begin_read
 from vantage.packs.delivery.schemas import ContributorsOut, PullsOut, RepositoriesOut
 from vantage.packs.delivery.service import analytics
 
@@ -38,31 +41,33 @@ ListQuery = Annotated[analytics.ListQuery, Depends(_list_query)]
     "/pulls",
     response_model=PullsOut,
     summary="Merged pull requests: stages, reviews",
-    dependencies=[Conditional],
 )
-async def get_pulls(session: ReadSession, principal: ReadPrincipal, query: ListQuery) -> PullsOut:
-    return await analytics.pulls(session, principal.tenant_id, query)
+async def get_pulls(
+    reads: ConditionalReads, session: ReadSession, principal: ReadPrincipal, query: ListQuery
+) -> Response:
+    read = await begin_read(reads, principal.tenant_id, query.window)
+    return await read.json(lambda: analytics.pulls(session, principal.tenant_id, query))
 
 
 @router.get(
     "/contributors",
     response_model=ContributorsOut,
     summary="Activity, and who reviews whom",
-    dependencies=[Conditional],
 )
 async def get_contributors(
-    session: ReadSession, principal: ReadPrincipal, query: ListQuery
-) -> ContributorsOut:
-    return await analytics.contributors(session, principal.tenant_id, query)
+    reads: ConditionalReads, session: ReadSession, principal: ReadPrincipal, query: ListQuery
+) -> Response:
+    read = await begin_read(reads, principal.tenant_id, query.window)
+    return await read.json(lambda: analytics.contributors(session, principal.tenant_id, query))
 
 
 @router.get(
     "/repositories",
     response_model=RepositoriesOut,
     summary="Commit patterns, release cadence and merge methods per repository",
-    dependencies=[Conditional],
 )
 async def get_repositories(
-    session: ReadSession, principal: ReadPrincipal, query: ListQuery
-) -> RepositoriesOut:
-    return await analytics.repository_stats(session, principal.tenant_id, query)
+    reads: ConditionalReads, session: ReadSession, principal: ReadPrincipal, query: ListQuery
+) -> Response:
+    read = await begin_read(reads, principal.tenant_id, query.window)
+    return await read.json(lambda: analytics.repository_stats(session, principal.tenant_id, query))

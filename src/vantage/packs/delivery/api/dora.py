@@ -4,19 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query
+from starlette.responses import Response
 
 from vantage.core.auth.dependencies import ReadPrincipal
-from vantage.core.cache import (
-    NotModified,
-    cache_control,
-    compute_etag,
-    etag_matches,
-    route_template,
-)
-from vantage.core.context import core_of
+from vantage.core.conditional import ConditionalReads
 from vantage.core.db import ReadSession
 from vantage.core.windows import MAX_DAYS, TimeWindow, WindowBound, resolve_window
+from vantage.packs.delivery.api.reads import begin_read
 from vantage.packs.delivery.runtime import DeliveryRuntimeDep
 from vantage.packs.delivery.schemas import DoraOut, TrendOut
 from vantage.packs.delivery.service import dora as dora_service
@@ -50,55 +45,34 @@ Window = Annotated[TimeWindow, Depends(_window)]
 Filter = Annotated[dora_service.DoraFilter, Depends(_filter)]
 
 
-async def _conditional(
-    request: Request,
-    response: Response,
-    session: ReadSession,
-    principal: ReadPrincipal,
-    window: Window,
-) -> None:
-    """304 when the client holds the current answer; else the ETag and Cache-Control headers.
-
-    The ETag covers the resolved window too: ``?days=7`` means another week tomorrow, with the
-    same data.
-    """
-    watermark = await dora_service.watermark(session, principal.tenant_id)
-    params = list(request.query_params.multi_items())
-    params.append(("~window", f"{window.start.isoformat()}/{window.end.isoformat()}"))
-    etag = compute_etag(route_template(request), params, principal.tenant_id, watermark)
-    control = cache_control(core_of(request).settings.cache_max_age_seconds)
-    if etag_matches(request.headers.get("if-none-match"), etag):
-        raise NotModified(etag, control)
-    response.headers["ETag"] = etag
-    response.headers["Cache-Control"] = control
-
-
-Conditional = Depends(_conditional)
-
-
 @router.get(
     "/dora",
     response_model=DoraOut,
     summary="DORA figures, bands and linkage coverage",
-    dependencies=[Conditional],
 )
 async def get_dora(
-    session: ReadSession, principal: ReadPrincipal, window: Window, scope: Filter
-) -> DoraOut:
-    return await dora_service.dora(session, principal.tenant_id, scope, window)
+    reads: ConditionalReads,
+    session: ReadSession,
+    principal: ReadPrincipal,
+    window: Window,
+    scope: Filter,
+) -> Response:
+    read = await begin_read(reads, principal.tenant_id, window)
+    return await read.json(lambda: dora_service.dora(session, principal.tenant_id, scope, window))
 
 
 @router.get(
     "/dora/trend",
     response_model=TrendOut,
     summary="DORA figures per ISO week",
-    dependencies=[Conditional],
 )
 async def get_dora_trend(
+    reads: ConditionalReads,
     session: ReadSession,
     principal: ReadPrincipal,
     window: Window,
     scope: Filter,
     granularity: Literal["week"] = "week",
-) -> TrendOut:
-    return await dora_service.trend(session, principal.tenant_id, scope, window)
+) -> Response:
+    read = await begin_read(reads, principal.tenant_id, window)
+    return await read.json(lambda: dora_service.trend(session, principal.tenant_id, scope, window))

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from starlette.responses import Response
 
 from vantage.core.auth.dependencies import AdminPrincipal, ReadPrincipal
+from vantage.core.conditional import ConditionalReads
 from vantage.core.db import ReadSession, WriteSession, utcnow
-from vantage.packs.delivery.api.dora import Conditional, Filter, Window
+from vantage.packs.delivery.api.dora import Filter, Window
+from vantage.packs.delivery.api.reads import begin_read
 from vantage.packs.delivery.schemas import (
     ExecutiveOut,
     ForecastIn,
@@ -39,24 +42,28 @@ async def put_ownership(
     "/portfolio",
     response_model=PortfolioOut,
     summary="DORA per team and project",
-    dependencies=[Conditional],
 )
 async def get_portfolio(
-    session: ReadSession, principal: ReadPrincipal, window: Window
-) -> PortfolioOut:
-    return await portfolio.portfolio(session, principal.tenant_id, window)
+    reads: ConditionalReads, session: ReadSession, principal: ReadPrincipal, window: Window
+) -> Response:
+    read = await begin_read(reads, principal.tenant_id, window)
+    return await read.json(lambda: portfolio.portfolio(session, principal.tenant_id, window))
 
 
 @router.get(
     "/executive",
     response_model=ExecutiveOut,
     summary="KPIs, trends and risks",
-    dependencies=[Conditional],
 )
 async def get_executive(
-    session: ReadSession, principal: ReadPrincipal, window: Window, scope: Filter
-) -> ExecutiveOut:
-    return await executive.executive(session, principal.tenant_id, scope, window)
+    reads: ConditionalReads,
+    session: ReadSession,
+    principal: ReadPrincipal,
+    window: Window,
+    scope: Filter,
+) -> Response:
+    read = await begin_read(reads, principal.tenant_id, window)
+    return await read.json(lambda: executive.executive(session, principal.tenant_id, scope, window))
 
 
 @router.post(

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vantage.core.watermarks import Watermark, read_watermark
+from vantage.core.watermarks import read_watermark
 from vantage.core.windows import TimeWindow
 from vantage.packs.delivery.repository import dora as reads
 from vantage.packs.delivery.repository import records
@@ -270,11 +270,6 @@ def _dora_out(
         ),
         coverage=covered,
     )
-
-
-async def watermark(session: AsyncSession, tenant_id: int) -> Watermark:
-    """The tenant's delivery data version: every answer changes only when it moves."""
-    return await read_watermark(session, tenant_id, PACK_NAME)
 
 
 def _positions(count: int, fraction: float) -> tuple[float, int, int]:
