@@ -114,6 +114,21 @@ async def test_snapshots_flow_at_ten_a_second_and_trades_are_published(
     assert [t["id"] for batch in trades for t in batch["trades"]] == ["f1"]
 
 
+def _lose_the_next_batch(runtime: TradingRuntime) -> None:
+    """The next batch committed never reaches the feed (lost between commit and feed)."""
+    forward = runtime.pipeline.sink
+    lost: list[AppliedBatch] = []
+
+    async def lossy(batch: AppliedBatch) -> None:
+        if not lost:
+            lost.append(batch)
+            return
+        assert forward is not None
+        await forward(batch)
+
+    runtime.pipeline.sink = lossy
+
+
 async def test_a_lost_feed_message_is_recovered_from_the_database(
     database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -121,17 +136,7 @@ async def test_a_lost_feed_message_is_recovered_from_the_database(
     publisher = LocalPublisher()
     async with running(database, publisher) as runtime:
         pipeline = runtime.pipeline
-        forward = pipeline.sink
-        dropped: list[AppliedBatch] = []
-
-        async def lossy(batch: AppliedBatch) -> None:
-            if not dropped:
-                dropped.append(batch)  # lost between commit and feed
-                return
-            assert forward is not None
-            await forward(batch)
-
-        pipeline.sink = lossy
+        _lose_the_next_batch(runtime)
         await pipeline.ingest(
             1, pipeline.parse_body(body(tick("t1", 0, last=100, size=3, base=NOW())))
         )
@@ -153,18 +158,7 @@ async def test_trades_held_behind_a_gap_are_published_once_though_a_rebuild_appl
     monkeypatch.setattr(runtime_module, "GAP_TIMEOUT_SECONDS", 0.1)
     publisher = LocalPublisher()
     async with running(database, publisher) as runtime:
-        pipeline = runtime.pipeline
-        forward = pipeline.sink
-        lost: list[AppliedBatch] = []
-
-        async def lossy(batch: AppliedBatch) -> None:
-            if not lost:
-                lost.append(batch)  # the order's batch never reaches the feed
-                return
-            assert forward is not None
-            await forward(batch)
-
-        pipeline.sink = lossy
+        _lose_the_next_batch(runtime)  # the order's batch
         await _send(runtime, order("s1", "o1", -2, qty="5", base=NOW()))
         await _send(runtime, fill("f1", "o1", -1, "5", "100.5", base=NOW()))
         # The fill's batch waits behind the gap; the rebuild reads it from the database.

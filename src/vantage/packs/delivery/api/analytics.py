@@ -7,12 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from starlette.responses import Response
 
-from vantage.core.auth.dependencies import ReadPrincipal
-from vantage.core.conditional import ConditionalReads
 from vantage.core.db import ReadSession
 from vantage.core.pagination import Cursors, Pagination
-from vantage.packs.delivery.api.dora import Window
-from vantage.packs.delivery.api.reads import begin_read
+from vantage.packs.delivery.api.reads import Read, Window
 from vantage.packs.delivery.schemas import ContributorsOut, PullsOut, RepositoriesOut
 from vantage.packs.delivery.service import analytics
 
@@ -42,11 +39,8 @@ ListQuery = Annotated[analytics.ListQuery, Depends(_list_query)]
     response_model=PullsOut,
     summary="Merged pull requests: stages, reviews",
 )
-async def get_pulls(
-    reads: ConditionalReads, session: ReadSession, principal: ReadPrincipal, query: ListQuery
-) -> Response:
-    read = await begin_read(reads, principal.tenant_id, query.window)
-    return await read.json(lambda: analytics.pulls(session, principal.tenant_id, query))
+async def get_pulls(read: Read, session: ReadSession, query: ListQuery) -> Response:
+    return await read.json(lambda: analytics.pulls(session, read.tenant_id, query))
 
 
 @router.get(
@@ -54,11 +48,8 @@ async def get_pulls(
     response_model=ContributorsOut,
     summary="Activity, and who reviews whom",
 )
-async def get_contributors(
-    reads: ConditionalReads, session: ReadSession, principal: ReadPrincipal, query: ListQuery
-) -> Response:
-    read = await begin_read(reads, principal.tenant_id, query.window)
-    return await read.json(lambda: analytics.contributors(session, principal.tenant_id, query))
+async def get_contributors(read: Read, session: ReadSession, query: ListQuery) -> Response:
+    return await read.json(lambda: analytics.contributors(session, read.tenant_id, query))
 
 
 @router.get(
@@ -66,8 +57,5 @@ async def get_contributors(
     response_model=RepositoriesOut,
     summary="Commit patterns, release cadence and merge methods per repository",
 )
-async def get_repositories(
-    reads: ConditionalReads, session: ReadSession, principal: ReadPrincipal, query: ListQuery
-) -> Response:
-    read = await begin_read(reads, principal.tenant_id, query.window)
-    return await read.json(lambda: analytics.repository_stats(session, principal.tenant_id, query))
+async def get_repositories(read: Read, session: ReadSession, query: ListQuery) -> Response:
+    return await read.json(lambda: analytics.repository_stats(session, read.tenant_id, query))

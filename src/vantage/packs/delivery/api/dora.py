@@ -7,30 +7,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 from starlette.responses import Response
 
-from vantage.core.auth.dependencies import ReadPrincipal
-from vantage.core.conditional import ConditionalReads
 from vantage.core.db import ReadSession
-from vantage.core.windows import MAX_DAYS, TimeWindow, WindowBound, resolve_window
-from vantage.packs.delivery.api.reads import begin_read
-from vantage.packs.delivery.runtime import DeliveryRuntimeDep
+from vantage.packs.delivery.api.reads import Read
 from vantage.packs.delivery.schemas import DoraOut, TrendOut
 from vantage.packs.delivery.service import dora as dora_service
 
 router = APIRouter(prefix="/api/v1/delivery", tags=["delivery"])
 Name = Annotated[str | None, Query(min_length=1, max_length=200)]
-
-
-async def _window(
-    runtime: DeliveryRuntimeDep,
-    start: Annotated[
-        WindowBound | None, Query(alias="from", max_length=40, description="Start")
-    ] = None,
-    end: Annotated[
-        WindowBound | None, Query(alias="to", max_length=40, description="End (excl.)")
-    ] = None,
-    days: Annotated[int | None, Query(ge=1, le=MAX_DAYS, description="The last N days")] = None,
-) -> TimeWindow:
-    return resolve_window(start, end, days, default_days=runtime.settings.dora_days)
 
 
 async def _filter(
@@ -41,7 +24,6 @@ async def _filter(
     )
 
 
-Window = Annotated[TimeWindow, Depends(_window)]
 Filter = Annotated[dora_service.DoraFilter, Depends(_filter)]
 
 
@@ -50,15 +32,8 @@ Filter = Annotated[dora_service.DoraFilter, Depends(_filter)]
     response_model=DoraOut,
     summary="DORA figures, bands and linkage coverage",
 )
-async def get_dora(
-    reads: ConditionalReads,
-    session: ReadSession,
-    principal: ReadPrincipal,
-    window: Window,
-    scope: Filter,
-) -> Response:
-    read = await begin_read(reads, principal.tenant_id, window)
-    return await read.json(lambda: dora_service.dora(session, principal.tenant_id, scope, window))
+async def get_dora(read: Read, session: ReadSession, scope: Filter) -> Response:
+    return await read.json(lambda: dora_service.dora(session, read.tenant_id, scope, read.window))
 
 
 @router.get(
@@ -67,12 +42,6 @@ async def get_dora(
     summary="DORA figures per ISO week",
 )
 async def get_dora_trend(
-    reads: ConditionalReads,
-    session: ReadSession,
-    principal: ReadPrincipal,
-    window: Window,
-    scope: Filter,
-    granularity: Literal["week"] = "week",
+    read: Read, session: ReadSession, scope: Filter, granularity: Literal["week"] = "week"
 ) -> Response:
-    read = await begin_read(reads, principal.tenant_id, window)
-    return await read.json(lambda: dora_service.trend(session, principal.tenant_id, scope, window))
+    return await read.json(lambda: dora_service.trend(session, read.tenant_id, scope, read.window))

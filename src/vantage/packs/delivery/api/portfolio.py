@@ -6,10 +6,9 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from vantage.core.auth.dependencies import AdminPrincipal, ReadPrincipal
-from vantage.core.conditional import ConditionalReads
 from vantage.core.db import ReadSession, WriteSession, utcnow
-from vantage.packs.delivery.api.dora import Filter, Window
-from vantage.packs.delivery.api.reads import begin_read
+from vantage.packs.delivery.api.dora import Filter
+from vantage.packs.delivery.api.reads import Read
 from vantage.packs.delivery.schemas import (
     ExecutiveOut,
     ForecastIn,
@@ -43,11 +42,8 @@ async def put_ownership(
     response_model=PortfolioOut,
     summary="DORA per team and project",
 )
-async def get_portfolio(
-    reads: ConditionalReads, session: ReadSession, principal: ReadPrincipal, window: Window
-) -> Response:
-    read = await begin_read(reads, principal.tenant_id, window)
-    return await read.json(lambda: portfolio.portfolio(session, principal.tenant_id, window))
+async def get_portfolio(read: Read, session: ReadSession) -> Response:
+    return await read.json(lambda: portfolio.portfolio(session, read.tenant_id, read.window))
 
 
 @router.get(
@@ -55,15 +51,8 @@ async def get_portfolio(
     response_model=ExecutiveOut,
     summary="KPIs, trends and risks",
 )
-async def get_executive(
-    reads: ConditionalReads,
-    session: ReadSession,
-    principal: ReadPrincipal,
-    window: Window,
-    scope: Filter,
-) -> Response:
-    read = await begin_read(reads, principal.tenant_id, window)
-    return await read.json(lambda: executive.executive(session, principal.tenant_id, scope, window))
+async def get_executive(read: Read, session: ReadSession, scope: Filter) -> Response:
+    return await read.json(lambda: executive.executive(session, read.tenant_id, scope, read.window))
 
 
 @router.post(

@@ -1,17 +1,61 @@
-"""How a delivery read begins: the core's conditional read (ETag, 304, cached body)."""
+"""How a delivery read begins: the window it answers for, then the core's conditional read
+(ETag, 304, cached body)."""
 
 from __future__ import annotations
 
-from vantage.core.conditional import ConditionalReader, FreshRead
-from vantage.core.windows import TimeWindow
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Query
+from pydantic import BaseModel
+from starlette.responses import Response
+
+from vantage.core.auth.dependencies import ReadPrincipal
+from vantage.core.conditional import ConditionalReads, FreshRead
+from vantage.core.windows import MAX_DAYS, TimeWindow, WindowBound, resolve_window
+from vantage.packs.delivery.runtime import DeliveryRuntimeDep
 from vantage.packs.delivery.service.ingest import PACK_NAME
 
 
-async def begin_read(reads: ConditionalReader, tenant_id: int, window: TimeWindow) -> FreshRead:
-    """Answer 304 when the client holds the current answer; otherwise the read.
+async def _window(
+    runtime: DeliveryRuntimeDep,
+    start: Annotated[
+        WindowBound | None, Query(alias="from", max_length=40, description="Start")
+    ] = None,
+    end: Annotated[
+        WindowBound | None, Query(alias="to", max_length=40, description="End (excl.)")
+    ] = None,
+    days: Annotated[int | None, Query(ge=1, le=MAX_DAYS, description="The last N days")] = None,
+) -> TimeWindow:
+    return resolve_window(start, end, days, default_days=runtime.settings.dora_days)
 
-    The resolved window is part of the ETag: ``?days=7`` means another week tomorrow, with the
-    same data.
-    """
+
+Window = Annotated[TimeWindow, Depends(_window)]
+
+
+@dataclass(frozen=True)
+class DeliveryRead:
+    """A read the client does not hold yet: the tenant and window it answers for."""
+
+    fresh: FreshRead
+    tenant_id: int
+    window: TimeWindow
+
+    async def json(self, compute: Callable[[], Awaitable[BaseModel]]) -> Response:
+        """The answer from the response cache, computed on a miss."""
+        return await self.fresh.json(compute)
+
+
+async def _begin_read(
+    reads: ConditionalReads, principal: ReadPrincipal, window: Window
+) -> DeliveryRead:
+    # The resolved window is part of the ETag: ``?days=7`` means another week tomorrow, with
+    # the same data.
     span = f"{window.start.isoformat()}/{window.end.isoformat()}"
-    return await reads.begin(tenant_id, PACK_NAME, varies_on={"window": span})
+    fresh = await reads.begin(principal.tenant_id, PACK_NAME, varies_on={"window": span})
+    return DeliveryRead(fresh, principal.tenant_id, window)
+
+
+# 304 (raised) when the client holds the current answer; otherwise the read.
+Read = Annotated[DeliveryRead, Depends(_begin_read)]
