@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
-from tests.packs.delivery.support import Team
+from tests.packs.delivery.support import API, Team
 from tests.support.auth import app_of
+from tests.support.statements import StatementCounter
 from vantage.core.realtime import Hub
 from vantage.packs.delivery.channels import DORA_CHANNEL, EVENTS_CHANNEL
 from vantage.packs.delivery.service import portfolio as portfolio_service
@@ -126,6 +127,28 @@ async def test_reads_revalidate_until_the_data_moves(team: Team) -> None:
     )
     assert moved.status_code == 200 and moved.headers["ETag"] != etag
     assert moved.json()["deployment_frequency"]["deployments"] == 1
+
+
+async def test_a_repeated_revalidation_is_answered_before_routing_until_data_arrives(
+    team: Team,
+) -> None:
+    assert (await team.post("/deployments", {"deployments": [DEPLOYMENT]})).status_code == 200
+    etag = (await team.get("/portfolio", **WINDOW)).headers["ETag"]
+    conditional = {**team.reader, "If-None-Match": etag}
+    app = app_of(team.client)
+    with StatementCounter(app) as counter:
+        answers = [
+            await team.client.get(API + "/portfolio", params=WINDOW, headers=conditional)
+            for _ in range(5)
+        ]
+    assert {answer.status_code for answer in answers} == {304}
+    assert counter.count == 0  # no aggregation ran
+    registry = app.state.metrics_registry
+    assert registry.get_sample_value("vantage_early_answers_total", {"kind": "revalidation"}) == 5
+    later = {**DEPLOYMENT, "id": "ci-2", "at": "2025-03-04T10:00:00Z"}
+    assert (await team.post("/deployments", {"deployments": [later]})).status_code == 200
+    moved = await team.client.get(API + "/portfolio", params=WINDOW, headers=conditional)
+    assert moved.status_code == 200 and moved.headers["ETag"] != etag
 
 
 async def test_the_portfolio_is_computed_once_per_data_version_for_every_reader(

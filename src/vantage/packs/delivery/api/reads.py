@@ -12,10 +12,17 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from vantage.core.auth.dependencies import ReadPrincipal
-from vantage.core.conditional import ConditionalReads, FreshRead
+from vantage.core.auth.principal import Scope
+from vantage.core.conditional import ConditionalReads, FreshRead, RememberAs
 from vantage.core.windows import MAX_DAYS, TimeWindow, WindowBound, resolve_window
 from vantage.packs.delivery.runtime import DeliveryRuntimeDep
 from vantage.packs.delivery.service.ingest import PACK_NAME
+
+READ_RATE_LIMIT_GROUP = "delivery.read"
+# A delivery answer depends on nothing but the tenant, the URL, the watermark and the window
+# (which moves at UTC midnight, when the early answers drop their validators), so the next
+# revalidation of the URL may be answered before routing.
+REMEMBER = RememberAs(scope=Scope.READ, rate_limit_group=READ_RATE_LIMIT_GROUP)
 
 
 async def _window(
@@ -53,7 +60,9 @@ async def _begin_read(
     # The resolved window is part of the ETag: ``?days=7`` means another week tomorrow, with
     # the same data.
     span = f"{window.start.isoformat()}/{window.end.isoformat()}"
-    fresh = await reads.begin(principal.tenant_id, PACK_NAME, varies_on={"window": span})
+    fresh = await reads.begin(
+        principal.tenant_id, PACK_NAME, varies_on={"window": span}, remember=REMEMBER
+    )
     return DeliveryRead(fresh, principal.tenant_id, window)
 
 
