@@ -64,6 +64,11 @@ class TimeWindow:
     def days(self) -> float:
         return (self.end - self.start).total_seconds() / 86400
 
+    @property
+    def span(self) -> str:
+        """``start/end`` in ISO 8601: what an ETag or cache key names the window by."""
+        return f"{self.start.isoformat()}/{self.end.isoformat()}"
+
     def out(self) -> WindowOut:
         return WindowOut(from_=self.start, to=self.end)
 

@@ -26,7 +26,7 @@ async def read_depends_on(
     (``off`` while the delivery pack does not run) an answer is computed from."""
     depends: dict[str, object] = {}
     if window is not None:
-        depends["window"] = f"{window.start.isoformat()}/{window.end.isoformat()}"
+        depends["window"] = window.span
     if delivery_running is not None:
         depends["delivery"] = (
             (await read_watermark(session, tenant_id, DELIVERY_PACK)).token

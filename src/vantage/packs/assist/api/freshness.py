@@ -32,7 +32,7 @@ async def answer_if_current(
     params = list(request.query_params.multi_items())
     params += [(f"~path:{name}", str(value)) for name, value in request.path_params.items()]
     if window is not None:
-        params.append(("~window", f"{window.start.isoformat()}/{window.end.isoformat()}"))
+        params.append(("~window", window.span))
     version = await data_version(session, tenant_id)
     etag = compute_etag(route_template(request), params, tenant_id, version)
     control = cache_control(core_of(request).settings.cache_max_age_seconds)

@@ -21,7 +21,7 @@ def _varies_on(window: TimeWindow | None) -> dict[str, object] | None:
     # ``?days=7`` means another week tomorrow, with the same watermark.
     if window is None:
         return None
-    return {"window": f"{window.start.isoformat()}/{window.end.isoformat()}"}
+    return {"window": window.span}
 
 
 async def begin_read(

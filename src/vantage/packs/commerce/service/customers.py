@@ -43,7 +43,7 @@ def _customer_out(row: CustomerRow | CustomerDetailRow) -> CustomerOut:
 
 
 def _cursor_scope(key: SortKey, window: TimeWindow | None) -> str:
-    active = f"{window.start.isoformat()}/{window.end.isoformat()}" if window else "all"
+    active = window.span if window else "all"
     return f"commerce.customers:{key}:{active}"
 
 

@@ -59,9 +59,8 @@ async def _begin_read(
 ) -> DeliveryRead:
     # The resolved window is part of the ETag: ``?days=7`` means another week tomorrow, with
     # the same data.
-    span = f"{window.start.isoformat()}/{window.end.isoformat()}"
     fresh = await reads.begin(
-        principal.tenant_id, PACK_NAME, varies_on={"window": span}, remember=REMEMBER
+        principal.tenant_id, PACK_NAME, varies_on={"window": window.span}, remember=REMEMBER
     )
     return DeliveryRead(fresh, principal.tenant_id, window)
 
