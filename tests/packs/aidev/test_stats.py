@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import random
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pytest
@@ -21,22 +22,38 @@ def _series(rng: random.Random, n: int) -> list[float]:
     return [rng.gauss(100, 15) for _ in range(n)]
 
 
+def _scipy(x: np.ndarray, y: np.ndarray, method: str) -> tuple[float, float]:
+    result = stats.pearsonr(x, y) if method == "pearson" else stats.spearmanr(x, y)
+    return float(result.statistic), float(result.pvalue)
+
+
+def _known_pairs(usage: list[float], outcome: list[float], lag: int) -> tuple[Any, Any]:
+    x, y = np.array(usage[: len(outcome) - lag]), np.array(outcome[lag:])
+    known = ~(np.isnan(x) | np.isnan(y))
+    return x[known], y[known]
+
+
 def test_correlations_equal_scipy_at_every_lag() -> None:
     rng = random.Random(7)
-    usage = _series(rng, 60)
-    outcome = [math.nan if i % 9 == 0 else rng.gauss(0.3, 0.05) for i in range(60)]
-    tests = correlation.lagged_correlations({"u": usage}, {"o": outcome}, max_lag=5)
-    assert len(tests) == 12
+    # Series of different gaps (so the pairs of one call differ in length), one of them with
+    # many ties (Spearman averages their ranks), and a usage that the outcome follows exactly.
+    usage = {
+        "u": _series(rng, 60),
+        "tied": [float(rng.randrange(4)) for _ in range(60)],
+        "exact": [float(i % 7) for i in range(60)],
+    }
+    outcomes = {
+        "o": [math.nan if i % 9 == 0 else rng.gauss(0.3, 0.05) for i in range(60)],
+        "sparse": [rng.gauss(5, 1) if i % 4 == 0 else math.nan for i in range(60)],
+        "copy": [float(i % 7) if i % 5 else math.nan for i in range(60)],
+    }
+    tests = correlation.lagged_correlations(usage, outcomes, max_lag=5)
+    assert len(tests) == 3 * 3 * 6 * 2
+    assert any(t.r == pytest.approx(1.0) and t.p == 0.0 for t in tests)
     for test in tests:
-        x, y = np.array(usage[: 60 - test.lag]), np.array(outcome[test.lag :])
-        known = ~np.isnan(y)
-        if test.method == "pearson":
-            pearson = stats.pearsonr(x[known], y[known])
-            expected = (float(pearson.statistic), float(pearson.pvalue))
-        else:
-            spearman = stats.spearmanr(x[known], y[known])
-            expected = (float(spearman.statistic), float(spearman.pvalue))
-        assert test.n == int(known.sum())
+        x, y = _known_pairs(usage[test.usage], outcomes[test.outcome], test.lag)
+        expected = _scipy(x, y, test.method)
+        assert test.n == len(x)
         assert test.r == pytest.approx(expected[0], abs=1e-9)
         assert test.p == pytest.approx(expected[1], abs=1e-9)
 
