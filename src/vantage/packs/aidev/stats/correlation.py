@@ -43,7 +43,7 @@ class LagTest:
 
 
 def lagged_pairs(
-    usage: Sequence[float], outcome: Sequence[float], lag: int
+    usage: Sequence[float] | np.ndarray, outcome: Sequence[float] | np.ndarray, lag: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """(usage[t], outcome[t + lag]) for every t where both are known."""
     x = np.asarray(usage, dtype=float)
@@ -56,8 +56,9 @@ def lagged_pairs(
     return x[known], y[known]
 
 
-def _testable(x: np.ndarray, y: np.ndarray) -> bool:
-    return len(x) >= MIN_PAIRS and float(np.ptp(x)) > 0 and float(np.ptp(y)) > 0
+def _varies(values: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """Rows whose known values are not all equal (the padding is +inf)."""
+    return np.asarray(np.where(known, values, -np.inf).max(axis=1) > values.min(axis=1))
 
 
 def benjamini_hochberg(p_values: Sequence[float]) -> list[float]:
@@ -116,9 +117,13 @@ def _tests_of_pairs(
     methods: Sequence[Method],
 ) -> list[LagTest]:  # fmt: skip
     """Every method on every pair at once: a few whole-array operations instead of a scipy
-    call per test, whose fixed cost is most of a test's time on series this short."""
+    call per test, whose fixed cost is most of a test's time on series this short. Pairs with
+    a constant side have no r and are left out."""
     x, y = _padded([pair[0] for pair in pairs]), _padded([pair[1] for pair in pairs])
     known = np.isfinite(x)
+    varying = _varies(x, known) & _varies(y, known)
+    x, y, known = x[varying], y[varying], known[varying]
+    keys = [key for key, kept in zip(keys, varying.tolist(), strict=True) if kept]
     n = known.sum(axis=1)
     results: dict[Method, tuple[np.ndarray, np.ndarray]] = {}
     if "pearson" in methods:
@@ -143,13 +148,15 @@ def lagged_correlations(
     methods: Sequence[Method] = ("pearson", "spearman"),
 ) -> list[LagTest]:
     """Every (usage, outcome, lag 0..max_lag, method) test that can be run, with BH q-values."""
+    outcome_arrays = {name: np.asarray(series, dtype=float) for name, series in outcomes.items()}
     keys: list[tuple[str, str, int]] = []
     pairs: list[tuple[np.ndarray, np.ndarray]] = []
     for usage_name, usage_series in usage.items():
-        for outcome_name, outcome_series in outcomes.items():
+        usage_array = np.asarray(usage_series, dtype=float)
+        for outcome_name, outcome_array in outcome_arrays.items():
             for lag in range(max_lag + 1):
-                x, y = lagged_pairs(usage_series, outcome_series, lag)
-                if _testable(x, y):
+                x, y = lagged_pairs(usage_array, outcome_array, lag)
+                if len(x) >= MIN_PAIRS:
                     keys.append((usage_name, outcome_name, lag))
                     pairs.append((x, y))
     tests = _tests_of_pairs(keys, pairs, methods) if pairs else []
