@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
+import subprocess
 import sys
 from typing import Any
 
@@ -209,6 +211,61 @@ def test_asking_for_the_sentence_model_without_it_fails_loudly(
     with pytest.raises(RuntimeError, match="ml extra"):
         load_embedder("sentence")
     assert load_embedder("auto").name == "lexical-hash"
+
+
+# A fresh interpreter (qdrant-client not yet imported) notes whether the thread that runs the
+# event loop is the one that imports it (True) while the first index of the local backend is
+# made.
+FIRST_INDEX = """
+import asyncio, importlib.util, json, sys, threading
+importers = []
+
+class Watch:
+    def find_spec(self, name, path=None, target=None):
+        if name != "qdrant_client":
+            return None
+        sys.meta_path.remove(self)
+        try:
+            spec = importlib.util.find_spec(name)
+        finally:
+            sys.meta_path.insert(0, self)
+        run = spec.loader.exec_module
+
+        def exec_module(module):
+            importers.append(threading.current_thread() is threading.main_thread())
+            run(module)
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+sys.meta_path.insert(0, Watch())
+from vantage.packs.assist.search.backends import open_backend
+from vantage.packs.assist.search.embedders import LexicalEmbedder
+from vantage.packs.assist.search.memory import MemoryIndexes
+from vantage.packs.assist.settings import AssistSettings
+
+async def main():
+    embedder = LexicalEmbedder()
+    backend = await open_backend(AssistSettings(vector_backend="qdrant"), embedder, None)
+    indexes = MemoryIndexes(embedder, backend.name, backend.index, backend.ready)
+    vector = embedder.embed(["revenue by month"])[0]
+    hits = await indexes.search_vector(1, vector, 3)
+    await backend.close()
+    print(json.dumps({"backend": backend.name, "importers": importers, "hits": len(hits)}))
+
+asyncio.run(main())
+"""
+
+
+def test_the_local_backend_is_imported_off_the_event_loop() -> None:
+    # Importing qdrant-client takes seconds; on the event loop it would stall every request
+    # and stream of the worker the first time a tenant searched.
+    done = subprocess.run(
+        [sys.executable, "-c", FIRST_INDEX], capture_output=True, text=True, timeout=120,
+        check=True,
+    )  # fmt: skip
+    found = json.loads(done.stdout.splitlines()[-1])
+    assert found == {"backend": "qdrant-local", "importers": [False], "hits": 0}
 
 
 TASKS = ("Fix a crash in", "Add pagination to", "Refactor", "Migrate", "Speed up", "Localize")

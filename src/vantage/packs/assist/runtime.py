@@ -70,7 +70,7 @@ def lifespan_for(
             validator=validator,
             healer=Healer(validator, catalog, chosen.healing_default_limit),
             embedder=embedder,
-            memory=MemoryIndexes(embedder, backend.name, backend.index),
+            memory=MemoryIndexes(embedder, backend.name, backend.index, backend.ready),
             delivery_running=lambda: core.runtimes.find(DELIVERY_PACK, object) is not None,
         )
         context.core.runtimes.set(PACK_NAME, runtime)

@@ -12,6 +12,7 @@ from vantage.packs.assist.search.index import (
     PGVECTOR,
     QDRANT_SERVER,
     VectorIndex,
+    load_index_backend,
     make_index,
     resolve_backend,
 )
@@ -20,15 +21,17 @@ from vantage.packs.assist.search.pgvector import PgVectorTables, pgvector_instal
 from vantage.packs.assist.settings import AssistSettings
 
 
+async def _nothing() -> None:
+    return None
+
+
 @dataclass(frozen=True)
 class Backend:
     name: str
     index: IndexFactory
     close: Callable[[], Awaitable[None]]
-
-
-async def _nothing() -> None:
-    return None
+    # Awaited before the first index is made: the in-process backend's import runs meanwhile.
+    ready: Callable[[], Awaitable[None]] = _nothing
 
 
 async def open_backend(settings: AssistSettings, embedder: Embedder, database: Database) -> Backend:
@@ -46,7 +49,16 @@ async def open_backend(settings: AssistSettings, embedder: Embedder, database: D
     def local(_tenant_id: int, _kind: Kind) -> VectorIndex:
         return make_index(embedder.dimension, name)
 
-    return Backend(name, local, _nothing)
+    # Loaded in a worker thread while the server starts and serves; neither waits for it.
+    loading = asyncio.ensure_future(asyncio.to_thread(load_index_backend, name))
+
+    async def ready() -> None:
+        await asyncio.shield(loading)
+
+    async def close() -> None:
+        await asyncio.gather(loading, return_exceptions=True)
+
+    return Backend(name, local, close, ready)
 
 
 def _qdrant_server(settings: AssistSettings, embedder: Embedder) -> Backend:

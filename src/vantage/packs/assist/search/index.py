@@ -207,6 +207,15 @@ def resolve_backend(kind: str, server_url: str | None = None, pgvector: bool = F
     return QDRANT_SERVER if server_url else QDRANT_LOCAL
 
 
+def load_index_backend(backend: str) -> None:
+    """Import what ``make_index`` needs for ``backend``. Importing qdrant-client takes seconds:
+    called in a worker thread, so that the event loop never waits for it."""
+    if backend == QDRANT_LOCAL:
+        import qdrant_client  # noqa: F401
+
+        from vantage.packs.assist.search import qdrant  # noqa: F401
+
+
 def make_index(dimension: int, backend: str) -> VectorIndex:
     """An empty in-process index of a backend named by ``resolve_backend`` (a server's
     indexes come from its ``QdrantCollections``)."""

@@ -63,11 +63,24 @@ class _KindIndex:
 class MemoryIndexes:
     """The per-tenant, per-kind indexes of one process."""
 
-    def __init__(self, embedder: Embedder, backend: str, make_index: IndexFactory) -> None:
+    def __init__(
+        self,
+        embedder: Embedder,
+        backend: str,
+        make_index: IndexFactory,
+        ready: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
         self.embedder = embedder
         self.backend = backend
         self._make_index = make_index
+        self._ready = ready
         self._indexes: dict[tuple[int, Kind], _KindIndex] = {}
+
+    async def _index_of(self, tenant_id: int, kind: Kind) -> _KindIndex:
+        """``_of``, once the backend can make indexes (its import may still be running)."""
+        if self._ready is not None:
+            await self._ready()
+        return self._of(tenant_id, kind)
 
     def _of(self, tenant_id: int, kind: Kind = "learning_memory") -> _KindIndex:
         if (tenant_id, kind) not in self._indexes:
@@ -79,7 +92,7 @@ class MemoryIndexes:
 
     async def refresh(self, tenant_id: int, read_after: ReadAfter) -> None:
         """Add the tenant's learning entries stored since the index last looked."""
-        tenant = self._of(tenant_id)
+        tenant = await self._index_of(tenant_id, "learning_memory")
         async with tenant.lock:
             while True:
                 rows = await read_after(tenant.last_id, REFRESH_BATCH)
@@ -98,7 +111,7 @@ class MemoryIndexes:
     ) -> None:
         """Bring the kind's index up to ``version`` (read before ``read_all``, so a change
         made in between is seen at the next sync) when it holds an older one."""
-        held = self._of(tenant_id, kind)
+        held = await self._index_of(tenant_id, kind)
         async with held.lock:
             if held.version == version:
                 return
@@ -151,7 +164,7 @@ class MemoryIndexes:
         self, tenant_id: int, vector: Vectors, k: int, kind: Kind = "learning_memory"
     ) -> list[Hit]:
         """The tenant's ``k`` items of a kind nearest to an already embedded ``vector``."""
-        index = self._of(tenant_id, kind).index
+        index = (await self._index_of(tenant_id, kind)).index
         hits: list[Hit] = await _call(index.search, index, vector, k)
         return hits
 
