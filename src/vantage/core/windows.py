@@ -117,20 +117,38 @@ def resolve_window(
     return TimeWindow(begin, stop)
 
 
+@dataclass(frozen=True)
+class WindowQuery:
+    """The ``from``/``to``/``days`` query parameters, before a default span applies."""
+
+    start: str | None
+    end: str | None
+    days: int | None
+
+    def resolve(self, default_days: int) -> TimeWindow:
+        """The window asked for; the last ``default_days`` days when none is."""
+        return resolve_window(self.start, self.end, self.days, default_days=default_days)
+
+
+async def window_query(
+    start: Annotated[
+        WindowBound | None,
+        Query(alias="from", max_length=MAX_BOUND_LENGTH, description="Start (inclusive)"),
+    ] = None,
+    end: Annotated[
+        WindowBound | None,
+        Query(alias="to", max_length=MAX_BOUND_LENGTH, description="End (exclusive)"),
+    ] = None,
+    days: Annotated[int | None, Query(ge=1, le=MAX_DAYS, description="The last N days")] = None,
+) -> WindowQuery:
+    """A dependency reading the window's parameters, for a default known only per request."""
+    return WindowQuery(start, end, days)
+
+
 def window_param(default_days: int = 30) -> Any:
     """A dependency reading ``from``/``to``/``days`` with a per-endpoint default span."""
 
-    async def dependency(
-        start: Annotated[
-            WindowBound | None,
-            Query(alias="from", max_length=MAX_BOUND_LENGTH, description="Start (inclusive)"),
-        ] = None,
-        end: Annotated[
-            WindowBound | None,
-            Query(alias="to", max_length=MAX_BOUND_LENGTH, description="End (exclusive)"),
-        ] = None,
-        days: Annotated[int | None, Query(ge=1, le=MAX_DAYS, description="The last N days")] = None,
-    ) -> TimeWindow:
-        return resolve_window(start, end, days, default_days=default_days)
+    async def dependency(query: Annotated[WindowQuery, Depends(window_query)]) -> TimeWindow:
+        return query.resolve(default_days)
 
     return Depends(dependency)

@@ -7,14 +7,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import Depends
 from pydantic import BaseModel
 from starlette.responses import Response
 
 from vantage.core.auth.dependencies import ReadPrincipal
 from vantage.core.auth.principal import Scope
 from vantage.core.conditional import ConditionalReads, FreshRead, RememberAs
-from vantage.core.windows import MAX_DAYS, TimeWindow, WindowBound, resolve_window
+from vantage.core.windows import TimeWindow, WindowQuery, window_query
 from vantage.packs.delivery.runtime import DeliveryRuntimeDep
 from vantage.packs.delivery.service.ingest import PACK_NAME
 
@@ -26,16 +26,9 @@ REMEMBER = RememberAs(scope=Scope.READ, rate_limit_group=READ_RATE_LIMIT_GROUP)
 
 
 async def _window(
-    runtime: DeliveryRuntimeDep,
-    start: Annotated[
-        WindowBound | None, Query(alias="from", max_length=40, description="Start")
-    ] = None,
-    end: Annotated[
-        WindowBound | None, Query(alias="to", max_length=40, description="End (excl.)")
-    ] = None,
-    days: Annotated[int | None, Query(ge=1, le=MAX_DAYS, description="The last N days")] = None,
+    runtime: DeliveryRuntimeDep, query: Annotated[WindowQuery, Depends(window_query)]
 ) -> TimeWindow:
-    return resolve_window(start, end, days, default_days=runtime.settings.dora_days)
+    return query.resolve(runtime.settings.dora_days)
 
 
 Window = Annotated[TimeWindow, Depends(_window)]
