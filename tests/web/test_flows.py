@@ -160,6 +160,7 @@ def test_a_lost_connection_shows_a_banner_and_resumes_where_it_stopped(
 ) -> None:
     page, _ = open_page(browser, site)
     sent: list[dict[str, object]] = []
+    acknowledged: set[object] = set()
     sockets: list[WebSocketRoute] = []
 
     def relay(socket: WebSocketRoute) -> None:
@@ -170,12 +171,25 @@ def test_a_lost_connection_shows_a_banner_and_resumes_where_it_stopped(
             sent.append(json.loads(message))
             server.send(message)
 
+        def to_page(message: str | bytes) -> None:
+            reply = json.loads(message)
+            if reply.get("op") == "subscribed":
+                acknowledged.add(reply["channel"])
+            socket.send(message)
+
         socket.on_message(to_server)
+        server.on_message(to_page)
 
     page.route_web_socket("**/ws", relay)
     page.goto("/ui/packs/trading")
-    sequence = page.locator("#trading-as-of")
-    expect(sequence).to_contain_text("Snapshot")
+    expect(page.locator("#trading-as-of")).to_contain_text("Snapshot")
+    # A channel has a position to resume from only once its subscription was acknowledged;
+    # the first snapshot can arrive before the second channel's acknowledgement.
+    for _ in range(100):
+        if {"trading.metrics", "trading.trades"} <= acknowledged:
+            break
+        page.wait_for_timeout(50)  # the relay's handlers run while Playwright waits
+    assert {"trading.metrics", "trading.trades"} <= acknowledged
     page.evaluate("window.stillTheSameDocument = true")
     sockets[0].close(code=1012, reason="restart")
     banner = page.locator("#live-banner")
