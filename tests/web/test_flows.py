@@ -140,17 +140,20 @@ def _tick(symbol: str, last: float) -> dict[str, object]:
             "symbol": symbol, "bid": last - 0.01, "ask": last + 0.01, "last": last}  # fmt: skip
 
 
-def test_trading_shows_an_ingested_tick_within_a_second(browser: Browser, site: Site) -> None:
+def test_trading_shows_an_ingested_tick_live(browser: Browser, site: Site) -> None:
     page, watch = open_page(browser, site)
     page.goto("/ui/packs/trading")
     expect(page.locator("[data-kpi=daily_pnl] dd")).not_to_be_empty()
+    page.evaluate("window.stillTheSameDocument = true")
     last_price = page.locator('[data-symbol="WEBTEST"][data-field=last]')
     token = json.loads(page.evaluate("sessionStorage.getItem('vantage.session')"))["access"]
     with site.api(token) as api:
         for price, shown in ((42.5, "42.5"), (43.1234, "43.1234")):
             answer = api.post("/api/v1/trading/events", json={"events": [_tick("WEBTEST", price)]})
             assert answer.json()["accepted"] == 1
-            expect(last_price).to_have_text(shown, timeout=1000)
+            # How soon is the benchmark's question (bench.trading); here: it arrives unasked.
+            expect(last_price).to_have_text(shown)
+    assert page.evaluate("window.stillTheSameDocument") is True
     assert watch.errors == []
     page.context.close()
 
