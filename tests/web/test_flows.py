@@ -327,6 +327,51 @@ def test_an_api_keys_secret_is_shown_once(browser: Browser, site: Site) -> None:
     page.context.close()
 
 
+def test_an_alert_raised_while_the_page_subscribes_is_shown(browser: Browser, site: Site) -> None:
+    """The alert is raised after the page loaded its alerts but before its subscription took
+    hold: no message carries it, so the page has to reload once subscribed."""
+    component = f"web-{uuid.uuid4().hex[:6]}"
+    page, watch = open_page(browser, site)
+    held: list[tuple[WebSocketRoute, str | bytes]] = []
+
+    def relay(socket: WebSocketRoute) -> None:
+        server = socket.connect_to_server()
+
+        def to_server(message: str | bytes) -> None:
+            if json.loads(message).get("channel") == "trading.alerts" and not held:
+                held.append((server, message))
+            else:
+                server.send(message)
+
+        socket.on_message(to_server)
+
+    page.route_web_socket("**/ws", relay)
+    page.goto("/ui/packs/trading")
+    expect(page.locator("#alerts table, #alerts .empty").first).to_be_visible()
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(50)  # the relay's handlers run while Playwright waits
+    assert held, "the page never subscribed to trading.alerts"
+    heartbeat = {"id": f"web-{uuid.uuid4()}", "ts": datetime.now(UTC).isoformat(),
+                 "type": "heartbeat", "component": component, "status": "down"}  # fmt: skip
+    token = json.loads(page.evaluate("sessionStorage.getItem('vantage.session')"))["access"]
+    with site.api(token) as api:
+        assert api.post("/api/v1/trading/events", json={"events": [heartbeat]}).json()["accepted"]
+        for _ in range(300):
+            alerts = api.get("/api/v1/trading/system/alerts").json()["data"]
+            if any(component in alert["message"] for alert in alerts):
+                break
+            page.wait_for_timeout(50)
+    rows = page.locator("#alerts tr", has_text=component)
+    expect(rows).to_have_count(0)
+    server, subscribe = held[0]
+    server.send(subscribe)
+    expect(rows.first).to_be_visible()
+    assert watch.errors == []
+    page.context.close()
+
+
 def test_a_raised_alert_appears_live_and_can_be_acknowledged(browser: Browser, site: Site) -> None:
     component = f"web-{uuid.uuid4().hex[:6]}"
     page, watch = open_page(browser, site)

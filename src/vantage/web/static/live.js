@@ -1,7 +1,9 @@
 // One WebSocket per page for live channels. After a lost connection it shows a banner,
 // reconnects with back-off and resubscribes with ``since`` = the last position seen, so
 // nothing is missed and nothing is reloaded; when the server cannot recover the gap the
-// channel's ``onReset`` reloads its state over REST.
+// channel's ``onReset`` reloads its state over REST. ``onReset`` also runs when a channel's
+// first subscription is acknowledged: a page loads its state while the subscription is on its
+// way, and what changed between that load and the subscription taking hold came on no channel.
 import { accessToken, goToSignIn, refresh } from "./auth.js";
 
 const MAX_BACKOFF_MS = 5000;
@@ -54,7 +56,7 @@ class LiveConnection {
     const entry = this.channels.get(message.channel);
     if (message.op === "subscribed" && entry) {
       this.connected();
-      if (!message.recovered && entry.since) entry.onReset();
+      if (!message.recovered) entry.onReset();
       entry.since = { epoch: message.epoch, offset: message.offset };
     } else if (message.op === "message" && entry) {
       entry.since = { epoch: message.epoch, offset: message.offset };

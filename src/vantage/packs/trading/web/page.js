@@ -186,7 +186,10 @@ startPage(async () => {
   const reloadAlerts = alertsLoader();
   live().subscribe("trading.metrics", onSnapshot);
   live().subscribe("trading.trades", (data) => {
-    trades = [...data.trades.slice().reverse(), ...trades].slice(0, TRADES_SHOWN);
+    // A reload can already hold a fill that then also arrives live.
+    const shown = new Set(trades.map((t) => t.id));
+    const fresh = data.trades.filter((t) => !shown.has(t.id)).reverse();
+    trades = [...fresh, ...trades].slice(0, TRADES_SHOWN);
     renderTrades();
   }, () => loadTrades().catch((e) => showProblem(byId("trades"), e)));
   live().subscribe("trading.alerts", reloadAlerts, reloadAlerts);
