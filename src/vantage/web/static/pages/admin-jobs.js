@@ -29,10 +29,9 @@ startPage(async () => {
       const channel = `core.jobs:${job.id}`;
       if (!FINISHED.has(job.status) && !watched.has(channel)) {
         watched.add(channel);
-        // Each progress event reloads the list at most twice a second.
-        live().subscribe(channel, () => {
-          reloadTimer ??= setTimeout(() => { reloadTimer = null; reload(); }, 500);
-        }, reload);
+        // Progress events and resets (one per job as its subscription is acknowledged)
+        // reload the list at most twice a second.
+        live().subscribe(channel, reloadSoon, reloadSoon);
       }
     }
     return table([
@@ -45,6 +44,9 @@ startPage(async () => {
       { label: "Actions", value: (j) => cancelButton(j, reload) },
     ], page.data, { caption: "Jobs, newest first", empty: "No jobs match." });
   });
+  const reloadSoon = () => {
+    reloadTimer ??= setTimeout(() => { reloadTimer = null; reload(); }, 500);
+  };
   byId("job-status").addEventListener("change", reload);
   byId("jobs-refresh").addEventListener("click", reload);
   await reload();
