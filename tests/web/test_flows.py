@@ -7,6 +7,7 @@ import json
 import re
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -22,6 +23,16 @@ def _sign_in_through_the_form(page: Page, site: Site) -> None:
     page.get_by_label("Email").fill(site.email)
     page.get_by_label("Password").fill(site.password)
     page.get_by_role("button", name="Sign in").click()
+
+
+def _wait_until(page: Page, condition: Callable[[], bool], seconds: float = 15) -> bool:
+    """Poll ``condition``; the handlers of routed sockets run while Playwright waits."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        page.wait_for_timeout(50)
+    return True
 
 
 def test_signing_in_leads_back_to_the_page_asked_for(browser: Browser, site: Site) -> None:
@@ -188,11 +199,7 @@ def test_a_lost_connection_shows_a_banner_and_resumes_where_it_stopped(
     expect(page.locator("#trading-as-of")).to_contain_text("Snapshot")
     # A channel has a position to resume from only once its subscription was acknowledged;
     # the first snapshot can arrive before the second channel's acknowledgement.
-    for _ in range(100):
-        if {"trading.metrics", "trading.trades"} <= acknowledged:
-            break
-        page.wait_for_timeout(50)  # the relay's handlers run while Playwright waits
-    assert {"trading.metrics", "trading.trades"} <= acknowledged
+    assert _wait_until(page, lambda: {"trading.metrics", "trading.trades"} <= acknowledged)
     page.evaluate("window.stillTheSameDocument = true")
     sockets[0].close(code=1012, reason="restart")
     banner = page.locator("#live-banner")
@@ -348,21 +355,18 @@ def test_an_alert_raised_while_the_page_subscribes_is_shown(browser: Browser, si
     page.route_web_socket("**/ws", relay)
     page.goto("/ui/packs/trading")
     expect(page.locator("#alerts table, #alerts .empty").first).to_be_visible()
-    for _ in range(100):
-        if held:
-            break
-        page.wait_for_timeout(50)  # the relay's handlers run while Playwright waits
-    assert held, "the page never subscribed to trading.alerts"
+    assert _wait_until(page, lambda: bool(held)), "the page never subscribed to trading.alerts"
     heartbeat = {"id": f"web-{uuid.uuid4()}", "ts": datetime.now(UTC).isoformat(),
                  "type": "heartbeat", "component": component, "status": "down"}  # fmt: skip
     token = json.loads(page.evaluate("sessionStorage.getItem('vantage.session')"))["access"]
     with site.api(token) as api:
         assert api.post("/api/v1/trading/events", json={"events": [heartbeat]}).json()["accepted"]
-        for _ in range(300):
+
+        def raised() -> bool:
             alerts = api.get("/api/v1/trading/system/alerts").json()["data"]
-            if any(component in alert["message"] for alert in alerts):
-                break
-            page.wait_for_timeout(50)
+            return any(component in alert["message"] for alert in alerts)
+
+        assert _wait_until(page, raised), "the heartbeat raised no alert"
     rows = page.locator("#alerts tr", has_text=component)
     expect(rows).to_have_count(0)
     server, subscribe = held[0]
