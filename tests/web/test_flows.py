@@ -376,6 +376,65 @@ def test_an_alert_raised_while_the_page_subscribes_is_shown(browser: Browser, si
     page.context.close()
 
 
+def _fill_of_a_new_order(strategy: str) -> list[dict[str, object]]:
+    order_id, now = f"web-{uuid.uuid4()}", datetime.now(UTC).isoformat()
+    return [
+        {"type": "order", "id": f"web-{uuid.uuid4()}", "order_id": order_id, "ts": now,
+         "status": "submitted", "strategy": strategy, "symbol": "WEBFILL", "side": "buy",
+         "qty": "1"},
+        {"type": "fill", "id": f"web-{uuid.uuid4()}", "order_id": order_id, "ts": now,
+         "qty": "1", "price": "10"},
+    ]  # fmt: skip
+
+
+def test_a_fill_both_reloaded_and_received_live_is_shown_once(browser: Browser, site: Site) -> None:
+    """The trades channel's acknowledgement reloads the trades; a fill published meanwhile is
+    in that reload and then also arrives live."""
+    strategy, later = f"web-{uuid.uuid4().hex[:6]}", f"web-{uuid.uuid4().hex[:6]}"
+    page, watch = open_page(browser, site)
+    held: list[str | bytes] = []
+    holding = [True]
+    sockets: list[WebSocketRoute] = []
+
+    def relay(socket: WebSocketRoute) -> None:
+        server = socket.connect_to_server()
+        sockets.append(socket)
+        socket.on_message(server.send)
+
+        def to_page(message: str | bytes) -> None:
+            if holding[0] and json.loads(message).get("channel") == "trading.trades":
+                held.append(message)
+            else:
+                socket.send(message)
+
+        server.on_message(to_page)
+
+    def held_ops() -> list[object]:
+        return [json.loads(frame).get("op") for frame in held]
+
+    page.route_web_socket("**/ws", relay)
+    page.goto("/ui/packs/trading")
+    expect(page.locator("#trades table, #trades .empty").first).to_be_visible()
+    assert _wait_until(page, lambda: "subscribed" in held_ops())
+    token = json.loads(page.evaluate("sessionStorage.getItem('vantage.session')"))["access"]
+    with site.api(token) as api:
+        posted = api.post("/api/v1/trading/events", json={"events": _fill_of_a_new_order(strategy)})
+        assert posted.json()["accepted"] == 2
+        assert _wait_until(page, lambda: any(strategy in str(frame) for frame in held))
+        acknowledgement = held.pop(held_ops().index("subscribed"))
+        sockets[0].send(acknowledgement)  # the reload it causes reads the fill
+        rows = page.locator("#trades tr", has_text=strategy)
+        expect(rows).to_have_count(1)
+        holding[0] = False
+        for frame in held:  # the fill's live message comes after the reload
+            sockets[0].send(frame)
+        api.post("/api/v1/trading/events", json={"events": _fill_of_a_new_order(later)})
+        expect(page.locator("#trades tr", has_text=later)).to_have_count(1)
+    expect(rows).to_have_count(1)
+    assert watch.errors == []
+    page.context.close()
+
+
 def test_a_raised_alert_appears_live_and_can_be_acknowledged(browser: Browser, site: Site) -> None:
     component = f"web-{uuid.uuid4().hex[:6]}"
     page, watch = open_page(browser, site)
