@@ -82,7 +82,7 @@ class MemoryIndexes:
             await self._ready()
         return self._of(tenant_id, kind)
 
-    def _of(self, tenant_id: int, kind: Kind = "learning_memory") -> _KindIndex:
+    def _of(self, tenant_id: int, kind: Kind) -> _KindIndex:
         if (tenant_id, kind) not in self._indexes:
             self._indexes[tenant_id, kind] = _KindIndex(self._make_index(tenant_id, kind))
         return self._indexes[tenant_id, kind]
