@@ -99,6 +99,26 @@ async def test_timestamps_come_back_aware_in_utc(client: httpx.AsyncClient) -> N
     assert stored == datetime(2025, 6, 1, 10, 0, tzinfo=UTC)
 
 
+async def test_sqlite_stores_timestamps_as_utc_text_with_microseconds(
+    sqlite_client: httpx.AsyncClient,
+) -> None:
+    # Raw SQL (rollup merges, range filters) compares these strings, so the format is fixed:
+    # SQLAlchemy's DATETIME text, microseconds always written.
+    moments = {
+        "whole": datetime(2025, 6, 1, 12, 0, tzinfo=timezone(timedelta(hours=2))),
+        "micro": datetime(2025, 6, 1, 23, 59, 59, 7, tzinfo=UTC),
+    }
+    database = _database(sqlite_client)
+    async with database.transaction() as session:
+        for slug, moment in moments.items():
+            session.add(Tenant(slug=slug, name=slug, created_at=moment, updated_at=moment))
+    async with database.reader() as session:
+        rows = await session.execute(text("SELECT slug, created_at FROM tenants"))
+        stored: dict[str, str] = dict(rows.tuples().all())
+    assert stored["whole"] == "2025-06-01 10:00:00.000000"
+    assert stored["micro"] == "2025-06-01 23:59:59.000007"
+
+
 async def test_naive_datetimes_are_refused(client: httpx.AsyncClient) -> None:
     with pytest.raises(Exception, match="naive"):
         async with _database(client).transaction() as session:
