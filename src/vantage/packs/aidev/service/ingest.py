@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -71,48 +71,6 @@ def _row(
     }
 
 
-def _daily_row(tenant_id: int, key: tuple[date, str, str]) -> dict[str, Any]:
-    return {
-        "tenant_id": tenant_id,
-        "day": key[0],
-        "developer": key[1],
-        "model": key[2],
-        "requests": 0,
-        "failed": 0,
-        "input_tokens": 0,
-        "output_tokens": 0,
-        "cost_nano": 0,
-        "unpriced": 0,
-        "suggestions_shown": 0,
-        "suggestions_accepted": 0,
-        "with_feedback": 0,
-        "positive": 0,
-    }
-
-
-def _daily_rows(tenant_id: int, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The rollup increments of the new rows, summed per (day, developer, model)."""
-    sums: dict[tuple[date, str, str], dict[str, Any]] = {}
-    for row in rows:
-        key = (row["started_at"].date(), row["developer"], row["model"])
-        into = sums.get(key)
-        if into is None:
-            into = sums[key] = _daily_row(tenant_id, key)
-        has_feedback = row["suggestions_shown"] > 0 or row["rating"] is not None
-        positive = row["suggestions_accepted"] > 0 or (row["rating"] or 0) > 0
-        into["requests"] += 1
-        into["failed"] += int(row["failed"])
-        into["input_tokens"] += row["input_tokens"]
-        into["output_tokens"] += row["output_tokens"]
-        into["cost_nano"] += row["cost_nano"] or 0
-        into["unpriced"] += int(row["unpriced"])
-        into["suggestions_shown"] += row["suggestions_shown"]
-        into["suggestions_accepted"] += row["suggestions_accepted"]
-        into["with_feedback"] += int(has_feedback)
-        into["positive"] += int(has_feedback and positive)
-    return list(sums.values())
-
-
 def _first_of_each(records: Sequence[TraceRecord]) -> list[TraceRecord]:
     seen: set[str] = set()
     unique = []
@@ -164,7 +122,7 @@ async def ingest_records(
     written = await repository.insert_new_traces(session, rows)
     row_ids = [written.get(row["request_id"]) for row in rows]
     new_rows = [row for row, row_id in zip(rows, row_ids, strict=True) if row_id is not None]
-    await rollups.add_to_daily(session, _daily_rows(tenant_id, new_rows))
+    await rollups.add_to_daily(session, tenant_id, list(written.values()))
     touched = await cut_sessions(session, tenant_id, keyed, requests, row_ids, session_gap)
     if new_rows:
         await bump_watermark(session, tenant_id, PACK_NAME)
