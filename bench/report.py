@@ -82,13 +82,18 @@ def build(directory: Path) -> str:
     return "\n".join([HEADER, *rows])
 
 
+def write_report(directory: Path) -> str:
+    """Charts and ``table.md`` into ``directory``; returns the table."""
+    table = build(directory)
+    (directory / "table.md").write_text(table + "\n")
+    return table
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("directory", nargs="?", default="bench/results")
     args = parser.parse_args()
-    table = build(Path(args.directory))
-    (Path(args.directory) / "table.md").write_text(table + "\n")
-    print(table)
+    print(write_report(Path(args.directory)))
 
 
 if __name__ == "__main__":

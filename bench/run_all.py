@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.report import build
+from bench.report import write_report
 
 SIZES = {
     "documented": {
@@ -78,7 +78,7 @@ def main() -> None:
     for name, arguments in SIZES[args.size].items():
         if not args.only or name in args.only:
             _run(name, arguments, out)
-    print(build(out))
+    print(write_report(out))
 
 
 if __name__ == "__main__":

@@ -129,20 +129,23 @@ def _lose_the_next_batch(runtime: TradingRuntime) -> None:
     runtime.pipeline.sink = lossy
 
 
+@asynccontextmanager
+async def _losing_the_first_batch(
+    database: Database, monkeypatch: pytest.MonkeyPatch, publisher: LocalPublisher
+) -> AsyncIterator[TradingRuntime]:
+    """A running runtime whose next committed batch never reaches the feed; gaps time out fast."""
+    monkeypatch.setattr(runtime_module, "GAP_TIMEOUT_SECONDS", 0.1)
+    async with running(database, publisher) as runtime:
+        _lose_the_next_batch(runtime)
+        yield runtime
+
+
 async def test_a_lost_feed_message_is_recovered_from_the_database(
     database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(runtime_module, "GAP_TIMEOUT_SECONDS", 0.1)
-    publisher = LocalPublisher()
-    async with running(database, publisher) as runtime:
-        pipeline = runtime.pipeline
-        _lose_the_next_batch(runtime)
-        await pipeline.ingest(
-            1, pipeline.parse_body(body(tick("t1", 0, last=100, size=3, base=NOW())))
-        )
-        await pipeline.ingest(
-            1, pipeline.parse_body(body(tick("t2", 1, last=101, size=4, base=NOW())))
-        )
+    async with _losing_the_first_batch(database, monkeypatch, LocalPublisher()) as runtime:
+        await _send(runtime, tick("t1", 0, last=100, size=3, base=NOW()))
+        await _send(runtime, tick("t2", 1, last=101, size=4, base=NOW()))
 
         def volume() -> float:
             collectors = runtime.collectors(1)
@@ -155,10 +158,9 @@ async def test_a_lost_feed_message_is_recovered_from_the_database(
 async def test_trades_held_behind_a_gap_are_published_once_though_a_rebuild_applies_them(
     database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(runtime_module, "GAP_TIMEOUT_SECONDS", 0.1)
     publisher = LocalPublisher()
-    async with running(database, publisher) as runtime:
-        _lose_the_next_batch(runtime)  # the order's batch
+    async with _losing_the_first_batch(database, monkeypatch, publisher) as runtime:
+        # The order's batch is the one lost.
         await _send(runtime, order("s1", "o1", -2, qty="5", base=NOW()))
         await _send(runtime, fill("f1", "o1", -1, "5", "100.5", base=NOW()))
         # The fill's batch waits behind the gap; the rebuild reads it from the database.
