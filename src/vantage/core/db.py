@@ -61,7 +61,7 @@ NAMING_CONVENTION = {
 NAIVE_DATETIME = "naive datetimes are ambiguous; pass an aware UTC datetime"
 
 
-def _sqlite_utc_text(value: datetime | None) -> str | None:
+def sqlite_utc_text(value: datetime | None) -> str | None:
     """The UTC moment as SQLAlchemy's SQLite ``DATETIME`` stores it, in one step."""
     if value is None:
         return None
@@ -82,7 +82,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         if dialect.name == "sqlite":
             # Every timestamp SQLite is sent passes here; converting and formatting in one
             # call costs half of the decorator's two steps (this one, then DATETIME's own).
-            return _sqlite_utc_text
+            return sqlite_utc_text
         return super().bind_processor(dialect)
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:

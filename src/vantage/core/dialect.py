@@ -5,16 +5,18 @@
   ``adding_upsert``: a rollup row's counters incremented in place.
 - ``greatest``/``least``: the larger or smaller of two values, spelled alike on both.
 - ``Dialect``: binding timestamps and dates for hand-written SQL the way SQLAlchemy's types
-  store them; ``DialectStatement``: a statement whose text differs between the two.
+  store them, and lists as one parameter; ``DialectStatement``: a statement whose text differs
+  between the two.
 - ``chunks``: batches of rows whose bind parameters stay under SQLite's limit.
 - ``tenant_rows``: a tenant's rows by a list of primary keys.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from functools import cache
 from typing import Any, TypeVar
 
@@ -23,6 +25,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
+
+from vantage.core.db import sqlite_utc_text
 
 Item = TypeVar("Item")
 
@@ -131,13 +135,16 @@ class Dialect:
 
     def timestamp(self, value: datetime) -> object:
         """A UTC timestamp as the database stores it."""
-        if self.is_sqlite:
-            return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-        return value
+        return sqlite_utc_text(value) if self.is_sqlite else value
 
     def day(self, value: date) -> object:
         """A date as the database stores it."""
         return value.isoformat() if self.is_sqlite else value
+
+    def values(self, items: Sequence[Any]) -> object:
+        """A list bound as one parameter: JSON text for SQLite's ``json_each(:p)``, an array
+        for PostgreSQL's ``ANY(:p)``."""
+        return json.dumps(list(items)) if self.is_sqlite else list(items)
 
 
 class DialectStatement:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -58,5 +57,5 @@ async def add_to_daily(session: AsyncSession, tenant_id: int, trace_ids: Sequenc
     if not trace_ids:
         return
     dialect = Dialect.of(session)
-    ids: object = json.dumps(list(trace_ids)) if dialect.is_sqlite else list(trace_ids)
+    ids = dialect.values(trace_ids)
     await session.execute(ADD_WRITTEN_TRACES.on(dialect), {"t": tenant_id, "ids": ids})

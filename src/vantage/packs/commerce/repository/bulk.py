@@ -9,7 +9,6 @@ PostgreSQL.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -71,8 +70,7 @@ LINE_COLUMNS = ("order_id", "line_no", "tenant_id", "product_id", "quantity",
 
 async def _stored_source_ids(applier: BatchApplier, batch: OrderBatch) -> set[str]:
     ids = [order[SOURCE_ID] for order in batch.orders]
-    bound: Any = json.dumps(ids) if applier.dialect.is_sqlite else ids
-    result = await applier.run(STORED_SOURCE_IDS, ids=bound)
+    result = await applier.run(STORED_SOURCE_IDS, ids=applier.dialect.values(ids))
     return {row[0] for row in result}
 
 
