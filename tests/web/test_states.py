@@ -222,6 +222,29 @@ def test_a_chart_of_one_point_or_of_zeros_keeps_a_sensible_range(
     page.context.close()
 
 
+def test_value_axes_take_only_steps_their_labels_tell_apart(browser: Browser, site: Site) -> None:
+    """Between $0.13 and $0.15, ticks half a cent apart would read $0.13, $0.14, $0.14, $0.15:
+    money at two decimals steps by a cent at least, whole numbers by one, percentages without
+    decimals by a point."""
+    page, _ = open_page(browser, site)
+    page.goto("/ui/packs/gateway")
+    expect(page.locator("#specialists table")).to_be_visible()
+    smallest = page.evaluate(
+        "async () => {"
+        " const page = [...document.scripts].find(s => s.src.includes('/ui/static/')).src;"
+        " const { distinctSteps } = await import(new URL('chart.js', page));"
+        " const f = await import(new URL('format.js', page));"
+        " const usd = (v) => f.money(v, 'USD');"
+        " return [distinctSteps(usd, 0.127, 0.148)[0], distinctSteps(f.integer, 0, 3)[0],"
+        "         distinctSteps((v) => f.percent(v, 0), 0, 0.04)[0],"
+        "         distinctSteps((v) => f.number(v, 2), 189.93, 189.97)[0],"
+        "         distinctSteps(f.compact, 8000, 8400)[0], distinctSteps(usd, 5, 5).length]; }"
+    )
+    assert smallest[:5] == [0.01, 1, 0.01, 0.01, 100]
+    assert smallest[5] > 50  # an empty range leaves uPlot every step
+    page.context.close()
+
+
 def _first_window_held(browser: Browser, site: Site, path: str) -> tuple[Page, Route]:
     """The commerce page switched to 90 days while its first 30-day answer from ``path`` is
     held back; returns the page and the held request."""

@@ -15,7 +15,12 @@ from scipy import stats
 
 from vantage.core.stats import anomalies
 from vantage.packs.aidev.stats import correlation
-from vantage.packs.aidev.stats.recommendations import KpiFigure, SeriesAnomaly, recommend
+from vantage.packs.aidev.stats.recommendations import (
+    KpiFigure,
+    SeriesAnomaly,
+    plain_number,
+    recommend,
+)
 
 
 def _series(rng: random.Random, n: int) -> list[float]:
@@ -196,3 +201,22 @@ def test_recommendations_write_values_in_the_kpis_units() -> None:
     # The evidence keeps the numbers themselves, as the KPIs' values are.
     model = next(r for r in found if r.rule == "kpi.model_accuracy")
     assert model.evidence["value"] == 0.4043
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(654_361.0, "654,361"), (249_914.5, "249,914"), (92.5, "92.5"), (1.258, "1.258"),
+     (0.52184, "0.5218"), (0.0000123456, "0.00001235"), (-3.5, "-3.5"), (0.0, "0"),
+     (1000.0, "1,000"), (999.96, "1,000"), (120.0, "120")],
+)  # fmt: skip
+def test_anomaly_sentences_write_plain_numbers(value: float, text: str) -> None:
+    assert plain_number(value) == text
+
+
+def test_a_large_spike_reads_without_an_exponent() -> None:
+    kpis = [KpiFigure("model_accuracy", "Model accuracy", 0.9, "good", "ratio")]
+    tokens = SeriesAnomaly("tokens", date(2026, 12, 4), 654_361, 249_914, 4.4)
+    (found,) = recommend(kpis, [tokens], [], requests=100, unpriced=0)
+    assert found.message == (
+        "Tokens had a spike on 2026-12-04: 654,361 against a same-weekday median of 249,914."
+    )

@@ -32,12 +32,37 @@ function figure(container, title) {
   return { root, chartArea, tableArea, tableShown: () => !tableArea.hidden };
 }
 
+// The tick steps a value axis may take: 1, 2 and 5 times each power of ten.
+const STEPS = [];
+for (let exponent = -12; exponent <= 15; exponent++) {
+  for (const multiple of [1, 2, 5]) STEPS.push(Number(`${multiple}e${exponent}`));
+}
+
+function labelsDiffer(format, step, from) {
+  const labels = [0, 1, 2].map((i) => format(from + i * step));
+  return new Set(labels).size === labels.length;
+}
+
+/**
+ * The tick steps whose labels ``format`` tells apart between ``min`` and ``max``: money at two
+ * decimals never gets ticks half a cent apart (two ticks both reading $0.14), whole numbers
+ * none half a unit apart. Checked with three ticks at each end of the range, where uPlot would
+ * place them (multiples of the step).
+ */
+export function distinctSteps(format, min, max) {
+  if (min == null || max == null || !(max > min)) return STEPS;
+  const first = STEPS.findIndex((step) => labelsDiffer(format, step, Math.ceil(min / step) * step)
+    && labelsDiffer(format, step, Math.floor(max / step) * step - 2 * step));
+  return first < 0 ? STEPS : STEPS.slice(first);
+}
+
 function axis(format) {
   return {
     stroke: cssVar("--muted"),
     grid: { stroke: cssVar("--chart-grid"), width: 1 },
     ticks: { stroke: cssVar("--chart-grid"), width: 1 },
     values: format ? (u, values) => values.map((v) => format(v)) : undefined,
+    incrs: format ? (u, axisIndex, min, max) => distinctSteps(format, min, max) : undefined,
     // Wide enough for the longest label ("-15,000"), which uPlot's fixed default would clip.
     size: format ? (u, values) => 18 + 7.5 * Math.max(3, ...(values || []).map((v) => String(v).length)) : 50,
   };

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -52,8 +53,20 @@ def kpi_text(value: float, unit: str) -> str:
     return as_percent(value) if unit == RATIO else f"{_one_decimal(value)} {unit}"
 
 
+def plain_number(value: float) -> str:
+    """Four significant digits in plain notation, whole numbers from 1,000 on with thousands
+    separators (654361.0 -> 654,361; 0.52184 -> 0.5218): a sentence reads no exponents."""
+    if value == 0:
+        return "0"
+    decimals = max(0, 3 - math.floor(math.log10(abs(value))))
+    text = f"{value:.{decimals}f}"
+    if abs(float(text)) >= 1000:  # also what rounding carried up (999.96 -> 1,000)
+        return f"{value:,.0f}"
+    return text.rstrip("0").rstrip(".") if decimals else text
+
+
 def _series_text(series: str, value: float) -> str:
-    return as_percent(value) if series in RATIO_SERIES else f"{value:.4g}"
+    return as_percent(value) if series in RATIO_SERIES else plain_number(value)
 
 
 @dataclass(frozen=True)
