@@ -108,6 +108,20 @@ MOVE_LATER_DAYS = DialectStatement(
     """,
 )
 
+# Whether ``MOVE_LATER_DAYS`` has anything to move, asked before the batch's own days are
+# written: afterwards they would be the later days found, each then excluded row by row.
+STORED_DAYS_TO_MOVE = text(
+    """
+    SELECT 1 FROM (SELECT product_id, MIN(day) AS first_day FROM commerce_stage_product_days
+        GROUP BY product_id) AS f
+    WHERE EXISTS (SELECT 1 FROM commerce_product_days p
+        WHERE p.tenant_id = :t AND p.product_id = f.product_id AND p.day > f.first_day
+        AND NOT EXISTS (SELECT 1 FROM commerce_stage_product_days y
+                        WHERE y.product_id = p.product_id AND y.day = p.day))
+    LIMIT 1
+    """
+)
+
 APPLY_PRODUCT_STATS = text(
     """
     INSERT INTO commerce_product_stats
@@ -133,8 +147,10 @@ DELETE_EMPTY_PRODUCT_STATS = text(
 
 async def apply_product_days(applier: BatchApplier) -> None:
     """Daily sales plus running totals: a change on day D moves the totals of D and later."""
+    later_days = (await applier.run(STORED_DAYS_TO_MOVE)).first() is not None
     await applier.run(APPLY_PRODUCT_DAYS)
-    await applier.run(MOVE_LATER_DAYS)
+    if later_days:
+        await applier.run(MOVE_LATER_DAYS)
     # A day whose sales netted to nothing carries the previous day's totals: drop it. (Only
     # re-sent orders subtract, so batches of new orders never leave such a day.)
     if applier.updates:
