@@ -165,3 +165,14 @@ def axe_violations(page: Page) -> list[str]:
     """Serious and critical accessibility violations axe-core finds in the page as it is."""
     found: list[str] = page.evaluate(SERIOUS_VIOLATIONS)
     return found
+
+
+def with_ui_modules(page: Page, body: str, arg: Any = None) -> Any:
+    """Run ``body`` in an async function of the page where ``load(name)`` imports one of the UI's
+    static modules (``chart.js``, ``auth.js`` ...) as the page loaded it, and ``arg`` is given."""
+    return page.evaluate(
+        "async (arg) => {"
+        " const base = [...document.scripts].find(s => s.src.includes('/ui/static/')).src;"
+        f" const load = (name) => import(new URL(name, base)); {body} }}",
+        arg,
+    )

@@ -14,7 +14,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import Browser, FilePayload, Page, WebSocketRoute, expect
 
-from tests.web.browser import SCREENSHOTS, Site, open_page
+from tests.web.browser import SCREENSHOTS, Site, open_page, with_ui_modules
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -55,11 +55,9 @@ def test_signing_in_never_leads_to_another_site(browser: Browser, site: Site) ->
     page.goto("/ui/sign-in?next=%2F%09%2Fexample.com")
     leaving = ["/\t/example.com", "/\n/example.com", "/\\example.com", "//x.org", "https://x.org"]
     staying = ["/ui/packs/gateway?days=7#top", "/"]
-    chosen = page.evaluate(
-        "async values => {"
-        " const page = [...document.scripts].find(s => s.src.includes('/ui/static/')).src;"
-        " const { safeNext } = await import(new URL('auth.js', page));"
-        " return values.map(safeNext); }",
+    chosen = with_ui_modules(
+        page,
+        "const { safeNext } = await load('auth.js'); return arg.map(safeNext);",
         leaving + staying,
     )
     assert chosen == ["/"] * len(leaving) + staying

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, Route, WebSocketRoute, expect
 
-from tests.web.browser import Site, open_page
+from tests.web.browser import Site, open_page, with_ui_modules
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -208,12 +208,11 @@ def test_a_chart_of_one_point_or_of_zeros_keeps_a_sensible_range(
     page, _ = open_page(browser, site)
     page.goto("/ui/packs/delivery")
     expect(page.locator("[data-kpi=deployments] dd")).not_to_be_empty()
-    ranges = page.evaluate(
-        "async () => {"
-        " const page = [...document.scripts].find(s => s.src.includes('/ui/static/')).src;"
-        " const { timeRange, valueRange } = await import(new URL('chart.js', page));"
+    ranges = with_ui_modules(
+        page,
+        "const { timeRange, valueRange } = await load('chart.js');"
         " return [timeRange(null, 1e9, 1e9), timeRange(null, 1, 2), valueRange(null, 0, 0),"
-        "         valueRange(null, null, null), valueRange(null, 0.2, 0.8)]; }"
+        "         valueRange(null, null, null), valueRange(null, 0.2, 0.8)];",
     )
     day = 86_400
     assert ranges[:4] == [[1e9 - day, 1e9 + day], [1, 2], [0, 1], [None, None]]
@@ -229,16 +228,14 @@ def test_value_axes_take_only_steps_their_labels_tell_apart(browser: Browser, si
     page, _ = open_page(browser, site)
     page.goto("/ui/packs/gateway")
     expect(page.locator("#specialists table")).to_be_visible()
-    smallest = page.evaluate(
-        "async () => {"
-        " const page = [...document.scripts].find(s => s.src.includes('/ui/static/')).src;"
-        " const { distinctSteps } = await import(new URL('chart.js', page));"
-        " const f = await import(new URL('format.js', page));"
+    smallest = with_ui_modules(
+        page,
+        "const { distinctSteps } = await load('chart.js'); const f = await load('format.js');"
         " const usd = (v) => f.money(v, 'USD');"
         " return [distinctSteps(usd, 0.127, 0.148)[0], distinctSteps(f.integer, 0, 3)[0],"
         "         distinctSteps((v) => f.percent(v, 0), 0, 0.04)[0],"
         "         distinctSteps((v) => f.number(v, 2), 189.93, 189.97)[0],"
-        "         distinctSteps(f.compact, 8000, 8400)[0], distinctSteps(usd, 5, 5).length]; }"
+        "         distinctSteps(f.compact, 8000, 8400)[0], distinctSteps(usd, 5, 5).length];",
     )
     assert smallest[:5] == [0.01, 1, 0.01, 0.01, 100]
     assert smallest[5] > 50  # an empty range leaves uPlot every step
