@@ -153,6 +153,10 @@ def test_trading_shows_an_ingested_tick_live(browser: Browser, site: Site) -> No
     page, watch = open_page(browser, site)
     page.goto("/ui/packs/trading")
     expect(page.locator("[data-kpi=daily_pnl] dd")).not_to_be_empty()
+    fixed = "const f = await load('format.js'); return [-134, 0.5, null].map((v) => f.fixed(v));"
+    assert with_ui_modules(page, fixed) == ["-134.00", "0.50", "\N{EN DASH}"]
+    for key in ("daily_pnl", "realized_pnl", "unrealized_pnl"):  # amounts: always two decimals
+        expect(page.locator(f"[data-kpi={key}] dd")).to_have_text(re.compile(r"^-?[\d,]+\.\d\d$"))
     page.evaluate("window.stillTheSameDocument = true")
     last_price = page.locator('[data-symbol="WEBTEST"][data-field=last]')
     token = json.loads(page.evaluate("sessionStorage.getItem('vantage.session')"))["access"]

@@ -14,6 +14,12 @@ export function number(value, digits = 0) {
   return formatter({ maximumFractionDigits: digits, minimumFractionDigits: 0 }).format(Number(value));
 }
 
+/** Exactly ``digits`` decimals, as amounts of money are written (-134 -> -134.00). */
+export function fixed(value, digits = 2) {
+  if (value === null || value === undefined || value === "") return DASH;
+  return formatter({ maximumFractionDigits: digits, minimumFractionDigits: digits }).format(Number(value));
+}
+
 export function integer(value) {
   return number(value, 0);
 }

@@ -8,7 +8,7 @@ const HISTORY_POINTS = 600; // one minute at 10 Hz
 const TRADES_SHOWN = 20;
 
 const price = (v) => format.number(v, 4);
-const pnl = (v) => format.number(v, 2);
+const pnl = (v) => format.fixed(v, 2);
 const clock = (t) => format.time(new Date(t * 1000).toISOString());
 const statusClass = (status) => `status-${status}`;
 
@@ -71,7 +71,7 @@ function renderCharts() {
   const strategies = [...history.byStrategy.keys()].sort();
   if (strategies.join() !== pnlStrategies) {
     pnlStrategies = strategies.join();
-    pnlChart = timeChart(byId("pnl-chart"), { title: "Daily P&L", format: pnl, xFormat: clock,
+    pnlChart = timeChart(byId("pnl-chart"), { title: "Daily P&L", format: pnl, axisFormat: (v) => format.number(v, 2), xFormat: clock,
       series: strategies.map((name) => ({ label: name })) });
   }
   pnlChart.update(strategies.length ? history.times : [], strategies.map((name) => history.byStrategy.get(name)));
