@@ -25,6 +25,7 @@ from vantage.core.client_address import TrustedProxies
 from vantage.core.compat import compat_router
 from vantage.core.context import CoreServices
 from vantage.core.db import Database
+from vantage.core.docs import OPENAPI_URL, PAGE_URLS, install_docs
 from vantage.core.early_answers import EarlyAnswerMiddleware, EarlyAnswers
 from vantage.core.heap import serving_heap
 from vantage.core.http_guard import BodyLimitMiddleware, BodyLimits, ResponseHeadersMiddleware
@@ -119,11 +120,13 @@ def create_app(settings: Settings | None = None, *, packs: Sequence[Pack] | None
         version=__version__,
         summary="One analytics backend for many dashboards",
         lifespan=_lifespan,
-        openapi_url="/openapi.json" if settings.docs_available else None,
-        docs_url="/docs" if settings.docs_available else None,
-        redoc_url="/redoc" if settings.docs_available else None,
+        openapi_url=OPENAPI_URL if settings.docs_available else None,
+        docs_url=None,  # served by install_docs, without a CDN
+        redoc_url=None,
         dependencies=[Depends(refuse_control_characters), Depends(default_rate_limit)],
     )
+    if settings.docs_available:
+        install_docs(app, OPENAPI_URL)
     database = Database(settings)
     registry = CollectorRegistry()
     live_collector = DatabasePoolCollector(database)
@@ -188,11 +191,10 @@ def create_app(settings: Settings | None = None, *, packs: Sequence[Pack] | None
         )
     app.add_middleware(RequestContextMiddleware, metrics=HttpMetrics(registry))
     # Outermost, so even the catch-all 500 problem carries the security headers.
-    docs_pages = (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url)
     app.add_middleware(
         ResponseHeadersMiddleware,
         production=settings.is_production,
-        docs_paths=[url for url in docs_pages if url],
+        docs_paths=PAGE_URLS if settings.docs_available else (),
     )
     _mount(app, settings, selected)
     app.state.route_groups = RouteGroups.of(app)

@@ -32,6 +32,7 @@ PUBLIC: dict[str, str] = {
     "/openapi.json": "API documentation",
     "/docs": "API documentation",
     "/docs/oauth2-redirect": "API documentation",
+    "/docs/assets/{name}": "API documentation: the pages' scripts and styles",
     "/redoc": "API documentation",
     "/api/v1/auth/token": "exchanges a password for tokens",
     "/api/v1/auth/refresh": "exchanges a refresh token for tokens",

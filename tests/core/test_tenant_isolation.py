@@ -208,6 +208,7 @@ NOT_TENANT_DATA: dict[str, str] = {
         "a channel name, not an id: the server scopes every channel to the caller's tenant "
         "(tests/core/realtime prove tenant B never receives tenant A's messages)"
     ),
+    "/docs/assets/{name}": "a file name of the documentation pages' bundles, the same for all",
 }
 
 

@@ -4,8 +4,10 @@ at 1280 px no table needs scrolling sideways."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Route, expect
 
 from tests.web.browser import SCREENSHOTS, Site, axe_violations, open_page
 
@@ -25,6 +27,7 @@ PAGES = {
     "jobs": ("/ui/admin/jobs", "#jobs table, #jobs .empty"),
 }
 BUDGET_BYTES = 150 * 1024
+REDOCLY_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"
 PHONE_WIDTH = 390
 
 
@@ -78,4 +81,30 @@ def test_sign_in_page_renders_accessibly(browser: Browser, site: Site) -> None:
     page.screenshot(path=SCREENSHOTS / "sign-in-light.png")
     assert axe_violations(page) == []
     assert watch.errors == []
+    page.context.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "rendered"),
+    [("/docs", ".swagger-ui .opblock-summary-path"), ("/redoc", "[role=search] input")],
+)
+def test_api_documentation_renders_from_this_server_alone(
+    browser: Browser, site: Site, path: str, rendered: str
+) -> None:
+    """Requests for any other origin are refused here, as where no CDN can be reached."""
+    page, watch = open_page(browser, site, signed_in=False)
+    others: list[str] = []
+
+    def refuse_other_origins(route: Route) -> None:
+        others.append(route.request.url)
+        route.abort()
+
+    page.route(re.compile(rf"^(?!{re.escape(site.url)}/).*"), refuse_other_origins)
+    page.goto(path)
+    expect(page.locator(rendered).first).to_be_visible(timeout=30_000)
+    page.screenshot(path=SCREENSHOTS / f"api{path.replace('/', '-')}.png")
+    assert others == []
+    # ReDoc's "API docs by Redocly" logo is its one request elsewhere: the policy refuses it, and
+    # ReDoc then leaves the logo out.
+    assert [error for error in watch.errors if REDOCLY_LOGO not in error] == []
     page.context.close()

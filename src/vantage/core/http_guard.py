@@ -18,14 +18,12 @@ from vantage.core.errors import PROBLEM_MEDIA_TYPE, problem_response
 from vantage.core.ratelimit import STATE_DECISIONS, decision_headers
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-# Swagger UI and ReDoc load their bundles, styles and fonts from CDNs and start from an inline
-# script; that script is allowed by its hash (computed from the page actually served), not by
-# 'unsafe-inline'. ReDoc builds its search index in a blob: worker.
+# Swagger UI and ReDoc load their bundles and styles from this server (``core.docs``) and start
+# from an inline script, allowed by its hash (computed from the page actually served), not by
+# 'unsafe-inline'. Both set inline styles; ReDoc builds its search index in a blob: worker.
 DOCS_CSP = (
-    "default-src 'none'; script-src https://cdn.jsdelivr.net {script_hashes}; "
-    "style-src 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-    "font-src https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com "
-    "https://cdn.jsdelivr.net; connect-src 'self'; worker-src blob:; frame-ancestors 'none'; "
+    "default-src 'none'; script-src 'self' {script_hashes}; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; worker-src blob:; frame-ancestors 'none'; "
     "base-uri 'none'; form-action 'self'"
 )
 # The web UI's pages (``/`` for browsers, ``/ui/...``): scripts, styles and connections only from

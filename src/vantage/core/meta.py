@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from vantage import PRODUCT_NAME, __version__
 from vantage.core.auth.dependencies import ReadPrincipal
 from vantage.core.context import core_of
+from vantage.core.docs import DOCS_URL
 from vantage.core.packs import Pack
 from vantage.core.ratelimit import rate_limit
 
@@ -50,8 +51,8 @@ async def root(request: Request) -> RootOut:
     links = {"health": "/health", "packs": "/api/v1/packs"}
     if request.app.openapi_url:
         links["openapi"] = request.app.openapi_url
-    if request.app.docs_url:
-        links["docs"] = request.app.docs_url
+    if core_of(request).settings.docs_available:
+        links["docs"] = DOCS_URL
     if core_of(request).settings.metrics_enabled:
         links["metrics"] = "/metrics"
     return RootOut(

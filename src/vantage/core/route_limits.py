@@ -31,6 +31,7 @@ EXEMPT: Mapping[str, str] = {
     "/openapi.json": "documentation",
     "/docs": "documentation",
     "/docs/oauth2-redirect": "documentation",
+    "/docs/assets/{name}": "documentation",
     "/redoc": "documentation",
     "/ws": "WebSocket: each connection's messages are limited instead",
 }
