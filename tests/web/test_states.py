@@ -200,16 +200,25 @@ def test_keyboard_users_skip_to_the_content_and_open_a_charts_table(
     page.context.close()
 
 
+def _in_a_loaded_page(browser: Browser, site: Site, script: str) -> Any:
+    """What ``script`` (see ``with_ui_modules``) returns in a loaded page of the UI."""
+    page, _ = open_page(browser, site)
+    page.goto("/ui/packs/delivery")
+    expect(page.locator("[data-kpi=deployments] dd")).not_to_be_empty()
+    try:
+        return with_ui_modules(page, script)
+    finally:
+        page.context.close()
+
+
 def test_a_chart_of_one_point_or_of_zeros_keeps_a_sensible_range(
     browser: Browser, site: Site
 ) -> None:
     """A week of data is one weekly point: a day either side of it, not years; all-zero rates
     span 0 to 1 (0-100 %), not uPlot's 0-100 (0-10,000 %)."""
-    page, _ = open_page(browser, site)
-    page.goto("/ui/packs/delivery")
-    expect(page.locator("[data-kpi=deployments] dd")).not_to_be_empty()
-    ranges = with_ui_modules(
-        page,
+    ranges = _in_a_loaded_page(
+        browser,
+        site,
         "const { timeRange, valueRange } = await load('chart.js');"
         " return [timeRange(null, 1e9, 1e9), timeRange(null, 1, 2), valueRange(null, 0, 0),"
         "         valueRange(null, null, null), valueRange(null, 0.2, 0.8)];",
@@ -218,18 +227,15 @@ def test_a_chart_of_one_point_or_of_zeros_keeps_a_sensible_range(
     assert ranges[:4] == [[1e9 - day, 1e9 + day], [1, 2], [0, 1], [None, None]]
     low, high = ranges[4]
     assert low <= 0.2 and 0.8 <= high <= 1
-    page.context.close()
 
 
 def test_value_axes_take_only_steps_their_labels_tell_apart(browser: Browser, site: Site) -> None:
     """Between $0.13 and $0.15, ticks half a cent apart would read $0.13, $0.14, $0.14, $0.15:
     money at two decimals steps by a cent at least, whole numbers by one, percentages without
     decimals by a point."""
-    page, _ = open_page(browser, site)
-    page.goto("/ui/packs/gateway")
-    expect(page.locator("#specialists table")).to_be_visible()
-    smallest = with_ui_modules(
-        page,
+    smallest = _in_a_loaded_page(
+        browser,
+        site,
         "const { distinctSteps } = await load('chart.js'); const f = await load('format.js');"
         " const usd = (v) => f.money(v, 'USD');"
         " return [distinctSteps(usd, 0.127, 0.148)[0], distinctSteps(f.integer, 0, 3)[0],"
@@ -239,7 +245,6 @@ def test_value_axes_take_only_steps_their_labels_tell_apart(browser: Browser, si
     )
     assert smallest[:5] == [0.01, 1, 0.01, 0.01, 100]
     assert smallest[5] > 50  # an empty range leaves uPlot every step
-    page.context.close()
 
 
 def _first_window_held(browser: Browser, site: Site, path: str) -> tuple[Page, Route]:

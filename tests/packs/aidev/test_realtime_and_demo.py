@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime, time
+import random
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
 
 from tests.conftest import ClientFactory
 from tests.packs.aidev.conftest import Team, make_team
@@ -12,9 +15,10 @@ from tests.packs.aidev.support import payload
 from tests.support.auth import DEFAULT_TENANT_ID
 from vantage.core.packs import DemoContext
 from vantage.core.realtime import Hub
+from vantage.core.stats import anomalies
 from vantage.packs.aidev import PACK
 from vantage.packs.aidev.channels import METRICS_CHANNEL, SESSIONS_CHANNEL
-from vantage.packs.aidev.demo import busy_day
+from vantage.packs.aidev.demo import SCALES, SEED, busy_day, day_payloads, developers
 
 
 async def _latest(hub: Hub, tenant_id: int, channel: str) -> object:
@@ -37,6 +41,24 @@ async def test_an_ingest_commit_is_announced_on_both_channels(team: Team) -> Non
     assert [kpi["key"] for kpi in metrics["kpis"]][:4] == [
         "ai_velocity", "acceptance_rate", "error_rate", "model_accuracy",
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize("scale", list(SCALES))
+@pytest.mark.parametrize("weekday", range(7))
+def test_the_planted_spike_passes_the_detectors_bar_whatever_the_weekday(
+    scale: str, weekday: int
+) -> None:
+    """The demo's requests per day, as generated on a day of each weekday: the busy day is the
+    one anomaly of its weekday the insights report."""
+    count, days = SCALES[scale]
+    today = datetime(2026, 12, 7, tzinfo=UTC) + timedelta(days=weekday)
+    rng = random.Random(SEED)
+    team = developers(count, rng)
+    busy = busy_day(today)
+    dates = [today - timedelta(days=back) for back in range(days, 0, -1)]
+    requests = [float(len(day_payloads(team, day, day == busy, rng))) for day in dates]
+    spikes = {dates[a.index] for a in anomalies.detect(requests) if a.direction == "spike"}
+    assert busy in spikes
 
 
 async def test_the_demo_data_shows_its_planted_anomaly(

@@ -7,7 +7,8 @@ requests 1-8 minutes apart, each session carrying a session id; 3 % of requests 
 a shown suggestion is accepted with probability 0.25 + 0.15 x the developer's skill (0..1);
 each developer works in one or two repositories; models are gpt-4o-mini, claude-3-5-sonnet
 and an unpriced in-house model (``acme-coder-1``). On the last weekday at least two days ago
-every developer has three times as many sessions (a planted anomaly).
+every developer opens six sessions more than usual, about four times a day's requests (a planted
+anomaly, past the detector's bar whatever the weekday).
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ MODELS = (
 REPOSITORIES = ("web-frontend", "billing-service", "data-pipeline", "mobile-app", "infra")
 FAILURE_RATE = 0.03
 SEED = 20261204
+# Sessions each developer adds on the busy day, over an ordinary day's one to three: enough for
+# a spike past the detector's bar whichever weekday it falls on (about four times the usual).
+BUSY_EXTRA_SESSIONS = 6
 
 
 @dataclass(frozen=True)
@@ -98,12 +102,12 @@ def _works_on(developer: DemoDeveloper, day: datetime) -> bool:
 def day_payloads(
     team: list[DemoDeveloper], day: datetime, busy: bool, rng: random.Random
 ) -> list[dict[str, Any]]:
-    """Every request of one day (three times the sessions on the busy day)."""
+    """Every request of one day; on the busy day each developer opens six sessions more."""
     payloads = []
     for developer in team:
         if not _works_on(developer, day):
             continue
-        for _ in range(rng.randint(1, 3) * (3 if busy else 1)):
+        for _ in range(rng.randint(1, 3) + (BUSY_EXTRA_SESSIONS if busy else 0)):
             at = day + timedelta(hours=rng.uniform(8, 18))
             key = f"demo-{uuid.UUID(int=rng.getrandbits(128)).hex[:16]}"
             for _ in range(rng.randint(3, 12)):

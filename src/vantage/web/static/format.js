@@ -9,15 +9,19 @@ function formatter(options) {
 
 const DASH = "–";
 
-export function number(value, digits = 0) {
+function decimal(value, minimumDigits, maximumDigits) {
   if (value === null || value === undefined || value === "") return DASH;
-  return formatter({ maximumFractionDigits: digits, minimumFractionDigits: 0 }).format(Number(value));
+  return formatter({ maximumFractionDigits: maximumDigits, minimumFractionDigits: minimumDigits })
+    .format(Number(value));
+}
+
+export function number(value, digits = 0) {
+  return decimal(value, 0, digits);
 }
 
 /** Exactly ``digits`` decimals, as amounts of money are written (-134 -> -134.00). */
 export function fixed(value, digits = 2) {
-  if (value === null || value === undefined || value === "") return DASH;
-  return formatter({ maximumFractionDigits: digits, minimumFractionDigits: digits }).format(Number(value));
+  return decimal(value, digits, digits);
 }
 
 export function integer(value) {

@@ -71,8 +71,8 @@ function renderCharts() {
   const strategies = [...history.byStrategy.keys()].sort();
   if (strategies.join() !== pnlStrategies) {
     pnlStrategies = strategies.join();
-    pnlChart = timeChart(byId("pnl-chart"), { title: "Daily P&L", format: pnl, axisFormat: (v) => format.number(v, 2), xFormat: clock,
-      series: strategies.map((name) => ({ label: name })) });
+    pnlChart = timeChart(byId("pnl-chart"), { title: "Daily P&L", format: pnl, xFormat: clock,
+      axisFormat: (v) => format.number(v, 2), series: strategies.map((name) => ({ label: name })) });
   }
   pnlChart.update(strategies.length ? history.times : [], strategies.map((name) => history.byStrategy.get(name)));
 }
