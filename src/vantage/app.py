@@ -44,6 +44,7 @@ from vantage.core.ratelimit import (
     rate_limit,
 )
 from vantage.core.redis import create_redis
+from vantage.core.route_index import install_route_index
 from vantage.core.route_limits import RouteGroups, default_rate_limit, token_throttle
 from vantage.core.shutdown import before_termination
 from vantage.core.suppressed import SuppressedErrors
@@ -197,6 +198,7 @@ def create_app(settings: Settings | None = None, *, packs: Sequence[Pack] | None
         docs_paths=PAGE_URLS if settings.docs_available else (),
     )
     _mount(app, settings, selected)
+    install_route_index(app.router)
     app.state.route_groups = RouteGroups.of(app)
     install_problem_openapi(app)
     return app
