@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import httpx
+from fastapi.routing import iter_route_contexts
 
 from tests.conftest import ClientFactory, every_pack
 from tests.support.auth import app_of
@@ -13,12 +14,7 @@ from vantage.core.compat_forwarding import EventReframer
 
 
 def _mounted(client: httpx.AsyncClient) -> set[str]:
-    app = app_of(client)
-    try:
-        from fastapi.routing import iter_route_contexts
-    except ImportError:  # FastAPI releases that keep ``app.routes`` flat
-        return {getattr(route, "path", "") for route in app.routes}
-    return {context.path or "" for context in iter_route_contexts(app.routes)}
+    return {context.path or "" for context in iter_route_contexts(app_of(client).routes)}
 
 
 def _aliases() -> set[str]:

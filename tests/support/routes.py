@@ -1,11 +1,11 @@
-"""Every route of an application, flattened (FastAPI may keep included routers nested)."""
+"""Every route of an application, flattened (FastAPI keeps included routers nested)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 
 
 @dataclass(frozen=True)
@@ -18,25 +18,17 @@ class RouteInfo:
 
 def all_routes(app: Any) -> list[RouteInfo]:
     """Path template, methods and path parameters of every route of ``app``."""
-    try:
-        from fastapi.routing import iter_route_contexts
-    except ImportError:  # FastAPI releases that keep ``app.routes`` flat
-        contexts: list[Any] = list(app.routes)
-        originals = contexts
-    else:
-        contexts = list(iter_route_contexts(app.routes))
-        originals = [context.original_route for context in contexts]
     found = []
-    for context, original in zip(contexts, originals, strict=True):
+    for context in iter_route_contexts(app.routes):
         methods = getattr(context, "methods", None)
         if not methods:
             continue
         found.append(
             RouteInfo(
-                path=context.path,
+                path=context.path or "",
                 methods=frozenset(methods) - {"HEAD"},
                 path_params=tuple(getattr(context, "param_convertors", {}) or {}),
-                is_api_route=isinstance(original, APIRoute),
+                is_api_route=isinstance(context.original_route, APIRoute),
             )
         )
     return found
